@@ -1,0 +1,14 @@
+// The Holepunch modules ship no type declarations. They are declared untyped here and wrapped with
+// typed interfaces in src/stack/, the only place that imports them.
+declare module 'hypercore'
+declare module 'hypercore/lib/caps.js'
+declare module 'hypercore/lib/messages.js'
+declare module 'corestore'
+declare module 'autobase'
+declare module 'hyperbee'
+declare module 'hyperswarm'
+declare module 'hyperdht'
+declare module '@hyperswarm/testnet'
+declare module 'hypercore-crypto'
+declare module 'protomux'
+declare module 'flat-tree'
