@@ -1,0 +1,104 @@
+// Typed view of autobase 7 with a Hyperbee view (utf-8 keys, binary values): the ledger's substrate.
+import Autobase from 'autobase'
+import Hyperbee from 'hyperbee'
+import type { EventEmitter } from 'node:events'
+import type { Duplex } from 'node:stream'
+import type { Store } from './corestore.js'
+import type { Core } from './hypercore.js'
+
+export interface BeeEntry {
+  key: string
+  value: Buffer
+}
+
+export interface BeeRange {
+  gt?: string
+  gte?: string
+  lt?: string
+  lte?: string
+  limit?: number
+  reverse?: boolean
+}
+
+export interface BeeReader {
+  get(key: string): Promise<BeeEntry | null>
+  createReadStream(range?: BeeRange): AsyncIterable<BeeEntry>
+}
+
+export interface BeeBatch extends BeeReader {
+  put(key: string, value: Uint8Array): Promise<void>
+  del(key: string): Promise<void>
+  flush(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface Bee extends BeeReader {
+  readonly version: number
+  readonly core: Core
+  ready(): Promise<void>
+  batch(): BeeBatch
+  put(key: string, value: Uint8Array): Promise<void>
+  del(key: string): Promise<void>
+  /** A read-only snapshot of the view at a version. */
+  checkout(version: number): Bee
+  snapshot(): Bee
+  close(): Promise<void>
+}
+
+/** One op as Autobase hands it to apply: `value` is null for acks. */
+export interface ApplyNode {
+  value: Buffer | null
+  from: { key: Buffer }
+  /** Length of the author's writer log up to and including this op (so `length - 1` is its seq). */
+  length: number
+}
+
+export interface ApplyHost {
+  addWriter(key: Uint8Array, opts?: { indexer?: boolean }): Promise<void>
+  removeWriter(key: Uint8Array): Promise<void>
+  ackWriter(key: Uint8Array): Promise<void>
+}
+
+export type ApplyHandler = (nodes: ApplyNode[], view: Bee, host: ApplyHost) => Promise<void>
+
+export interface AutobaseOptions {
+  apply: ApplyHandler
+  /** ms between automatic acks by indexers (autobase's code default is 10 s; always set it). */
+  ackInterval: number
+  bigBatches?: boolean
+}
+
+export interface Base extends EventEmitter {
+  readonly key: Buffer
+  readonly discoveryKey: Buffer
+  readonly local: Core
+  readonly writable: boolean
+  readonly isIndexer: boolean
+  readonly view: Bee
+  readonly length: number
+  readonly signedLength: number
+  readonly indexedLength: number
+  readonly closed: boolean
+  ready(): Promise<void>
+  append(value: Buffer | Buffer[]): Promise<unknown>
+  update(): Promise<void>
+  ack(bg?: boolean): Promise<void>
+  hash(): Promise<Buffer>
+  replicate(isInitiator: boolean | Duplex, opts?: unknown): Duplex
+  close(): Promise<void>
+}
+
+export function openViewBee(core: Core): Bee {
+  return new Hyperbee(core, { keyEncoding: 'utf-8', valueEncoding: 'binary', extension: false }) as Bee
+}
+
+/** Opens (or creates, when `bootstrap` is null) an Autobase whose view is a Hyperbee named `view`. */
+export function openAutobase(store: Store, bootstrap: Uint8Array | null, opts: AutobaseOptions): Base {
+  return new Autobase(store, bootstrap, {
+    valueEncoding: 'binary',
+    ackInterval: opts.ackInterval,
+    bigBatches: opts.bigBatches ?? false,
+    open: (viewStore: Store) => openViewBee(viewStore.get({ name: 'view' })),
+    apply: opts.apply
+  }) as Base
+}

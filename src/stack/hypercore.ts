@@ -1,0 +1,75 @@
+// Typed view of the parts of hypercore 11.37.1 that Favor uses. The objects are real Hypercore
+// instances; these interfaces only describe them.
+import Hypercore from 'hypercore'
+import type { EventEmitter } from 'node:events'
+
+export interface TreeNode {
+  index: number
+  size: number
+  hash: Buffer
+}
+
+/** What `core.proof(...)` resolves to (hypercore's TreeProof, settled). */
+export interface CoreProof {
+  fork: number
+  block: { index: number; value: Buffer | null; nodes: TreeNode[] } | null
+  hash: unknown
+  seek: unknown
+  upgrade: {
+    start: number
+    length: number
+    nodes: TreeNode[]
+    additionalNodes: TreeNode[]
+    signature: Buffer
+  } | null
+  manifest: unknown
+}
+
+export interface ProofRequest {
+  block?: { index: number; nodes: number }
+  upgrade?: { start: number; length: number }
+}
+
+export interface Download {
+  done(): Promise<void>
+  destroy(): void
+}
+
+export interface Core extends EventEmitter {
+  readonly key: Buffer
+  readonly discoveryKey: Buffer
+  readonly length: number
+  readonly contiguousLength: number
+  readonly byteLength: number
+  readonly fork: number
+  readonly writable: boolean
+  readonly closed: boolean
+  readonly opened: boolean
+  readonly manifest: unknown
+  readonly peers: readonly unknown[]
+  ready(): Promise<void>
+  append(blocks: Buffer | Buffer[]): Promise<{ length: number; byteLength: number }>
+  get(index: number, opts?: { timeout?: number; wait?: boolean }): Promise<Buffer | null>
+  has(start: number, end?: number): Promise<boolean>
+  update(opts?: { wait?: boolean }): Promise<boolean>
+  download(range?: { start?: number; end?: number; linear?: boolean }): Download
+  proof(request: ProofRequest): Promise<CoreProof>
+  /** Deletes local block data. Never call it on single odd blocks (hypercore 11.37.1 bug, see notes). */
+  clear(start: number, end?: number): Promise<unknown>
+  info(opts?: { storage?: boolean }): Promise<{ byteLength: number; length: number; contiguousLength: number; storage?: { oplog: number; tree: number; blocks: number; bitfield: number } | null }>
+  close(): Promise<void>
+}
+
+/** The core key of a default (v1, single ed25519 signer) manifest for a signer public key. */
+export function coreKeyForSigner(publicKey: Uint8Array): Buffer {
+  return Hypercore.key(publicKey) as Buffer
+}
+
+/** The core key a manifest hashes to. */
+export function coreKeyForManifest(manifest: unknown): Buffer {
+  return Hypercore.key(manifest) as Buffer
+}
+
+export function asCore(value: unknown): Core {
+  return value as Core
+}

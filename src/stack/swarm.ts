@@ -1,0 +1,87 @@
+// Typed view of hyperdht and hyperswarm, always bound to loopback-capable options given by the caller.
+import DHT from 'hyperdht'
+import Hyperswarm from 'hyperswarm'
+import createTestnet from '@hyperswarm/testnet'
+import type { Duplex } from 'node:stream'
+import type { EventEmitter } from 'node:events'
+import type { KeyPair } from './crypto.js'
+
+export interface BootstrapNode {
+  host: string
+  port: number
+}
+
+/** An encrypted, authenticated connection (@hyperswarm/secret-stream). */
+export interface Connection extends Duplex {
+  readonly publicKey: Buffer
+  readonly remotePublicKey: Buffer
+  readonly rawStream: unknown
+}
+
+export interface DhtServer extends EventEmitter {
+  readonly publicKey: Buffer
+  listen(keyPair?: KeyPair): Promise<void>
+  close(): Promise<void>
+}
+
+export interface Dht extends EventEmitter {
+  readonly defaultKeyPair: KeyPair
+  readonly destroyed: boolean
+  fullyBootstrapped(): Promise<void>
+  connect(remotePublicKey: Uint8Array, opts?: { keyPair?: KeyPair }): Connection
+  createServer(onconnection?: (conn: Connection) => void): DhtServer
+  destroy(opts?: { force?: boolean }): Promise<void>
+}
+
+export interface DhtOptions {
+  bootstrap: BootstrapNode[]
+  keyPair?: KeyPair
+  /** Defaults to 127.0.0.1: Favor's tests and demo never leave loopback. */
+  host?: string
+}
+
+export function createDht(opts: DhtOptions): Dht {
+  // firewalled: false — otherwise connections between processes stall ~13 s (see notes/hypercore-stack.md §1).
+  return new DHT({
+    bootstrap: opts.bootstrap,
+    keyPair: opts.keyPair,
+    host: opts.host ?? '127.0.0.1',
+    firewalled: false
+  }) as Dht
+}
+
+export interface PeerDiscovery {
+  flushed(): Promise<void>
+  destroy(): Promise<void>
+}
+
+export interface PeerInfo {
+  readonly publicKey: Buffer
+}
+
+export interface Swarm extends EventEmitter {
+  readonly keyPair: KeyPair
+  readonly dht: Dht
+  readonly connections: Set<Connection>
+  readonly destroyed: boolean
+  join(topic: Uint8Array, opts?: { server?: boolean; client?: boolean }): PeerDiscovery
+  leave(topic: Uint8Array): Promise<void>
+  flush(): Promise<void>
+  listen(): Promise<void>
+  destroy(): Promise<void>
+  on(event: 'connection', listener: (conn: Connection, info: PeerInfo) => void): this
+}
+
+export function createSwarm(opts: { dht: Dht; keyPair?: KeyPair }): Swarm {
+  return new Hyperswarm({ dht: opts.dht, keyPair: opts.keyPair }) as Swarm
+}
+
+export interface Testnet {
+  readonly bootstrap: BootstrapNode[]
+  destroy(): Promise<void>
+}
+
+/** A DHT bootstrap network of `size` nodes bound to 127.0.0.1. */
+export async function createLoopbackTestnet(size = 3, opts: { port?: number } = {}): Promise<Testnet> {
+  return (await createTestnet(size, { host: '127.0.0.1', port: opts.port ?? 0 })) as Testnet
+}
