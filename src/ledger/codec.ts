@@ -1,0 +1,327 @@
+// Versioned binary codec for ops (compact-encoding). Layout of every op:
+//   uint8 version (OP_VERSION) | uint8 type tag | uint claimed time (ms) | body
+// Decoding enforces the limits in constants.ts, rejects trailing bytes, and accepts only the
+// canonical encoding (decode → encode must give back the same bytes), so encode and decode are
+// exact inverses and one op has exactly one encoding.
+import c from 'compact-encoding'
+import {
+  MAX_AMOUNT,
+  MAX_CORES_PER_REQUEST,
+  MAX_GROUP_BYTES,
+  MAX_OP_BYTES,
+  MAX_REPLICAS,
+  MAX_REPORT_RESULTS,
+  MAX_SAFE,
+  MAX_SAMPLES,
+  OP_VERSION
+} from './constants.js'
+import { DecodeError, UnknownOpError, UnknownVersionError } from './errors.js'
+import { OP_TAGS, OP_TYPES_BY_TAG, OUTCOMES } from './ops.js'
+import type { AdmissionPolicy, CoreSpec, NetworkParams, Op, Outcome, ReportResult } from './ops.js'
+
+type State = ReturnType<typeof c.state>
+
+// --- primitive helpers: each does preencode/encode/decode in one pass depending on mode ---
+
+function uintOut(s: State, n: number, pre: boolean): void {
+  if (!Number.isSafeInteger(n) || n < 0) throw new DecodeError(`not a uint: ${String(n)}`)
+  if (pre) c.uint.preencode(s, n)
+  else c.uint.encode(s, n)
+}
+function uintIn(s: State, max = MAX_SAFE): number {
+  const n = c.uint.decode(s)
+  if (!Number.isSafeInteger(n) || n > max) throw new DecodeError(`uint over limit ${max}`)
+  return n
+}
+function amountOut(s: State, n: bigint, pre: boolean): void {
+  if (n < 0n || n > MAX_AMOUNT) throw new DecodeError('amount out of range')
+  if (pre) c.biguint64.preencode(s, n)
+  else c.biguint64.encode(s, n)
+}
+function fixed32Out(s: State, b: Uint8Array, pre: boolean): void {
+  if (b.byteLength !== 32) throw new DecodeError('expected 32 bytes')
+  if (pre) c.fixed32.preencode(s, b)
+  else c.fixed32.encode(s, b)
+}
+function fixed32In(s: State): Uint8Array {
+  return Uint8Array.from(c.fixed32.decode(s))
+}
+function boolOut(s: State, v: boolean, pre: boolean): void {
+  if (pre) c.bool.preencode(s, v)
+  else c.bool.encode(s, v)
+}
+function boolIn(s: State): boolean {
+  const b = c.uint8.decode(s)
+  if (b > 1) throw new DecodeError('bool must be 0 or 1')
+  return b === 1
+}
+function stringOut(s: State, v: string, maxBytes: number, pre: boolean): void {
+  if (Buffer.byteLength(v) > maxBytes) throw new DecodeError('string too long')
+  if (pre) c.string.preencode(s, v)
+  else c.string.encode(s, v)
+}
+function stringIn(s: State, maxBytes: number): string {
+  const save = s.start
+  const len = uintIn(s)
+  if (len > maxBytes) throw new DecodeError('string too long')
+  s.start = save
+  return c.string.decode(s)
+}
+function bytesOut(s: State, b: Uint8Array, pre: boolean): void {
+  if (pre) c.buffer.preencode(s, b)
+  else c.buffer.encode(s, b)
+}
+function bytesIn(s: State, maxBytes: number): Uint8Array {
+  const save = s.start
+  const len = uintIn(s)
+  if (len > maxBytes) throw new DecodeError('bytes too long')
+  s.start = save
+  const b = c.buffer.decode(s)
+  return b === null ? new Uint8Array(0) : Uint8Array.from(b)
+}
+function countIn(s: State, max: number, what: string): number {
+  const n = uintIn(s)
+  if (n > max) throw new DecodeError(`too many ${what}: ${n} > ${max}`)
+  return n
+}
+
+// --- bodies ---
+
+function paramsIO(s: State, p: NetworkParams, pre: boolean): void {
+  uintOut(s, p.epochSeconds, pre)
+  amountOut(s, p.priceMicroPerGiBHour, pre)
+  amountOut(s, p.welcomeCreditMicro, pre)
+  uintOut(s, p.attestors, pre)
+  uintOut(s, p.samples, pre)
+  uintOut(s, p.hosterSharePpm, pre)
+  uintOut(s, p.heldBackPpm, pre)
+  uintOut(s, p.heldBackEpochs, pre)
+  uintOut(s, p.unvettedEpochs, pre)
+  uintOut(s, p.failingEpochsToRepair, pre)
+  uintOut(s, p.pausedEpochsToEnd, pre)
+  uintOut(s, p.admission, pre)
+  uintOut(s, p.admissionsPerEpoch, pre)
+  uintOut(s, p.reputationDecayPpm, pre)
+}
+function paramsIn(s: State): NetworkParams {
+  const epochSeconds = uintIn(s, 365 * 24 * 3600)
+  const priceMicroPerGiBHour = c.biguint64.decode(s)
+  const welcomeCreditMicro = c.biguint64.decode(s)
+  const attestors = uintIn(s, 16)
+  const samples = uintIn(s, MAX_SAMPLES)
+  const hosterSharePpm = uintIn(s, 1_000_000)
+  const heldBackPpm = uintIn(s, 1_000_000)
+  const heldBackEpochs = uintIn(s, 1_000_000)
+  const unvettedEpochs = uintIn(s, 1_000_000)
+  const failingEpochsToRepair = uintIn(s, 1000)
+  const pausedEpochsToEnd = uintIn(s, 1000)
+  const admission = uintIn(s, 1) as AdmissionPolicy
+  const admissionsPerEpoch = uintIn(s, 1_000_000)
+  const reputationDecayPpm = uintIn(s, 1_000_000)
+  return {
+    epochSeconds,
+    priceMicroPerGiBHour,
+    welcomeCreditMicro,
+    attestors,
+    samples,
+    hosterSharePpm,
+    heldBackPpm,
+    heldBackEpochs,
+    unvettedEpochs,
+    failingEpochsToRepair,
+    pausedEpochsToEnd,
+    admission,
+    admissionsPerEpoch,
+    reputationDecayPpm
+  }
+}
+
+function coreOut(s: State, core: CoreSpec, pre: boolean): void {
+  fixed32Out(s, core.key, pre)
+  uintOut(s, core.length, pre)
+  uintOut(s, core.byteLength, pre)
+}
+function coreIn(s: State): CoreSpec {
+  return { key: fixed32In(s), length: uintIn(s), byteLength: uintIn(s) }
+}
+
+function resultOut(s: State, r: ReportResult, pre: boolean): void {
+  uintOut(s, r.agreementId, pre)
+  const o = OUTCOMES.indexOf(r.outcome)
+  if (o < 0) throw new DecodeError('bad outcome')
+  uintOut(s, o, pre)
+  uintOut(s, r.samples, pre)
+  uintOut(s, r.latencyP50Ms, pre)
+  uintOut(s, r.latencyP99Ms, pre)
+  fixed32Out(s, r.evidenceHash, pre)
+}
+function resultIn(s: State): ReportResult {
+  const agreementId = uintIn(s)
+  const outcome: Outcome | undefined = OUTCOMES[uintIn(s, OUTCOMES.length - 1)]
+  if (outcome === undefined) throw new DecodeError('bad outcome')
+  const samples = uintIn(s, MAX_SAMPLES)
+  const latencyP50Ms = uintIn(s, 0xffffffff)
+  const latencyP99Ms = uintIn(s, 0xffffffff)
+  const evidenceHash = fixed32In(s)
+  return { agreementId, outcome, samples, latencyP50Ms, latencyP99Ms, evidenceHash }
+}
+
+function bodyIO(s: State, op: Op, pre: boolean): void {
+  switch (op.type) {
+    case 'init-network':
+      return paramsIO(s, op.params, pre)
+    case 'add-writer':
+      fixed32Out(s, op.writerKey, pre)
+      return boolOut(s, op.indexer, pre)
+    case 'add-indexer':
+    case 'remove-indexer':
+      return fixed32Out(s, op.writerKey, pre)
+    case 'offer':
+      uintOut(s, op.capacityBytes, pre)
+      stringOut(s, op.group, MAX_GROUP_BYTES, pre)
+      return fixed32Out(s, op.nodeKey, pre)
+    case 'withdraw':
+      return
+    case 'request':
+      if (op.cores.length > MAX_CORES_PER_REQUEST) throw new DecodeError('too many cores')
+      uintOut(s, op.cores.length, pre)
+      for (const core of op.cores) coreOut(s, core, pre)
+      uintOut(s, op.replicas, pre)
+      uintOut(s, op.until, pre)
+      return amountOut(s, op.maxPrice, pre)
+    case 'cancel':
+      return uintOut(s, op.requestId, pre)
+    case 'ready':
+      uintOut(s, op.agreementId, pre)
+      uintOut(s, op.length, pre)
+      return uintOut(s, op.byteLength, pre)
+    case 'tick':
+      uintOut(s, op.epoch, pre)
+      uintOut(s, op.tickTime, pre)
+      fixed32Out(s, op.commit, pre)
+      if (op.reveal.byteLength !== 0 && op.reveal.byteLength !== 32) throw new DecodeError('reveal must be 0 or 32 bytes')
+      return bytesOut(s, op.reveal, pre)
+    case 'report':
+      if (op.results.length > MAX_REPORT_RESULTS) throw new DecodeError('too many results')
+      uintOut(s, op.epoch, pre)
+      uintOut(s, op.results.length, pre)
+      for (const r of op.results) resultOut(s, r, pre)
+      return
+    case 'transfer':
+    case 'sponsor':
+      fixed32Out(s, op.to, pre)
+      return amountOut(s, op.amount, pre)
+    case 'set-limit':
+      fixed32Out(s, op.to, pre)
+      return amountOut(s, op.limit, pre)
+    case 'grow':
+      uintOut(s, op.requestId, pre)
+      fixed32Out(s, op.coreKey, pre)
+      uintOut(s, op.length, pre)
+      return uintOut(s, op.byteLength, pre)
+  }
+}
+
+function bodyIn(s: State, type: Op['type'], time: number): Op {
+  switch (type) {
+    case 'init-network':
+      return { type, time, params: paramsIn(s) }
+    case 'add-writer':
+      return { type, time, writerKey: fixed32In(s), indexer: boolIn(s) }
+    case 'add-indexer':
+    case 'remove-indexer':
+      return { type, time, writerKey: fixed32In(s) }
+    case 'offer':
+      return { type, time, capacityBytes: uintIn(s), group: stringIn(s, MAX_GROUP_BYTES), nodeKey: fixed32In(s) }
+    case 'withdraw':
+      return { type, time }
+    case 'request': {
+      const n = countIn(s, MAX_CORES_PER_REQUEST, 'cores')
+      const cores: CoreSpec[] = []
+      for (let i = 0; i < n; i++) cores.push(coreIn(s))
+      return { type, time, cores, replicas: uintIn(s, MAX_REPLICAS), until: uintIn(s), maxPrice: c.biguint64.decode(s) }
+    }
+    case 'cancel':
+      return { type, time, requestId: uintIn(s) }
+    case 'ready':
+      return { type, time, agreementId: uintIn(s), length: uintIn(s), byteLength: uintIn(s) }
+    case 'tick': {
+      const epoch = uintIn(s)
+      const tickTime = uintIn(s)
+      const commit = fixed32In(s)
+      const reveal = bytesIn(s, 32)
+      if (reveal.byteLength !== 0 && reveal.byteLength !== 32) throw new DecodeError('reveal must be 0 or 32 bytes')
+      return { type, time, epoch, tickTime, commit, reveal }
+    }
+    case 'report': {
+      const epoch = uintIn(s)
+      const n = countIn(s, MAX_REPORT_RESULTS, 'results')
+      const results: ReportResult[] = []
+      for (let i = 0; i < n; i++) results.push(resultIn(s))
+      return { type, time, epoch, results }
+    }
+    case 'transfer':
+    case 'sponsor':
+      return { type, time, to: fixed32In(s), amount: c.biguint64.decode(s) }
+    case 'set-limit':
+      return { type, time, to: fixed32In(s), limit: c.biguint64.decode(s) }
+    case 'grow':
+      return { type, time, requestId: uintIn(s), coreKey: fixed32In(s), length: uintIn(s), byteLength: uintIn(s) }
+  }
+}
+
+function headerIO(s: State, op: Op, pre: boolean): void {
+  if (pre) {
+    c.uint8.preencode(s, OP_VERSION)
+    c.uint8.preencode(s, OP_TAGS[op.type])
+  } else {
+    c.uint8.encode(s, OP_VERSION)
+    c.uint8.encode(s, OP_TAGS[op.type])
+  }
+  uintOut(s, op.time, pre)
+}
+
+/** Encode an op. Throws DecodeError if the op breaks a limit (the same limits decoding enforces). */
+export function encodeOp(op: Op): Buffer {
+  const s = c.state()
+  headerIO(s, op, true)
+  bodyIO(s, op, true)
+  if (s.end > MAX_OP_BYTES) throw new DecodeError('op too large')
+  s.buffer = Buffer.allocUnsafe(s.end)
+  headerIO(s, op, false)
+  bodyIO(s, op, false)
+  return s.buffer as Buffer
+}
+
+/**
+ * Decode an op. Throws DecodeError (malformed, limits, trailing bytes, non-canonical),
+ * UnknownVersionError or UnknownOpError. Never returns a partially valid op.
+ */
+export function decodeOp(bytes: Uint8Array): Op {
+  if (bytes.byteLength > MAX_OP_BYTES) throw new DecodeError('op too large')
+  if (bytes.byteLength < 3) throw new DecodeError('op too short')
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const s = c.state(0, buf.byteLength, buf)
+  let op: Op
+  try {
+    const version = c.uint8.decode(s)
+    if (version !== OP_VERSION) throw new UnknownVersionError(version)
+    const tag = c.uint8.decode(s)
+    const type = OP_TYPES_BY_TAG.get(tag)
+    if (type === undefined) throw new UnknownOpError(tag)
+    const time = uintIn(s)
+    op = bodyIn(s, type, time)
+  } catch (err) {
+    if (err instanceof UnknownVersionError || err instanceof UnknownOpError || err instanceof DecodeError) throw err
+    throw new DecodeError(err instanceof Error ? err.message : 'malformed op')
+  }
+  if (s.start !== s.end) throw new DecodeError('trailing bytes')
+  if (!buf.equals(encodeOp(op))) throw new DecodeError('non-canonical encoding')
+  return op
+}
+
+/** The op type of an encoding, if its header is readable (for rejection records). */
+export function peekOpType(bytes: Uint8Array): Op['type'] | null {
+  if (bytes.byteLength < 2 || bytes[0] !== OP_VERSION) return null
+  return OP_TYPES_BY_TAG.get(bytes[1] ?? 0) ?? null
+}

@@ -1,0 +1,69 @@
+// Network defaults. Every constant names its unit. Values that a network may change live in
+// NetworkParams (state.ts) and are fixed at genesis by `init-network`.
+
+/** Version byte written at the start of every op. Decoders reject any other value. */
+export const OP_VERSION = 1
+
+/** Bytes in one GiB (the "G" of the favor unit: 1 favor = 1 GiB kept for 1 hour). */
+export const GIB = 1n << 30n
+/** Seconds in one hour (the "hour" of the favor unit). */
+export const SECONDS_PER_HOUR = 3600n
+/** Micro-favor in one favor. All amounts are integer micro-favor. */
+export const MICRO_PER_FAVOR = 1_000_000n
+/** Parts per million: the scale of every ratio (shares, reputation scores). */
+export const PPM = 1_000_000
+
+/** Epoch duration, seconds, used for billing (a real network: one hour). */
+export const DEFAULT_EPOCH_SECONDS = 3600
+/** Price, micro-favor per GiB-hour (1 favor per GiB-hour). */
+export const DEFAULT_PRICE_MICRO_PER_GIB_HOUR = 1_000_000n
+/** Welcome credit of a new account, micro-favor (how far below zero its balance may go). */
+export const DEFAULT_WELCOME_CREDIT_MICRO = 10_000_000n
+/** Attestors selected per agreement per epoch (k). */
+export const DEFAULT_ATTESTORS = 3
+/** Block samples each attestor challenges per agreement per epoch. */
+export const DEFAULT_SAMPLES = 16
+/** Hoster's share of an epoch's payment, ppm (the attestors share the rest). */
+export const DEFAULT_HOSTER_SHARE_PPM = 900_000
+/** Part of the hoster's share held back as collateral, ppm. */
+export const DEFAULT_HELD_BACK_PPM = 250_000
+/** Consecutive clean (passing) epochs of an agreement after which its held-back share is released. */
+export const DEFAULT_HELD_BACK_EPOCHS = 24
+/** Passing epochs a hoster needs before it is vetted. */
+export const DEFAULT_UNVETTED_EPOCHS = 24
+/** Consecutive failing epochs that end an agreement and trigger a repair. */
+export const DEFAULT_FAILING_EPOCHS_TO_REPAIR = 3
+/** Consecutive paused epochs (publisher out of credit) after which an agreement ends. */
+export const DEFAULT_PAUSED_EPOCHS_TO_END = 3
+/** Writers one writer may admit per epoch under the open admission policy. */
+export const DEFAULT_ADMISSIONS_PER_EPOCH = 8
+/** Reputation forgetting factor per update, ppm (Storj-style Beta audit score). */
+export const DEFAULT_REPUTATION_DECAY_PPM = 950_000
+
+/** Reputation counts are kept in ppm units: one observation = PPM. */
+export const REPUTATION_UNIT = PPM
+/** Initial Beta counts (alpha, beta) of a new account, ppm units: a neutral prior of 1 and 1. */
+export const INITIAL_ALPHA = PPM
+export const INITIAL_BETA = PPM
+
+// Decoder limits (an op over these is rejected as malformed).
+/** Cores in one request. */
+export const MAX_CORES_PER_REQUEST = 64
+/** Replicas of one request. */
+export const MAX_REPLICAS = 16
+/** Results in one report op. */
+export const MAX_REPORT_RESULTS = 1024
+/** Group name, bytes of UTF-8. */
+export const MAX_GROUP_BYTES = 64
+/** Whole op, bytes. */
+export const MAX_OP_BYTES = 128 * 1024
+/** Samples in one report result. */
+export const MAX_SAMPLES = 1024
+/** A core's length (blocks) and byte length are at most this (2^53 - 1, a safe integer). */
+export const MAX_SAFE = Number.MAX_SAFE_INTEGER
+/** Largest amount in an op, micro-favor (2^64 - 1). */
+export const MAX_AMOUNT = (1n << 64n) - 1n
+/** Longest reason string stored with a rejected op, characters. */
+export const MAX_REASON_CHARS = 200
+/** Epochs the per-agreement attestation records are kept after settling (older ones are pruned). */
+export const ATTEST_RETENTION_EPOCHS = 24

@@ -1,0 +1,218 @@
+// The per-op context: typed access to records through the write overlay, and the shared state
+// transitions (ending an agreement, creating one) that several ops and the epoch logic use.
+import { RejectError } from './errors.js'
+import type { Effects, LedgerEvent } from './events.js'
+import type { Account, Agreement, EndReason, Hex, HostingRequest, NetworkMeta, Offer } from './state.js'
+import { keys } from './state.js'
+import type { IdSet, Tx } from './tx.js'
+import { INITIAL_ALPHA, INITIAL_BETA } from './constants.js'
+
+export function newAccount(id: Hex, credit: bigint, epoch: number): Account {
+  return {
+    id,
+    writer: true,
+    indexer: false,
+    balance: 0n,
+    credit,
+    lines: {},
+    sponsoring: {},
+    given: 0n,
+    received: 0n,
+    heldBack: 0n,
+    alpha: INITIAL_ALPHA,
+    beta: INITIAL_BETA,
+    passedEpochs: 0,
+    warnings: [],
+    joinedEpoch: epoch,
+    admitEpoch: 0,
+    admitCount: 0,
+    commit: '',
+    commitEpoch: 0,
+    withheld: 0,
+    attestAgreed: 0,
+    attestDisagreed: 0
+  }
+}
+
+export function reject(reason: string): never {
+  throw new RejectError(reason)
+}
+
+export function addWarning(a: Account, w: string): void {
+  if (!a.warnings.includes(w)) {
+    a.warnings.push(w)
+    a.warnings.sort()
+  }
+}
+
+export function clearWarning(a: Account, w: string): void {
+  const i = a.warnings.indexOf(w)
+  if (i >= 0) a.warnings.splice(i, 1)
+}
+
+export class Ctx {
+  readonly tx: Tx
+  readonly writer: Hex
+  readonly effects: Effects = { membership: [], events: [] }
+  private metaRec: NetworkMeta | null = null
+
+  constructor(tx: Tx, writer: Hex) {
+    this.tx = tx
+    this.writer = writer
+  }
+
+  async loadMeta(): Promise<NetworkMeta | null> {
+    this.metaRec = await this.tx.get<NetworkMeta>(keys.meta)
+    return this.metaRec
+  }
+
+  get meta(): NetworkMeta {
+    if (this.metaRec === null) throw new Error('network meta not loaded')
+    return this.metaRec
+  }
+
+  setMeta(m: NetworkMeta): void {
+    this.metaRec = m
+    this.tx.set(keys.meta, m)
+  }
+
+  touchMeta(): void {
+    this.tx.set(keys.meta, this.meta)
+  }
+
+  event(e: LedgerEvent): void {
+    this.effects.events.push(e)
+  }
+
+  account(hex: Hex): Promise<Account | null> {
+    return this.tx.get<Account>(keys.account(hex))
+  }
+
+  async mustAccount(hex: Hex): Promise<Account> {
+    const a = await this.account(hex)
+    if (a === null) throw new Error(`missing account ${hex}`)
+    return a
+  }
+
+  putAccount(a: Account): void {
+    this.tx.set(keys.account(a.id), a)
+  }
+
+  offer(hex: Hex): Promise<Offer | null> {
+    return this.tx.get<Offer>(keys.offer(hex))
+  }
+
+  putOffer(o: Offer): void {
+    this.tx.set(keys.offer(o.hoster), o)
+  }
+
+  request(id: number): Promise<HostingRequest | null> {
+    return this.tx.get<HostingRequest>(keys.request(id))
+  }
+
+  putRequest(r: HostingRequest): void {
+    this.tx.set(keys.request(r.id), r)
+  }
+
+  agreement(id: number): Promise<Agreement | null> {
+    return this.tx.get<Agreement>(keys.agreement(id))
+  }
+
+  async mustAgreement(id: number): Promise<Agreement> {
+    const a = await this.agreement(id)
+    if (a === null) throw new Error(`missing agreement ${id}`)
+    return a
+  }
+
+  putAgreement(a: Agreement): void {
+    this.tx.set(keys.agreement(a.id), a)
+  }
+
+  /** Agreements not ended. */
+  live(): Promise<IdSet> {
+    return this.tx.idSet(keys.live)
+  }
+
+  /** Requests with a slot that may need a hoster. */
+  pending(): Promise<IdSet> {
+    return this.tx.idSet(keys.pending)
+  }
+
+  /** Requests not cancelled or expired. */
+  open(): Promise<IdSet> {
+    return this.tx.idSet(keys.open)
+  }
+
+  /** End an agreement: free the hoster's capacity, settle its held-back share, reopen its slot. */
+  async endAgreement(agr: Agreement, reason: EndReason): Promise<void> {
+    if (agr.state === 'ended') return
+    agr.state = 'ended'
+    agr.endReason = reason
+    agr.endedEpoch = this.meta.epoch
+    this.putAgreement(agr)
+    ;(await this.live()).delete(agr.id)
+
+    const offer = await this.offer(agr.hoster)
+    if (offer !== null) {
+      offer.usedBytes = Math.max(0, offer.usedBytes - agr.byteLength)
+      offer.agreements = offer.agreements.filter((id) => id !== agr.id)
+      this.putOffer(offer)
+    }
+
+    if (agr.held > 0n) {
+      const hoster = await this.mustAccount(agr.hoster)
+      hoster.heldBack -= agr.held
+      if (reason === 'failed') {
+        // forfeited to the publisher: the hoster lost the data
+        const pub = await this.mustAccount(agr.publisher)
+        pub.balance += agr.held
+        this.putAccount(pub)
+      } else {
+        hoster.balance += agr.held
+      }
+      this.putAccount(hoster)
+      agr.held = 0n
+    }
+
+    const req = await this.request(agr.requestId)
+    if (req !== null) {
+      if (agr.replaces !== 0) {
+        const old = await this.agreement(agr.replaces)
+        if (old !== null && old.replacedBy === agr.id) {
+          old.replacedBy = 0
+          this.putAgreement(old)
+        }
+      }
+      const row = req.slots[agr.coreIndex]
+      if (row !== undefined && row[agr.replica] === agr.id) {
+        if (agr.replacedBy !== 0) {
+          const next = await this.mustAgreement(agr.replacedBy)
+          next.replaces = 0
+          this.putAgreement(next)
+          row[agr.replica] = next.id
+        } else {
+          row[agr.replica] = 0
+        }
+      }
+      if (reason === 'failed' && !req.failedHosters.includes(agr.hoster)) req.failedHosters.push(agr.hoster)
+      if (req.state === 'queued' || req.state === 'active') (await this.pending()).add(req.id)
+      this.putRequest(req)
+    }
+    this.event({ type: 'agreement-ended', agreementId: agr.id, hoster: agr.hoster, reason })
+  }
+
+  /** End a request and every agreement of it that is not ended. */
+  async endRequest(req: HostingRequest, state: 'cancelled' | 'expired'): Promise<void> {
+    req.state = state
+    this.putRequest(req)
+    ;(await this.open()).delete(req.id)
+    ;(await this.pending()).delete(req.id)
+    for (const id of req.agreements) {
+      const a = await this.agreement(id)
+      if (a !== null && a.state !== 'ended') await this.endAgreement(a, state)
+    }
+    // endAgreement re-adds to pending only for open requests; make sure it is gone
+    ;(await this.pending()).delete(req.id)
+    this.event({ type: 'request-ended', requestId: req.id, state })
+  }
+}

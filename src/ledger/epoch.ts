@@ -1,0 +1,353 @@
+// What happens when epoch e begins (a majority of indexers ticked e): settle e−1, expire requests,
+// match pending requests (including repairs), pause/resume by credit, and select attestors for e.
+// Linear in the live agreements; per-epoch attestation records make settling O(n).
+import { ATTEST_RETENTION_EPOCHS } from './constants.js'
+import { byteSeconds, debit, decideOutcome, epochCost, failureObservation, observe, splitPayment } from './accounting.js'
+import { nextBeacon } from './beacon.js'
+import type { Ctx } from './context.js'
+import { addWarning, clearWarning } from './context.js'
+import type { HosterCandidate, SlotConstraints } from './selection.js'
+import { attestorPrng, groupOf, HosterPool, matchPrng, selectAttestors } from './selection.js'
+import type { Account, Agreement, Attestation, EpochRecord, EpochSummary, Hex, HostingRequest } from './state.js'
+import { available, keys, reputationPpm } from './state.js'
+
+/** Lower median of integers. */
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b)
+  return s[Math.floor((s.length - 1) / 2)] ?? 0
+}
+
+export async function startEpoch(ctx: Ctx, rec: EpochRecord): Promise<void> {
+  const e = rec.epoch
+  const prev = await ctx.tx.get<EpochRecord>(keys.epoch(e - 1))
+  if (prev === null) throw new Error(`missing epoch ${e - 1}`)
+  const reveals = rec.ticks.filter((t) => t.reveal !== '').map((t) => Buffer.from(t.reveal, 'hex'))
+  rec.beacon = nextBeacon(Buffer.from(prev.beacon, 'hex'), reveals).toString('hex')
+  rec.time = Math.max(prev.time, median(rec.ticks.map((t) => t.time)))
+  rec.started = true
+  ctx.meta.epoch = e
+  ctx.touchMeta()
+
+  if (e - 1 >= 1) await settle(ctx, prev)
+  await expire(ctx, e)
+  await match(ctx, rec)
+  await selectAttestorsForEpoch(ctx, rec)
+  ctx.tx.set(keys.epoch(e), rec)
+  ctx.event({ type: 'epoch-started', epoch: e, time: rec.time, beacon: rec.beacon, attested: rec.attested.length })
+}
+
+async function settle(ctx: Ctx, rec: EpochRecord): Promise<void> {
+  const p = ctx.meta.params
+  const summary: EpochSummary = { settled: 0, passed: 0, failed: 0, noOutcome: 0, paidMicro: 0n, ended: 0 }
+  for (const id of rec.attested) {
+    const att = await ctx.tx.get<Attestation>(keys.attest(rec.epoch, id))
+    if (att === null) continue
+    const agr = await ctx.agreement(id)
+    if (agr === null || agr.state === 'ended') continue
+    summary.settled++
+    const d = decideOutcome(att.results.map((r) => (r === null ? null : r.outcome)))
+    const winners: Account[] = []
+    for (const i of d.winners) {
+      const a = await ctx.mustAccount(att.attestors[i] as Hex)
+      a.attestAgreed++
+      ctx.putAccount(a)
+      winners.push(a)
+    }
+    for (const i of d.losers) {
+      const a = await ctx.mustAccount(att.attestors[i] as Hex)
+      a.attestDisagreed++
+      observe(a, 'failure', p.reputationDecayPpm)
+      ctx.putAccount(a)
+    }
+    if (d.outcome === null) {
+      summary.noOutcome++
+      continue
+    }
+    const hoster = await ctx.mustAccount(agr.hoster)
+    ctx.putAccount(hoster)
+    ctx.putAgreement(agr)
+    if (d.outcome === 'pass') {
+      const pub = await ctx.mustAccount(agr.publisher)
+      const cost = epochCost(agr.byteLength, p.epochSeconds, p.priceMicroPerGiBHour)
+      const db = debit(pub, cost)
+      ctx.putAccount(pub)
+      if (!db.ok) {
+        // the publisher spent what was reserved at the start of the epoch: unpaid, paused
+        agr.state = 'paused'
+        agr.pausedStreak = 1
+        addWarning(pub, 'out-of-credit')
+        ctx.event({ type: 'agreement-paused', agreementId: agr.id, publisher: agr.publisher })
+        summary.noOutcome++
+        continue
+      }
+      for (const [sponsor, amount] of db.fromLines) {
+        const s = await ctx.mustAccount(sponsor)
+        const left = (s.sponsoring[pub.id] ?? 0n) - amount
+        if (left > 0n) s.sponsoring[pub.id] = left
+        else delete s.sponsoring[pub.id]
+        ctx.putAccount(s)
+      }
+      const split = splitPayment(cost, p.hosterSharePpm, p.heldBackPpm, winners.length)
+      hoster.balance += split.hosterNow
+      hoster.heldBack += split.held
+      agr.held += split.held
+      winners.forEach((w, j) => {
+        w.balance += split.attestors[j] ?? 0n
+      })
+      const bs = byteSeconds(agr.byteLength, p.epochSeconds)
+      hoster.given += bs
+      pub.received += bs
+      observe(hoster, 'success', p.reputationDecayPpm)
+      hoster.passedEpochs++
+      clearWarning(hoster, 'unreachable')
+      clearWarning(hoster, 'slow')
+      agr.passes++
+      agr.paidMicro += cost
+      agr.failStreak = 0
+      agr.warning = null
+      agr.cleanStreak++
+      if (agr.cleanStreak >= p.heldBackEpochs) {
+        hoster.balance += agr.held
+        hoster.heldBack -= agr.held
+        agr.held = 0n
+        agr.cleanStreak = 0
+      }
+      summary.passed++
+      summary.paidMicro += cost
+    } else {
+      agr.fails++
+      agr.failStreak++
+      agr.cleanStreak = 0
+      agr.warning = d.outcome
+      observe(hoster, failureObservation(d.outcome, agr.failStreak), p.reputationDecayPpm)
+      addWarning(hoster, d.outcome)
+      summary.failed++
+      ctx.event({ type: 'agreement-warning', agreementId: agr.id, hoster: agr.hoster, outcome: d.outcome, failStreak: agr.failStreak })
+      if (agr.failStreak >= p.failingEpochsToRepair) {
+        await ctx.endAgreement(agr, 'failed')
+        summary.ended++
+      }
+    }
+  }
+  rec.summary = summary
+  ctx.tx.set(keys.epoch(rec.epoch), rec)
+  ctx.event({ type: 'epoch-settled', epoch: rec.epoch, summary })
+
+  const old = rec.epoch - ATTEST_RETENTION_EPOCHS
+  if (old >= 1) {
+    const oldRec = await ctx.tx.get<EpochRecord>(keys.epoch(old))
+    if (oldRec !== null && oldRec.attested.length > 0) {
+      for (const id of oldRec.attested) ctx.tx.delete(keys.attest(old, id))
+      oldRec.attested = []
+      ctx.tx.set(keys.epoch(old), oldRec)
+    }
+  }
+}
+
+async function expire(ctx: Ctx, e: number): Promise<void> {
+  const open = await ctx.open()
+  for (const id of open.sorted()) {
+    const req = await ctx.request(id)
+    if (req !== null && req.until < e) await ctx.endRequest(req, 'expired')
+  }
+}
+
+/** Whether a slot needs a (new or replacement) hoster; returns the exiting agreement if it is a repair. */
+async function slotNeed(ctx: Ctx, id: number): Promise<{ need: boolean; exiting: Agreement | null }> {
+  if (id === 0) return { need: true, exiting: null }
+  const a = await ctx.mustAgreement(id)
+  if (a.exiting && a.replacedBy === 0) return { need: true, exiting: a }
+  return { need: false, exiting: null }
+}
+
+async function match(ctx: Ctx, rec: EpochRecord): Promise<void> {
+  const pending = await ctx.pending()
+  if (pending.size === 0) return
+  const p = ctx.meta.params
+  const offerIds = (await ctx.tx.get<Hex[]>(keys.offers)) ?? []
+  const candidates: HosterCandidate[] = []
+  for (const hex of offerIds) {
+    const o = await ctx.offer(hex)
+    const a = await ctx.account(hex)
+    if (o === null || a === null || o.withdrawn) continue
+    candidates.push({
+      hoster: hex,
+      group: o.group,
+      freeBytes: Math.max(0, o.capacityBytes - o.usedBytes),
+      reputationPpm: reputationPpm(a),
+      vetted: a.passedEpochs >= p.unvettedEpochs
+    })
+  }
+  const pool = new HosterPool(candidates)
+  const prng = matchPrng(Buffer.from(rec.beacon, 'hex'))
+
+  for (const reqId of pending.sorted()) {
+    const req = await ctx.request(reqId)
+    if (req === null || (req.state !== 'queued' && req.state !== 'active')) {
+      pending.delete(reqId)
+      continue
+    }
+    const pub = await ctx.mustAccount(req.publisher)
+    let stillOpen = false
+    for (let c = 0; c < req.cores.length; c++) {
+      const core = req.cores[c]
+      const row = req.slots[c]
+      if (core === undefined || row === undefined) continue
+      for (let r = 0; r < row.length; r++) {
+        const { need, exiting } = await slotNeed(ctx, row[r] ?? 0)
+        if (!need) continue
+        const cost = epochCost(core.byteLength, p.epochSeconds, p.priceMicroPerGiBHour)
+        if (available(pub) < cost) {
+          stillOpen = true
+          continue
+        }
+        const s = await slotConstraints(ctx, req, c, exiting)
+        const i = pool.pick(prng, s)
+        if (i < 0) {
+          stillOpen = true
+          continue
+        }
+        const cand = pool.candidates[i] as HosterCandidate
+        cand.freeBytes -= core.byteLength
+        await createAgreement(ctx, req, c, r, cand.hoster, exiting)
+      }
+    }
+    ctx.putRequest(req)
+    if (!stillOpen) pending.delete(reqId)
+  }
+}
+
+async function slotConstraints(ctx: Ctx, req: HostingRequest, c: number, exiting: Agreement | null): Promise<SlotConstraints> {
+  const p = ctx.meta.params
+  const core = req.cores[c]
+  const excluded = new Set<Hex>(req.failedHosters)
+  const usedGroups = new Set<string>()
+  let hasUnvetted = false
+  for (const id of req.agreements) {
+    const a = await ctx.mustAgreement(id)
+    if (a.coreIndex !== c || a.state === 'ended') continue
+    excluded.add(a.hoster)
+    if (exiting !== null && a.id === exiting.id) continue
+    const o = await ctx.offer(a.hoster)
+    usedGroups.add(groupOf(a.hoster, o?.group ?? ''))
+    const h = await ctx.mustAccount(a.hoster)
+    if (h.passedEpochs < p.unvettedEpochs) hasUnvetted = true
+  }
+  return { publisher: req.publisher, byteLength: core?.byteLength ?? 0, usedGroups, excluded, hasUnvetted }
+}
+
+async function createAgreement(ctx: Ctx, req: HostingRequest, c: number, r: number, hoster: Hex, exiting: Agreement | null): Promise<void> {
+  const core = req.cores[c]
+  if (core === undefined) throw new Error('bad core index')
+  const id = ctx.meta.nextAgreementId++
+  ctx.touchMeta()
+  const agr: Agreement = {
+    id,
+    requestId: req.id,
+    coreIndex: c,
+    replica: r,
+    coreKey: core.key,
+    publisher: req.publisher,
+    hoster,
+    length: core.length,
+    byteLength: core.byteLength,
+    state: 'pinning',
+    endReason: null,
+    createdEpoch: ctx.meta.epoch,
+    activeEpoch: 0,
+    endedEpoch: 0,
+    failStreak: 0,
+    warning: null,
+    cleanStreak: 0,
+    held: 0n,
+    pausedStreak: 0,
+    exiting: false,
+    replacedBy: 0,
+    replaces: exiting === null ? 0 : exiting.id,
+    paidMicro: 0n,
+    passes: 0,
+    fails: 0
+  }
+  ctx.putAgreement(agr)
+  const offer = await ctx.offer(hoster)
+  if (offer === null) throw new Error('matched a hoster without an offer')
+  offer.usedBytes += core.byteLength
+  offer.agreements.push(id)
+  ctx.putOffer(offer)
+  ;(await ctx.live()).add(id)
+  req.agreements.push(id)
+  if (exiting !== null) {
+    exiting.replacedBy = id
+    ctx.putAgreement(exiting)
+  } else {
+    const row = req.slots[c]
+    if (row !== undefined) row[r] = id
+  }
+  req.state = 'active'
+  ctx.putRequest(req)
+  ctx.event({ type: 'agreement-created', agreementId: id, requestId: req.id, hoster, coreKey: core.key, replaces: agr.replaces })
+}
+
+async function selectAttestorsForEpoch(ctx: Ctx, rec: EpochRecord): Promise<void> {
+  const p = ctx.meta.params
+  const accounts = [...((await ctx.tx.get<Hex[]>(keys.accounts)) ?? [])].sort()
+  const offerIds = (await ctx.tx.get<Hex[]>(keys.offers)) ?? []
+  const groupKey = new Map<Hex, string>()
+  for (const hex of offerIds) {
+    const o = await ctx.offer(hex)
+    if (o !== null) groupKey.set(hex, groupOf(hex, o.group))
+  }
+  const groupOfAccount = (h: Hex): string => groupKey.get(h) ?? groupOf(h, '')
+  const beacon = Buffer.from(rec.beacon, 'hex')
+  const reserved = new Map<Hex, bigint>()
+  const short = new Set<Hex>()
+  rec.attested = []
+  const live = await ctx.live()
+  for (const id of live.sorted()) {
+    const agr = await ctx.mustAgreement(id)
+    if (agr.state !== 'active' && agr.state !== 'paused') continue
+    const pub = await ctx.mustAccount(agr.publisher)
+    const cost = epochCost(agr.byteLength, p.epochSeconds, p.priceMicroPerGiBHour)
+    const res = reserved.get(pub.id) ?? 0n
+    if (available(pub) - res < cost) {
+      short.add(pub.id)
+      if (agr.state === 'active') {
+        agr.state = 'paused'
+        agr.pausedStreak = 1
+        ctx.putAgreement(agr)
+        ctx.event({ type: 'agreement-paused', agreementId: agr.id, publisher: agr.publisher })
+      } else {
+        agr.pausedStreak++
+        ctx.putAgreement(agr)
+        if (agr.pausedStreak >= p.pausedEpochsToEnd) await ctx.endAgreement(agr, 'out-of-credit')
+      }
+      continue
+    }
+    reserved.set(pub.id, res + cost)
+    if (agr.state === 'paused') {
+      agr.state = 'active'
+      agr.pausedStreak = 0
+      ctx.putAgreement(agr)
+      ctx.event({ type: 'agreement-resumed', agreementId: agr.id, publisher: agr.publisher })
+    }
+    const hosterGroup = groupOfAccount(agr.hoster)
+    const excluded = (h: Hex): boolean => h === agr.hoster || h === agr.publisher || groupOfAccount(h) === hosterGroup
+    const attestors = selectAttestors(attestorPrng(beacon, id), accounts, excluded, p.attestors)
+    const att: Attestation = { agreementId: id, epoch: rec.epoch, attestors, results: attestors.map(() => null) }
+    ctx.tx.set(keys.attest(rec.epoch, id), att)
+    rec.attested.push(id)
+  }
+  for (const h of short) {
+    const a = await ctx.mustAccount(h)
+    addWarning(a, 'out-of-credit')
+    ctx.putAccount(a)
+  }
+  for (const h of reserved.keys()) {
+    if (short.has(h)) continue
+    const a = await ctx.mustAccount(h)
+    if (a.warnings.includes('out-of-credit')) {
+      clearWarning(a, 'out-of-credit')
+      ctx.putAccount(a)
+    }
+  }
+}

@@ -1,0 +1,35 @@
+// What apply tells its caller besides state: membership changes the Autobase binding must execute and
+// events for the node (roles, API, dashboard).
+import type { Outcome } from './ops.js'
+import type { EndReason, EpochSummary, Hex, RequestState } from './state.js'
+
+export type MembershipEffect = { addWriter: Buffer; indexer: boolean } | { removeWriter: Buffer }
+
+export type LedgerEvent =
+  | { type: 'network-initialised'; admin: Hex }
+  | { type: 'writer-added'; writer: Hex; indexer: boolean; by: Hex }
+  | { type: 'indexer-vote'; kind: 'add-indexer' | 'remove-indexer'; target: Hex; votes: number; needed: number }
+  | { type: 'indexer-changed'; indexer: Hex; added: boolean }
+  | { type: 'offer-updated'; hoster: Hex; capacityBytes: number }
+  | { type: 'offer-withdrawn'; hoster: Hex }
+  | { type: 'request-created'; requestId: number; publisher: Hex }
+  | { type: 'request-ended'; requestId: number; state: RequestState }
+  | { type: 'request-grown'; requestId: number; coreKey: Hex; length: number; byteLength: number }
+  | { type: 'agreement-created'; agreementId: number; requestId: number; hoster: Hex; coreKey: Hex; replaces: number }
+  | { type: 'agreement-active'; agreementId: number; hoster: Hex }
+  | { type: 'agreement-paused'; agreementId: number; publisher: Hex }
+  | { type: 'agreement-resumed'; agreementId: number; publisher: Hex }
+  | { type: 'agreement-warning'; agreementId: number; hoster: Hex; outcome: Outcome; failStreak: number }
+  | { type: 'agreement-exiting'; agreementId: number; hoster: Hex }
+  | { type: 'agreement-ended'; agreementId: number; hoster: Hex; reason: EndReason }
+  | { type: 'tick'; epoch: number; indexer: Hex; withheld: boolean }
+  | { type: 'epoch-started'; epoch: number; time: number; beacon: Hex; attested: number }
+  | { type: 'epoch-settled'; epoch: number; summary: EpochSummary }
+  | { type: 'report-accepted'; epoch: number; attestor: Hex; results: number }
+  | { type: 'transfer'; from: Hex; to: Hex; amount: bigint }
+  | { type: 'sponsor-line'; sponsor: Hex; to: Hex; line: bigint }
+
+export interface Effects {
+  membership: MembershipEffect[]
+  events: LedgerEvent[]
+}

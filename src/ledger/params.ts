@@ -1,0 +1,24 @@
+// Default network parameters (constants.ts), overridable per network at genesis.
+import * as k from './constants.js'
+import type { NetworkParams } from './ops.js'
+import { Admission } from './ops.js'
+
+export function defaultParams(overrides: Partial<NetworkParams> = {}): NetworkParams {
+  return {
+    epochSeconds: k.DEFAULT_EPOCH_SECONDS,
+    priceMicroPerGiBHour: k.DEFAULT_PRICE_MICRO_PER_GIB_HOUR,
+    welcomeCreditMicro: k.DEFAULT_WELCOME_CREDIT_MICRO,
+    attestors: k.DEFAULT_ATTESTORS,
+    samples: k.DEFAULT_SAMPLES,
+    hosterSharePpm: k.DEFAULT_HOSTER_SHARE_PPM,
+    heldBackPpm: k.DEFAULT_HELD_BACK_PPM,
+    heldBackEpochs: k.DEFAULT_HELD_BACK_EPOCHS,
+    unvettedEpochs: k.DEFAULT_UNVETTED_EPOCHS,
+    failingEpochsToRepair: k.DEFAULT_FAILING_EPOCHS_TO_REPAIR,
+    pausedEpochsToEnd: k.DEFAULT_PAUSED_EPOCHS_TO_END,
+    admission: Admission.open,
+    admissionsPerEpoch: k.DEFAULT_ADMISSIONS_PER_EPOCH,
+    reputationDecayPpm: k.DEFAULT_REPUTATION_DECAY_PPM,
+    ...overrides
+  }
+}

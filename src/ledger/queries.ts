@@ -1,0 +1,198 @@
+// Read helpers over a LedgerKV for nodes, the API, the simulator and tests. Read-only.
+import type { LedgerKV } from './kv.js'
+import type { NetworkParams } from './ops.js'
+import { decodeRecord } from './record.js'
+import type { Account, Agreement, AgreementState, Attestation, EpochRecord, Hex, HostingRequest, NetworkMeta, Offer, RejectedRecord } from './state.js'
+import { available, keys, reputationPpm } from './state.js'
+
+async function read<T>(kv: LedgerKV, key: string): Promise<T | null> {
+  const raw = await kv.get(key)
+  return raw === null ? null : decodeRecord<T>(raw)
+}
+
+export function getMeta(kv: LedgerKV): Promise<NetworkMeta | null> {
+  return read<NetworkMeta>(kv, keys.meta)
+}
+
+export async function getParams(kv: LedgerKV): Promise<NetworkParams | null> {
+  return (await getMeta(kv))?.params ?? null
+}
+
+/** The current epoch (0 before the first epoch begins or before genesis). */
+export async function currentEpoch(kv: LedgerKV): Promise<number> {
+  return (await getMeta(kv))?.epoch ?? 0
+}
+
+export function getAccount(kv: LedgerKV, id: Hex): Promise<Account | null> {
+  return read<Account>(kv, keys.account(id))
+}
+
+export async function listAccounts(kv: LedgerKV): Promise<Account[]> {
+  const ids = (await read<Hex[]>(kv, keys.accounts)) ?? []
+  const out: Account[] = []
+  for (const id of ids) {
+    const a = await getAccount(kv, id)
+    if (a !== null) out.push(a)
+  }
+  return out
+}
+
+export function getOffer(kv: LedgerKV, hoster: Hex): Promise<Offer | null> {
+  return read<Offer>(kv, keys.offer(hoster))
+}
+
+export async function listOffers(kv: LedgerKV): Promise<Offer[]> {
+  const ids = (await read<Hex[]>(kv, keys.offers)) ?? []
+  const out: Offer[] = []
+  for (const id of ids) {
+    const o = await getOffer(kv, id)
+    if (o !== null) out.push(o)
+  }
+  return out
+}
+
+export function getRequest(kv: LedgerKV, id: number): Promise<HostingRequest | null> {
+  return read<HostingRequest>(kv, keys.request(id))
+}
+
+export async function listRequests(kv: LedgerKV, filter: { publisher?: Hex } = {}): Promise<HostingRequest[]> {
+  const m = await getMeta(kv)
+  const out: HostingRequest[] = []
+  for (let id = 1; m !== null && id < m.nextRequestId; id++) {
+    const r = await getRequest(kv, id)
+    if (r !== null && (filter.publisher === undefined || r.publisher === filter.publisher)) out.push(r)
+  }
+  return out
+}
+
+export function getAgreement(kv: LedgerKV, id: number): Promise<Agreement | null> {
+  return read<Agreement>(kv, keys.agreement(id))
+}
+
+export interface AgreementFilter {
+  hoster?: Hex
+  publisher?: Hex
+  requestId?: number
+  state?: AgreementState | AgreementState[]
+  /** Only agreements not ended (reads the live index instead of every agreement). */
+  liveOnly?: boolean
+}
+
+export async function listAgreements(kv: LedgerKV, filter: AgreementFilter = {}): Promise<Agreement[]> {
+  let ids: number[]
+  if (filter.liveOnly === true) {
+    ids = (await read<number[]>(kv, keys.live)) ?? []
+  } else {
+    const m = await getMeta(kv)
+    ids = []
+    for (let id = 1; m !== null && id < m.nextAgreementId; id++) ids.push(id)
+  }
+  const states = filter.state === undefined ? null : Array.isArray(filter.state) ? filter.state : [filter.state]
+  const out: Agreement[] = []
+  for (const id of ids) {
+    const a = await getAgreement(kv, id)
+    if (a === null) continue
+    if (filter.hoster !== undefined && a.hoster !== filter.hoster) continue
+    if (filter.publisher !== undefined && a.publisher !== filter.publisher) continue
+    if (filter.requestId !== undefined && a.requestId !== filter.requestId) continue
+    if (states !== null && !states.includes(a.state)) continue
+    out.push(a)
+  }
+  return out
+}
+
+export function getEpoch(kv: LedgerKV, epoch: number): Promise<EpochRecord | null> {
+  return read<EpochRecord>(kv, keys.epoch(epoch))
+}
+
+/** The beacon of an epoch (null until it started). */
+export async function getBeacon(kv: LedgerKV, epoch: number): Promise<Buffer | null> {
+  const e = await getEpoch(kv, epoch)
+  return e === null || !e.started ? null : Buffer.from(e.beacon, 'hex')
+}
+
+export function getAttestation(kv: LedgerKV, epoch: number, agreementId: number): Promise<Attestation | null> {
+  return read<Attestation>(kv, keys.attest(epoch, agreementId))
+}
+
+export interface Assignment {
+  agreement: Agreement
+  /** The hoster's DHT key for the challenge connection (hex). */
+  nodeKey: Hex
+  beacon: Buffer
+  /** Whether this attestor already reported it. */
+  reported: boolean
+}
+
+/** What an attestor must challenge in an epoch (scans the epoch's attested agreements). */
+export async function assignmentsFor(kv: LedgerKV, attestor: Hex, epoch: number): Promise<Assignment[]> {
+  const e = await getEpoch(kv, epoch)
+  if (e === null || !e.started) return []
+  const beacon = Buffer.from(e.beacon, 'hex')
+  const out: Assignment[] = []
+  for (const id of e.attested) {
+    const att = await getAttestation(kv, epoch, id)
+    if (att === null) continue
+    const i = att.attestors.indexOf(attestor)
+    if (i < 0) continue
+    const agreement = await getAgreement(kv, id)
+    const offer = agreement === null ? null : await getOffer(kv, agreement.hoster)
+    if (agreement === null) continue
+    out.push({ agreement, nodeKey: offer?.nodeKey ?? '', beacon, reported: att.results[i] !== null })
+  }
+  return out
+}
+
+export function getRejected(kv: LedgerKV, opId: string): Promise<RejectedRecord | null> {
+  return read<RejectedRecord>(kv, keys.rejected(opId))
+}
+
+export interface Balance {
+  balance: bigint
+  credit: bigint
+  lines: bigint
+  available: bigint
+  heldBack: bigint
+  given: bigint
+  received: bigint
+  reputationPpm: number
+}
+
+export async function getBalance(kv: LedgerKV, id: Hex): Promise<Balance | null> {
+  const a = await getAccount(kv, id)
+  if (a === null) return null
+  let lines = 0n
+  for (const v of Object.values(a.lines)) lines += v
+  return {
+    balance: a.balance,
+    credit: a.credit,
+    lines,
+    available: available(a),
+    heldBack: a.heldBack,
+    given: a.given,
+    received: a.received,
+    reputationPpm: reputationPpm(a)
+  }
+}
+
+/** Pinning-service status of a request: queued | pinning | pinned | failed. */
+export async function pinStatus(kv: LedgerKV, requestId: number): Promise<'queued' | 'pinning' | 'pinned' | 'failed' | null> {
+  const r = await getRequest(kv, requestId)
+  if (r === null) return null
+  if (r.state === 'cancelled' || r.state === 'expired') return 'failed'
+  let allActive = true
+  let any = false
+  for (const row of r.slots) {
+    for (const id of row) {
+      if (id === 0) {
+        allActive = false
+        continue
+      }
+      any = true
+      const a = await getAgreement(kv, id)
+      if (a === null || a.state !== 'active') allActive = false
+    }
+  }
+  if (!any) return 'queued'
+  return allActive ? 'pinned' : 'pinning'
+}

@@ -1,0 +1,63 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { epochCost, splitPayment, debit, decideOutcome, observe, failureObservation, byteSeconds, newAccountForTest } from './acct-fixture.js'
+
+const GiB = 2 ** 30
+
+test('epochCost: bytes × seconds × price / (GiB × 3600), rounded down', () => {
+  assert.equal(epochCost(GiB, 3600, 1_000_000n), 1_000_000n)
+  assert.equal(epochCost(GiB, 60, 1_000_000n), 16_666n) // 16,666.67 → down
+  assert.equal(epochCost(1, 3600, 1_000_000n), 0n)
+  assert.equal(epochCost(1024 * GiB, 3600, 1_000_000n), 1_024_000_000n)
+  // beyond 2^53 stays exact
+  assert.equal(epochCost(Number.MAX_SAFE_INTEGER, 3600, 1_000_000n), (BigInt(Number.MAX_SAFE_INTEGER) * 1_000_000n) / BigInt(GiB))
+  assert.equal(byteSeconds(GiB, 3600), 3_865_470_566_400n)
+})
+
+test('splitPayment: 90/10 with 25 % of the hoster share held back; remainder to the first attestor', () => {
+  assert.deepEqual(splitPayment(1_000_000n, 900_000, 250_000, 3), { cost: 1_000_000n, hosterNow: 675_000n, held: 225_000n, attestors: [33_334n, 33_333n, 33_333n] })
+  const s = splitPayment(999n, 900_000, 250_000, 2)
+  assert.equal(s.hosterNow + s.held + s.attestors.reduce((a, b) => a + b, 0n), 999n)
+  assert.deepEqual(s, { cost: 999n, hosterNow: 675n, held: 224n, attestors: [50n, 50n] })
+})
+
+test('debit: balance first, then sponsor lines in key order, then welcome credit; never beyond', () => {
+  const a = newAccountForTest()
+  a.balance = 100n
+  a.credit = 1000n
+  a.lines = { bb: 50n, aa: 30n }
+  assert.equal(debit(a, 1181n).ok, false)
+  assert.equal(a.balance, 100n)
+  const r = debit(a, 150n)
+  assert.deepEqual(r.fromLines, [['aa', 30n], ['bb', 20n]])
+  assert.equal(a.balance, 0n)
+  assert.deepEqual(a.lines, { bb: 30n })
+  assert.equal(debit(a, 1030n).ok, true)
+  assert.equal(a.balance, -1000n)
+  assert.deepEqual(a.lines, {})
+  assert.equal(debit(a, 1n).ok, false)
+})
+
+test('decideOutcome: quorum, majority, severity, losers', () => {
+  assert.deepEqual(decideOutcome(['pass', 'pass', 'missing']), { outcome: 'pass', winners: [0, 1], losers: [2] })
+  assert.deepEqual(decideOutcome(['unreachable', 'missing', 'pass']).outcome, 'missing')
+  assert.deepEqual(decideOutcome(['unreachable', 'unreachable', 'missing']).outcome, 'unreachable')
+  assert.deepEqual(decideOutcome(['pass', null, null]).outcome, null) // below quorum
+  assert.deepEqual(decideOutcome(['pass', 'missing', null]).outcome, null) // tie
+  assert.deepEqual(decideOutcome([null, 'slow', 'slow']), { outcome: 'slow', winners: [1, 2], losers: [] })
+  assert.deepEqual(decideOutcome([]).outcome, null)
+  assert.deepEqual(decideOutcome(['pass']).outcome, 'pass')
+})
+
+test('reputation: Beta counts with decay; warnings first for unreachable', () => {
+  const a = { alpha: 1_000_000, beta: 1_000_000 }
+  observe(a, 'success', 950_000)
+  assert.deepEqual(a, { alpha: 1_950_000, beta: 950_000 })
+  observe(a, 'failure', 950_000)
+  assert.deepEqual(a, { alpha: 1_852_500, beta: 1_902_500 })
+  observe(a, 'warning', 950_000)
+  assert.deepEqual(a, { alpha: 1_852_500, beta: 1_902_500 })
+  assert.equal(failureObservation('unreachable', 1), 'warning')
+  assert.equal(failureObservation('unreachable', 2), 'failure')
+  assert.equal(failureObservation('missing', 1), 'failure')
+})

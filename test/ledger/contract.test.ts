@@ -1,0 +1,462 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { TestNet, GiB, coreKey } from './helpers.js'
+import { getEpoch, getAttestation, getRequest, getRejected, getOffer, pinStatus, reputationPpm, getAccount } from '../../src/ledger/index.js'
+import type { Outcome } from '../../src/ledger/index.js'
+
+const NAMES = ['boot', 'pub', 'h1', 'h2', 'h3', 'a1', 'a2', 'a3', 'a4']
+
+/** A network where h1..h3 offer and pub requests one 1 GiB core with `replicas`, matched and active. */
+async function hosted(replicas = 1, params = {}): Promise<{ net: TestNet; reqId: number }> {
+  const net = await TestNet.create({ names: NAMES, params })
+  for (const h of ['h1', 'h2', 'h3']) await net.offer(h, 10 * GiB, 'g-' + h)
+  const reqId = await net.request('pub', [{ name: 'c1', byteLength: GiB }], { replicas })
+  await net.tick() // epoch 1: matched
+  assert.equal(await net.readyAll(), replicas)
+  await net.tick() // epoch 2: attestors selected
+  return { net, reqId }
+}
+
+test('genesis: first op must be init-network; later init rejected; bootstrap is admin + indexer', async () => {
+  const net = await TestNet.create({ names: ['boot'] })
+  const boot = await net.account('boot')
+  assert.equal(boot.indexer, true)
+  assert.deepEqual(await net.indexers(), [net.hex('boot')])
+  await net.rejected('boot', { type: 'init-network', time: 0, params: (await import('./helpers.js')).testParams() }, /already initialised/)
+  const fresh = await TestNet.create({ names: ['x'] })
+  // a second network: ops before genesis are rejected
+  const other = new (await import('../../src/ledger/index.js')).MemoryKV()
+  const { apply, encodeOp } = await import('../../src/ledger/index.js')
+  const r = await apply(other, encodeOp({ type: 'withdraw', time: 0 }), { writerKey: fresh.m('x').key, opId: 'x:0' })
+  assert.equal(r.ok, false)
+  assert.ok(!r.ok && /not initialised/.test(r.reason))
+  assert.equal((await getRejected(other, 'x:0'))?.reason, 'network not initialised')
+})
+
+test('admission: only writers act; add-writer by a writer; duplicates; admin-only policy; rate limit', async () => {
+  const net = await TestNet.create({ names: ['boot', 'a'], params: { admissionsPerEpoch: 2 } })
+  await net.rejected('stranger', { type: 'offer', time: 0, capacityBytes: 1, group: '', nodeKey: Buffer.alloc(32) }, /not a writer/)
+  const res = await net.ok('a', { type: 'add-writer', time: 0, writerKey: net.m('b').key, indexer: false })
+  assert.deepEqual(res.effects.membership, [{ addWriter: net.m('b').key, indexer: false }])
+  await net.rejected('a', { type: 'add-writer', time: 0, writerKey: net.m('b').key, indexer: false }, /already a writer/)
+  await net.ok('a', { type: 'add-writer', time: 0, writerKey: net.m('c').key, indexer: false })
+  await net.rejected('a', { type: 'add-writer', time: 0, writerKey: net.m('d').key, indexer: false }, /rate limit/)
+  await net.tick()
+  await net.ok('boot', { type: 'add-writer', time: 0, writerKey: net.m('i').key, indexer: true }) // sole indexer
+  await net.rejected('boot', { type: 'add-writer', time: 0, writerKey: net.m('j').key, indexer: true }, /sole indexer/)
+  await net.ok('a', { type: 'add-writer', time: 0, writerKey: net.m('d').key, indexer: false }) // new epoch, new allowance
+  const strict = await TestNet.create({ names: ['boot', 'a'], params: { admission: 1 } })
+  await strict.rejected('a', { type: 'add-writer', time: 0, writerKey: strict.m('b').key, indexer: false }, /admin-only/)
+  await strict.ok('boot', { type: 'add-writer', time: 0, writerKey: strict.m('b').key, indexer: false })
+  const b = await strict.account('b')
+  assert.equal(b.credit, 10_000_000n)
+})
+
+test('indexers: add/remove by majority vote of current indexers', async () => {
+  const net = await TestNet.create({ names: ['boot', 'i2', 'i3', 'w'], indexers: ['i2', 'i3'] })
+  assert.equal((await net.indexers()).length, 3)
+  const v1 = await net.ok('boot', { type: 'add-indexer', time: 0, writerKey: net.m('w').key })
+  assert.deepEqual(v1.effects.membership, [])
+  await net.rejected('boot', { type: 'add-indexer', time: 0, writerKey: net.m('w').key }, /duplicate vote/)
+  await net.rejected('w', { type: 'add-indexer', time: 0, writerKey: net.m('w').key }, /only indexers/)
+  const v2 = await net.ok('i2', { type: 'add-indexer', time: 0, writerKey: net.m('w').key })
+  assert.deepEqual(v2.effects.membership, [{ addWriter: net.m('w').key, indexer: true }])
+  assert.equal((await net.indexers()).length, 4)
+  // removal needs 3 of 4
+  await net.ok('boot', { type: 'remove-indexer', time: 0, writerKey: net.m('i3').key })
+  await net.ok('i2', { type: 'remove-indexer', time: 0, writerKey: net.m('i3').key })
+  assert.equal((await net.indexers()).length, 4)
+  await net.ok('w', { type: 'remove-indexer', time: 0, writerKey: net.m('i3').key })
+  assert.deepEqual(await net.indexers(), [net.hex('boot'), net.hex('i2'), net.hex('w')].sort())
+})
+
+test('offer/request/match: agreements per core per replica, never the publisher, never two in one group, then ready', async () => {
+  const net = await TestNet.create({ names: ['boot', 'pub', 'h1', 'h2', 'h3', 'h4'] })
+  await net.offer('pub', 100 * GiB)
+  await net.offer('h1', 100 * GiB, 'rack')
+  await net.offer('h2', 100 * GiB, 'rack')
+  await net.offer('h3', 100 * GiB)
+  await net.offer('h4', 1) // too small
+  const reqId = await net.request('pub', [{ name: 'c1', byteLength: GiB }, { name: 'c2', byteLength: GiB }], { replicas: 2 })
+  assert.equal(await pinStatus(net.kv, reqId), 'queued')
+  await net.tick()
+  const ags = await net.agreements({ requestId: reqId })
+  assert.equal(ags.length, 4)
+  for (const core of [0, 1]) {
+    const hs = ags.filter((a) => a.coreIndex === core).map((a) => net.nameOf(a.hoster))
+    assert.equal(new Set(hs).size, 2)
+    assert.ok(!hs.includes('pub') && !hs.includes('h4'))
+    assert.ok(hs.includes('h3'), 'one replica outside the rack group')
+    assert.ok(!(hs.includes('h1') && hs.includes('h2')), 'not two replicas in one group')
+  }
+  assert.ok(ags.every((a) => a.state === 'pinning'))
+  assert.equal(await pinStatus(net.kv, reqId), 'pinning')
+  const first = ags[0]!
+  await net.rejected('pub', { type: 'ready', time: 0, agreementId: first.id, length: 100, byteLength: GiB }, /only the hoster/)
+  await net.rejected(net.nameOf(first.hoster), { type: 'ready', time: 0, agreementId: first.id, length: 99, byteLength: GiB }, /shorter/)
+  await net.readyAll()
+  assert.equal(await pinStatus(net.kv, reqId), 'pinned')
+  await net.rejected(net.nameOf(first.hoster), { type: 'ready', time: 0, agreementId: first.id, length: 100, byteLength: GiB }, /not pinning/)
+  const h3 = await getOffer(net.kv, net.hex('h3'))
+  assert.equal(h3?.usedBytes, 2 * GiB)
+})
+
+test('request validation: price above maxPrice, past until, duplicate cores', async () => {
+  const net = await TestNet.create({ names: ['boot', 'pub'] })
+  await net.rejected('pub', { type: 'request', time: 0, cores: [{ key: coreKey('x'), length: 1, byteLength: 1 }], replicas: 1, until: 10, maxPrice: 1n }, /maxPrice/)
+  await net.rejected('pub', { type: 'request', time: 0, cores: [{ key: coreKey('x'), length: 1, byteLength: 1 }], replicas: 1, until: 0, maxPrice: 1n << 40n }, /future/)
+  await net.rejected('pub', { type: 'request', time: 0, cores: [{ key: coreKey('x'), length: 1, byteLength: 1 }, { key: coreKey('x'), length: 1, byteLength: 1 }], replicas: 1, until: 9, maxPrice: 1n << 40n }, /duplicate core/)
+})
+
+test('tick + beacon: majority starts the epoch, median time, commit–reveal checked, withheld recorded', async () => {
+  const net = await TestNet.create({ names: ['boot', 'i2', 'i3'], indexers: ['i2', 'i3'], time: 1000 })
+  await net.rejected('boot', { ...(await net.tickOp('boot', 1)), tickTime: 999 } as never, /before the current epoch/)
+  // epoch 1: one tick is not a majority of 3
+  await net.ok('boot', { ...(await net.tickOp('boot', 1)), tickTime: 5000 } as never)
+  assert.equal(await net.epoch(), 0)
+  await net.rejected('boot', await net.tickOp('boot', 1), /duplicate tick/)
+  await net.rejected('boot', await net.tickOp('boot', 2), /tick for epoch 2/)
+  await net.ok('i2', { ...(await net.tickOp('i2', 1)), tickTime: 9000 } as never)
+  assert.equal(await net.epoch(), 1)
+  const e1 = await getEpoch(net.kv, 1)
+  assert.equal(e1?.time, 5000) // lower median of 5000, 9000
+  // late tick for the current epoch is accepted (records its commitment)
+  await net.ok('i3', await net.tickOp('i3', 1))
+  // epoch 2: a bad reveal is rejected, a withheld one recorded
+  net.time = 10_000
+  await net.rejected('boot', await net.tickOp('boot', 2, { badReveal: true }), /reveal does not match/)
+  await net.rejected('w', await net.tickOp('w', 2), /not a writer/)
+  await net.ok('boot', await net.tickOp('boot', 2, { withhold: true }))
+  await net.ok('i2', await net.tickOp('i2', 2))
+  const e2 = await getEpoch(net.kv, 2)
+  assert.equal(e2?.started, true)
+  assert.deepEqual(e2?.withheld, [net.hex('boot')])
+  assert.equal((await net.account('boot')).withheld, 1)
+  // the beacon is H(beacon_1 ‖ reveals in apply order): recompute it
+  const { nextBeacon, secretFor } = await import('../../src/ledger/index.js')
+  const expect = nextBeacon(Buffer.from(e1?.beacon ?? '', 'hex'), [secretFor(net.m('i2').beaconSeed, 2)])
+  assert.equal(e2?.beacon, expect.toString('hex'))
+  // a non-indexer may not tick
+  const w = await TestNet.create({ names: ['boot', 'x'] })
+  await w.rejected('x', await w.tickOp('x', 1), /only indexers/)
+})
+
+test('attestor selection: k per agreement, never the hoster, the publisher, or the hoster group', async () => {
+  const net = await TestNet.create({ names: ['boot', 'pub', 'h1', 'h1b', 'h2', 'a1', 'a2', 'a3', 'a4', 'a5'] })
+  await net.offer('h1', 10 * GiB, 'shared')
+  await net.offer('h1b', 10 * GiB, 'shared')
+  await net.offer('h2', 10 * GiB)
+  const reqId = await net.request('pub', [{ name: 'c1', byteLength: GiB }], { replicas: 2 })
+  await net.tick()
+  await net.readyAll()
+  for (let i = 0; i < 5; i++) {
+    const e = await net.tick()
+    for (const a of await net.agreements({ requestId: reqId })) {
+      const att = await getAttestation(net.kv, e, a.id)
+      assert.ok(att !== null)
+      assert.equal(att.attestors.length, 3)
+      assert.equal(new Set(att.attestors).size, 3)
+      assert.ok(!att.attestors.includes(a.hoster))
+      assert.ok(!att.attestors.includes(a.publisher))
+      if (a.hoster === net.hex('h1')) assert.ok(!att.attestors.includes(net.hex('h1b')))
+      if (a.hoster === net.hex('h1b')) assert.ok(!att.attestors.includes(net.hex('h1')))
+    }
+  }
+})
+
+test('report authorization: unselected, duplicate, wrong epoch, late, unknown agreement are rejected', async () => {
+  const { net } = await hosted()
+  const e = await net.epoch()
+  const [agr] = await net.agreements({ state: 'active' })
+  assert.ok(agr)
+  const att = (await getAttestation(net.kv, e, agr.id))!
+  const selected = att.attestors.map((h) => net.nameOf(h))
+  const outsider = NAMES.find((n) => !selected.includes(n) && net.hex(n) !== agr.hoster)!
+  const result = { agreementId: agr.id, outcome: 'pass' as Outcome, samples: 16, latencyP50Ms: 1, latencyP99Ms: 2, evidenceHash: Buffer.alloc(32) }
+  await net.rejected(outsider, { type: 'report', time: 0, epoch: e, results: [result] }, /not a selected attestor/)
+  await net.rejected(selected[0]!, { type: 'report', time: 0, epoch: e + 1, results: [result] }, /future epoch/)
+  await net.rejected(selected[0]!, { type: 'report', time: 0, epoch: e, results: [result, result] }, /duplicate result/)
+  await net.rejected(selected[0]!, { type: 'report', time: 0, epoch: e, results: [{ ...result, agreementId: 999 }] }, /not challenged/)
+  await net.ok(selected[0]!, { type: 'report', time: 0, epoch: e, results: [result] })
+  await net.rejected(selected[0]!, { type: 'report', time: 0, epoch: e, results: [result] }, /duplicate report/)
+  await net.tick()
+  await net.rejected(selected[1]!, { type: 'report', time: 0, epoch: e, results: [result] }, /late report/)
+})
+
+test('settlement: amounts exactly as DESIGN §5 (1 GiB × 1 h at 1 favor/GiB-h = 1,000,000 µ)', async () => {
+  const { net } = await hosted()
+  const [agr] = await net.agreements({ state: 'active' })
+  assert.ok(agr)
+  const e = await net.epoch()
+  const att = (await getAttestation(net.kv, e, agr.id))!
+  const before = await Promise.all(att.attestors.map((h) => getAccount(net.kv, h)))
+  await net.epochWith()
+  const pub = await net.account('pub')
+  const hoster = await getAccount(net.kv, agr.hoster)
+  assert.equal(pub.balance, -1_000_000n)
+  assert.equal(hoster?.balance, 675_000n) // 90 % = 900,000, of which 25 % = 225,000 held back
+  assert.equal(hoster?.heldBack, 225_000n)
+  assert.equal((await net.agreement(agr.id)).held, 225_000n)
+  const gains = await Promise.all(att.attestors.map(async (h, i) => (await getAccount(net.kv, h))!.balance - before[i]!.balance))
+  assert.deepEqual(gains, [33_334n, 33_333n, 33_333n]) // 10 % split, remainder to the first
+  assert.equal(hoster?.given, BigInt(GiB) * 3600n)
+  assert.equal(pub.received, BigInt(GiB) * 3600n)
+  const summary = (await getEpoch(net.kv, e))?.summary
+  assert.equal(summary?.passed, 1)
+  assert.equal(summary?.paidMicro, 1_000_000n)
+})
+
+test('no outcome: silence pays nothing and punishes nothing; minority liar loses reputation', async () => {
+  const { net } = await hosted()
+  const [agr] = await net.agreements({ state: 'active' })
+  await net.epochWith(() => null)
+  assert.equal((await net.account('pub')).balance, 0n)
+  assert.equal((await net.agreement(agr!.id)).failStreak, 0)
+  // one liar out of three
+  const e = await net.epoch()
+  const att = (await getAttestation(net.kv, e, agr!.id))!
+  const liar = net.nameOf(att.attestors[2]!)
+  const repBefore = reputationPpm(await net.account(liar))
+  await net.epochWith((_a, who) => (who === liar ? 'missing' : 'pass'))
+  const l = await net.account(liar)
+  assert.ok(reputationPpm(l) < repBefore)
+  assert.equal(l.attestDisagreed, 1)
+  assert.equal((await net.agreement(agr!.id)).passes, 1)
+})
+
+test('held-back share: released after a clean record, forfeited to the publisher when data is lost', async () => {
+  const { net } = await hosted(1, { heldBackEpochs: 2 })
+  const [agr] = await net.agreements({ state: 'active' })
+  const hosterName = net.nameOf(agr!.hoster)
+  await net.epochWith()
+  assert.equal((await net.account(hosterName)).heldBack, 225_000n)
+  await net.epochWith() // second clean epoch → release
+  const h = await net.account(hosterName)
+  assert.equal(h.heldBack, 0n)
+  assert.equal(h.balance, 1_800_000n)
+  // forfeit: one more pass (225,000 held), then three missing epochs
+  await net.epochWith()
+  assert.equal((await net.agreement(agr!.id)).held, 225_000n)
+  const pubBefore = (await net.account('pub')).balance
+  for (let i = 0; i < 3; i++) await net.epochWith(() => 'missing')
+  const ended = await net.agreement(agr!.id)
+  assert.equal(ended.state, 'ended')
+  assert.equal(ended.endReason, 'failed')
+  assert.equal((await net.account('pub')).balance, pubBefore + 225_000n)
+  assert.equal((await net.account(hosterName)).heldBack, 0n)
+})
+
+test('three failing epochs end the agreement and a new hoster is matched; failing epochs unpaid', async () => {
+  const { net, reqId } = await hosted()
+  const [agr] = await net.agreements({ state: 'active' })
+  const bad = agr!.hoster
+  const balBefore = (await getAccount(net.kv, bad))!.balance
+  await net.epochWith(() => 'unreachable')
+  let a = await net.agreement(agr!.id)
+  assert.equal(a.failStreak, 1)
+  assert.equal(a.warning, 'unreachable')
+  assert.ok((await getAccount(net.kv, bad))!.warnings.includes('unreachable'))
+  await net.epochWith(() => 'missing')
+  await net.epochWith(() => 'missing')
+  a = await net.agreement(agr!.id)
+  assert.equal(a.state, 'ended')
+  assert.equal(a.endReason, 'failed')
+  assert.equal((await getAccount(net.kv, bad))!.balance, balBefore)
+  const req = (await getRequest(net.kv, reqId))!
+  assert.ok(req.failedHosters.includes(bad))
+  // repair is matched on the epoch that settled the third failure (same tick)
+  const repl = (await net.agreements({ requestId: reqId })).filter((x) => x.id !== agr!.id)
+  assert.equal(repl.length, 1)
+  assert.notEqual(repl[0]!.hoster, bad)
+  assert.equal(req.slots[0]![0], repl[0]!.id)
+})
+
+test('reputation: unreachable warns first, missing counts hard at once', async () => {
+  const { net } = await hosted()
+  const [agr] = await net.agreements({ state: 'active' })
+  const name = net.nameOf(agr!.hoster)
+  const r0 = await net.account(name)
+  await net.epochWith(() => 'unreachable')
+  const r1 = await net.account(name)
+  assert.deepEqual([r1.alpha, r1.beta], [r0.alpha, r0.beta], 'first unreachable is a warning only')
+  await net.epochWith() // pass resets the streak
+  const r2 = await net.account(name)
+  assert.ok(reputationPpm(r2) > reputationPpm(r1))
+  await net.epochWith(() => 'missing')
+  const r3 = await net.account(name)
+  assert.ok(r3.beta > r2.beta, 'missing counts at once')
+})
+
+test('credit limit: a publisher out of credit is paused, then ended; a transfer resumes it', async () => {
+  // welcome credit 2.5 favor: two epochs of 1 GiB, then out of credit
+  const { net } = await hosted(1, { welcomeCreditMicro: 2_500_000n, pausedEpochsToEnd: 3 })
+  const [agr] = await net.agreements({ state: 'active' })
+  await net.epochWith()
+  await net.epochWith()
+  assert.equal((await net.account('pub')).balance, -2_000_000n)
+  assert.equal((await net.agreement(agr!.id)).state, 'paused')
+  assert.ok((await net.account('pub')).warnings.includes('out-of-credit'))
+  // paused: not challenged, not billed
+  assert.equal(await getAttestation(net.kv, await net.epoch(), agr!.id), null)
+  await net.epochWith()
+  assert.equal((await net.account('pub')).balance, -2_000_000n)
+  // a friend pays: resumes at the next epoch
+  const boot = net.nameOf(agr!.hoster)
+  await net.ok(boot, { type: 'transfer', time: 0, to: net.m('pub').key, amount: 600_000n })
+  await net.tick()
+  assert.equal((await net.agreement(agr!.id)).state, 'active')
+  assert.ok(!(await net.account('pub')).warnings.includes('out-of-credit'))
+  await net.epochWith()
+  // now out again: paused 3 epochs → ended
+  for (let i = 0; i < 4; i++) await net.tick()
+  const a = await net.agreement(agr!.id)
+  assert.equal(a.state, 'ended')
+  assert.equal(a.endReason, 'out-of-credit')
+  assert.ok((await net.account('pub')).balance >= -2_500_000n)
+})
+
+test('transfer, sponsor lines and set-limit: escrow, drawing order, limits', async () => {
+  const { net } = await hosted()
+  const [agr] = await net.agreements({ state: 'active' })
+  const H = net.nameOf(agr!.hoster)
+  await net.epochWith()
+  assert.equal((await net.account('pub')).balance, -1_000_000n)
+  assert.equal((await net.account(H)).balance, 675_000n)
+  await net.rejected('pub', { type: 'transfer', time: 0, to: net.m('a1').key, amount: 1n }, /insufficient balance/) // credit is not transferable
+  await net.rejected(H, { type: 'transfer', time: 0, to: net.m(H).key, amount: 1n }, /yourself/)
+  await net.rejected(H, { type: 'transfer', time: 0, to: net.m('nobody').key, amount: 1n }, /no such account/)
+  await net.ok(H, { type: 'transfer', time: 0, to: net.m('a4').key, amount: 100n })
+  assert.equal((await net.account('a4')).balance, 100n)
+  await net.ok(H, { type: 'sponsor', time: 0, to: net.m('pub').key, amount: 500_000n })
+  let h = await net.account(H)
+  assert.equal(h.balance, 174_900n)
+  assert.equal((await net.account('pub')).lines[h.id], 500_000n)
+  await net.rejected(H, { type: 'sponsor', time: 0, to: net.m('pub').key, amount: 200_000n }, /insufficient balance/)
+  await net.ok(H, { type: 'set-limit', time: 0, to: net.m('pub').key, limit: 300_000n })
+  h = await net.account(H)
+  assert.equal(h.balance, 374_900n)
+  assert.equal(h.sponsoring[net.hex('pub')], 300_000n)
+  // next pass: the line is drawn before the welcome credit
+  await net.epochWith()
+  const pub = await net.account('pub')
+  assert.equal(pub.balance, -1_700_000n)
+  assert.deepEqual(pub.lines, {})
+  h = await net.account(H)
+  assert.equal(h.sponsoring[net.hex('pub')], undefined)
+  assert.equal(h.balance, 374_900n + 675_000n)
+  // set-limit to 0 on an empty line is a no-op that succeeds; lowering returns escrow
+  await net.ok(H, { type: 'sponsor', time: 0, to: net.m('pub').key, amount: 1000n })
+  await net.ok(H, { type: 'set-limit', time: 0, to: net.m('pub').key, limit: 0n })
+  assert.equal((await net.account(H)).balance, 374_900n + 675_000n)
+})
+
+test('cancel only by the author; ends agreements and releases held-back shares', async () => {
+  const { net, reqId } = await hosted()
+  const [agr] = await net.agreements({ state: 'active' })
+  await net.epochWith()
+  await net.rejected('h1', { type: 'cancel', time: 0, requestId: reqId }, /only the request author/)
+  await net.rejected('pub', { type: 'cancel', time: 0, requestId: 99 }, /no such request/)
+  const H = net.nameOf(agr!.hoster)
+  await net.ok('pub', { type: 'cancel', time: 0, requestId: reqId })
+  const a = await net.agreement(agr!.id)
+  assert.equal(a.state, 'ended')
+  assert.equal(a.endReason, 'cancelled')
+  assert.equal((await net.account(H)).balance, 900_000n) // held-back released
+  assert.equal((await getRequest(net.kv, reqId))?.state, 'cancelled')
+  assert.equal(await pinStatus(net.kv, reqId), 'failed')
+  await net.rejected('pub', { type: 'cancel', time: 0, requestId: reqId }, /already cancelled/)
+  assert.equal((await getOffer(net.kv, agr!.hoster))?.usedBytes, 0)
+})
+
+test('until: a request expires after its last epoch', async () => {
+  const net = await TestNet.create({ names: NAMES })
+  await net.offer('h1', 10 * GiB)
+  const reqId = await net.request('pub', [{ name: 'c', byteLength: GiB }], { until: 3 })
+  await net.tick()
+  await net.readyAll()
+  await net.tick() // 2
+  await net.epochWith() // 3
+  assert.equal((await getRequest(net.kv, reqId))?.state, 'active')
+  await net.epochWith() // 4: settles 3, expires
+  assert.equal((await getRequest(net.kv, reqId))?.state, 'expired')
+  assert.equal((await net.agreements({ requestId: reqId }))[0]?.endReason, 'expired')
+  assert.equal((await net.account('pub')).balance, -2_000_000n) // epochs 2 and 3
+})
+
+test('withdraw: repair elsewhere, keep serving until the replacement is ready, then released with held-back', async () => {
+  const { net, reqId } = await hosted()
+  const [agr] = await net.agreements({ state: 'active' })
+  const H = net.nameOf(agr!.hoster)
+  await net.epochWith()
+  await net.ok(H, { type: 'withdraw', time: 0 })
+  await net.rejected(H, { type: 'withdraw', time: 0 }, /no offer/)
+  assert.equal((await net.agreement(agr!.id)).exiting, true)
+  await net.epochWith() // still paid this epoch; replacement matched
+  assert.equal((await net.account(H)).balance, 675_000n * 2n)
+  const repl = (await net.agreements({ requestId: reqId })).find((x) => x.id !== agr!.id)
+  assert.ok(repl && repl.state === 'pinning' && repl.hoster !== agr!.hoster)
+  assert.equal((await net.agreement(agr!.id)).state, 'active')
+  await net.readyAll()
+  const old = await net.agreement(agr!.id)
+  assert.equal(old.state, 'ended')
+  assert.equal(old.endReason, 'withdrawn')
+  assert.equal((await net.account(H)).balance, 900_000n * 2n) // held-back released, no penalty
+  assert.equal((await getRequest(net.kv, reqId))?.slots[0]?.[0], repl.id)
+})
+
+test('grow: billing follows the recorded byte length; only the author', async () => {
+  const { net, reqId } = await hosted()
+  const [agr] = await net.agreements({ state: 'active' })
+  await net.rejected('h1', { type: 'grow', time: 0, requestId: reqId, coreKey: coreKey('c1'), length: 200, byteLength: 2 * GiB }, /only the request author/)
+  await net.rejected('pub', { type: 'grow', time: 0, requestId: reqId, coreKey: coreKey('c1'), length: 50, byteLength: 2 * GiB }, /shrink/)
+  await net.ok('pub', { type: 'grow', time: 0, requestId: reqId, coreKey: coreKey('c1'), length: 200, byteLength: 2 * GiB })
+  assert.equal((await net.agreement(agr!.id)).byteLength, 2 * GiB)
+  assert.equal((await getOffer(net.kv, agr!.hoster))?.usedBytes, 2 * GiB)
+  await net.epochWith()
+  assert.equal((await net.account('pub')).balance, -2_000_000n)
+})
+
+test('unvetted hosters: at most one replica per core until vetted', async () => {
+  const net = await TestNet.create({ names: NAMES, params: { unvettedEpochs: 5 } })
+  for (const h of ['h1', 'h2', 'h3']) await net.offer(h, 10 * GiB)
+  const reqId = await net.request('pub', [{ name: 'c', byteLength: GiB }], { replicas: 3 })
+  await net.tick()
+  const ags = await net.agreements({ requestId: reqId })
+  assert.equal(ags.length, 1)
+  assert.equal(await pinStatus(net.kv, reqId), 'pinning')
+})
+
+test('determinism: the same ops give the same digest; a different op a different one', async () => {
+  async function run(extra: boolean): Promise<string> {
+    const { net } = await hosted(2)
+    await net.epochWith((_a, who) => (who === 'a1' ? 'missing' : 'pass'))
+    await net.epochWith()
+    if (extra) await net.ok('pub', { type: 'transfer', time: 0, to: net.m('a1').key, amount: 0n }).catch(() => undefined)
+    if (extra) await net.offer('a2', GiB)
+    return net.digest()
+  }
+  const d1 = await run(false)
+  const d2 = await run(false)
+  const d3 = await run(true)
+  assert.equal(d1, d2)
+  assert.notEqual(d1, d3)
+})
+
+test('atomicity: a rejected op leaves none of its staged writes; an internal error is recorded as internal', async () => {
+  const { net } = await hosted()
+  const e = await net.epoch()
+  const [agr] = await net.agreements({ state: 'active' })
+  const att = (await getAttestation(net.kv, e, agr!.id))!
+  const who = net.nameOf(att.attestors[0]!)
+  const good = { agreementId: agr!.id, outcome: 'pass' as Outcome, samples: 16, latencyP50Ms: 1, latencyP99Ms: 2, evidenceHash: Buffer.alloc(32) }
+  await net.rejected(who, { type: 'report', time: 0, epoch: e, results: [good, { ...good, agreementId: 12345 }] }, /not challenged/)
+  assert.equal((await getAttestation(net.kv, e, agr!.id))?.results[0], null, 'first result not kept')
+  await net.ok(who, { type: 'report', time: 0, epoch: e, results: [good] })
+  // corrupt a record: the next op touching it fails inside apply and is recorded as internal
+  const { MemoryKV } = await import('../../src/ledger/index.js')
+  assert.ok(net.kv instanceof MemoryKV)
+  net.kv.map.set(`acct/${net.hex('a4')}`, Buffer.from('{not json'))
+  const r = await net.apply('a4', { type: 'withdraw', time: 0 })
+  assert.equal(r.ok, false)
+  assert.ok(!r.ok && r.reason.startsWith('internal:'), !r.ok ? r.reason : '')
+})

@@ -1,0 +1,73 @@
+// Seeded generators of random valid ops (codec property tests, fuzzing, simulator inputs).
+import { defaultParams, OP_TAGS, OUTCOMES } from '../../src/ledger/index.js'
+import type { Prng, Op, OpType } from '../../src/ledger/index.js'
+
+export function bytes(p: Prng, n: number): Buffer {
+  const b = Buffer.alloc(n)
+  for (let i = 0; i < n; i++) b[i] = p.uniform(256)
+  return b
+}
+function num(p: Prng): number {
+  const r = p.uniform(4)
+  return r === 0 ? p.uniform(256) : r === 1 ? p.uniform(0x10000) : r === 2 ? p.uniform(2 ** 32) : p.uniform(Number.MAX_SAFE_INTEGER)
+}
+function big(p: Prng): bigint {
+  return p.uniformBig((1n << 64n) - 1n)
+}
+
+/** A random valid op of each type (used by the codec and fuzz tests). */
+export function randomOp(p: Prng, type?: OpType): Op {
+  const types = Object.keys(OP_TAGS) as OpType[]
+  const t = type ?? types[p.uniform(types.length)]!
+  const time = num(p)
+  switch (t) {
+    case 'init-network':
+      return { type: t, time, params: defaultParams({ epochSeconds: 1 + p.uniform(86400), priceMicroPerGiBHour: big(p), samples: 1 + p.uniform(64) }) }
+    case 'add-writer':
+      return { type: t, time, writerKey: bytes(p, 32), indexer: p.uniform(2) === 1 }
+    case 'add-indexer':
+    case 'remove-indexer':
+      return { type: t, time, writerKey: bytes(p, 32) }
+    case 'offer':
+      return { type: t, time, capacityBytes: num(p), group: 'g' + String(p.uniform(100)) + (p.uniform(2) ? 'é' : ''), nodeKey: bytes(p, 32) }
+    case 'withdraw':
+      return { type: t, time }
+    case 'request':
+      return {
+        type: t,
+        time,
+        cores: Array.from({ length: 1 + p.uniform(4) }, () => ({ key: bytes(p, 32), length: num(p), byteLength: num(p) })),
+        replicas: 1 + p.uniform(5),
+        until: num(p),
+        maxPrice: big(p)
+      }
+    case 'cancel':
+      return { type: t, time, requestId: num(p) }
+    case 'ready':
+      return { type: t, time, agreementId: num(p), length: num(p), byteLength: num(p) }
+    case 'tick':
+      return { type: t, time, epoch: num(p), tickTime: num(p), commit: bytes(p, 32), reveal: p.uniform(2) ? bytes(p, 32) : Buffer.alloc(0) }
+    case 'report':
+      return {
+        type: t,
+        time,
+        epoch: num(p),
+        results: Array.from({ length: 1 + p.uniform(5) }, () => ({
+          agreementId: num(p),
+          outcome: OUTCOMES[p.uniform(4)]!,
+          samples: p.uniform(1000),
+          latencyP50Ms: p.uniform(100000),
+          latencyP99Ms: p.uniform(100000),
+          evidenceHash: bytes(p, 32)
+        }))
+      }
+    case 'transfer':
+    case 'sponsor':
+      return { type: t, time, to: bytes(p, 32), amount: big(p) }
+    case 'set-limit':
+      return { type: t, time, to: bytes(p, 32), limit: big(p) }
+    case 'grow':
+      return { type: t, time, requestId: num(p), coreKey: bytes(p, 32), length: num(p), byteLength: num(p) }
+  }
+}
+

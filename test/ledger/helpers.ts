@@ -1,0 +1,279 @@
+// Shared test helper: a ledger network of named accounts with real ed25519 keys over a MemoryKV (or any
+// LedgerKV), and drivers for the common flows (ticks with commit–reveal, offers, requests, ready,
+// reports). The simulator and the Autobase tests reuse it.
+import assert from 'node:assert/strict'
+import { blake2b, keyPair, seedFromName } from '../../src/stack/crypto.js'
+import {
+  apply,
+  commitOf,
+  defaultParams,
+  digest,
+  encodeOp,
+  getAccount,
+  getAgreement,
+  getAttestation,
+  getEpoch,
+  getMeta,
+  listAgreements,
+  MemoryKV,
+  secretFor
+} from '../../src/ledger/index.js'
+import type { Account, Agreement, ApplyResult, LedgerKV, NetworkParams, Op, Outcome, ReportResult } from '../../src/ledger/index.js'
+
+export interface Member {
+  name: string
+  /** Writer key (the account id) — an ed25519 public key. */
+  key: Buffer
+  hex: string
+  secretKey: Buffer
+  /** Node (DHT) key used in offers. */
+  nodeKey: Buffer
+  /** Seed for beacon secrets. */
+  beaconSeed: Buffer
+  seq: number
+}
+
+export interface TestNetOptions {
+  /** Account names; the first is the bootstrap writer (admin, indexer). */
+  names: string[]
+  /** Extra indexers (names), added directly by the bootstrap writer while it is the sole indexer. */
+  indexers?: string[]
+  params?: Partial<NetworkParams>
+  kv?: LedgerKV
+  /** Start time, ms. */
+  time?: number
+}
+
+/** Test network parameters: fast epochs and small thresholds unless overridden. */
+export function testParams(overrides: Partial<NetworkParams> = {}): NetworkParams {
+  return defaultParams({ admissionsPerEpoch: 1000, heldBackEpochs: 4, unvettedEpochs: 0, ...overrides })
+}
+
+export function member(name: string): Member {
+  const kp = keyPair(seedFromName(name))
+  return {
+    name,
+    key: kp.publicKey,
+    hex: kp.publicKey.toString('hex'),
+    secretKey: kp.secretKey,
+    nodeKey: keyPair(seedFromName('node/' + name)).publicKey,
+    beaconSeed: seedFromName('beacon/' + name),
+    seq: 0
+  }
+}
+
+/** A deterministic 32-byte core key for a name. */
+export function coreKey(name: string): Buffer {
+  return blake2b(Buffer.from('core/' + name))
+}
+
+export const GiB = 1024 * 1024 * 1024
+
+export class TestNet {
+  readonly kv: LedgerKV
+  readonly members = new Map<string, Member>()
+  readonly log: { name: string; op: Op | null; result: ApplyResult }[] = []
+  time: number
+  /** Milliseconds the clock advances per tick. */
+  tickMs = 1000
+
+  private constructor(kv: LedgerKV, time: number) {
+    this.kv = kv
+    this.time = time
+  }
+
+  static async create(opts: TestNetOptions): Promise<TestNet> {
+    const net = new TestNet(opts.kv ?? new MemoryKV(), opts.time ?? 1_700_000_000_000)
+    const [boot, ...rest] = opts.names
+    assert.ok(boot !== undefined, 'at least one name')
+    for (const n of opts.names) net.members.set(n, member(n))
+    await net.ok(boot, { type: 'init-network', time: net.time, params: testParams(opts.params) })
+    const indexers = new Set(opts.indexers ?? [])
+    for (const n of rest) if (indexers.has(n)) await net.ok(boot, { type: 'add-writer', time: net.time, writerKey: net.m(n).key, indexer: true })
+    for (const n of rest) if (!indexers.has(n)) await net.ok(boot, { type: 'add-writer', time: net.time, writerKey: net.m(n).key, indexer: false })
+    return net
+  }
+
+  m(name: string): Member {
+    let mm = this.members.get(name)
+    if (mm === undefined) {
+      mm = member(name)
+      this.members.set(name, mm)
+    }
+    return mm
+  }
+
+  hex(name: string): string {
+    return this.m(name).hex
+  }
+
+  /** Apply an op (or raw bytes) as `name`; opId = `<name>:<seq>`. */
+  async apply(name: string, op: Op | Uint8Array): Promise<ApplyResult> {
+    const mm = this.m(name)
+    const bytes = op instanceof Uint8Array ? op : encodeOp(op)
+    const result = await apply(this.kv, bytes, { writerKey: mm.key, opId: `${mm.hex}:${mm.seq++}` })
+    this.log.push({ name, op: op instanceof Uint8Array ? null : op, result })
+    return result
+  }
+
+  /** Apply and assert it was accepted. */
+  async ok(name: string, op: Op): Promise<Extract<ApplyResult, { ok: true }>> {
+    const r = await this.apply(name, op)
+    if (!r.ok) assert.fail(`${op.type} by ${name} rejected: ${r.reason}`)
+    return r
+  }
+
+  /** Apply and assert it was rejected with a reason matching `re`. */
+  async rejected(name: string, op: Op | Uint8Array, re: RegExp): Promise<string> {
+    const r = await this.apply(name, op)
+    assert.equal(r.ok, false, `expected rejection matching ${re}`)
+    if (r.ok) return ''
+    assert.match(r.reason, re)
+    return r.reason
+  }
+
+  async epoch(): Promise<number> {
+    return (await getMeta(this.kv))?.epoch ?? 0
+  }
+
+  async indexers(): Promise<string[]> {
+    return (await getMeta(this.kv))?.indexers ?? []
+  }
+
+  nameOf(hex: string): string {
+    for (const mm of this.members.values()) if (mm.hex === hex) return mm.name
+    return hex.slice(0, 8)
+  }
+
+  /** Whether `hex` belongs to a member this helper holds keys for. */
+  known(hex: string): boolean {
+    for (const mm of this.members.values()) if (mm.hex === hex) return true
+    return false
+  }
+
+  /** The tick op `name` would send for `epoch` (reveals if it has a commitment due). */
+  async tickOp(name: string, epoch: number, opts: { withhold?: boolean; badReveal?: boolean } = {}): Promise<Op> {
+    const mm = this.m(name)
+    const acct = await getAccount(this.kv, mm.hex)
+    const due = acct !== null && acct.commit !== '' && acct.commitEpoch === epoch
+    let reveal: Uint8Array = new Uint8Array(0)
+    if (due && opts.withhold !== true) reveal = opts.badReveal === true ? Buffer.alloc(32, 7) : secretFor(mm.beaconSeed, epoch)
+    return { type: 'tick', time: this.time, epoch, tickTime: this.time, commit: commitOf(secretFor(mm.beaconSeed, epoch + 1)), reveal }
+  }
+
+  /**
+   * Every indexer this helper holds keys for (minus `skip`) ticks the next epoch. Returns the current
+   * epoch afterwards (unchanged if no majority ticked).
+   */
+  async tick(opts: { skip?: string[]; withhold?: string[] } = {}): Promise<number> {
+    this.time += this.tickMs
+    const next = (await this.epoch()) + 1
+    for (const hex of await this.indexers()) {
+      const name = this.nameOf(hex)
+      if (!this.known(hex) || opts.skip?.includes(name) === true) continue
+      const op = await this.tickOp(name, next, { withhold: opts.withhold?.includes(name) === true })
+      await this.ok(name, op)
+    }
+    return this.epoch()
+  }
+
+  async offer(name: string, capacityBytes: number, group = ''): Promise<void> {
+    await this.ok(name, { type: 'offer', time: this.time, capacityBytes, group, nodeKey: this.m(name).nodeKey })
+  }
+
+  /** Create a request; returns its id. */
+  async request(
+    name: string,
+    cores: { name: string; length?: number; byteLength: number }[],
+    opts: { replicas?: number; until?: number; maxPrice?: bigint } = {}
+  ): Promise<number> {
+    const r = await this.ok(name, {
+      type: 'request',
+      time: this.time,
+      cores: cores.map((c) => ({ key: coreKey(c.name), length: c.length ?? 100, byteLength: c.byteLength })),
+      replicas: opts.replicas ?? 1,
+      until: opts.until ?? 1_000_000,
+      maxPrice: opts.maxPrice ?? 1n << 40n
+    })
+    const ev = r.effects.events.find((e) => e.type === 'request-created')
+    assert.ok(ev !== undefined && ev.type === 'request-created')
+    return ev.requestId
+  }
+
+  async agreements(filter: Parameters<typeof listAgreements>[1] = {}): Promise<Agreement[]> {
+    return listAgreements(this.kv, filter)
+  }
+
+  async agreement(id: number): Promise<Agreement> {
+    const a = await getAgreement(this.kv, id)
+    assert.ok(a !== null, `agreement ${id}`)
+    return a
+  }
+
+  async account(name: string): Promise<Account> {
+    const a = await getAccount(this.kv, this.hex(name))
+    assert.ok(a !== null, `account ${name}`)
+    return a
+  }
+
+  /** Every pinning agreement's hoster reports ready with the recorded length. */
+  async readyAll(): Promise<number> {
+    let n = 0
+    for (const a of await this.agreements({ state: 'pinning', liveOnly: true })) {
+      await this.ok(this.nameOf(a.hoster), { type: 'ready', time: this.time, agreementId: a.id, length: a.length, byteLength: a.byteLength })
+      n++
+    }
+    return n
+  }
+
+  /**
+   * Every selected attestor of the current epoch reports (one op per attestor). `outcome` decides each
+   * result (null = that attestor stays silent for that agreement); default: all pass.
+   */
+  async reportAll(outcome: (agreement: Agreement, attestor: string) => Outcome | null = () => 'pass'): Promise<number> {
+    const e = await this.epoch()
+    const rec = await getEpoch(this.kv, e)
+    if (rec === null) return 0
+    const byAttestor = new Map<string, ReportResult[]>()
+    for (const id of rec.attested) {
+      const att = await getAttestation(this.kv, e, id)
+      if (att === null) continue
+      const agr = await this.agreement(id)
+      for (const [i, h] of att.attestors.entries()) {
+        if (!this.known(h) || att.results[i] !== null) continue
+        const name = this.nameOf(h)
+        const o = outcome(agr, name)
+        if (o === null) continue
+        const list = byAttestor.get(name) ?? []
+        list.push({ agreementId: id, outcome: o, samples: 16, latencyP50Ms: 20, latencyP99Ms: 80, evidenceHash: Buffer.alloc(32, 1) })
+        byAttestor.set(name, list)
+      }
+    }
+    let ops = 0
+    for (const [name, results] of [...byAttestor].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      for (let i = 0; i < results.length; i += 1024) {
+        await this.ok(name, { type: 'report', time: this.time, epoch: e, results: results.slice(i, i + 1024) })
+        ops++
+      }
+    }
+    return ops
+  }
+
+  /** One full epoch: report (with `outcome`), then tick. */
+  async epochWith(outcome?: (agreement: Agreement, attestor: string) => Outcome | null): Promise<number> {
+    await this.reportAll(outcome)
+    return this.tick()
+  }
+
+  /** Digest of the state (MemoryKV only). */
+  digest(): string {
+    assert.ok(this.kv instanceof MemoryKV)
+    return digest(this.kv).toString('hex')
+  }
+
+  /** Count of rejected-op records (MemoryKV only). */
+  rejectedCount(): number {
+    assert.ok(this.kv instanceof MemoryKV)
+    return this.kv.entries('rejected/').length
+  }
+}
