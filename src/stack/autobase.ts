@@ -66,6 +66,8 @@ export interface AutobaseOptions {
   /** ms between automatic acks by indexers (autobase's code default is 10 s; always set it). */
   ackInterval: number
   bigBatches?: boolean
+  /** False forces a full replay from the writers' logs (used by verify). */
+  fastForward?: boolean
 }
 
 export interface Base extends EventEmitter {
@@ -98,6 +100,7 @@ export function openAutobase(store: Store, bootstrap: Uint8Array | null, opts: A
     valueEncoding: 'binary',
     ackInterval: opts.ackInterval,
     bigBatches: opts.bigBatches ?? false,
+    fastForward: opts.fastForward ?? true,
     open: (viewStore: Store) => openViewBee(viewStore.get({ name: 'view' })),
     apply: opts.apply
   }) as Base

@@ -42,6 +42,8 @@ export interface Core extends EventEmitter {
   readonly contiguousLength: number
   readonly byteLength: number
   readonly fork: number
+  /** Length covered by the latest signature (for Autobase views: what indexers made final). */
+  readonly signedLength: number
   readonly writable: boolean
   readonly closed: boolean
   readonly opened: boolean
@@ -56,6 +58,7 @@ export interface Core extends EventEmitter {
   proof(request: ProofRequest): Promise<CoreProof>
   /** Deletes local block data. Never call it on single odd blocks (hypercore 11.37.1 bug, see notes). */
   clear(start: number, end?: number): Promise<unknown>
+  truncate(length: number, opts?: { fork?: number }): Promise<void>
   info(opts?: { storage?: boolean }): Promise<{ byteLength: number; length: number; contiguousLength: number; storage?: { oplog: number; tree: number; blocks: number; bitfield: number } | null }>
   close(): Promise<void>
 }

@@ -1,0 +1,182 @@
+// The Favor contract bound to an Autobase: every member appends binary ops to its writer core,
+// Autobase linearises them, and `apply` (the same pure contract the simulator runs) writes the state
+// into a Hyperbee view. Indexers' acks make a prefix of that view final (`signedLength`).
+import { EventEmitter } from 'node:events'
+import {
+  openAutobase, type ApplyHost, type ApplyNode, type Base, type Bee, type Store
+} from '../stack/index.js'
+import { encodeOp } from './codec.js'
+import { apply, type ApplyResult } from './contract.js'
+import type { LedgerEvent } from './events.js'
+import type { LedgerKV } from './kv.js'
+import type { Op } from './ops.js'
+import { BeeBatchKV, BeeReadKV, beeDigest } from './bee-kv.js'
+
+/** Default ms between indexer acks. Autobase's own default is 10 s, too slow for epochs of seconds. */
+export const DEFAULT_ACK_INTERVAL_MS = 1000
+
+export interface LedgerOptions {
+  store: Store
+  /** The network's key (the bootstrap writer's Autobase key); null creates a new network. */
+  bootstrap: Uint8Array | null
+  ackIntervalMs?: number
+  /** False replays every op from the writers' logs instead of fast-forwarding to a peer's view. */
+  fastForward?: boolean
+}
+
+export interface AppliedInfo {
+  opId: string
+  writer: string
+  result: ApplyResult
+}
+
+export interface LedgerEvents {
+  /** After each op apply ran (optimistic: a reorder may apply it again; the view is the truth). */
+  applied: [AppliedInfo]
+  /** Contract events of accepted ops (same caveat). */
+  event: [LedgerEvent]
+  /** The view changed. */
+  update: []
+  /** Something failed outside the contract (e.g. a membership change Autobase refused). */
+  warning: [Error]
+}
+
+export interface StateDigest {
+  /** Hyperbee version of the view the digest was taken at. */
+  version: number
+  digest: string
+}
+
+export class Ledger extends EventEmitter<LedgerEvents> {
+  readonly base: Base
+  private closing: Promise<void> | null = null
+
+  private constructor(opts: LedgerOptions) {
+    super()
+    this.base = openAutobase(opts.store, opts.bootstrap, {
+      apply: (nodes, view, host) => this.applyBatch(nodes, view, host),
+      ackInterval: opts.ackIntervalMs ?? DEFAULT_ACK_INTERVAL_MS,
+      fastForward: opts.fastForward ?? true
+    })
+    this.base.on('update', () => this.emit('update'))
+    this.base.on('error', (err: Error) => this.emit('warning', err))
+  }
+
+  static async open(opts: LedgerOptions): Promise<Ledger> {
+    const ledger = new Ledger(opts)
+    try {
+      await ledger.base.ready()
+    } catch (err) {
+      await ledger.close()
+      throw err
+    }
+    return ledger
+  }
+
+  /** The network key: share it so others can join. */
+  get key(): Buffer {
+    return this.base.key
+  }
+
+  get discoveryKey(): Buffer {
+    return this.base.discoveryKey
+  }
+
+  /** This node's writer core key = its account id on the ledger. */
+  get writerKey(): Buffer {
+    return this.base.local.key
+  }
+
+  get account(): string {
+    return this.writerKey.toString('hex')
+  }
+
+  get writable(): boolean {
+    return this.base.writable
+  }
+
+  get isIndexer(): boolean {
+    return this.base.isIndexer
+  }
+
+  get view(): Bee {
+    return this.base.view
+  }
+
+  /** The latest (possibly not yet final) state, read-only. */
+  get kv(): LedgerKV {
+    return new BeeReadKV(this.base.view)
+  }
+
+  /** Version of the view that indexers have made final. */
+  get finalVersion(): number {
+    return this.base.view.core.signedLength
+  }
+
+  /** Runs `fn` over a snapshot of the final state (never reordered). */
+  async readFinal<T>(fn: (kv: LedgerKV) => Promise<T>): Promise<T> {
+    const snap = this.base.view.checkout(Math.max(1, this.finalVersion))
+    try {
+      return await fn(new BeeReadKV(snap))
+    } finally {
+      await snap.close()
+    }
+  }
+
+  async append(ops: Op | Op[]): Promise<void> {
+    const list = Array.isArray(ops) ? ops : [ops]
+    if (list.length === 0) return
+    await this.base.append(list.map((op) => encodeOp(op)))
+  }
+
+  /** Appends raw bytes as an op (the contract will reject what does not decode). */
+  async appendRaw(bytes: Buffer): Promise<void> {
+    await this.base.append(bytes)
+  }
+
+  update(): Promise<void> {
+    return this.base.update()
+  }
+
+  /** Digest of the view at `version` (default: the latest). */
+  async digest(version?: number): Promise<StateDigest> {
+    const v = version ?? this.base.view.version
+    const snap = this.base.view.checkout(Math.max(1, v))
+    try {
+      return { version: v, digest: (await beeDigest(snap)).toString('hex') }
+    } finally {
+      await snap.close()
+    }
+  }
+
+  /** Closes the Autobase (not the store, which the caller owns). Safe to call twice. */
+  close(): Promise<void> {
+    this.closing ??= this.base.close()
+    return this.closing
+  }
+
+  private async applyBatch(nodes: ApplyNode[], view: Bee, host: ApplyHost): Promise<void> {
+    const batch = view.batch()
+    const kv = new BeeBatchKV(batch)
+    for (const node of nodes) {
+      if (node.value === null) continue // an ack
+      const writer = node.from.key.toString('hex')
+      const opId = `${writer}:${node.length - 1}`
+      const result = await apply(kv, node.value, { writerKey: node.from.key, opId })
+      if (result.ok) {
+        for (const change of result.effects.membership) {
+          try {
+            if ('addWriter' in change) await host.addWriter(change.addWriter, { indexer: change.indexer })
+            else await host.removeWriter(change.removeWriter)
+          } catch (err) {
+            // Deterministic on every node (same state, same call); record it, never break apply.
+            this.emit('warning', err instanceof Error ? err : new Error(String(err)))
+          }
+        }
+      }
+      this.emit('applied', { opId, writer, result })
+      if (result.ok) for (const event of result.effects.events) this.emit('event', event)
+    }
+    await batch.flush()
+  }
+}
