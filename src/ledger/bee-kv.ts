@@ -1,5 +1,5 @@
 // LedgerKV over a Hyperbee: a write batch inside Autobase's apply, and read-only views for queries.
-import type { Bee, BeeBatch, BeeReader } from '../stack/index.js'
+import type { BeeBatch, BeeReader } from '../stack/index.js'
 import type { LedgerKV } from './kv.js'
 import { digestEntries } from './kv.js'
 
