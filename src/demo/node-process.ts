@@ -1,0 +1,82 @@
+// A FavorNode in its own process, driven by the parent over IPC (see child.ts).
+import { FavorNode } from '../node.js'
+import { createLogger } from '../runtime/index.js'
+import type { ChildNodeConfig } from './child.js'
+import { ledgerSnapshot } from './snapshot.js'
+
+let node: FavorNode | null = null
+
+function send(msg: unknown): void {
+  if (process.connected) process.send?.(msg)
+}
+
+async function handle(cmd: string, args: Record<string, unknown>): Promise<unknown> {
+  if (cmd === 'open') {
+    const c = args.config as ChildNodeConfig
+    node = await FavorNode.create({
+      dataDir: c.dataDir,
+      name: c.name,
+      bootstrap: c.bootstrap,
+      networkKey: c.networkKey,
+      ...(c.params ? { params: c.params } : {}),
+      ...(c.hoster ? { hoster: c.hoster } : {}),
+      roles: { indexer: c.indexer !== false },
+      epochMs: c.epochMs,
+      challenge: { deadlineMs: c.deadlineMs ?? 1500, connectTimeoutMs: c.connectTimeoutMs ?? 1500 },
+      log: createLogger({ prefix: c.name, level: 'error' })
+    })
+    node.on('challenge', (data) => send({ event: 'challenge', data }))
+    node.on('mirror-progress', (data) => send({ event: 'mirror-progress', data }))
+    node.on('epoch', (data) => send({ event: 'epoch', data }))
+    node.on('warning', (err) => send({ event: 'warning', data: err.message }))
+    return { pid: process.pid, account: node.account, nodeKey: node.nodeKey, networkKey: node.networkKey }
+  }
+  if (node === null) throw new Error('node not open')
+  const n = node
+  switch (cmd) {
+    case 'admit':
+      await n.admit(String(args.account), { indexer: args.indexer === true })
+      return true
+    case 'waitWritable':
+      await n.waitWritable(Number(args.timeoutMs ?? 30_000))
+      return true
+    case 'publishSample': {
+      const core = await n.localCore(String(args.name))
+      const blocks = Number(args.blocks)
+      const size = Number(args.blockSize)
+      if (core.length === 0) {
+        const batch: Buffer[] = []
+        for (let i = 0; i < blocks; i++) batch.push(Buffer.alloc(size, `${String(args.name)}-${i}|`))
+        await core.append(batch)
+      }
+      const { requestId } = await n.publishCore(core, { replicas: Number(args.replicas) })
+      return { requestId, coreKey: core.key.toString('hex'), length: core.length, byteLength: core.byteLength }
+    }
+    case 'dropCopy':
+      return n.dropCopy(String(args.coreKey))
+    case 'status':
+      return n.status()
+    case 'snapshot':
+      return ledgerSnapshot(n)
+    case 'withdraw':
+      await n.withdraw()
+      return true
+    case 'close':
+      await n.close()
+      setImmediate(() => process.exit(0))
+      return true
+    default:
+      throw new Error(`unknown command ${cmd}`)
+  }
+}
+
+process.on('message', (msg: { id: number; cmd: string; args?: Record<string, unknown> }) => {
+  handle(msg.cmd, msg.args ?? {}).then(
+    (result) => send({ id: msg.id, ok: true, result }),
+    (err: unknown) => send({ id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) })
+  )
+})
+// The parent went away: close and leave, never linger as an orphan.
+process.on('disconnect', () => {
+  void (node?.close() ?? Promise.resolve()).finally(() => process.exit(0))
+})

@@ -1,0 +1,513 @@
+// FavorNode: one person's node. Composes the ledger (Autobase), one corestore, one DHT node + one
+// hyperswarm on loopback-capable options, and the four roles (publisher, hoster, attestor, indexer).
+// The CLI, the HTTP API, the demo and the tests drive this object only.
+//
+// Layout of `dataDir`:
+//   node.json      identity seed (hex), network key (hex), name — written once, reused on restart
+//   store/         the corestore: ledger writer + view cores, hosted cores, the node's own cores
+//   indexer.json   (indexer) nothing secret beyond the seed: secrets are derived per epoch from it
+import { EventEmitter } from 'node:events'
+import { mkdir, readFile, writeFile, rename, mkdtemp } from 'node:fs/promises'
+import path from 'node:path'
+import {
+  blake2b, createDht, createSwarm, keyPair, openStore, randomBytes,
+  type BootstrapNode, type Core, type Dht, type KeyPair, type Store, type Swarm
+} from './stack/index.js'
+import {
+  Ledger, currentEpoch, defaultParams, getAccount, getEpoch, getBalance, getMeta, getParams, listAgreements, listRequests, getOffer,
+  verifyLive,
+  type Agreement, type Balance, type HostingRequest, type LedgerEvent, type NetworkParams, type Offer, type Op, type VerifyReport
+} from './ledger/index.js'
+import { DiskQuota, silentLogger, type Logger, type QuotaUsage } from './runtime/index.js'
+import type { RoleContext } from './roles/context.js'
+import { toError } from './roles/context.js'
+import { Publisher } from './roles/publisher.js'
+import { Hoster } from './roles/hoster.js'
+import { Attestor } from './roles/attestor.js'
+import { Indexer } from './roles/indexer.js'
+import type { ChallengeRecord, MirrorProgress, OfferOptions, PublishOptions } from './roles/types.js'
+
+export type { ChallengeRecord, MirrorProgress, OfferOptions, PublishOptions } from './roles/types.js'
+export type { BootstrapNode } from './stack/index.js'
+
+export type RoleName = 'publisher' | 'hoster' | 'attestor' | 'indexer'
+
+export interface FavorNodeOptions {
+  /** The node's directory (created if missing). One corestore lives in `<dataDir>/store`. */
+  dataDir: string
+  /** Readable name for logs and the demo. Default: basename of dataDir. */
+  name?: string
+  /** DHT bootstrap nodes (a loopback @hyperswarm/testnet in tests and the demo). */
+  bootstrap: BootstrapNode[]
+  /**
+   * The network to join (hex). null or undefined: reuse the key saved in dataDir, else create a new
+   * network with this node as admin and sole indexer.
+   */
+  networkKey?: string | null
+  /** Genesis parameters when this node creates the network. */
+  params?: Partial<NetworkParams>
+  /** Roles this node plays. Default: publisher, attestor, and indexer if it is one; hoster when `hoster` is set. */
+  roles?: Partial<Record<RoleName, boolean>>
+  /** Offer this capacity automatically once writable (if no offer is on the ledger yet). */
+  hoster?: OfferOptions & {
+    /** Keep an ended agreement's core this long before clearing it. Default 5000 ms. */
+    gcGraceMs?: number
+  }
+  /** Real time between this indexer's ticks (= epoch length when it is the only indexer). Default 3000 ms. */
+  epochMs?: number
+  challenge?: {
+    /** A valid answer later than this is `slow`. Default 1000 ms. */
+    deadlineMs?: number
+    /** No connection within this is `unreachable`. Default 2000 ms. */
+    connectTimeoutMs?: number
+    /** Parallel challenges per epoch. Default 4. */
+    concurrency?: number
+  }
+  /** Autobase ack interval. Default 1000 ms. */
+  ackIntervalMs?: number
+  /** Period of the background reconcile loop (roles also react to ledger updates). Default 500 ms. */
+  pollMs?: number
+  log?: Logger
+}
+
+export interface EpochInfo {
+  epoch: number
+  /** Median tick time (ms). */
+  time: number
+}
+
+export interface FavorNodeEvents {
+  /** Contract events of accepted ops (optimistic; the view is the truth). */
+  'ledger-event': [LedgerEvent]
+  /** A new epoch started on the ledger (as this node saw it). */
+  epoch: [EpochInfo]
+  /** An attestor challenge this node ran. */
+  challenge: [ChallengeRecord]
+  /** Mirroring progress of a hosted core. */
+  'mirror-progress': [MirrorProgress]
+  /** Something went wrong that did not stop the node. */
+  warning: [Error]
+  /** The ledger view changed. */
+  update: []
+}
+
+export interface StorageStatus {
+  capacityBytes: number
+  reservedBytes: number
+  usedBytes: number
+  freeBytes: number
+}
+
+export interface NodeStatus {
+  name: string
+  account: string
+  nodeKey: string
+  networkKey: string
+  roles: RoleName[]
+  epoch: number
+  writable: boolean
+  indexer: boolean
+  peers: number
+  storage: StorageStatus
+  mirrors: MirrorProgress[]
+  balance: Balance | null
+  offer: Offer | null
+}
+
+interface Identity {
+  seed: string
+  networkKey: string | null
+  name: string
+}
+
+export class NotWritableError extends Error {
+  override name = 'NotWritableError'
+  readonly code = 'E_NOT_WRITABLE'
+}
+
+export class FavorNode extends EventEmitter<FavorNodeEvents> {
+  readonly name: string
+  readonly dataDir: string
+  readonly store: Store
+  readonly dht: Dht
+  readonly swarm: Swarm
+  readonly ledger: Ledger
+  readonly nodeKeyPair: KeyPair
+  readonly log: Logger
+  readonly quota: DiskQuota
+  readonly publisher: Publisher
+  readonly hoster: Hoster
+  readonly attestor: Attestor
+  readonly indexer: Indexer | null
+  private readonly opts: FavorNodeOptions
+  private readonly roleSet: Set<RoleName>
+  private readonly challenges: ChallengeRecord[] = []
+  private lastEpoch = -1
+  private pollTimer: NodeJS.Timeout | null = null
+  private reconciling: Promise<void> | null = null
+  private reconcileAgain = false
+  private closing: Promise<void> | null = null
+  private readonly onLedgerUpdate = (): void => { this.emit('update'); this.kick() }
+  private readonly onLedgerEvent = (e: LedgerEvent): void => { this.emit('ledger-event', e) }
+  private readonly onLedgerWarning = (err: Error): void => { this.emitWarning(err) }
+
+  private constructor(args: {
+    opts: FavorNodeOptions; name: string; store: Store; dht: Dht; swarm: Swarm; ledger: Ledger; nodeKeyPair: KeyPair; seed: Buffer
+  }) {
+    super()
+    this.opts = args.opts
+    this.name = args.name
+    this.dataDir = args.opts.dataDir
+    this.store = args.store
+    this.dht = args.dht
+    this.swarm = args.swarm
+    this.ledger = args.ledger
+    this.nodeKeyPair = args.nodeKeyPair
+    this.log = args.opts.log ?? silentLogger()
+    this.quota = new DiskQuota({ capacityBytes: args.opts.hoster?.capacityBytes ?? 0 })
+    const r = args.opts.roles ?? {}
+    this.roleSet = new Set<RoleName>()
+    if (r.publisher !== false) this.roleSet.add('publisher')
+    if (r.attestor !== false) this.roleSet.add('attestor')
+    if (r.hoster === true || (r.hoster !== false && args.opts.hoster !== undefined)) this.roleSet.add('hoster')
+    if (r.indexer !== false) this.roleSet.add('indexer')
+    const ctx: RoleContext = {
+      ledger: this.ledger,
+      store: this.store,
+      swarm: this.swarm,
+      dht: this.dht,
+      nodeKeyPair: this.nodeKeyPair,
+      quota: this.quota,
+      log: this.log,
+      account: this.ledger.account,
+      append: (op) => this.appendOp(op),
+      emitWarning: (err) => this.emitWarning(err),
+      emitChallenge: (rec) => {
+        this.challenges.push(rec)
+        if (this.challenges.length > 500) this.challenges.splice(0, this.challenges.length - 500)
+        this.emit('challenge', rec)
+      },
+      emitMirrorProgress: (p) => this.emit('mirror-progress', p),
+      emitLedgerEvent: (e) => this.emit('ledger-event', e),
+      kick: () => this.kick()
+    }
+    this.publisher = new Publisher(ctx)
+    this.hoster = new Hoster(ctx, {
+      ...(args.opts.hoster ? { autoOffer: args.opts.hoster } : {}),
+      gcGraceMs: args.opts.hoster?.gcGraceMs ?? 5000
+    })
+    this.attestor = new Attestor(ctx, {
+      deadlineMs: args.opts.challenge?.deadlineMs ?? 1000,
+      connectTimeoutMs: args.opts.challenge?.connectTimeoutMs ?? 2000,
+      concurrency: args.opts.challenge?.concurrency ?? 4
+    })
+    this.indexer = this.roleSet.has('indexer')
+      ? new Indexer(ctx, { epochMs: args.opts.epochMs ?? 3000, seed: blake2b([Buffer.from('favor/indexer/seed'), args.seed]) })
+      : null
+  }
+
+  /** Opens (or creates) a node in `opts.dataDir` and starts its roles. */
+  static async create(opts: FavorNodeOptions): Promise<FavorNode> {
+    await mkdir(opts.dataDir, { recursive: true })
+    const idFile = path.join(opts.dataDir, 'node.json')
+    let id: Identity | null
+    try {
+      id = JSON.parse(await readFile(idFile, 'utf8')) as Identity
+    } catch {
+      id = null
+    }
+    const name = opts.name ?? id?.name ?? path.basename(opts.dataDir)
+    if (id === null) id = { seed: randomBytes(32).toString('hex'), networkKey: null, name }
+    if (opts.networkKey !== undefined && opts.networkKey !== null) {
+      if (id.networkKey !== null && id.networkKey !== opts.networkKey) {
+        throw new Error(`${opts.dataDir} belongs to network ${id.networkKey}, not ${opts.networkKey}`)
+      }
+      id.networkKey = opts.networkKey
+    }
+    const seed = Buffer.from(id.seed, 'hex')
+    const nodeKeyPair = keyPair(blake2b([Buffer.from('favor/node-key'), seed]))
+    const swarmKeyPair = keyPair(blake2b([Buffer.from('favor/swarm-key'), seed]))
+    const store = openStore(path.join(opts.dataDir, 'store'))
+    let dht: Dht | null = null
+    let swarm: Swarm | null = null
+    let ledger: Ledger | null = null
+    try {
+      await store.ready()
+      dht = createDht({ bootstrap: opts.bootstrap, keyPair: nodeKeyPair })
+      swarm = createSwarm({ dht, keyPair: swarmKeyPair })
+      const s = store
+      swarm.on('connection', (conn) => {
+        conn.on('error', () => { /* peer went away */ })
+        s.replicate(conn)
+      })
+      const creating = id.networkKey === null
+      ledger = await Ledger.open({
+        store,
+        bootstrap: creating ? null : Buffer.from(id.networkKey as string, 'hex'),
+        ackIntervalMs: opts.ackIntervalMs ?? 1000
+      })
+      id.networkKey = ledger.key.toString('hex')
+      await writeFile(idFile + '.tmp', JSON.stringify(id, null, 2))
+      await rename(idFile + '.tmp', idFile)
+      if (creating) {
+        await ledger.append({ type: 'init-network', time: Date.now(), params: defaultParams(opts.params ?? {}) })
+      }
+      swarm.join(ledger.discoveryKey, { server: true, client: true })
+      const node = new FavorNode({ opts, name, store, dht, swarm, ledger, nodeKeyPair, seed })
+      await node.start()
+      return node
+    } catch (err) {
+      await ledger?.close().catch(() => undefined)
+      await swarm?.destroy().catch(() => undefined)
+      await dht?.destroy().catch(() => undefined)
+      await store.close().catch(() => undefined)
+      throw err
+    }
+  }
+
+  /** Same as create: opens an existing node directory (its network key is saved there). */
+  static open(opts: FavorNodeOptions): Promise<FavorNode> {
+    return FavorNode.create(opts)
+  }
+
+  private async start(): Promise<void> {
+    this.ledger.on('update', this.onLedgerUpdate)
+    this.ledger.on('event', this.onLedgerEvent)
+    this.ledger.on('warning', this.onLedgerWarning)
+    // Every node listens on its node key: a hoster answers challenges there, and a node that withdrew
+    // keeps serving what it still hosts.
+    await this.hoster.start()
+    this.indexer?.start()
+    const poll = (): void => {
+      this.pollTimer = setTimeout(() => {
+        this.kick()
+        poll()
+      }, this.opts.pollMs ?? 500)
+    }
+    poll()
+    this.kick()
+  }
+
+  // --- identity -------------------------------------------------------------------------------
+
+  /** This node's account on the ledger (its writer key, hex). */
+  get account(): string {
+    return this.ledger.account
+  }
+
+  get networkKey(): string {
+    return this.ledger.key.toString('hex')
+  }
+
+  /** The DHT public key this node's challenge responder listens on (hex). */
+  get nodeKey(): string {
+    return this.nodeKeyPair.publicKey.toString('hex')
+  }
+
+  get writable(): boolean {
+    return this.ledger.writable
+  }
+
+  get roles(): RoleName[] {
+    return [...this.roleSet]
+  }
+
+  get closed(): boolean {
+    return this.closing !== null
+  }
+
+  // --- status ---------------------------------------------------------------------------------
+
+  async status(): Promise<NodeStatus> {
+    const kv = this.ledger.kv
+    const usage: QuotaUsage = this.quota.usage()
+    const acct = await getAccount(kv, this.account)
+    return {
+      name: this.name,
+      account: this.account,
+      nodeKey: this.nodeKey,
+      networkKey: this.networkKey,
+      roles: this.roles,
+      epoch: await currentEpoch(kv),
+      writable: this.ledger.writable,
+      indexer: acct?.indexer ?? false,
+      peers: this.swarm.connections.size,
+      storage: { capacityBytes: usage.capacityBytes, reservedBytes: usage.reservedBytes, usedBytes: usage.usedBytes, freeBytes: usage.freeBytes },
+      mirrors: this.hoster.mirrors(),
+      balance: await getBalance(kv, this.account),
+      offer: await getOffer(kv, this.account)
+    }
+  }
+
+  async epoch(): Promise<number> {
+    return currentEpoch(this.ledger.kv)
+  }
+
+  async params(): Promise<NetworkParams | null> {
+    return getParams(this.ledger.kv)
+  }
+
+  async balance(account: string = this.account): Promise<Balance | null> {
+    return getBalance(this.ledger.kv, account)
+  }
+
+  async agreements(filter: { mine?: boolean } = {}): Promise<Agreement[]> {
+    const all = await listAgreements(this.ledger.kv)
+    return filter.mine === true ? all.filter((a) => a.hoster === this.account || a.publisher === this.account) : all
+  }
+
+  async requests(filter: { mine?: boolean } = {}): Promise<HostingRequest[]> {
+    return listRequests(this.ledger.kv, filter.mine === true ? { publisher: this.account } : {})
+  }
+
+  /** Mirroring state of every core this node hosts. */
+  mirrors(): MirrorProgress[] {
+    return this.hoster.mirrors()
+  }
+
+  /** Latest challenges this node ran as an attestor (oldest first, at most 500). */
+  recentChallenges(): ChallengeRecord[] {
+    return [...this.challenges]
+  }
+
+  // --- actions --------------------------------------------------------------------------------
+
+  /** Resolves when this node may append to the ledger (after a writer admitted it). */
+  async waitWritable(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    while (!this.ledger.writable) {
+      if (this.closing !== null) throw new Error('node closed')
+      if (Date.now() > deadline) throw new NotWritableError(`not admitted as a writer within ${timeoutMs} ms (account ${this.account})`)
+      await this.ledger.update().catch(() => undefined)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+
+  /** Hosting request for a core this node can read (its own or one it knows by key). */
+  publish(coreKey: string | Uint8Array, opts: PublishOptions): Promise<{ requestId: number }> {
+    return this.publisher.publish(typeof coreKey === 'string' ? Buffer.from(coreKey, 'hex') : Buffer.from(coreKey), opts)
+  }
+
+  /** Announces a local core (serves it while online) and publishes it. */
+  publishCore(core: Core, opts: PublishOptions): Promise<{ requestId: number }> {
+    return this.publisher.publishCore(core, opts)
+  }
+
+  /** A writable core of this node's own, by name (created on first use). */
+  async localCore(name: string): Promise<Core> {
+    return this.publisher.localCore(name)
+  }
+
+  async cancel(requestId: number): Promise<void> {
+    await this.appendOp({ type: 'cancel', time: Date.now(), requestId })
+  }
+
+  async offer(opts: OfferOptions): Promise<void> {
+    await this.hoster.offer(opts)
+    this.roleSet.add('hoster')
+  }
+
+  async withdraw(): Promise<void> {
+    await this.appendOp({ type: 'withdraw', time: Date.now() })
+  }
+
+  async transfer(toHex: string, amount: bigint): Promise<void> {
+    await this.appendOp({ type: 'transfer', time: Date.now(), to: Buffer.from(toHex, 'hex'), amount })
+  }
+
+  async sponsor(toHex: string, amount: bigint): Promise<void> {
+    await this.appendOp({ type: 'sponsor', time: Date.now(), to: Buffer.from(toHex, 'hex'), amount })
+  }
+
+  /** Admits a writer (its account = writer key hex) per the network's admission policy. */
+  async admit(writerKeyHex: string, opts: { indexer?: boolean } = {}): Promise<void> {
+    await this.appendOp({ type: 'add-writer', time: Date.now(), writerKey: Buffer.from(writerKeyHex, 'hex'), indexer: opts.indexer ?? false })
+  }
+
+  /** Replays the writers' logs from scratch and compares with this node's final state. */
+  async verifyLedger(timeoutMs?: number): Promise<VerifyReport> {
+    const scratch = await mkdtemp(path.join(this.dataDir, 'verify-'))
+    return verifyLive(this.ledger, this.store, scratch, timeoutMs)
+  }
+
+  /** Demo/test hook: drop the whole local copy of a hosted core and stop mirroring it (a cheater). */
+  async dropCopy(coreKeyHex: string): Promise<boolean> {
+    return this.hoster.dropCopy(coreKeyHex)
+  }
+
+  /** Appends ops (throws NotWritableError before admission). */
+  async appendOp(op: Op | Op[]): Promise<void> {
+    if (this.closing !== null) throw new Error('node closed')
+    if (!this.ledger.writable) throw new NotWritableError(`account ${this.account} is not a writer of this network yet`)
+    await this.ledger.append(op)
+  }
+
+  /** Network meta (admin, indexers, params, epoch). */
+  async meta(): Promise<Awaited<ReturnType<typeof getMeta>>> {
+    return getMeta(this.ledger.kv)
+  }
+
+  // --- internals ------------------------------------------------------------------------------
+
+  private emitWarning(err: Error): void {
+    this.log.warn(err.message)
+    if (this.listenerCount('warning') > 0) this.emit('warning', err)
+  }
+
+  /** Runs the roles' reconcile once now (coalesced; never overlapping). */
+  kick(): void {
+    if (this.closing !== null) return
+    if (this.reconciling !== null) {
+      this.reconcileAgain = true
+      return
+    }
+    this.reconciling = (async () => {
+      do {
+        this.reconcileAgain = false
+        try {
+          await this.reconcile()
+        } catch (err) {
+          if (this.closing === null) this.emitWarning(toError(err))
+        }
+      } while (this.reconcileAgain && this.closing === null)
+    })().finally(() => { this.reconciling = null })
+  }
+
+  private async reconcile(): Promise<void> {
+    const kv = this.ledger.kv
+    const meta = await getMeta(kv)
+    if (meta === null) return
+    if (meta.epoch !== this.lastEpoch) {
+      this.lastEpoch = meta.epoch
+      const rec = meta.epoch > 0 ? await getEpoch(kv, meta.epoch) : null
+      this.emit('epoch', { epoch: meta.epoch, time: rec?.time ?? 0 })
+    }
+    if (this.closing !== null) return
+    await this.hoster.reconcile(kv)
+    if (this.closing !== null) return
+    await this.publisher.reconcile(kv)
+    if (this.closing !== null) return
+    if (this.roleSet.has('attestor')) this.attestor.reconcile(kv, meta.epoch)
+  }
+
+  /** Closes roles → swarm → dht → ledger → store. Safe to call twice. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.pollTimer !== null) clearTimeout(this.pollTimer)
+      this.pollTimer = null
+      this.ledger.off('update', this.onLedgerUpdate)
+      this.ledger.off('event', this.onLedgerEvent)
+      await this.reconciling?.catch(() => undefined)
+      await this.indexer?.close().catch(() => undefined)
+      await this.attestor.close().catch(() => undefined)
+      await this.publisher.close().catch(() => undefined)
+      await this.hoster.close().catch(() => undefined)
+      await this.swarm.destroy().catch(() => undefined)
+      await this.dht.destroy().catch(() => undefined)
+      await this.ledger.close().catch(() => undefined)
+      this.ledger.off('warning', this.onLedgerWarning)
+      await this.store.close().catch(() => undefined)
+    })()
+    return this.closing
+  }
+}

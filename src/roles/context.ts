@@ -1,0 +1,30 @@
+// What every role gets from the node: the ledger, the store, the network, the node's identity, a
+// logger, and a way to report events upward. Roles never open or close these; the node owns them.
+import type { Ledger, LedgerEvent, Op } from '../ledger/index.js'
+import type { Dht, KeyPair, Store, Swarm } from '../stack/index.js'
+import type { DiskQuota, Logger } from '../runtime/index.js'
+import type { ChallengeRecord, MirrorProgress } from './types.js'
+
+export interface RoleContext {
+  readonly ledger: Ledger
+  readonly store: Store
+  readonly swarm: Swarm
+  readonly dht: Dht
+  /** The DHT key pair: node key for challenges. */
+  readonly nodeKeyPair: KeyPair
+  readonly quota: DiskQuota
+  readonly log: Logger
+  /** This node's account (writer key hex). */
+  readonly account: string
+  append(op: Op | Op[]): Promise<void>
+  emitWarning(err: Error): void
+  emitChallenge(rec: ChallengeRecord): void
+  emitMirrorProgress(p: MirrorProgress): void
+  emitLedgerEvent(e: LedgerEvent): void
+  /** Ask the node to reconcile all roles soon (coalesced). */
+  kick(): void
+}
+
+export function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err))
+}

@@ -1,0 +1,71 @@
+// Indexer: ticks epochs on a timer with commit–reveal. In tick e it reveals secret_e (committed in its
+// tick for e−1) and commits H(secret_{e+1}). Secrets derive from a seed kept in the node directory
+// (node.json), so a restarted indexer can still reveal what it committed.
+import { commitOf, getAccount, getEpoch, getMeta, secretFor } from '../ledger/index.js'
+import { RepeatingTask } from '../runtime/index.js'
+import type { RoleContext } from './context.js'
+import { toError } from './context.js'
+
+export interface IndexerOptions {
+  /** Real time between ticks, ms. */
+  epochMs: number
+  /** 32-byte secret seed (derived from the node's persisted identity seed). */
+  seed: Buffer
+}
+
+export class Indexer {
+  private readonly ctx: RoleContext
+  private readonly opts: IndexerOptions
+  private readonly task: RepeatingTask
+
+  constructor(ctx: RoleContext, opts: IndexerOptions) {
+    this.ctx = ctx
+    this.opts = opts
+    this.task = new RepeatingTask(() => this.tick(), {
+      intervalMs: opts.epochMs,
+      runImmediately: true,
+      log: ctx.log.child('indexer'),
+      onError: (err) => ctx.emitWarning(err)
+    })
+  }
+
+  start(): void {
+    this.task.start()
+  }
+
+  /** Ticks the next epoch if this node is an indexer and has not ticked it yet. */
+  async tick(): Promise<void> {
+    if (!this.ctx.ledger.writable) return
+    const kv = this.ctx.ledger.kv
+    const meta = await getMeta(kv)
+    if (meta === null || !meta.indexers.includes(this.ctx.account)) return
+    const acct = await getAccount(kv, this.ctx.account)
+    if (acct === null) return
+    const target = meta.epoch + 1
+    const rec = await getEpoch(kv, target)
+    if (rec !== null && rec.ticks.some((t) => t.indexer === this.ctx.account)) return
+    const cur = await getEpoch(kv, meta.epoch)
+    let reveal: Buffer = Buffer.alloc(0)
+    if (acct.commit !== '' && acct.commitEpoch === target) {
+      const secret = secretFor(this.opts.seed, target)
+      if (commitOf(secret).toString('hex') === acct.commit) reveal = secret
+      else this.ctx.emitWarning(new Error(`indexer: cannot open the commitment for epoch ${target} (seed changed?); withholding`))
+    }
+    try {
+      await this.ctx.append({
+        type: 'tick',
+        time: Date.now(),
+        epoch: target,
+        tickTime: Math.max(Date.now(), cur?.time ?? 0),
+        commit: commitOf(secretFor(this.opts.seed, target + 1)),
+        reveal
+      })
+    } catch (err) {
+      this.ctx.emitWarning(toError(err))
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.task.stop()
+  }
+}
