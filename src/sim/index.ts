@@ -1,0 +1,5 @@
+// Public surface of the simulator.
+export * from './types.js'
+export { runSim, Simulator, detectionStats } from './simulator.js'
+export type { SimHooks } from './simulator.js'
+export { resolveConfig, scenarioBehaviours, hosterLabel, publisherLabel, indexerLabel } from './scenarios.js'

@@ -1,0 +1,98 @@
+// Named scenarios and config defaults. A scenario assigns behaviours to a few hosters, chosen from the
+// seed; explicit `behaviours` in the config override it.
+import { defaultParams, Prng } from '../ledger/index.js'
+import type { Behaviour, ResolvedConfig, ScenarioName, SimConfig } from './types.js'
+
+export const hosterLabel = (i: number): string => `hoster-${i}`
+export const publisherLabel = (i: number): string => `publisher-${i}`
+export const indexerLabel = (i: number): string => `indexer-${i}`
+
+/** Hosters affected by a scenario: 5 % (at least 1, at most hosters − 1). */
+function pickHosters(seed: number, hosters: number, n: number): number[] {
+  const want = Math.max(0, Math.min(n, hosters - 1))
+  return Prng.from('favor/sim/scenario/1', seed).sampleDistinct(hosters, want)
+}
+
+export function scenarioBehaviours(name: ScenarioName, seed: number, hosters: number, epochs: number): Record<string, Behaviour> {
+  const out: Record<string, Behaviour> = {}
+  const from = Math.min(3, Math.max(1, epochs - 3))
+  const share = Math.max(1, Math.round(hosters * 0.05))
+  const assign = (idx: number[], b: (j: number) => Behaviour): void => {
+    idx.forEach((h, j) => {
+      out[hosterLabel(h)] = b(j)
+    })
+  }
+  switch (name) {
+    case 'honest':
+      break
+    case 'lossy':
+      assign(pickHosters(seed, hosters, share), () => ({ kind: 'lossy', fraction: 0.1, from }))
+      break
+    case 'offline':
+      assign(pickHosters(seed, hosters, share), () => ({ kind: 'offline', from, to: epochs + 1 }))
+      break
+    case 'slow':
+      assign(pickHosters(seed, hosters, share), () => ({ kind: 'slow', from, to: epochs + 1 }))
+      break
+    case 'withdraw':
+      assign(pickHosters(seed, hosters, share), () => ({ kind: 'withdraws', at: from }))
+      break
+    case 'lying':
+      assign(pickHosters(seed, hosters, share * 2), (j) => (j % 2 === 0 ? { kind: 'lyingAttestor', mode: 'fail' } : { kind: 'lyingAttestor', mode: 'pass' }))
+      break
+    case 'mixed': {
+      const kinds: ((j: number) => Behaviour)[] = [
+        () => ({ kind: 'lossy', fraction: 0.1, from }),
+        () => ({ kind: 'offline', from, to: epochs + 1 }),
+        () => ({ kind: 'slow', from, to: epochs + 1 }),
+        () => ({ kind: 'withdraws', at: from }),
+        () => ({ kind: 'lyingAttestor', mode: 'fail' }),
+        () => ({ kind: 'lyingAttestor', mode: 'pass' })
+      ]
+      const idx = pickHosters(seed, hosters, Math.max(kinds.length, share * kinds.length))
+      assign(idx, (j) => (kinds[j % kinds.length] as (j: number) => Behaviour)(j))
+      break
+    }
+  }
+  return out
+}
+
+/** Fill in defaults. The welcome credit is raised so publishers can pay for the whole run. */
+export function resolveConfig(c: SimConfig): ResolvedConfig {
+  if (!Number.isSafeInteger(c.seed) || c.seed < 0) throw new RangeError('seed must be a non-negative integer')
+  if (c.hosters < 1 || c.agreements < 0 || c.epochs < 1) throw new RangeError('need ≥ 1 hoster and ≥ 1 epoch')
+  const replicas = c.replicas ?? 1
+  const publishers = c.publishers ?? Math.max(1, Math.ceil(c.agreements / 20))
+  // default: each publisher sends its cores in as few request ops as the codec allows (≤ 64 cores each)
+  const coresPerRequest = Math.max(1, Math.min(64, c.coresPerRequest ?? Math.ceil(Math.ceil(c.agreements / replicas) / publishers)))
+  const coreBlocks = c.coreBlocks ?? 1000
+  const blockBytes = c.blockBytes ?? 65_536
+  const base = defaultParams({ admissionsPerEpoch: 1_000_000, ...c.params })
+  // Each publisher may pay for all its cores every epoch of the run, with room to spare.
+  const cores = Math.ceil(c.agreements / replicas)
+  const perPublisherAgreements = Math.ceil(cores / publishers) * replicas
+  const costPerEpoch = (BigInt(coreBlocks * blockBytes) * BigInt(base.epochSeconds) * base.priceMicroPerGiBHour) / ((1n << 30n) * 3600n)
+  const credit = costPerEpoch * BigInt(perPublisherAgreements) * BigInt(c.epochs + 10) * 2n
+  const params = c.params?.welcomeCreditMicro !== undefined ? base : { ...base, welcomeCreditMicro: credit > base.welcomeCreditMicro ? credit : base.welcomeCreditMicro }
+  const scenario = c.scenario ?? null
+  const behaviours = { ...(scenario === null ? {} : scenarioBehaviours(scenario, c.seed, c.hosters, c.epochs)), ...c.behaviours }
+  const track = c.track ?? [...Object.keys(behaviours).filter((k) => behaviours[k]?.kind !== 'honest'), hosterLabel(0), publisherLabel(0), indexerLabel(0)]
+  return {
+    seed: c.seed,
+    hosters: c.hosters,
+    agreements: c.agreements,
+    epochs: c.epochs,
+    publishers,
+    indexers: Math.max(1, c.indexers ?? 3),
+    replicas,
+    coresPerRequest,
+    coreBlocks,
+    blockBytes,
+    hosterGroups: c.hosterGroups ?? 0,
+    scenario,
+    mirrorEpochs: c.mirrorEpochs ?? 0,
+    params,
+    behaviours,
+    track: [...new Set(track)].sort()
+  }
+}

@@ -1,0 +1,723 @@
+// The deterministic simulator: the SAME pure contract (`apply` over a MemoryKV) driven by simulated
+// nodes and virtual time. Every op is encoded with `encodeOp` and applied with the author's real
+// ed25519 writer key (derived from its name and the seed). Nodes act like the real roles: hosters
+// offer and post `ready`, publishers request cores, indexers tick with commit–reveal, and the
+// attestors the contract selected challenge (drawing the real `challengeIndices`) and report, one
+// batched op per attestor per epoch. Outcomes, balances and reputations are read from the contract's
+// state and events; the simulator's own bookkeeping is a mirror of the contract's events, O(n) per epoch.
+import { performance } from 'node:perf_hooks'
+import { blake2b, keyPair, seedFromName } from '../stack/crypto.js'
+import {
+  apply,
+  challengeIndices,
+  commitOf,
+  decodeRecord,
+  digest,
+  encodeOp,
+  keys,
+  MemoryKV,
+  Prng,
+  reputationPpm,
+  secretFor
+} from '../ledger/index.js'
+import type { Account, Agreement, ApplyResult, Attestation, EndReason, EpochRecord, Hex, LedgerEvent, NetworkMeta, Op, Outcome, ReportResult } from '../ledger/index.js'
+import { MAX_REPORT_RESULTS } from '../ledger/index.js'
+import { hosterLabel, indexerLabel, publisherLabel, resolveConfig } from './scenarios.js'
+import type {
+  AccountFlow,
+  AccountPoint,
+  Behaviour,
+  DetectionStats,
+  EpochOutcome,
+  FlowPoint,
+  FlowTotals,
+  Incident,
+  IncidentKind,
+  ResolvedConfig,
+  Role,
+  SimConfig,
+  SimReport
+} from './types.js'
+
+/** Ledger time of genesis, ms. */
+const GENESIS_TIME = 1_700_000_000_000
+/** Challenge deadline a slow hoster misses, ms (for the reported latencies only). */
+const DEADLINE_MS = 2_000
+
+interface Node {
+  label: string
+  role: Role
+  key: Buffer
+  hex: Hex
+  seq: number
+  behaviour: Behaviour
+  beaconSeed: Buffer
+  /** attestDisagreed at the last flow sample (to count honest attestors penalised). */
+  lastDisagreed: number
+}
+
+interface AgMirror {
+  id: number
+  requestId: number
+  coreKey: Hex
+  hoster: Node
+  state: 'pinning' | 'active' | 'ended'
+  createdEpoch: number
+  /** Recorded length (blocks), known once the hoster read the agreement to post ready. */
+  length: number
+}
+
+export interface SimHooks {
+  /** Called after each epoch is settled (progress output). */
+  onEpoch?: (o: EpochOutcome) => void
+  /** Called with every op applied, in order (to replay the same log elsewhere, e.g. benchmarks). */
+  onOp?: (op: { bytes: Uint8Array; writerKey: Buffer; opId: string }) => void
+}
+
+/** Small fast PRNG for the simulator's own non-contract noise (latencies). Deterministic from the seed. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return (t ^ (t >>> 14)) >>> 0
+  }
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.allocUnsafe(4)
+  b.writeUInt32BE(n >>> 0)
+  return b
+}
+
+const zeroTotals = (): FlowTotals => ({ balance: 0n, heldBack: 0n, given: 0n, received: 0n })
+
+function inRange(e: number, from: number, to: number): boolean {
+  return e >= from && e <= to
+}
+
+/**
+ * A MemoryKV that stores a private copy of each value. The contract's records are small Buffers cut from
+ * Node's shared 8 KiB allocation pool; keeping them as they come pins whole pool slabs for every
+ * surviving record (RSS grew to ~7× the heap at 10,000 agreements). Same contents, same digest.
+ */
+export class CompactKV extends MemoryKV {
+  override put(key: string, value: Uint8Array): Promise<void> {
+    return super.put(key, new Uint8Array(value))
+  }
+}
+
+export class Simulator {
+  readonly cfg: ResolvedConfig
+  readonly kv: MemoryKV = new CompactKV()
+  private readonly seedBuf: Buffer
+  private readonly nodes: Node[] = []
+  private readonly indexers: Node[] = []
+  private readonly hosters: Node[] = []
+  private readonly publishers: Node[] = []
+  private readonly byHex = new Map<Hex, Node>()
+  private readonly mirror = new Map<number, AgMirror>()
+  private readonly pinning = new Set<number>()
+  private readonly incidents: Incident[] = []
+  private readonly incidentOf = new Map<number, Incident>()
+  /** Failed agreements' incidents waiting for a replacement, by `${requestId}:${coreKey}`. */
+  private readonly awaitingRepair = new Map<string, Incident[]>()
+  /** Replacement agreement id → the incident it repairs. */
+  private readonly repairOf = new Map<number, Incident>()
+  private readonly lost = new Map<string, Set<number>>()
+  private readonly outcomes = new Map<number, EpochOutcome>()
+  private readonly flows: FlowPoint[] = []
+  private readonly tracked = new Map<string, AccountPoint[]>()
+  private readonly noise: () => number
+  private epoch = 0
+  private time = GENESIS_TIME
+  private honestPenalties = 0
+  private agreementsCreated = 0
+  private readonly ops = { applied: 0, accepted: 0, rejected: 0, byType: {} as Record<string, number>, rejectedByReason: {} as Record<string, number> }
+  private peakRss = 0
+  /** Wall time inside the contract's apply, ms. */
+  private applyMs = 0
+  private peakHeap = 0
+
+  private readonly hooks: SimHooks
+
+  constructor(config: SimConfig, hooks: SimHooks = {}) {
+    this.hooks = hooks
+    this.cfg = resolveConfig(config)
+    this.seedBuf = u32(this.cfg.seed)
+    this.noise = mulberry32(this.cfg.seed ^ 0x5eed)
+    const mk = (label: string, role: Role): Node => {
+      const name = `favor-sim/${this.cfg.seed}/${label}`
+      const kp = keyPair(seedFromName(name))
+      const n: Node = {
+        label,
+        role,
+        key: kp.publicKey,
+        hex: kp.publicKey.toString('hex'),
+        seq: 0,
+        behaviour: this.cfg.behaviours[label] ?? { kind: 'honest' },
+        beaconSeed: seedFromName(`${name}/beacon`),
+        lastDisagreed: 0
+      }
+      this.nodes.push(n)
+      this.byHex.set(n.hex, n)
+      return n
+    }
+    for (let i = 0; i < this.cfg.indexers; i++) this.indexers.push(mk(indexerLabel(i), 'indexer'))
+    for (let i = 0; i < this.cfg.hosters; i++) this.hosters.push(mk(hosterLabel(i), 'hoster'))
+    for (let i = 0; i < this.cfg.publishers; i++) this.publishers.push(mk(publisherLabel(i), 'publisher'))
+    for (const t of this.cfg.track) this.tracked.set(t, [])
+  }
+
+  // --- applying ops ---
+
+  private async send(node: Node, op: Op): Promise<ApplyResult> {
+    const bytes = encodeOp(op)
+    const opId = `${node.hex}:${node.seq++}`
+    this.hooks.onOp?.({ bytes, writerKey: node.key, opId })
+    const t = performance.now()
+    const r = await apply(this.kv, bytes, { writerKey: node.key, opId })
+    this.applyMs += performance.now() - t
+    this.ops.applied++
+    this.ops.byType[op.type] = (this.ops.byType[op.type] ?? 0) + 1
+    const eo = this.outcomes.get(this.epoch)
+    if (eo !== undefined) eo.ops++
+    if (r.ok) {
+      this.ops.accepted++
+      this.onEvents(r.effects.events)
+    } else {
+      this.ops.rejected++
+      const reason = r.reason.replace(/\d+/g, 'N')
+      this.ops.rejectedByReason[reason] = (this.ops.rejectedByReason[reason] ?? 0) + 1
+      if (eo !== undefined) eo.rejected++
+    }
+    return r
+  }
+
+  private read<T>(key: string): T | null {
+    const raw = this.kv.getSync(key)
+    return raw === null ? null : decodeRecord<T>(raw)
+  }
+
+  /**
+   * Plain JSON read for records the simulator only needs integer/string fields of (attestations, epoch
+   * records, agreement lengths): the same canonical JSON, without decodeRecord's bigint reviver (a bigint
+   * field stays its `{"$b": …}` object and is not used).
+   */
+  private readPlain<T>(key: string): T | null {
+    const raw = this.kv.getSync(key)
+    return raw === null ? null : (JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8')) as T)
+  }
+
+  private newOutcome(epoch: number, time: number): EpochOutcome {
+    return {
+      epoch,
+      time,
+      settled: 0,
+      passed: 0,
+      failed: 0,
+      noOutcome: 0,
+      paidMicro: 0n,
+      ended: 0,
+      failing: { missing: 0, slow: 0, unreachable: 0 },
+      created: 0,
+      activated: 0,
+      endedBy: {},
+      ops: 0,
+      rejected: 0,
+      reportResults: 0,
+      wallMs: 0
+    }
+  }
+
+  // --- the contract's events → mirror ---
+
+  private onEvents(events: readonly LedgerEvent[]): void {
+    let cur = this.epoch
+    for (const ev of events) {
+      if (ev.type === 'epoch-started') cur = ev.epoch
+    }
+    if (cur !== this.epoch && !this.outcomes.has(cur)) {
+      const started = events.find((e) => e.type === 'epoch-started')
+      this.outcomes.set(cur, this.newOutcome(cur, started?.type === 'epoch-started' ? started.time : 0))
+    }
+    const eo = this.outcomes.get(cur)
+    for (const ev of events) {
+      switch (ev.type) {
+        case 'agreement-created': {
+          const hoster = this.byHex.get(ev.hoster)
+          if (hoster === undefined) break
+          this.agreementsCreated++
+          this.mirror.set(ev.agreementId, { id: ev.agreementId, requestId: ev.requestId, coreKey: ev.coreKey, hoster, state: 'pinning', createdEpoch: cur, length: 0 })
+          this.pinning.add(ev.agreementId)
+          if (eo !== undefined) eo.created++
+          let inc: Incident | undefined
+          if (ev.replaces !== 0) inc = this.incidentOf.get(ev.replaces)
+          else inc = this.awaitingRepair.get(`${ev.requestId}:${ev.coreKey}`)?.shift()
+          if (inc !== undefined && inc.repairAgreementId === null) {
+            inc.repairAgreementId = ev.agreementId
+            inc.repairHoster = hoster.label
+            this.repairOf.set(ev.agreementId, inc)
+          }
+          break
+        }
+        case 'agreement-active': {
+          const m = this.mirror.get(ev.agreementId)
+          if (m !== undefined) m.state = 'active'
+          this.pinning.delete(ev.agreementId)
+          if (eo !== undefined) eo.activated++
+          const inc = this.repairOf.get(ev.agreementId)
+          if (inc !== undefined && inc.repairActiveEpoch === null) inc.repairActiveEpoch = cur
+          break
+        }
+        case 'agreement-ended': {
+          const m = this.mirror.get(ev.agreementId)
+          if (m !== undefined) m.state = 'ended'
+          this.pinning.delete(ev.agreementId)
+          if (eo !== undefined) eo.endedBy[ev.reason] = (eo.endedBy[ev.reason] ?? 0) + 1
+          const inc = this.incidentOf.get(ev.agreementId)
+          if (inc !== undefined && inc.endedEpoch === null) {
+            inc.endedEpoch = cur
+            inc.endReason = ev.reason
+            if (ev.reason === 'failed' && inc.repairAgreementId === null) this.awaitRepair(inc, m)
+          }
+          // a replacement that ended before it became active: the incident waits for the next one
+          const rep = this.repairOf.get(ev.agreementId)
+          if (rep !== undefined && rep.repairActiveEpoch === null) {
+            this.repairOf.delete(ev.agreementId)
+            rep.repairAgreementId = null
+            rep.repairHoster = null
+            if (rep.endReason === 'failed') this.awaitRepair(rep, this.mirror.get(rep.agreementId))
+          }
+          break
+        }
+        case 'agreement-exiting': {
+          const m = this.mirror.get(ev.agreementId)
+          if (m !== undefined && !this.incidentOf.has(ev.agreementId)) this.openIncident('withdraw', m, cur)
+          break
+        }
+        case 'agreement-warning': {
+          const settled = this.outcomes.get(cur - 1)
+          if (settled !== undefined) settled.failing[ev.outcome as Exclude<Outcome, 'pass'>]++
+          const inc = this.incidentOf.get(ev.agreementId)
+          if (inc !== undefined && inc.firstFailEpoch === null && inc.startEpoch <= cur - 1) inc.firstFailEpoch = cur - 1
+          break
+        }
+        case 'epoch-settled': {
+          const o = this.outcomes.get(ev.epoch)
+          if (o !== undefined) {
+            o.settled = ev.summary.settled
+            o.passed = ev.summary.passed
+            o.failed = ev.summary.failed
+            o.noOutcome = ev.summary.noOutcome
+            o.paidMicro = ev.summary.paidMicro
+            o.ended = ev.summary.ended
+          }
+          break
+        }
+        default:
+          break
+      }
+    }
+    this.epoch = cur
+  }
+
+  private awaitRepair(inc: Incident, m: AgMirror | undefined): void {
+    if (m === undefined) return
+    const k = `${m.requestId}:${m.coreKey}`
+    const q = this.awaitingRepair.get(k) ?? []
+    q.push(inc)
+    this.awaitingRepair.set(k, q)
+  }
+
+  private openIncident(kind: IncidentKind, m: AgMirror, start: number): Incident {
+    const inc: Incident = {
+      kind,
+      agreementId: m.id,
+      requestId: m.requestId,
+      hoster: m.hoster.label,
+      startEpoch: start,
+      firstReportEpoch: null,
+      firstFailEpoch: null,
+      endedEpoch: null,
+      endReason: null,
+      repairAgreementId: null,
+      repairHoster: null,
+      repairActiveEpoch: null
+    }
+    this.incidents.push(inc)
+    this.incidentOf.set(m.id, inc)
+    return inc
+  }
+
+  // --- behaviours ---
+
+  private offlineAt(n: Node, e: number): boolean {
+    return n.behaviour.kind === 'offline' && inRange(e, n.behaviour.from, n.behaviour.to)
+  }
+
+  /** The kind of incident a hoster's agreement is in at epoch e (null: the hoster serves it correctly). */
+  private faultAt(h: Node, e: number): IncidentKind | null {
+    const b = h.behaviour
+    if (b.kind === 'offline' && inRange(e, b.from, b.to)) return 'offline'
+    if (b.kind === 'slow' && inRange(e, b.from, b.to)) return 'slow'
+    if (b.kind === 'lossy' && e >= b.from) return 'lossy'
+    return null
+  }
+
+  /** Blocks a lossy hoster lost of one core: a seeded sample of ⌊fraction × length⌉ indices. */
+  private lostBlocks(h: Node, m: AgMirror, fraction: number): Set<number> {
+    const k = `${h.hex}:${m.coreKey}`
+    let s = this.lost.get(k)
+    if (s === undefined) {
+      const n = Math.min(m.length, Math.round(fraction * m.length))
+      s = new Set(Prng.from('favor/sim/lost/1', this.seedBuf, h.key, Buffer.from(m.coreKey, 'hex')).sampleDistinct(m.length, n))
+      this.lost.set(k, s)
+    }
+    return s
+  }
+
+  /** What an honest attestor observes when it challenges agreement `m` in epoch e. */
+  private challenge(m: AgMirror, attestor: Node, e: number, beacon: Buffer): Outcome {
+    const h = m.hoster
+    const fault = this.faultAt(h, e)
+    if (fault === 'offline') return 'unreachable'
+    if (fault === 'slow') return 'slow'
+    if (fault === 'lossy' && h.behaviour.kind === 'lossy') {
+      const lost = this.lostBlocks(h, m, h.behaviour.fraction)
+      if (lost.size === 0) return 'pass'
+      for (const i of challengeIndices(beacon, m.id, attestor.key, m.length, this.cfg.params.samples)) if (lost.has(i)) return 'missing'
+    }
+    return 'pass'
+  }
+
+  private result(agreementId: number, outcome: Outcome, samples: number, evidence: Buffer): ReportResult {
+    let p50 = 0
+    let p99 = 0
+    if (outcome === 'pass' || outcome === 'missing') {
+      p50 = 15 + (this.noise() % 40)
+      p99 = p50 + (this.noise() % 120)
+    } else if (outcome === 'slow') {
+      p50 = DEADLINE_MS + (this.noise() % 3000)
+      p99 = p50 + (this.noise() % 2000)
+    }
+    return { agreementId, outcome, samples, latencyP50Ms: p50, latencyP99Ms: p99, evidenceHash: evidence }
+  }
+
+  // --- the run ---
+
+  /** The current ledger epoch. */
+  get currentEpoch(): number {
+    return this.epoch
+  }
+
+  /** Genesis, admissions, offers and requests (epoch 0), then the first tick (epoch 1: matching). */
+  async start(): Promise<void> {
+    await this.setup()
+    await this.tick()
+  }
+
+  /** What the nodes do while the current epoch lasts: withdrawals, `ready`, challenges and reports. */
+  async actCurrent(): Promise<void> {
+    await this.act(this.epoch)
+  }
+
+  /** The indexers tick the next epoch (its start settles the current one). */
+  async tickNext(): Promise<void> {
+    await this.tick()
+  }
+
+  /** Run every epoch and return the report. */
+  async run(hooks: SimHooks = this.hooks): Promise<SimReport> {
+    const t0 = performance.now()
+    await this.setup()
+    const t1 = performance.now()
+    this.sampleMemory()
+    for (let e = 1; e <= this.cfg.epochs; e++) {
+      const te = performance.now()
+      if (e === 1) await this.tick()
+      await this.act(this.epoch)
+      const acted = this.epoch
+      await this.tick()
+      this.sampleFlows(acted)
+      this.sampleMemory()
+      const o = this.outcomes.get(acted)
+      if (o !== undefined) {
+        o.wallMs = performance.now() - te
+        hooks.onEpoch?.(o)
+      }
+    }
+    const t2 = performance.now()
+    const report = this.report()
+    report.perf = {
+      setupMs: t1 - t0,
+      runMs: t2 - t1,
+      wallMs: performance.now() - t0,
+      epochsPerSec: this.cfg.epochs / ((t2 - t1) / 1000),
+      opsPerSec: this.ops.applied / ((t2 - t0) / 1000),
+      peakRssBytes: this.peakRss,
+      peakHeapBytes: this.peakHeap,
+      kvEntries: this.kv.size,
+      applyMs: this.applyMs
+    }
+    return report
+  }
+
+  private sampleMemory(): void {
+    const m = process.memoryUsage()
+    if (m.rss > this.peakRss) this.peakRss = m.rss
+    if (m.heapUsed > this.peakHeap) this.peakHeap = m.heapUsed
+  }
+
+  private async setup(): Promise<void> {
+    const c = this.cfg
+    const boot = this.indexers[0] as Node
+    await this.send(boot, { type: 'init-network', time: this.time, params: c.params })
+    for (const n of this.nodes) {
+      if (n === boot) continue
+      await this.send(boot, { type: 'add-writer', time: this.time, writerKey: n.key, indexer: n.role === 'indexer' })
+    }
+    const coreBytes = c.coreBlocks * c.blockBytes
+    const cores = Math.ceil(c.agreements / c.replicas)
+    const capacity = Math.max(coreBytes * 2, Math.ceil((3 * coreBytes * cores * c.replicas) / c.hosters))
+    for (const [i, h] of this.hosters.entries()) {
+      const group = c.hosterGroups > 0 ? `g${i % c.hosterGroups}` : ''
+      await this.send(h, { type: 'offer', time: this.time, capacityBytes: capacity, group, nodeKey: blake2b([Buffer.from('favor-sim/node'), h.key]) })
+    }
+    // cores round-robin over publishers, `coresPerRequest` per request op
+    const byPublisher: number[][] = this.publishers.map(() => [])
+    for (let k = 0; k < cores; k++) byPublisher[k % this.publishers.length]?.push(k)
+    for (const [p, list] of byPublisher.entries()) {
+      const pub = this.publishers[p] as Node
+      for (let i = 0; i < list.length; i += c.coresPerRequest) {
+        const chunk = list.slice(i, i + c.coresPerRequest)
+        await this.send(pub, {
+          type: 'request',
+          time: this.time,
+          cores: chunk.map((k) => ({ key: blake2b([Buffer.from('favor-sim/core'), this.seedBuf, u32(k)]), length: c.coreBlocks, byteLength: coreBytes })),
+          replicas: c.replicas,
+          until: c.epochs + 1_000,
+          maxPrice: c.params.priceMicroPerGiBHour
+        })
+      }
+    }
+  }
+
+  /** Every online indexer ticks the next epoch (commit–reveal with secrets derived from the seed). */
+  private async tick(): Promise<void> {
+    const next = this.epoch + 1
+    this.time += this.cfg.params.epochSeconds * 1000
+    const meta = this.read<NetworkMeta>(keys.meta)
+    for (const hex of meta?.indexers ?? []) {
+      const n = this.byHex.get(hex)
+      if (n === undefined || this.offlineAt(n, this.epoch)) continue
+      const acct = this.read<Account>(keys.account(hex))
+      const due = acct !== null && acct.commit !== '' && acct.commitEpoch === next
+      const reveal = due ? secretFor(n.beaconSeed, next) : new Uint8Array(0)
+      await this.send(n, { type: 'tick', time: this.time, epoch: next, tickTime: this.time, commit: commitOf(secretFor(n.beaconSeed, next + 1)), reveal })
+    }
+  }
+
+  /** Everything the nodes do while epoch e is current. */
+  private async act(e: number): Promise<void> {
+    // withdrawals
+    for (const h of this.hosters) {
+      if (h.behaviour.kind === 'withdraws' && h.behaviour.at === e) await this.send(h, { type: 'withdraw', time: this.time })
+    }
+    // hosters that finished mirroring post ready (reading the recorded length from the contract)
+    for (const id of [...this.pinning]) {
+      const m = this.mirror.get(id)
+      if (m === undefined || this.offlineAt(m.hoster, e) || e < m.createdEpoch + this.cfg.mirrorEpochs) continue
+      const a = this.readPlain<Agreement>(keys.agreement(id))
+      if (a === null || a.state !== 'pinning') continue
+      m.length = a.length
+      await this.send(m.hoster, { type: 'ready', time: this.time, agreementId: id, length: a.length, byteLength: a.byteLength })
+    }
+    // the selected attestors challenge and report, one batch per attestor
+    const rec = this.readPlain<EpochRecord>(keys.epoch(e))
+    if (rec === null || !rec.started) return
+    const beacon = Buffer.from(rec.beacon, 'hex')
+    const batches = new Map<Node, ReportResult[]>()
+    const evidence = new Map<Node, Buffer>()
+    const checks: Incident[] = []
+    const samples = this.cfg.params.samples
+    let results = 0
+    for (const id of rec.attested) {
+      const att = this.readPlain<Attestation>(keys.attest(e, id))
+      const m = this.mirror.get(id)
+      if (att === null || m === undefined) continue
+      if (m.length === 0) m.length = this.readPlain<Agreement>(keys.agreement(id))?.length ?? 0
+      const fault = this.faultAt(m.hoster, e)
+      if (fault !== null) {
+        const inc = this.incidentOf.get(id) ?? this.openIncident(fault, m, e)
+        checks.push(inc)
+      }
+      for (const [i, hex] of att.attestors.entries()) {
+        if (att.results[i] !== null) continue
+        const a = this.byHex.get(hex)
+        if (a === undefined || this.offlineAt(a, e)) continue
+        let outcome: Outcome
+        if (a.behaviour.kind === 'lyingAttestor') outcome = a.behaviour.mode === 'pass' ? 'pass' : 'missing'
+        else outcome = this.challenge(m, a, e, beacon)
+        let ev = evidence.get(a)
+        if (ev === undefined) {
+          ev = blake2b([Buffer.from('favor-sim/evidence'), a.key, u32(e)])
+          evidence.set(a, ev)
+        }
+        let list = batches.get(a)
+        if (list === undefined) {
+          list = []
+          batches.set(a, list)
+        }
+        list.push(this.result(id, outcome, Math.min(samples, m.length), ev))
+        results++
+      }
+    }
+    for (const [a, list] of batches) {
+      for (let i = 0; i < list.length; i += MAX_REPORT_RESULTS) {
+        await this.send(a, { type: 'report', time: this.time, epoch: e, results: list.slice(i, i + MAX_REPORT_RESULTS) })
+      }
+    }
+    const eo = this.outcomes.get(e)
+    if (eo !== undefined) eo.reportResults = results
+    // what the attestors reported on the incidents, as recorded by the contract
+    for (const inc of checks) {
+      if (inc.firstReportEpoch !== null) continue
+      const att = this.readPlain<Attestation>(keys.attest(e, inc.agreementId))
+      if (att?.results.some((r) => r !== null && r.outcome !== 'pass') === true) inc.firstReportEpoch = e
+    }
+  }
+
+  private sampleFlows(epoch: number): void {
+    const byRole: Record<Role, FlowTotals> = { indexer: zeroTotals(), hoster: zeroTotals(), publisher: zeroTotals() }
+    let conserved = 0n
+    for (const n of this.nodes) {
+      const a = this.read<Account>(keys.account(n.hex))
+      if (a === null) continue
+      const t = byRole[n.role]
+      t.balance += a.balance
+      t.heldBack += a.heldBack
+      t.given += a.given
+      t.received += a.received
+      let lines = 0n
+      for (const v of Object.values(a.lines)) lines += v
+      conserved += a.balance + a.heldBack + lines
+      if (a.attestDisagreed > n.lastDisagreed) {
+        if (n.behaviour.kind !== 'lyingAttestor') this.honestPenalties += a.attestDisagreed - n.lastDisagreed
+        n.lastDisagreed = a.attestDisagreed
+      }
+      const series = this.tracked.get(n.label)
+      if (series !== undefined) {
+        series.push({ epoch, balance: a.balance, heldBack: a.heldBack, given: a.given, received: a.received, reputationPpm: reputationPpm(a) })
+      }
+    }
+    this.flows.push({ epoch, byRole, conserved })
+  }
+
+  private report(): SimReport {
+    const c = this.cfg
+    const accounts: AccountFlow[] = []
+    for (const n of this.nodes) {
+      const a = this.read<Account>(keys.account(n.hex))
+      if (a === null) continue
+      accounts.push({
+        label: n.label,
+        role: n.role,
+        behaviour: n.behaviour.kind,
+        balance: a.balance,
+        heldBack: a.heldBack,
+        given: a.given,
+        received: a.received,
+        reputationPpm: reputationPpm(a),
+        passedEpochs: a.passedEpochs,
+        attestAgreed: a.attestAgreed,
+        attestDisagreed: a.attestDisagreed,
+        warnings: a.warnings
+      })
+    }
+    const detection: SimReport['detection'] = {}
+    for (const kind of ['lossy', 'offline', 'slow', 'withdraw'] as const) {
+      const list = this.incidents.filter((i) => i.kind === kind)
+      if (list.length > 0) detection[kind] = detectionStats(list)
+    }
+    const epochs: EpochOutcome[] = []
+    for (let e = 1; e <= c.epochs; e++) {
+      const o = this.outcomes.get(e)
+      if (o !== undefined) epochs.push(o)
+    }
+    const live = this.read<number[]>(keys.live) ?? []
+    return {
+      config: {
+        seed: c.seed,
+        hosters: c.hosters,
+        agreements: c.agreements,
+        epochs: c.epochs,
+        publishers: c.publishers,
+        indexers: c.indexers,
+        replicas: c.replicas,
+        coresPerRequest: c.coresPerRequest,
+        coreBlocks: c.coreBlocks,
+        blockBytes: c.blockBytes,
+        hosterGroups: c.hosterGroups,
+        scenario: c.scenario,
+        mirrorEpochs: c.mirrorEpochs,
+        track: c.track,
+        attestors: c.params.attestors,
+        samples: c.params.samples,
+        behaviours: c.behaviours
+      },
+      digest: digest(this.kv).toString('hex'),
+      epochs,
+      incidents: this.incidents,
+      detection,
+      flows: this.flows,
+      tracked: Object.fromEntries(this.tracked),
+      accounts,
+      honestAttestorPenalties: this.honestPenalties,
+      ops: this.ops,
+      agreementsCreated: this.agreementsCreated,
+      agreementsLive: live.length,
+      perf: { setupMs: 0, runMs: 0, wallMs: 0, epochsPerSec: 0, opsPerSec: 0, peakRssBytes: 0, peakHeapBytes: 0, kvEntries: 0, applyMs: 0 }
+    }
+  }
+
+  /** Account of a node by label (for tests). */
+  accountOf(label: string): Account | null {
+    const n = this.nodes.find((x) => x.label === label)
+    return n === undefined ? null : this.read<Account>(keys.account(n.hex))
+  }
+
+  /** Writer key (hex) of a node by label. */
+  hexOf(label: string): Hex | null {
+    return this.nodes.find((x) => x.label === label)?.hex ?? null
+  }
+}
+
+function mean(xs: number[]): number | null {
+  return xs.length === 0 ? null : xs.reduce((s, x) => s + x, 0) / xs.length
+}
+
+export function detectionStats(list: readonly Incident[]): DetectionStats {
+  const detect = list.filter((i) => i.firstFailEpoch !== null).map((i) => (i.firstFailEpoch as number) - i.startEpoch + 1)
+  const repair = list.filter((i) => i.repairActiveEpoch !== null).map((i) => (i.repairActiveEpoch as number) - i.startEpoch)
+  return {
+    incidents: list.length,
+    reportedFirstEpoch: list.filter((i) => i.firstReportEpoch === i.startEpoch).length,
+    failedFirstEpoch: list.filter((i) => i.firstFailEpoch === i.startEpoch).length,
+    detected: detect.length,
+    meanEpochsToDetect: mean(detect),
+    maxEpochsToDetect: detect.length === 0 ? null : Math.max(...detect),
+    repaired: repair.length,
+    meanEpochsToRepair: mean(repair),
+    maxEpochsToRepair: repair.length === 0 ? null : Math.max(...repair)
+  }
+}
+
+/** Run one simulation. */
+export async function runSim(config: SimConfig, hooks: SimHooks = {}): Promise<SimReport> {
+  return new Simulator(config, hooks).run()
+}
+
+export type { EndReason }

@@ -1,0 +1,214 @@
+// Types of the deterministic simulator: its configuration (nodes and their behaviours) and the report
+// it returns. Everything but `perf` is a pure function of the configuration (seed included).
+import type { EndReason, Hex, NetworkParams, Outcome } from '../ledger/index.js'
+
+/** How a simulated node behaves. Epochs are ledger epochs (inclusive ranges). */
+export type Behaviour =
+  | { kind: 'honest' }
+  /** Unreachable from epoch `from` to `to`: answers no challenge, posts nothing, reports nothing. */
+  | { kind: 'offline'; from: number; to: number }
+  /** From epoch `from`, has lost `fraction` (0..1) of the blocks of every core it holds (chosen from the seed). */
+  | { kind: 'lossy'; fraction: number; from: number }
+  /** Answers challenges after the deadline from `from` to `to`. */
+  | { kind: 'slow'; from: number; to: number }
+  /** Sends `withdraw` in epoch `at` (graceful exit: keeps serving until replaced). */
+  | { kind: 'withdraws'; at: number }
+  /** As an attestor: reports `pass` for everything, or `missing` for everything (a lie for honest hosters). */
+  | { kind: 'lyingAttestor'; mode: 'pass' | 'fail' }
+
+export type BehaviourKind = Behaviour['kind']
+
+export type ScenarioName = 'honest' | 'lossy' | 'offline' | 'slow' | 'withdraw' | 'lying' | 'mixed'
+export const SCENARIOS: readonly ScenarioName[] = ['honest', 'lossy', 'offline', 'slow', 'withdraw', 'lying', 'mixed']
+
+export type Role = 'indexer' | 'hoster' | 'publisher'
+
+export interface SimConfig {
+  /** One seed → one identical run (keys, core keys, beacon secrets, lost blocks, latencies). */
+  seed: number
+  hosters: number
+  /** Agreements requested (cores × replicas); the network may create more through repairs. */
+  agreements: number
+  /** Epochs run and settled. */
+  epochs: number
+  /** Publishers (default: ⌈agreements / 20⌉). */
+  publishers?: number
+  /** Indexers (default 3). They tick with commit–reveal and attest like every account. */
+  indexers?: number
+  /** Replicas per core (default 1). */
+  replicas?: number
+  /** Cores per request op (default: a publisher's cores in one op, at most 64). */
+  coresPerRequest?: number
+  /** Blocks per core (default 1,000) and bytes per block (default 65,536). */
+  coreBlocks?: number
+  blockBytes?: number
+  /** Hoster failure domains: 0 (default) = every hoster its own group. */
+  hosterGroups?: number
+  /** Network parameter overrides (attestors, samples, heldBackEpochs, ...). */
+  params?: Partial<NetworkParams>
+  /** Fills `behaviours` for some hosters (see scenarios.ts). Explicit `behaviours` win. */
+  scenario?: ScenarioName
+  /** Behaviour per node label (`hoster-3`, `publisher-0`, `indexer-1`); default honest. */
+  behaviours?: Record<string, Behaviour>
+  /** Labels whose balance/reputation series are kept (default: every non-honest node + a few others). */
+  track?: string[]
+  /** Epochs a hoster needs to mirror a core before it posts `ready` (default 0: in the epoch it was matched). */
+  mirrorEpochs?: number
+}
+
+/** The configuration with every default filled in. */
+export interface ResolvedConfig {
+  seed: number
+  hosters: number
+  agreements: number
+  epochs: number
+  publishers: number
+  indexers: number
+  replicas: number
+  coresPerRequest: number
+  coreBlocks: number
+  blockBytes: number
+  hosterGroups: number
+  scenario: ScenarioName | null
+  mirrorEpochs: number
+  params: NetworkParams
+  behaviours: Record<string, Behaviour>
+  track: string[]
+}
+
+export interface EpochOutcome {
+  epoch: number
+  /** Ledger time of the epoch (median of the indexers' ticks), ms. */
+  time: number
+  /** From the contract's settlement of this epoch (its EpochSummary). */
+  settled: number
+  passed: number
+  failed: number
+  noOutcome: number
+  paidMicro: bigint
+  ended: number
+  /** Failing outcomes by kind (the contract's `agreement-warning` events of this settlement). */
+  failing: Record<Exclude<Outcome, 'pass'>, number>
+  /** Agreements created / activated / ended (by reason) while this epoch was current. */
+  created: number
+  activated: number
+  endedBy: Partial<Record<EndReason, number>>
+  /** Ops applied and rejected while this epoch was current (its tick included). */
+  ops: number
+  rejected: number
+  /** Report results sent by attestors for this epoch. */
+  reportResults: number
+  /** Wall time spent on this epoch (acting + tick), ms (not deterministic). */
+  wallMs: number
+}
+
+export type IncidentKind = 'lossy' | 'offline' | 'slow' | 'withdraw'
+
+/** One agreement of a misbehaving (or withdrawing) hoster, followed from the first affected epoch. */
+export interface Incident {
+  kind: IncidentKind
+  agreementId: number
+  requestId: number
+  hoster: string
+  /** First epoch in which the agreement was challenged while the hoster misbehaved (withdraw: the epoch it withdrew). */
+  startEpoch: number
+  /** First epoch in which at least one selected attestor reported a failing result (contract attestation record). */
+  firstReportEpoch: number | null
+  /** First epoch whose settled outcome was failing (contract settlement). */
+  firstFailEpoch: number | null
+  /** Epoch the agreement ended and why. */
+  endedEpoch: number | null
+  endReason: EndReason | null
+  /** The replacement agreement (on another hoster) and the epoch it became active. */
+  repairAgreementId: number | null
+  repairHoster: string | null
+  repairActiveEpoch: number | null
+}
+
+export interface DetectionStats {
+  incidents: number
+  /** Incidents with a failing attestor report in the first affected epoch. */
+  reportedFirstEpoch: number
+  /** Incidents whose first affected epoch settled as failing (the contract's majority outcome). */
+  failedFirstEpoch: number
+  /** Incidents with a failing outcome at all; epochs from start to first failing outcome (1 = the first epoch). */
+  detected: number
+  meanEpochsToDetect: number | null
+  maxEpochsToDetect: number | null
+  /** Incidents whose slot was repaired (replacement active); epochs from start to the replacement being active. */
+  repaired: number
+  meanEpochsToRepair: number | null
+  maxEpochsToRepair: number | null
+}
+
+export interface FlowTotals {
+  balance: bigint
+  heldBack: bigint
+  given: bigint
+  received: bigint
+}
+
+export interface FlowPoint {
+  epoch: number
+  byRole: Record<Role, FlowTotals>
+  /** Σ(balance + heldBack + sponsor lines) over every account: 0 while nothing is minted. */
+  conserved: bigint
+}
+
+export interface AccountPoint {
+  epoch: number
+  balance: bigint
+  heldBack: bigint
+  given: bigint
+  received: bigint
+  reputationPpm: number
+}
+
+export interface AccountFlow {
+  label: string
+  role: Role
+  behaviour: BehaviourKind
+  balance: bigint
+  heldBack: bigint
+  given: bigint
+  received: bigint
+  reputationPpm: number
+  passedEpochs: number
+  attestAgreed: number
+  attestDisagreed: number
+  warnings: string[]
+}
+
+export interface SimReport {
+  config: Omit<ResolvedConfig, 'params' | 'behaviours'> & { attestors: number; samples: number; behaviours: Record<string, Behaviour> }
+  /** State digest (hex) after the last settlement: equal for equal configurations. */
+  digest: string
+  epochs: EpochOutcome[]
+  incidents: Incident[]
+  detection: Partial<Record<IncidentKind, DetectionStats>>
+  flows: FlowPoint[]
+  /** Per-epoch series of the tracked accounts. */
+  tracked: Record<string, AccountPoint[]>
+  /** Final state of every account (hosters, publishers, indexers). */
+  accounts: AccountFlow[]
+  /** Honest attestors that took a reputation failure for being on the losing side of a majority. */
+  honestAttestorPenalties: number
+  ops: { applied: number; accepted: number; rejected: number; byType: Record<string, number>; rejectedByReason: Record<string, number> }
+  /** Agreements created in total, and live (not ended) at the end. */
+  agreementsCreated: number
+  agreementsLive: number
+  perf: {
+    setupMs: number
+    runMs: number
+    wallMs: number
+    epochsPerSec: number
+    opsPerSec: number
+    peakRssBytes: number
+    peakHeapBytes: number
+    kvEntries: number
+    /** Of wallMs, the time spent inside the contract's `apply` (the rest is the simulator and reads). */
+    applyMs: number
+  }
+}
+
+export type { Hex }

@@ -1,0 +1,145 @@
+// The simulator drives the real contract: determinism, an honest network's accounting, and the
+// behaviours (offline, withdraw, lying attestor). The lossy-hoster claim is in lossy.test.ts.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { listAgreements } from '../../src/ledger/index.js'
+import { runSim, Simulator } from '../../src/sim/index.js'
+import type { SimConfig, SimReport } from '../../src/sim/index.js'
+
+const small = (over: Partial<SimConfig> = {}): SimConfig => ({ seed: 1, hosters: 8, agreements: 24, epochs: 8, publishers: 3, indexers: 3, ...over })
+
+test('same seed → same digest and report; different seed → different digest', async () => {
+  const a = await runSim(small({ scenario: 'mixed', seed: 7 }))
+  const b = await runSim(small({ scenario: 'mixed', seed: 7 }))
+  const c = await runSim(small({ scenario: 'mixed', seed: 8 }))
+  assert.equal(a.digest, b.digest)
+  assert.notEqual(a.digest, c.digest)
+  const strip = (r: SimReport): unknown => ({ ...r, perf: null, epochs: r.epochs.map((e) => ({ ...e, wallMs: 0 })) })
+  assert.deepEqual(strip(a), strip(b))
+})
+
+test('honest network: every agreement passes, favor flows publisher → hosters + attestors, sum conserved', async () => {
+  const sim = new Simulator(small({ epochs: 10 }))
+  const r = await sim.run()
+  assert.equal(r.ops.rejected, 0)
+  assert.equal(r.agreementsCreated, 24)
+  assert.equal(r.epochs.length, 10)
+  for (const e of r.epochs.slice(1)) {
+    // epoch 1: agreements were matched and became active; challenged from epoch 2 on
+    assert.equal(e.settled, 24, `epoch ${e.epoch}`)
+    assert.equal(e.passed, 24)
+    assert.equal(e.failed, 0)
+    assert.equal(e.noOutcome, 0)
+    assert.ok(e.paidMicro > 0n)
+  }
+  assert.deepEqual(r.incidents, [])
+  assert.equal(r.honestAttestorPenalties, 0)
+  let prev = r.flows[0]
+  assert.ok(prev !== undefined)
+  for (const f of r.flows) {
+    // nothing is minted: Σ(balance + held back + lines) is 0 at every epoch
+    assert.equal(f.conserved, 0n)
+    assert.ok(f.byRole.publisher.balance <= prev.byRole.publisher.balance)
+    assert.ok(f.byRole.hoster.balance + f.byRole.hoster.heldBack >= prev.byRole.hoster.balance + prev.byRole.hoster.heldBack)
+    assert.equal(f.byRole.hoster.given, f.byRole.publisher.received)
+    prev = f
+  }
+  const last = r.flows.at(-1)
+  assert.ok(last !== undefined)
+  assert.ok(last.byRole.publisher.balance < 0n, 'publishers paid (down into their welcome credit)')
+  assert.ok(last.byRole.hoster.balance > 0n && last.byRole.hoster.heldBack > 0n, 'hosters earned, part held back')
+  assert.ok(last.byRole.indexer.balance > 0n, 'attestor-only accounts earned fees')
+  const paid = r.epochs.reduce((s, e) => s + e.paidMicro, 0n)
+  // publishers were debited what was paid, and earned back only attestor fees (≤ the 10 % attestor pool)
+  assert.ok(-last.byRole.publisher.balance <= paid && -last.byRole.publisher.balance >= paid - paid / 10n)
+  // hosters received 90 % of every payment (rounded down per payment; part held back) plus their own attestor fees
+  const hosterPart = last.byRole.hoster.balance + last.byRole.hoster.heldBack
+  assert.ok(hosterPart >= (paid * 9n) / 10n - 1000n && hosterPart < paid)
+  for (const a of r.accounts) {
+    if (a.role === 'publisher') assert.ok(a.balance < 0n && a.received > 0n)
+    if (a.role === 'hoster' && a.given > 0n) assert.ok(a.reputationPpm > 500_000, `${a.label} reputation rose`)
+    assert.equal(a.attestDisagreed, 0)
+  }
+})
+
+test('offline hoster: unreachable outcomes, then its agreements are repaired after 3 epochs', async () => {
+  const sim = new Simulator(small({ epochs: 12, behaviours: { 'hoster-2': { kind: 'offline', from: 4, to: 100 } } }))
+  const r = await sim.run()
+  const d = r.detection.offline
+  assert.ok(d !== undefined && d.incidents > 0, 'hoster-2 held agreements')
+  assert.equal(d.failedFirstEpoch, d.incidents)
+  assert.equal(d.repaired, d.incidents)
+  assert.equal(d.maxEpochsToRepair, 3)
+  assert.equal(d.meanEpochsToRepair, 3)
+  for (const inc of r.incidents) {
+    assert.equal(inc.kind, 'offline')
+    assert.equal(inc.startEpoch, 4)
+    assert.equal(inc.endReason, 'failed')
+    assert.equal(inc.endedEpoch, 7)
+    assert.ok(inc.repairHoster !== null && inc.repairHoster !== 'hoster-2')
+  }
+  assert.ok(r.epochs.some((e) => e.failing.unreachable > 0))
+  assert.equal(r.epochs.reduce((s, e) => s + e.failing.missing + e.failing.slow, 0), 0)
+  const h = r.accounts.find((a) => a.label === 'hoster-2')
+  assert.ok(h !== undefined)
+  assert.ok(h.warnings.includes('unreachable'))
+  const honest = r.accounts.filter((a) => a.role === 'hoster' && a.behaviour === 'honest' && a.given > 0n)
+  for (const a of honest) assert.ok(a.reputationPpm > h.reputationPpm)
+  const hex = sim.hexOf('hoster-2')
+  assert.ok(hex !== null)
+  assert.equal((await listAgreements(sim.kv, { hoster: hex, liveOnly: true, state: ['active', 'paused'] })).length, 0)
+})
+
+test('withdraw: graceful exit — replacements first, then released without penalty with the held-back share', async () => {
+  const w = 6
+  const r = await runSim(small({ epochs: 10, behaviours: { 'hoster-1': { kind: 'withdraws', at: w } }, track: ['hoster-1'] }))
+  const d = r.detection.withdraw
+  assert.ok(d !== undefined && d.incidents > 0)
+  assert.equal(d.repaired, d.incidents)
+  assert.equal(d.detected, 0, 'no failing outcome while exiting')
+  for (const inc of r.incidents) {
+    assert.equal(inc.kind, 'withdraw')
+    assert.equal(inc.endReason, 'withdrawn')
+    assert.ok(inc.repairActiveEpoch !== null && inc.endedEpoch === inc.repairActiveEpoch, 'kept serving until the replacement was ready')
+    assert.ok(inc.repairHoster !== null && inc.repairHoster !== 'hoster-1')
+  }
+  const series = r.tracked['hoster-1']
+  assert.ok(series !== undefined)
+  const before = series.find((p) => p.epoch === w - 1)
+  const after = series.at(-1)
+  assert.ok(before !== undefined && after !== undefined)
+  assert.ok(before.heldBack > 0n, 'held-back share accumulated before the exit')
+  assert.equal(after.heldBack, 0n, 'held-back share released')
+  assert.ok(after.balance >= before.balance + before.heldBack)
+  assert.ok(after.reputationPpm >= before.reputationPpm, 'no penalty')
+  assert.equal(r.ops.rejected, 0)
+})
+
+test('lying attestors are outvoted and lose reputation', async () => {
+  const r = await runSim(
+    small({
+      hosters: 10,
+      agreements: 40,
+      epochs: 10,
+      behaviours: {
+        'hoster-3': { kind: 'lyingAttestor', mode: 'fail' },
+        'hoster-4': { kind: 'lossy', fraction: 0.5, from: 2 },
+        'hoster-6': { kind: 'lossy', fraction: 0.5, from: 2 },
+        'hoster-7': { kind: 'lossy', fraction: 0.5, from: 2 },
+        'hoster-5': { kind: 'lyingAttestor', mode: 'pass' }
+      }
+    })
+  )
+  const liar = r.accounts.find((a) => a.label === 'hoster-3')
+  const passer = r.accounts.find((a) => a.label === 'hoster-5')
+  assert.ok(liar !== undefined && passer !== undefined)
+  assert.ok(liar.attestDisagreed > 0)
+  // it only agrees with the majority where its lie happens to be true (the lossy hosters)
+  assert.ok(liar.attestDisagreed > liar.attestAgreed)
+  assert.ok(passer.attestDisagreed > 0, 'its "pass" on a lossy hoster lost the vote')
+  // the honest hosters' agreements all passed despite the liar
+  const honestFails = r.incidents.filter((i) => !['hoster-4', 'hoster-6', 'hoster-7'].includes(i.hoster))
+  assert.deepEqual(honestFails, [])
+  const honest = r.accounts.filter((a) => a.role === 'hoster' && a.behaviour === 'honest' && a.given > 0n)
+  for (const a of honest) assert.ok(a.reputationPpm > liar.reputationPpm, `${a.label} ${a.reputationPpm} > liar ${liar.reputationPpm}`)
+})
