@@ -1,0 +1,66 @@
+// Errors the API answers with. The body is the Pinning Service API error shape:
+// `{ "error": { "reason": "BAD_REQUEST", "details": "what is wrong" } }`.
+
+export type ApiReason =
+  | 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'METHOD_NOT_ALLOWED' | 'CONFLICT'
+  | 'INSUFFICIENT_FUNDS' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'INTERNAL_SERVER_ERROR'
+  | 'SERVICE_UNAVAILABLE'
+
+/** An HTTP error with a status, a stable `reason` and a readable `details`. */
+export class ApiError extends Error {
+  readonly status: number
+  readonly reason: ApiReason
+  readonly headers: Readonly<Record<string, string>>
+  constructor(status: number, reason: ApiReason, details: string, headers: Record<string, string> = {}) {
+    super(details)
+    this.name = 'ApiError'
+    this.status = status
+    this.reason = reason
+    this.headers = headers
+  }
+
+  get details(): string {
+    return this.message
+  }
+
+  toJSON(): { error: { reason: ApiReason, details: string } } {
+    return { error: { reason: this.reason, details: this.message } }
+  }
+}
+
+export const badRequest = (details: string): ApiError => new ApiError(400, 'BAD_REQUEST', details)
+export const notFound = (details: string): ApiError => new ApiError(404, 'NOT_FOUND', details)
+export const conflict = (details: string, reason: ApiReason = 'CONFLICT'): ApiError => new ApiError(409, reason, details)
+
+/** Maps an error thrown by the service (FavorNode) to an ApiError by its stable `code`, never its text. */
+export function fromServiceError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String((err).code) : ''
+  const message = err instanceof Error ? err.message : String(err)
+  switch (code) {
+    case 'INSUFFICIENT_FAVOR':
+    case 'INSUFFICIENT_FUNDS':
+      return new ApiError(409, 'INSUFFICIENT_FUNDS', message)
+    case 'LEDGER_REFUSED':
+    case 'REFUSED':
+    case 'E_REJECT':
+    case 'ALREADY_EXISTS':
+    case 'QUOTA_EXCEEDED':
+    case 'E_NOT_WRITABLE':
+      return new ApiError(409, 'CONFLICT', message)
+    case 'INVALID_ARGUMENT':
+    case 'E_DECODE':
+      return new ApiError(400, 'BAD_REQUEST', message)
+    case 'NOT_FOUND':
+      return new ApiError(404, 'NOT_FOUND', message)
+    case 'CLOSED':
+    case 'NOT_OPEN':
+    case 'NO_NETWORK':
+      return new ApiError(503, 'SERVICE_UNAVAILABLE', message)
+    case 'TIMEOUT':
+    case 'E_VERIFY_TIMEOUT':
+      return new ApiError(503, 'SERVICE_UNAVAILABLE', message)
+    default:
+      return new ApiError(500, 'INTERNAL_SERVER_ERROR', message === '' ? 'internal error' : message)
+  }
+}

@@ -1,0 +1,11 @@
+// Public surface of the HTTP API.
+export { ApiServer, API_VERSION } from './server.js'
+export type { ApiServerOptions } from './server.js'
+export type { FavorService, FavorServiceEvents, FavorServiceEventName } from './service.js'
+export { ApiError } from './errors.js'
+export type { ApiReason } from './errors.js'
+export { loadOrCreateToken, readToken, tokenPath } from './token.js'
+export { PinStore } from './pin-store.js'
+export type { PinRecord } from './pin-store.js'
+export { toJSON } from './json.js'
+export * from './constants.js'

@@ -1,0 +1,98 @@
+// What the ledger does not keep about a pin: its name, meta, origins and creation time. A small JSON
+// file in the node's directory, written atomically (temp file + rename), one write at a time.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { PIN_STORE_FILE_NAME, PIN_STORE_VERSION } from './constants.js'
+
+export interface PinRecord {
+  /** The ledger request id. */
+  readonly requestId: number
+  /** The hypercore key, hex. */
+  readonly cid: string
+  readonly name: string | null
+  readonly origins: readonly string[]
+  readonly meta: Readonly<Record<string, string>>
+  /** ISO 8601, when the API accepted the pin. */
+  readonly created: string
+  readonly replicas: number
+  /** Removed through `DELETE /pins/{id}` or replaced: no longer listed. */
+  readonly removed: boolean
+  /** The request that replaced this one, or null. */
+  readonly replacedBy: number | null
+}
+
+interface FileShape {
+  version: number
+  pins: PinRecord[]
+}
+
+export class CorruptPinStoreError extends Error {
+  readonly code = 'CORRUPT_STATE'
+  override name = 'CorruptPinStoreError'
+}
+
+export class PinStore {
+  readonly path: string
+  private readonly pins = new Map<number, PinRecord>()
+  private writing: Promise<void> = Promise.resolve()
+
+  private constructor(path: string) {
+    this.path = path
+  }
+
+  static async open(dir: string): Promise<PinStore> {
+    const store = new PinStore(join(dir, PIN_STORE_FILE_NAME))
+    let text: string | null = null
+    try {
+      text = await readFile(store.path, 'utf8')
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    }
+    if (text !== null) {
+      let parsed: FileShape
+      try {
+        parsed = JSON.parse(text) as FileShape
+      } catch (err) {
+        throw new CorruptPinStoreError(`${store.path}: not valid JSON (${(err as Error).message})`)
+      }
+      if (parsed.version !== PIN_STORE_VERSION || !Array.isArray(parsed.pins)) {
+        throw new CorruptPinStoreError(`${store.path}: unknown format version ${String(parsed.version)}`)
+      }
+      for (const p of parsed.pins) store.pins.set(p.requestId, p)
+    }
+    return store
+  }
+
+  get(requestId: number): PinRecord | undefined {
+    return this.pins.get(requestId)
+  }
+
+  all(): PinRecord[] {
+    return [...this.pins.values()]
+  }
+
+  async put(record: PinRecord): Promise<void> {
+    this.pins.set(record.requestId, record)
+    await this.flush()
+  }
+
+  async update(requestId: number, patch: Partial<Pick<PinRecord, 'removed' | 'replacedBy'>>): Promise<void> {
+    const cur = this.pins.get(requestId)
+    if (cur === undefined) return
+    this.pins.set(requestId, { ...cur, ...patch })
+    await this.flush()
+  }
+
+  /** Writes the whole file atomically; writes are serialised. Waits for the write that covers now. */
+  flush(): Promise<void> {
+    const snapshot: FileShape = { version: PIN_STORE_VERSION, pins: this.all().sort((a, b) => a.requestId - b.requestId) }
+    const next = this.writing.catch(() => {}).then(async () => {
+      await mkdir(dirname(this.path), { recursive: true })
+      const tmp = `${this.path}.${process.pid}.tmp`
+      await writeFile(tmp, `${JSON.stringify(snapshot, null, 2)}\n`, { mode: 0o600 })
+      await rename(tmp, this.path)
+    })
+    this.writing = next
+    return next
+  }
+}

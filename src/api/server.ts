@@ -1,0 +1,256 @@
+// The daemon's HTTP API on node:http. Binds to 127.0.0.1 by default.
+//
+// Auth: every write (POST, DELETE) needs `Authorization: Bearer <token>`; the token is generated on
+// first start and kept in `<dataDir>/api-token` (mode 0600). Reads are open when the server is bound
+// to a loopback address (the dashboard reads without a token) and need the token otherwise. A
+// presented but wrong token is always 401. On loopback, requests whose Host header is not a loopback
+// name are refused (403) so a DNS-rebinding page cannot read or write.
+import { createServer } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Resource } from '../runtime/index.js'
+import type { Logger } from '../runtime/index.js'
+import { silentLogger } from '../runtime/index.js'
+import { loadAsset, webRoot } from '../web/assets.js'
+import { MAX_BODY_BYTES, SSE_HEARTBEAT_MS } from './constants.js'
+import { ApiError, badRequest } from './errors.js'
+import { EventStream } from './handlers/events.js'
+import { BalanceHistory } from './handlers/history.js'
+import { LedgerApi } from './handlers/ledger.js'
+import { NodeApi } from './handlers/node.js'
+import { PinsApi } from './handlers/pins.js'
+import { toJSON } from './json.js'
+import { openApiDocument } from './openapi.js'
+import { PinStore } from './pin-store.js'
+import { Router } from './router.js'
+import type { RequestContext } from './router.js'
+import type { FavorService } from './service.js'
+import { loadOrCreateToken, tokenMatches } from './token.js'
+
+export const API_VERSION = '1.0.0'
+
+export interface ApiServerOptions {
+  readonly service: FavorService
+  /** The node's directory: the token and the pin store live here. */
+  readonly dataDir: string
+  /** Default 127.0.0.1. */
+  readonly host?: string
+  /** Default 0 (a free port). */
+  readonly port?: number
+  /** Use this token instead of the one in `dataDir`. */
+  readonly token?: string
+  /** Default: true unless bound to loopback. */
+  readonly readsNeedToken?: boolean
+  readonly heartbeatMs?: number
+  readonly maxBodyBytes?: number
+  readonly logger?: Logger
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
+
+function isLoopback(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || host.startsWith('127.')
+}
+
+export class ApiServer extends Resource {
+  private readonly opts: ApiServerOptions
+  private readonly log: Logger
+  private readonly router = new Router()
+  private server: Server | null = null
+  private events: EventStream | null = null
+  private history: BalanceHistory | null = null
+  private tokenValue: string | null = null
+  private address: AddressInfo | null = null
+  private readonly webDir = webRoot()
+  private readonly startedAt = Date.now()
+  private readsNeedToken = false
+
+  constructor(opts: ApiServerOptions) {
+    super()
+    this.opts = opts
+    this.log = opts.logger ?? silentLogger()
+  }
+
+  /** Starts listening; resolves with the base URL. Safe to call twice. */
+  async listen(): Promise<string> {
+    await this.open()
+    return this.url
+  }
+
+  /** Base URL, e.g. `http://127.0.0.1:7373`. */
+  get url(): string {
+    if (this.address === null) throw new Error('ApiServer is not listening')
+    const host = this.address.family === 'IPv6' ? `[${this.address.address}]` : this.address.address
+    return `http://${host}:${this.address.port}`
+  }
+
+  get port(): number {
+    return this.address?.port ?? 0
+  }
+
+  /** The bearer token writes need. */
+  get token(): string {
+    if (this.tokenValue === null) throw new Error('ApiServer is not listening')
+    return this.tokenValue
+  }
+
+  protected override async onopen(): Promise<void> {
+    const host = this.opts.host ?? '127.0.0.1'
+    this.readsNeedToken = this.opts.readsNeedToken ?? !isLoopback(host)
+    this.tokenValue = this.opts.token ?? await loadOrCreateToken(this.opts.dataDir)
+    const pins = await PinStore.open(this.opts.dataDir)
+    this.events = new EventStream(this.opts.service, this.opts.heartbeatMs ?? SSE_HEARTBEAT_MS)
+    new PinsApi(this.opts.service, pins).register(this.router)
+    new LedgerApi(this.opts.service).register(this.router)
+    new NodeApi(this.opts.service, { version: API_VERSION, startedAt: this.startedAt }).register(this.router)
+    this.events.register(this.router)
+    this.history = new BalanceHistory(this.opts.service)
+    this.history.register(this.router)
+    this.router.get('/openapi.json', () => Promise.resolve({ status: 200, body: openApiDocument(API_VERSION) }))
+
+    const server = createServer((req, res) => { this.handle(req, res) })
+    server.keepAliveTimeout = 5_000
+    server.headersTimeout = 10_000
+    server.requestTimeout = 60_000
+    this.server = server
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(this.opts.port ?? 0, host, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+    server.on('error', (err) => { this.log.warn('http server error', { err: err.message }) })
+    this.address = server.address() as AddressInfo
+    this.log.info('api listening', { url: this.url })
+  }
+
+  protected override async onclose(): Promise<void> {
+    this.events?.close()
+    await this.history?.close()
+    const server = this.server
+    if (server === null) return
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => { server.closeAllConnections() }, 1_000)
+      server.close(() => {
+        clearTimeout(force)
+        resolve()
+      })
+      server.closeIdleConnections()
+    })
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    this.dispatch(req, res).catch((err: unknown) => {
+      this.log.warn('request failed', { err: err instanceof Error ? err.message : String(err) })
+      if (!res.headersSent) this.sendError(res, new ApiError(500, 'INTERNAL_SERVER_ERROR', 'internal error'))
+      else res.destroy()
+    })
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET'
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost')
+    } catch {
+      this.sendError(res, badRequest('malformed request URL'))
+      return
+    }
+    try {
+      this.checkHost(req)
+      if (method === 'GET' || method === 'HEAD') {
+        const asset = await loadAsset(this.webDir, url.pathname)
+        if (asset !== null) {
+          res.writeHead(200, {
+            'content-type': asset.type,
+            'content-length': asset.body.length,
+            'cache-control': 'no-cache',
+            'x-content-type-options': 'nosniff',
+            'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'"
+          })
+          res.end(method === 'HEAD' ? undefined : asset.body)
+          return
+        }
+      }
+      const route = this.router.match(method, url.pathname)
+      const authorized = this.authorize(req, route.write)
+      const ctx: RequestContext = {
+        req, res, method, url, params: route.params, authorized,
+        body: () => this.readBody(req)
+      }
+      const result = await route.handler(ctx)
+      if (result === 'handled') return
+      this.send(res, result.status, result.body, result.headers, method === 'HEAD')
+    } catch (err) {
+      const apiErr = err instanceof ApiError ? err : new ApiError(500, 'INTERNAL_SERVER_ERROR', err instanceof Error ? err.message : 'internal error')
+      if (apiErr.status >= 500) this.log.warn('request failed', { method, path: url.pathname, err: apiErr.message })
+      if (res.headersSent) res.destroy()
+      else this.sendError(res, apiErr)
+    }
+  }
+
+  private checkHost(req: IncomingMessage): void {
+    if (!isLoopback(this.opts.host ?? '127.0.0.1')) return
+    const host = req.headers.host ?? ''
+    const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0] ?? ''
+    if (!isLoopback(name)) throw new ApiError(403, 'FORBIDDEN', `Host '${host}' is not a loopback address`)
+  }
+
+  private authorize(req: IncomingMessage, write: boolean): boolean {
+    const header = req.headers.authorization
+    const expected = this.token
+    if (header !== undefined) {
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(header)
+      if (m === null || !tokenMatches(m[1] as string, expected)) {
+        throw new ApiError(401, 'UNAUTHORIZED', 'the bearer token is wrong', { 'www-authenticate': 'Bearer realm="favor"' })
+      }
+      return true
+    }
+    if (write || this.readsNeedToken) {
+      throw new ApiError(401, 'UNAUTHORIZED', `${write ? 'writes' : 'requests'} need 'Authorization: Bearer <token>' (the token is in the node's directory, file api-token)`, { 'www-authenticate': 'Bearer realm="favor"' })
+    }
+    return false
+  }
+
+  private async readBody(req: IncomingMessage): Promise<unknown> {
+    const limit = this.opts.maxBodyBytes ?? MAX_BODY_BYTES
+    const declared = Number(req.headers['content-length'] ?? '0')
+    if (declared > limit) {
+      throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `the body is larger than ${limit} bytes`, { connection: 'close' })
+    }
+    const chunks: Buffer[] = []
+    let total = 0
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      total += chunk.length
+      if (total > limit) throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `the body is larger than ${limit} bytes`, { connection: 'close' })
+      chunks.push(chunk)
+    }
+    if (total === 0) return undefined
+    const type = req.headers['content-type'] ?? ''
+    if (type !== '' && !/^application\/json\b/i.test(type)) {
+      throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `expected Content-Type: application/json, got '${type}'`)
+    }
+    try {
+      return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown
+    } catch (err) {
+      throw badRequest(`malformed JSON body: ${(err as Error).message}`)
+    }
+  }
+
+  private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, head = false): void {
+    const text = status === 204 ? '' : toJSON(body)
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+      'cache-control': 'no-store',
+      ...headers
+    })
+    res.end(head ? undefined : text)
+  }
+
+  private sendError(res: ServerResponse, err: ApiError): void {
+    this.send(res, err.status, err.toJSON(), { ...err.headers })
+    if (err.status === 413) res.on('finish', () => { res.req.destroy() })
+  }
+}

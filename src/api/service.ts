@@ -1,0 +1,53 @@
+// The narrow surface the HTTP API needs from a node. FavorNode satisfies it structurally; tests may
+// run the API against a real FavorNode. Nothing here imports an implementation.
+import type { LedgerEvent, LedgerKV } from '../ledger/index.js'
+import type { ChallengeRecord, MirrorProgress, OfferOptions, PublishOptions } from '../roles/types.js'
+
+export type { ChallengeRecord, MirrorProgress, OfferOptions, PublishOptions }
+
+/** Events the API forwards to SSE subscribers. */
+export interface FavorServiceEvents {
+  'ledger-event': [LedgerEvent]
+  epoch: [unknown]
+  challenge: [ChallengeRecord]
+  'mirror-progress': [MirrorProgress]
+}
+
+export type FavorServiceEventName = keyof FavorServiceEvents
+
+export interface FavorService {
+  /** This node's account on the ledger (writer key, hex). */
+  readonly account: string
+  /** The network's key (hex) once the node is in one. */
+  readonly networkKey: string | null
+  /** Read-only ledger state for the queries in src/ledger/queries.ts. */
+  readonly ledger: { readonly kv: LedgerKV }
+
+  /** Anything JSON-able that describes the node (roles, quota, epoch, peers). */
+  status(): unknown
+
+  publish(coreKey: string, opts: PublishOptions): Promise<{ requestId: number }>
+  cancel(requestId: number): Promise<unknown>
+  offer(opts: OfferOptions): Promise<unknown>
+  withdraw(): Promise<unknown>
+  transfer(to: string, amount: bigint): Promise<unknown>
+  sponsor(to: string, amount: bigint): Promise<unknown>
+  admit(writerKey: string, opts?: { indexer?: boolean }): Promise<unknown>
+  verifyLedger(): Promise<unknown>
+  /** The core's current size, when the node can tell without appending anything (for the 409 check). */
+  coreInfo?(coreKey: string): Promise<{ length: number, byteLength: number } | null>
+
+  /** Challenges this node ran as an attestor, most recent last (or first; the API sorts). */
+  recentChallenges(): readonly ChallengeRecord[]
+  /** Cores this node mirrors as a hoster. */
+  mirrors(): readonly MirrorProgress[]
+
+  on(event: 'ledger-event', listener: (e: LedgerEvent) => void): unknown
+  on(event: 'epoch', listener: (e: unknown) => void): unknown
+  on(event: 'challenge', listener: (e: ChallengeRecord) => void): unknown
+  on(event: 'mirror-progress', listener: (e: MirrorProgress) => void): unknown
+  off(event: 'ledger-event', listener: (e: LedgerEvent) => void): unknown
+  off(event: 'epoch', listener: (e: unknown) => void): unknown
+  off(event: 'challenge', listener: (e: ChallengeRecord) => void): unknown
+  off(event: 'mirror-progress', listener: (e: MirrorProgress) => void): unknown
+}

@@ -1,0 +1,52 @@
+// Terminal formatting: favor amounts, sizes, tables, progress bars.
+
+const MICRO = 1_000_000n
+
+/** Micro-favor (decimal string or bigint) as favor with 6 decimals. */
+export function favor(micro: string | bigint | number | null | undefined): string {
+  if (micro === null || micro === undefined) return '-'
+  const v = BigInt(micro)
+  const neg = v < 0n
+  const m = neg ? -v : v
+  return `${neg ? '-' : ''}${m / MICRO}.${String(m % MICRO).padStart(6, '0')}`
+}
+
+/** Parses a favor amount ("2.5", "2") or micro-favor ("2500000u") into micro-favor. */
+export function parseFavor(text: string): bigint | null {
+  const micro = /^(\d{1,20})u$/.exec(text)
+  if (micro !== null) return BigInt(micro[1] as string)
+  const m = /^(\d{1,14})(?:\.(\d{1,6}))?$/.exec(text)
+  if (m === null) return null
+  return BigInt(m[1] as string) * MICRO + BigInt((m[2] ?? '').padEnd(6, '0') || '0')
+}
+
+export function bytes(n: number | null | undefined): string {
+  if (n === null || n === undefined) return '-'
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let v = n
+  let i = 0
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024
+    i++
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`
+}
+
+export function short(hex: string | null | undefined, n = 8): string {
+  if (hex === null || hex === undefined) return '-'
+  return hex.length > n ? `${hex.slice(0, n)}…` : hex
+}
+
+/** A text table with a header row. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
+}
+
+/** `[#########.........]  45%  36/80` */
+export function progressBar(done: number, total: number, width = 30): string {
+  const frac = total <= 0 ? 0 : Math.min(1, Math.max(0, done / total))
+  const filled = Math.round(frac * width)
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.floor(frac * 100)).padStart(3)}%  ${done}/${total}`
+}

@@ -1,0 +1,188 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment -- response bodies are read as loose JSON */
+// API contract tests for every endpoint besides /pins, against a real daemon API over a real
+// FavorNode on a loopback testnet.
+import assert from 'node:assert/strict'
+import { stat } from 'node:fs/promises'
+import { request } from 'node:http'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { waitFor } from '../harness/wait.js'
+import { call, makeCore, startFixture } from './helpers.js'
+import type { ApiFixture } from './helpers.js'
+
+type Err = { error: { reason: string, details: string } }
+
+describe('daemon API contract', () => {
+  let f: ApiFixture
+  before(async () => {
+    f = await startFixture({ hosters: 1 })
+    const key = await makeCore(f.node, 'c', 4)
+    await call(f.url, 'POST', '/pins', { token: f.token, body: { cid: key, replicas: 1 } })
+  })
+  after(async () => { await f.close() })
+
+  test('token file is 0600 and close() is safe twice (separate server)', async () => {
+    const s = await stat(join(f.dir, 'api-token'))
+    assert.equal(s.mode & 0o777, 0o600)
+  })
+
+  test('GET /status', async () => {
+    const r = await call(f.url, 'GET', '/status')
+    assert.equal(r.status, 200)
+    assert.equal(r.body.account, f.node.account)
+    assert.equal(r.body.networkKey, f.node.networkKey)
+    assert.equal(typeof r.body.balance.balance, 'string', 'bigints as decimal strings')
+    assert.ok(Array.isArray(r.body.node.roles))
+    assert.equal((await call(f.url, 'GET', '/status?x=1')).status, 400)
+  })
+
+  test('GET /accounts, /accounts/{id}, /accounts/me', async () => {
+    const r = await call(f.url, 'GET', '/accounts')
+    assert.equal(r.status, 200)
+    assert.ok(r.body.count >= 2)
+    const me = await call(f.url, 'GET', '/accounts/me')
+    assert.equal(me.body.id, f.node.account)
+    for (const k of ['given', 'received', 'balance', 'reputationPpm']) assert.ok(k in me.body, k)
+    const hosters = await call(f.url, 'GET', '/accounts?hosters=true')
+    assert.ok(hosters.body.results.every((a: { hoster: unknown }) => a.hoster !== null))
+    assert.equal((await call(f.url, 'GET', `/accounts/${(f.nodes[1] as { account: string }).account}`)).status, 200)
+    assert.equal((await call<Err>(f.url, 'GET', '/accounts/zz')).status, 400)
+    assert.equal((await call(f.url, 'GET', `/accounts/${'0'.repeat(64)}`)).status, 404)
+    assert.equal((await call(f.url, 'GET', '/accounts?hosters=maybe')).status, 400)
+  })
+
+  test('GET /agreements with filters, /agreements/{id}', async () => {
+    const r = await waitFor(async () => {
+      const x = await call(f.url, 'GET', '/agreements')
+      return x.body.count > 0 ? x : null
+    }, 30_000, 'an agreement')
+    const a = r.body.results[0]
+    assert.equal((await call(f.url, 'GET', `/agreements?hoster=${a.hoster}`)).body.count >= 1, true)
+    assert.equal((await call(f.url, 'GET', '/agreements?publisher=me&live=true')).status, 200)
+    assert.equal((await call(f.url, 'GET', `/agreements?state=active,pinning&requestId=${a.requestId}&coreKey=${a.coreKey}&limit=5`)).status, 200)
+    assert.equal((await call(f.url, 'GET', `/agreements/${a.id}`)).body.id, a.id)
+    assert.equal((await call(f.url, 'GET', '/agreements/9999')).status, 404)
+    for (const qs of ['?state=gone', '?hoster=1', '?requestId=-1', '?live=2', '?limit=0']) {
+      assert.equal((await call(f.url, 'GET', `/agreements${qs}`)).status, 400, qs)
+    }
+  })
+
+  test('GET /epochs, /epochs/{n}, /reports, /history', async () => {
+    const r = await call(f.url, 'GET', '/epochs?limit=5')
+    assert.equal(r.status, 200)
+    assert.ok(r.body.current >= 1)
+    const n = r.body.results[0].epoch
+    const one = await call(f.url, 'GET', `/epochs/${n}`)
+    assert.equal(one.body.epoch, n)
+    assert.ok(Array.isArray(one.body.attestations))
+    assert.equal((await call(f.url, 'GET', '/epochs/999999')).status, 404)
+    assert.equal((await call(f.url, 'GET', '/epochs/x')).status, 400)
+    assert.equal((await call(f.url, 'GET', '/epochs?limit=-3')).status, 400)
+    const rep = await call(f.url, 'GET', '/reports')
+    assert.equal(rep.status, 200)
+    assert.ok(Array.isArray(rep.body.results) && Array.isArray(rep.body.local))
+    assert.equal((await call(f.url, 'GET', '/reports?epoch=abc')).status, 400)
+    const h = await call(f.url, 'GET', '/history')
+    assert.ok(h.body.count >= 1)
+  })
+
+  test('GET /events: hello, epoch events, heartbeats; ended on close', async () => {
+    const ac = new AbortController()
+    const res = await fetch(`${f.url}/events`, { signal: ac.signal })
+    assert.equal(res.status, 200)
+    assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/)
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+    let text = ''
+    const dec = new TextDecoder()
+    await waitFor(async () => {
+      const { value } = await reader.read()
+      text += dec.decode(value ?? new Uint8Array())
+      return text.includes('event: hello') && text.includes(': heartbeat') && text.includes('event: epoch')
+    }, 20_000, 'hello, heartbeat and an epoch event')
+    ac.abort()
+    await reader.cancel().catch(() => {})
+  })
+
+  test('GET /openapi.json describes every endpoint', async () => {
+    const r = await call(f.url, 'GET', '/openapi.json')
+    assert.equal(r.body.openapi, '3.1.0')
+    for (const p of ['/pins', '/pins/{requestid}', '/status', '/accounts', '/accounts/{id}', '/agreements', '/epochs', '/epochs/{n}', '/reports', '/events', '/offer', '/withdraw', '/transfer', '/sponsor', '/writers', '/ledger/verify']) {
+      assert.ok(p in r.body.paths, p)
+    }
+  })
+
+  test('writes: offer, transfer/sponsor (409 without balance), writers, verify, withdraw', async () => {
+    const t = f.token
+    assert.equal((await call(f.url, 'POST', '/offer', { body: { capacity: '1GiB' } })).status, 401)
+    assert.equal((await call(f.url, 'POST', '/offer', { token: t, body: { capacity: 'lots' } })).status, 400)
+    assert.equal((await call(f.url, 'POST', '/offer', { token: t, body: {} })).status, 400)
+    const off = await call(f.url, 'POST', '/offer', { token: t, body: { capacity: '1GiB', group: 'g1' } })
+    assert.equal(off.status, 202)
+    assert.equal(off.body.capacityBytes, 2 ** 30)
+    const to = (f.nodes[1] as { account: string }).account
+    const tr = await call<Err>(f.url, 'POST', '/transfer', { token: t, body: { to, amount: '999999999999' } })
+    assert.equal(tr.status, 409)
+    assert.equal(tr.body.error.reason, 'INSUFFICIENT_FUNDS')
+    assert.equal((await call(f.url, 'POST', '/sponsor', { token: t, body: { to, amount: '5' } })).status, 409)
+    assert.equal((await call(f.url, 'POST', '/transfer', { token: t, body: { to: 'x', amount: '5' } })).status, 400)
+    assert.equal((await call(f.url, 'POST', '/transfer', { token: t, body: { to, amount: '-5' } })).status, 400)
+    assert.equal((await call(f.url, 'POST', '/transfer', { token: t, body: { to, amount: 1.5 } })).status, 400)
+    assert.equal((await call(f.url, 'POST', '/writers', { token: t, body: { key: 'nope' } })).status, 400)
+    assert.equal((await call(f.url, 'POST', '/writers', { token: t, body: { key: 'ab'.repeat(32), indexer: false } })).status, 202)
+    const v = await call(f.url, 'POST', '/ledger/verify', { token: t })
+    assert.equal(v.status, 200)
+    assert.equal(v.body.ok, true)
+    assert.equal((await call(f.url, 'POST', '/withdraw', { token: t, body: { now: true } })).status, 400)
+    assert.equal((await call(f.url, 'POST', '/withdraw', { token: t })).status, 202)
+  })
+
+  test('HTTP errors: 404, 405, 413, 415, malformed JSON, 403 for a foreign Host', async () => {
+    const nf = await call<Err>(f.url, 'GET', '/nope')
+    assert.equal(nf.status, 404)
+    assert.equal(nf.body.error.reason, 'NOT_FOUND')
+    const na = await call<Err>(f.url, 'DELETE', '/status', { token: f.token })
+    assert.equal(na.status, 405)
+    assert.match(na.headers.get('allow') ?? '', /GET/)
+    const big = await call<Err>(f.url, 'POST', '/offer', { token: f.token, raw: JSON.stringify({ capacity: 'x'.repeat(70 * 1024) }) })
+    assert.equal(big.status, 413)
+    const ct = await call<Err>(f.url, 'POST', '/offer', { token: f.token, raw: 'capacity=1', headers: { 'content-type': 'text/plain' } })
+    assert.equal(ct.status, 415)
+    const bad = await call<Err>(f.url, 'POST', '/transfer', { token: f.token, raw: '{not json' })
+    assert.equal(bad.status, 400)
+    assert.equal(bad.body.error.reason, 'BAD_REQUEST')
+    const port = new URL(f.url).port
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/status', headers: { host: 'evil.example:80' } }, (res) => { res.resume(); resolve(res.statusCode ?? 0) })
+      req.on('error', reject)
+      req.end()
+    })
+    assert.equal(status, 403)
+  })
+
+  test('GET / serves the dashboard without external references', async () => {
+    const res = await fetch(`${f.url}/`)
+    assert.equal(res.status, 200)
+    const html = await res.text()
+    assert.match(html, /Favor dashboard/)
+    assert.doesNotMatch(html, /https?:\/\/(?!www\.w3\.org)/)
+    assert.equal((await fetch(`${f.url}/static/app.js`)).status, 200)
+    assert.equal((await fetch(`${f.url}/static/../../api/server.ts`)).status, 404)
+  })
+})
+
+describe('409 when the publisher lacks favor', () => {
+  test('POST /pins is refused before anything is appended', async () => {
+    const f = await startFixture({ params: { welcomeCreditMicro: 0n } })
+    try {
+      const key = await makeCore(f.node, 'poor', 2)
+      const r = await call<Err>(f.url, 'POST', '/pins', { token: f.token, body: { cid: key, replicas: 1 } })
+      assert.equal(r.status, 409)
+      assert.equal(r.body.error.reason, 'INSUFFICIENT_FUNDS')
+      assert.equal((await call(f.url, 'GET', '/pins?status=queued,pinning,pinned,failed')).body.count, 0)
+      await f.api.close()
+      await f.api.close()
+    } finally {
+      await f.close()
+    }
+  })
+})

@@ -1,0 +1,105 @@
+// Shared setup of the API, CLI and browser tests: a loopback testnet, real FavorNodes, an ApiServer
+// over one of them. Everything is closed and removed by `close()`.
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { ApiServer } from '../../src/api/index.js'
+import type { FavorService } from '../../src/api/index.js'
+import type { NetworkParams } from '../../src/ledger/index.js'
+import { FavorNode } from '../../src/node.js'
+import { TestNetwork } from '../harness/network.js'
+import { makeTempDir, removeDir } from '../harness/tmp.js'
+import { waitFor } from '../harness/wait.js'
+
+// Compile-time check: FavorNode satisfies the API's narrow service interface.
+const _fits = (n: FavorNode): FavorService => n
+void _fits
+
+export interface ApiFixture {
+  readonly net: TestNetwork
+  readonly nodes: FavorNode[]
+  readonly node: FavorNode
+  readonly api: ApiServer
+  readonly url: string
+  readonly token: string
+  readonly dir: string
+  addNode(name: string, opts?: { hoster?: number }): Promise<FavorNode>
+  close(): Promise<void>
+}
+
+export interface FixtureOptions {
+  params?: Partial<NetworkParams>
+  /** Hosters to add besides the main node (admitted, offering 64 MiB). */
+  hosters?: number
+  epochMs?: number
+  heartbeatMs?: number
+}
+
+export async function startFixture(opts: FixtureOptions = {}): Promise<ApiFixture> {
+  const net = await TestNetwork.create()
+  const root = await makeTempDir('api')
+  const nodes: FavorNode[] = []
+  let api: ApiServer | null = null
+  const close = async (): Promise<void> => {
+    await api?.close()
+    for (const n of [...nodes].reverse()) await n.close()
+    await net.close()
+    await removeDir(root)
+  }
+  try {
+    const dir = join(root, 'main')
+    await mkdir(dir, { recursive: true })
+    const main = await FavorNode.create({
+      dataDir: dir, name: 'main', bootstrap: net.bootstrap, epochMs: opts.epochMs ?? 1500,
+      params: { epochSeconds: 3600, attestors: 1, unvettedEpochs: 0, ...opts.params }
+    })
+    nodes.push(main)
+    const addNode = async (name: string, o: { hoster?: number } = {}): Promise<FavorNode> => {
+      const n = await FavorNode.create({
+        dataDir: join(root, name), name, bootstrap: net.bootstrap, networkKey: main.networkKey,
+        roles: { indexer: false }, ...(o.hoster !== undefined ? { hoster: { capacityBytes: o.hoster } } : {})
+      })
+      nodes.push(n)
+      await main.admit(n.account)
+      await n.waitWritable(30_000)
+      return n
+    }
+    for (let i = 0; i < (opts.hosters ?? 0); i++) await addNode(`hoster${i + 1}`, { hoster: 64 * 2 ** 20 })
+    api = new ApiServer({ service: main, dataDir: dir, heartbeatMs: opts.heartbeatMs ?? 200 })
+    const url = await api.listen()
+    await waitFor(async () => (await main.epoch()) >= 0, 5_000, 'the ledger to initialise')
+    return { net, nodes, node: main, api, url, token: api.token, dir, addNode, close }
+  } catch (err) {
+    await close()
+    throw err
+  }
+}
+
+/** A writable core of `node` with `blocks` blocks of 1 KiB. */
+export async function makeCore(node: FavorNode, name: string, blocks = 8): Promise<string> {
+  const core = await node.localCore(name)
+  const batch: Buffer[] = []
+  for (let i = 0; i < blocks; i++) batch.push(Buffer.alloc(1024, i))
+  await core.append(batch)
+  return core.key.toString('hex')
+}
+
+export interface Res<T = unknown> {
+  status: number
+  body: T
+  headers: Headers
+}
+
+/** fetch + JSON, with the token when `token` is given. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read loosely typed JSON
+export async function call<T = any>(url: string, method: string, path: string, opts: { token?: string, body?: unknown, raw?: string, headers?: Record<string, string> } = {}): Promise<Res<T>> {
+  const headers: Record<string, string> = { ...opts.headers }
+  if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`
+  let body: string | undefined
+  if (opts.raw !== undefined) body = opts.raw
+  else if (opts.body !== undefined) body = JSON.stringify(opts.body)
+  if (body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json'
+  const res = await fetch(url + path, { method, headers, ...(body !== undefined ? { body } : {}) })
+  const text = await res.text()
+  return { status: res.status, body: (text === '' ? null : JSON.parse(text)) as T, headers: res.headers }
+}
+
