@@ -19,6 +19,8 @@ export interface ChildNodeConfig {
   epochMs: number
   deadlineMs?: number
   connectTimeoutMs?: number
+  /** Serve the HTTP API and dashboard from this node (127.0.0.1, a free port). */
+  api?: boolean
 }
 
 export interface ChildHello {
@@ -26,6 +28,8 @@ export interface ChildHello {
   account: string
   nodeKey: string
   networkKey: string
+  /** The node's API and dashboard, when `api` was asked for. */
+  apiUrl: string | null
 }
 
 export interface ChildEvents {

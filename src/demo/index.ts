@@ -29,8 +29,6 @@ export interface DemoOptions {
   blocks?: number
   blockSize?: number
   out: (line: string) => void
-  /** Optional: start a dashboard for a node; returns its URL to print. */
-  dashboard?: (nodeIndex: number) => Promise<string | null>
 }
 
 export interface DemoSummary {
@@ -113,10 +111,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       connectTimeoutMs: Math.max(500, Math.floor(epochMs / 3))
     }
     const capacity = 256 * 1024 * 1024
-    const first = await ChildNode.start({ ...base, name: 'node1', dataDir: path.join(root, 'node1'), networkKey: null, hoster: { capacityBytes: capacity } })
+    const first = await ChildNode.start({ ...base, name: 'node1', dataDir: path.join(root, 'node1'), networkKey: null, hoster: { capacityBytes: capacity }, api: true })
     nodes.push(first)
     const networkKey = (first.hello as { networkKey: string }).networkKey
     out(`node1 created network ${networkKey.slice(0, 16)}… (admin, indexer, hoster)`)
+    if (first.hello?.apiUrl) out(`dashboard: ${first.hello.apiUrl}  (node1's HTTP API: ${first.hello.apiUrl}/openapi.json)`)
     const rest = await Promise.all(Array.from({ length: nNodes - 1 }, (_, i) => {
       const name = `node${i + 2}`
       return ChildNode.start({
@@ -142,10 +141,6 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     }
     await Promise.all(rest.map((n) => n.call('waitWritable', { timeoutMs: 30_000 }, 35_000)))
     out(`admitted ${rest.map((n) => n.name).join(', ')}; node2 publishes, the others host`)
-    if (opts.dashboard) {
-      const url = await opts.dashboard(0).catch(() => null)
-      if (url !== null) out(`dashboard: ${url}`)
-    }
 
     const publisher = rest[0] as ChildNode
     const sample = await publisher.call<{ requestId: number; coreKey: string; length: number; byteLength: number }>('publishSample', {

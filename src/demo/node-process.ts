@@ -1,10 +1,17 @@
 // A FavorNode in its own process, driven by the parent over IPC (see child.ts).
+import { ApiServer } from '../api/index.js'
 import { FavorNode } from '../node.js'
 import { createLogger } from '../runtime/index.js'
 import type { ChildNodeConfig } from './child.js'
 import { ledgerSnapshot } from './snapshot.js'
 
 let node: FavorNode | null = null
+let api: ApiServer | null = null
+
+async function shutdown(): Promise<void> {
+  await api?.close()
+  await node?.close()
+}
 
 function send(msg: unknown): void {
   if (process.connected) process.send?.(msg)
@@ -29,7 +36,12 @@ async function handle(cmd: string, args: Record<string, unknown>): Promise<unkno
     node.on('mirror-progress', (data) => send({ event: 'mirror-progress', data }))
     node.on('epoch', (data) => send({ event: 'epoch', data }))
     node.on('warning', (err) => send({ event: 'warning', data: err.message }))
-    return { pid: process.pid, account: node.account, nodeKey: node.nodeKey, networkKey: node.networkKey }
+    let apiUrl: string | null = null
+    if (c.api === true) {
+      api = new ApiServer({ service: node, dataDir: c.dataDir })
+      apiUrl = await api.listen()
+    }
+    return { pid: process.pid, account: node.account, nodeKey: node.nodeKey, networkKey: node.networkKey, apiUrl }
   }
   if (node === null) throw new Error('node not open')
   const n = node
@@ -62,7 +74,7 @@ async function handle(cmd: string, args: Record<string, unknown>): Promise<unkno
       await n.withdraw()
       return true
     case 'close':
-      await n.close()
+      await shutdown()
       setImmediate(() => process.exit(0))
       return true
     default:
@@ -78,5 +90,5 @@ process.on('message', (msg: { id: number; cmd: string; args?: Record<string, unk
 })
 // The parent went away: close and leave, never linger as an orphan.
 process.on('disconnect', () => {
-  void (node?.close() ?? Promise.resolve()).finally(() => process.exit(0))
+  void shutdown().finally(() => process.exit(0))
 })
