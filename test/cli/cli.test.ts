@@ -1,4 +1,4 @@
-// The `favor` CLI spawned (via tsx) against a running daemon over a real FavorNode: --json outputs
+// The `favor` CLI spawned (compiled, or via tsx from sources) against a running daemon over a real FavorNode: --json outputs
 // parse, exit codes mean what they say.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -10,11 +10,14 @@ import { makeTempDir, removeDir } from '../harness/tmp.js'
 import { makeCore, startFixture } from '../api/helpers.js'
 import type { ApiFixture } from '../api/helpers.js'
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
+// Compiled tests run the compiled CLI with plain node; from sources, tsx runs main.ts.
+const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
+const MAIN = fileURLToPath(new URL(`../../src/cli/main${EXT}`, import.meta.url))
+const NODE_ARGS = EXT === '.ts' ? ['--import', 'tsx'] : []
 
 function favor(args: string[], env: Record<string, string> = {}): Promise<{ code: number, stdout: string, stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...NODE_ARGS, MAIN, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1
       resolve({ code, stdout, stderr })
     })
