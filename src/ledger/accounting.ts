@@ -84,51 +84,54 @@ export function debit(acct: Account, amount: bigint): DebitResult {
 export interface Decision {
   /** The agreement's outcome for the epoch, or null: no outcome (no pay, no penalty). */
   outcome: Outcome | null
-  /** Attestor positions (into the selection) on the winning side. */
+  /** Attestor positions (into the selection) on the winning side (paid on a pass; `attestAgreed` counted). */
   winners: number[]
-  /** Attestor positions that reported on the losing side. */
+  /** Attestor positions penalised: a pass/fail disagreement that sampling cannot explain. */
   losers: number[]
 }
 
-const SEVERITY: readonly Outcome[] = ['missing', 'slow', 'unreachable']
-
 /**
- * The outcome from the attestors' results (null = not reported). Rules:
- * - quorum: at least floor(selected/2)+1 reports, else no outcome (silence neither pays nor punishes);
- * - pass vs fail by strict majority of the reports received; a tie is no outcome;
- * - a failing outcome's kind is the most reported failing kind, ties to the more severe
- *   (missing > slow > unreachable);
- * - attestors who voted pass when the outcome failed (or failed when it passed) are losers.
+ * The outcome from the attestors' results (null = not reported). Rules, in order:
+ * 1. Missing counts on its own: if at least one selected attestor reported `missing` (it connected and the
+ *    hoster failed to produce an authentic block; the attestor keeps the hoster-signed evidence whose hash
+ *    is in its report), the outcome is `missing`, whatever the others reported and however many reported.
+ *    Winners are the attestors that reported `missing`; nobody is penalised — a `pass` next to a `missing`
+ *    is what independent samples of a partly lost core look like, and a `slow`/`unreachable` next to it is
+ *    a different network path.
+ * 2. Otherwise (only pass, slow, unreachable reports): a quorum of floor(selected/2)+1 reports is needed,
+ *    else no outcome (silence neither pays nor punishes). Pass vs fail (slow or unreachable) by strict
+ *    majority of the reports; a tie is no outcome. The failing kind is the most reported of slow and
+ *    unreachable, a tie to `slow` (the milder reading: some attestor did reach the hoster). Attestors on
+ *    the losing side of that pass/fail majority are losers (penalised): the hoster's answer does not
+ *    depend on sampling there, only on whether and how fast it answered.
+ * A lone report can therefore never escalate an outcome through a tie-break: the only outcome one report
+ * decides is `missing` (rule 1), which rests on evidence the attestor must keep.
  */
 export function decideOutcome(results: readonly (Outcome | null)[]): Decision {
   const selected = results.length
   let pass = 0
-  let fail = 0
-  const kinds = new Map<Outcome, number>()
+  let slow = 0
+  let unreachable = 0
+  let missing = 0
   for (const r of results) {
-    if (r === null) continue
     if (r === 'pass') pass++
-    else {
-      fail++
-      kinds.set(r, (kinds.get(r) ?? 0) + 1)
-    }
-  }
-  const quorum = Math.floor(selected / 2) + 1
-  if (selected === 0 || pass + fail < quorum || pass === fail) return { outcome: null, winners: [], losers: [] }
-  const passed = pass > fail
-  let outcome: Outcome = 'pass'
-  if (!passed) {
-    let best = 0
-    for (const kind of SEVERITY) {
-      const n = kinds.get(kind) ?? 0
-      if (n > best) {
-        best = n
-        outcome = kind
-      }
-    }
+    else if (r === 'missing') missing++
+    else if (r === 'slow') slow++
+    else if (r === 'unreachable') unreachable++
   }
   const winners: number[] = []
   const losers: number[] = []
+  if (missing > 0) {
+    results.forEach((r, i) => {
+      if (r === 'missing') winners.push(i)
+    })
+    return { outcome: 'missing', winners, losers }
+  }
+  const fail = slow + unreachable
+  const quorum = Math.floor(selected / 2) + 1
+  if (selected === 0 || pass + fail < quorum || pass === fail) return { outcome: null, winners, losers }
+  const passed = pass > fail
+  const outcome: Outcome = passed ? 'pass' : unreachable > slow ? 'unreachable' : 'slow'
   results.forEach((r, i) => {
     if (r === null) return
     if ((r === 'pass') === passed) winners.push(i)

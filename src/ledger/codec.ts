@@ -102,6 +102,7 @@ function paramsIO(s: State, p: NetworkParams, pre: boolean): void {
   uintOut(s, p.admission, pre)
   uintOut(s, p.admissionsPerEpoch, pre)
   uintOut(s, p.reputationDecayPpm, pre)
+  uintOut(s, p.pinningEpochs, pre)
 }
 function paramsIn(s: State): NetworkParams {
   const epochSeconds = uintIn(s, 365 * 24 * 3600)
@@ -118,6 +119,7 @@ function paramsIn(s: State): NetworkParams {
   const admission = uintIn(s, 1) as AdmissionPolicy
   const admissionsPerEpoch = uintIn(s, 1_000_000)
   const reputationDecayPpm = uintIn(s, 1_000_000)
+  const pinningEpochs = uintIn(s, 1_000_000)
   return {
     epochSeconds,
     priceMicroPerGiBHour,
@@ -132,7 +134,8 @@ function paramsIn(s: State): NetworkParams {
     pausedEpochsToEnd,
     admission,
     admissionsPerEpoch,
-    reputationDecayPpm
+    reputationDecayPpm,
+    pinningEpochs
   }
 }
 

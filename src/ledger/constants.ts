@@ -35,6 +35,12 @@ export const DEFAULT_UNVETTED_EPOCHS = 24
 export const DEFAULT_FAILING_EPOCHS_TO_REPAIR = 3
 /** Consecutive paused epochs (publisher out of credit) after which an agreement ends. */
 export const DEFAULT_PAUSED_EPOCHS_TO_END = 3
+/**
+ * Epochs a matched hoster has to mirror a core and post `ready` before the agreement ends as `not-ready`
+ * (the slot is re-matched on another hoster; the hoster's reputation takes a failure). Generous: real
+ * hosters follow a core live and post ready within an epoch or two even with epochs of a few seconds.
+ */
+export const DEFAULT_PINNING_EPOCHS = 6
 /** Writers one writer may admit per epoch under the open admission policy. */
 export const DEFAULT_ADMISSIONS_PER_EPOCH = 8
 /** Reputation forgetting factor per update, ppm (Storj-style Beta audit score). */

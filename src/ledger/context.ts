@@ -194,7 +194,7 @@ export class Ctx {
           row[agr.replica] = 0
         }
       }
-      if (reason === 'failed' && !req.failedHosters.includes(agr.hoster)) req.failedHosters.push(agr.hoster)
+      if ((reason === 'failed' || reason === 'not-ready') && !req.failedHosters.includes(agr.hoster)) req.failedHosters.push(agr.hoster)
       if (req.state === 'queued' || req.state === 'active') (await this.pending()).add(req.id)
       this.putRequest(req)
     }

@@ -120,7 +120,7 @@ function validateParams(p: NetworkParams): void {
   if (p.attestors < 1) reject('attestors must be ≥ 1')
   if (p.samples < 1) reject('samples must be ≥ 1')
   if (p.hosterSharePpm > 1_000_000 || p.heldBackPpm > 1_000_000) reject('shares must be ≤ 1,000,000 ppm')
-  if (p.heldBackEpochs < 1 || p.failingEpochsToRepair < 1 || p.pausedEpochsToEnd < 1) reject('epoch counts must be ≥ 1')
+  if (p.heldBackEpochs < 1 || p.failingEpochsToRepair < 1 || p.pausedEpochsToEnd < 1 || p.pinningEpochs < 1) reject('epoch counts must be ≥ 1')
   if (p.reputationDecayPpm < 1) reject('reputation decay must be ≥ 1 ppm')
 }
 

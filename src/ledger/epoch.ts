@@ -1,5 +1,5 @@
 // What happens when epoch e begins (a majority of indexers ticked e): settle e−1, expire requests,
-// match pending requests (including repairs), pause/resume by credit, and select attestors for e.
+// end agreements whose hoster never posted `ready` in time, match pending requests (including repairs), pause/resume by credit, and select attestors for e.
 // Linear in the live agreements; per-epoch attestation records make settling O(n).
 import { ATTEST_RETENTION_EPOCHS } from './constants.js'
 import { byteSeconds, debit, decideOutcome, epochCost, failureObservation, observe, splitPayment } from './accounting.js'
@@ -30,6 +30,7 @@ export async function startEpoch(ctx: Ctx, rec: EpochRecord): Promise<void> {
 
   if (e - 1 >= 1) await settle(ctx, prev)
   await expire(ctx, e)
+  await timeoutPinning(ctx, e)
   await match(ctx, rec)
   await selectAttestorsForEpoch(ctx, rec)
   ctx.tx.set(keys.epoch(e), rec)
@@ -149,6 +150,26 @@ async function expire(ctx: Ctx, e: number): Promise<void> {
   for (const id of open.sorted()) {
     const req = await ctx.request(id)
     if (req !== null && req.until < e) await ctx.endRequest(req, 'expired')
+  }
+}
+
+/**
+ * Pinning timeout: an agreement created at the start of epoch c that is still `pinning` when epoch
+ * c + pinningEpochs starts ends as `not-ready` (before matching, so the slot is re-matched in this same
+ * tick, never on this hoster again for this request). The hoster's reputation takes a failure and an
+ * `unreachable` warning, as for a hoster that does not answer.
+ */
+async function timeoutPinning(ctx: Ctx, e: number): Promise<void> {
+  const p = ctx.meta.params
+  const live = await ctx.live()
+  for (const id of live.sorted()) {
+    const agr = await ctx.mustAgreement(id)
+    if (agr.state !== 'pinning' || e - agr.createdEpoch < p.pinningEpochs) continue
+    const hoster = await ctx.mustAccount(agr.hoster)
+    observe(hoster, 'failure', p.reputationDecayPpm)
+    addWarning(hoster, 'unreachable')
+    ctx.putAccount(hoster)
+    await ctx.endAgreement(agr, 'not-ready')
   }
 }
 

@@ -30,6 +30,11 @@ export interface NetworkParams {
   failingEpochsToRepair: number
   /** Consecutive paused epochs that end an agreement. */
   pausedEpochsToEnd: number
+  /**
+   * Epochs a matched hoster has to post `ready`: an agreement created at the start of epoch c that is still
+   * pinning when epoch c + pinningEpochs starts ends as `not-ready` and its slot is re-matched elsewhere.
+   */
+  pinningEpochs: number
   /** Admission policy (Admission.open or Admission.adminOnly). */
   admission: AdmissionPolicy
   /** Writers one writer may admit per epoch (open policy). */

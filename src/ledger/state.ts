@@ -100,7 +100,11 @@ export interface HostingRequest {
 }
 
 export type AgreementState = 'pinning' | 'active' | 'paused' | 'ended'
-export type EndReason = 'cancelled' | 'expired' | 'failed' | 'withdrawn' | 'out-of-credit'
+/**
+ * Why an agreement ended. `failed`: failingEpochsToRepair failing epochs in a row; `not-ready`: the hoster
+ * did not post `ready` within pinningEpochs. Both exclude the hoster from the request and re-match the slot.
+ */
+export type EndReason = 'cancelled' | 'expired' | 'failed' | 'withdrawn' | 'out-of-credit' | 'not-ready'
 
 export interface Agreement {
   id: number

@@ -44,7 +44,7 @@ function detectionLines(kind: string, d: DetectionStats): string[] {
   return [
     `  ${kind}: ${d.incidents} agreement(s) affected`,
     `    reported failing by ≥1 attestor in the first epoch: ${d.reportedFirstEpoch} (${pct(d.reportedFirstEpoch, d.incidents)})`,
-    `    failing outcome (majority) in the first epoch:       ${d.failedFirstEpoch} (${pct(d.failedFirstEpoch, d.incidents)})`,
+    `    failing outcome in the first epoch:                  ${d.failedFirstEpoch} (${pct(d.failedFirstEpoch, d.incidents)})`,
     `    detected (any failing outcome): ${d.detected}; epochs to detect mean ${num(d.meanEpochsToDetect)} max ${num(d.maxEpochsToDetect, 0)}`,
     `    repaired (replacement active on another hoster): ${d.repaired}; epochs to repair mean ${num(d.meanEpochsToRepair)} max ${num(d.maxEpochsToRepair, 0)}`
   ]
@@ -79,7 +79,7 @@ export function formatReport(r: SimReport, opts: { maxEpochRows?: number; maxAcc
   const kinds = Object.entries(r.detection)
   if (kinds.length === 0) out.push('  no misbehaving hoster was challenged')
   for (const [k, d] of kinds) if (d !== undefined) out.push(...detectionLines(k, d))
-  out.push(`  honest attestors penalised for being on the losing side of a majority: ${r.honestAttestorPenalties}`)
+  out.push(`  honest attestors penalised (losing side of a pass/fail majority): ${r.honestAttestorPenalties}`)
 
   out.push('\n## Favor flows (totals by role, favor; given/received in GiB-hours)')
   out.push('epoch   publishers balance      hosters balance  hosters held  attestor-only (indexers)  given GiB·h  received GiB·h  Σ conserved')

@@ -129,7 +129,7 @@ export interface DetectionStats {
   incidents: number
   /** Incidents with a failing attestor report in the first affected epoch. */
   reportedFirstEpoch: number
-  /** Incidents whose first affected epoch settled as failing (the contract's majority outcome). */
+  /** Incidents whose first affected epoch settled as failing (the contract's outcome: any missing, else majority). */
   failedFirstEpoch: number
   /** Incidents with a failing outcome at all; epochs from start to first failing outcome (1 = the first epoch). */
   detected: number
@@ -191,7 +191,7 @@ export interface SimReport {
   tracked: Record<string, AccountPoint[]>
   /** Final state of every account (hosters, publishers, indexers). */
   accounts: AccountFlow[]
-  /** Honest attestors that took a reputation failure for being on the losing side of a majority. */
+  /** Honest attestors that took a reputation failure for being on the losing side of a pass/fail majority. */
   honestAttestorPenalties: number
   ops: { applied: number; accepted: number; rejected: number; byType: Record<string, number>; rejectedByReason: Record<string, number> }
   /** Agreements created in total, and live (not ended) at the end. */

@@ -38,15 +38,41 @@ test('debit: balance first, then sponsor lines in key order, then welcome credit
   assert.equal(debit(a, 1n).ok, false)
 })
 
-test('decideOutcome: quorum, majority, severity, losers', () => {
-  assert.deepEqual(decideOutcome(['pass', 'pass', 'missing']), { outcome: 'pass', winners: [0, 1], losers: [2] })
-  assert.deepEqual(decideOutcome(['unreachable', 'missing', 'pass']).outcome, 'missing')
-  assert.deepEqual(decideOutcome(['unreachable', 'unreachable', 'missing']).outcome, 'unreachable')
+test('decideOutcome: any missing → missing, nobody penalised for it', () => {
+  assert.deepEqual(decideOutcome(['pass', 'pass', 'missing']), { outcome: 'missing', winners: [2], losers: [] })
+  assert.deepEqual(decideOutcome(['unreachable', 'missing', 'pass']), { outcome: 'missing', winners: [1], losers: [] })
+  assert.deepEqual(decideOutcome(['unreachable', 'unreachable', 'missing']), { outcome: 'missing', winners: [2], losers: [] })
+  assert.deepEqual(decideOutcome(['missing', null, null]), { outcome: 'missing', winners: [0], losers: [] }) // no quorum needed
+  assert.deepEqual(decideOutcome(['missing', 'missing', 'slow']), { outcome: 'missing', winners: [0, 1], losers: [] })
+})
+
+test('decideOutcome: without missing, quorum and strict pass/fail majority; losers only on that split', () => {
+  assert.deepEqual(decideOutcome(['pass', 'pass', 'unreachable']), { outcome: 'pass', winners: [0, 1], losers: [2] })
+  assert.deepEqual(decideOutcome(['slow', 'pass', 'pass']), { outcome: 'pass', winners: [1, 2], losers: [0] })
+  assert.deepEqual(decideOutcome(['unreachable', 'unreachable', 'pass']), { outcome: 'unreachable', winners: [0, 1], losers: [2] })
   assert.deepEqual(decideOutcome(['pass', null, null]).outcome, null) // below quorum
-  assert.deepEqual(decideOutcome(['pass', 'missing', null]).outcome, null) // tie
+  assert.deepEqual(decideOutcome(['pass', 'slow', null]), { outcome: null, winners: [], losers: [] }) // tie
   assert.deepEqual(decideOutcome([null, 'slow', 'slow']), { outcome: 'slow', winners: [1, 2], losers: [] })
+  assert.deepEqual(decideOutcome(['unreachable', null, null]).outcome, null) // a lone unreachable decides nothing
   assert.deepEqual(decideOutcome([]).outcome, null)
   assert.deepEqual(decideOutcome(['pass']).outcome, 'pass')
+})
+
+test('decideOutcome: slow/unreachable tie goes to the milder slow; no tie-break can escalate to missing', () => {
+  assert.deepEqual(decideOutcome(['slow', 'unreachable', 'pass']).outcome, 'slow')
+  assert.deepEqual(decideOutcome(['unreachable', 'slow', null]).outcome, 'slow')
+  assert.deepEqual(decideOutcome(['unreachable', 'unreachable', 'slow']).outcome, 'unreachable')
+  assert.deepEqual(decideOutcome(['slow', 'slow', 'slow', 'unreachable', 'unreachable']).outcome, 'slow')
+  // exhaustively over 3 attestors: missing iff some report is missing; losers never include a missing or a
+  // pass next to a missing
+  const vals = [null, 'pass', 'missing', 'slow', 'unreachable'] as const
+  for (const a of vals) for (const b of vals) for (const c of vals) {
+    const rs = [a, b, c]
+    const d = decideOutcome(rs)
+    assert.equal(d.outcome === 'missing', rs.includes('missing'), JSON.stringify(rs))
+    if (rs.includes('missing')) assert.deepEqual(d.losers, [])
+    for (const i of d.losers) assert.notEqual(rs[i], 'missing')
+  }
 })
 
 test('reputation: Beta counts with decay; warnings first for unreachable', () => {

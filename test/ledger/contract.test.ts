@@ -206,22 +206,69 @@ test('settlement: amounts exactly as DESIGN §5 (1 GiB × 1 h at 1 favor/GiB-h =
   assert.equal(summary?.paidMicro, 1_000_000n)
 })
 
-test('no outcome: silence pays nothing and punishes nothing; minority liar loses reputation', async () => {
+test('no outcome: silence pays nothing and punishes nothing; a minority unreachable against a pass majority is penalised', async () => {
   const { net } = await hosted()
   const [agr] = await net.agreements({ state: 'active' })
   await net.epochWith(() => null)
   assert.equal((await net.account('pub')).balance, 0n)
   assert.equal((await net.agreement(agr!.id)).failStreak, 0)
-  // one liar out of three
+  // one attestor out of three claims the hoster was unreachable while two reached it: not a sampling effect
   const e = await net.epoch()
   const att = (await getAttestation(net.kv, e, agr!.id))!
   const liar = net.nameOf(att.attestors[2]!)
   const repBefore = reputationPpm(await net.account(liar))
-  await net.epochWith((_a, who) => (who === liar ? 'missing' : 'pass'))
+  await net.epochWith((_a, who) => (who === liar ? 'unreachable' : 'pass'))
   const l = await net.account(liar)
   assert.ok(reputationPpm(l) < repBefore)
   assert.equal(l.attestDisagreed, 1)
   assert.equal((await net.agreement(agr!.id)).passes, 1)
+})
+
+test('missing counts on its own: one missing report fails the epoch; nobody is penalised for the pass/missing split', async () => {
+  const { net } = await hosted()
+  const [agr] = await net.agreements({ state: 'active' })
+  const hosterName = net.nameOf(agr!.hoster)
+  const e = await net.epoch()
+  const att = (await getAttestation(net.kv, e, agr!.id))!
+  const names = att.attestors.map((h) => net.nameOf(h))
+  const [p1, p2, m] = names as [string, string, string]
+  const before = await Promise.all(names.map((n) => net.account(n)))
+  const hBefore = await net.account(hosterName)
+  const pubBefore = (await net.account('pub')).balance
+  await net.epochWith((_a, who) => (who === m ? 'missing' : 'pass'))
+  const a = await net.agreement(agr!.id)
+  assert.equal(a.failStreak, 1)
+  assert.equal(a.warning, 'missing')
+  assert.equal(a.passes, 0)
+  assert.equal((await net.account('pub')).balance, pubBefore, 'a failing epoch is not billed')
+  const h = await net.account(hosterName)
+  assert.ok(h.beta > hBefore.beta, 'missing counts hard for the hoster at once')
+  assert.equal(h.balance, hBefore.balance)
+  const after = await Promise.all(names.map((n) => net.account(n)))
+  for (const [i, n] of names.entries()) {
+    assert.equal(after[i]!.attestDisagreed, 0, `${n} not penalised`)
+    assert.equal(after[i]!.beta, before[i]!.beta, `${n} reputation untouched`)
+  }
+  assert.equal((await net.account(m)).attestAgreed, 1)
+  assert.equal((await net.account(p1)).attestAgreed, 0)
+  assert.equal((await net.account(p2)).attestAgreed, 0)
+  assert.equal((await getEpoch(net.kv, e))?.summary?.failed, 1)
+  // a lone missing with the other two silent still decides (no quorum needed for evidence of loss)
+  const e2 = await net.epoch()
+  const att2 = (await getAttestation(net.kv, e2, agr!.id))!
+  const only = net.nameOf(att2.attestors[0]!)
+  await net.epochWith((_a, who) => (who === only ? 'missing' : null))
+  assert.equal((await net.agreement(agr!.id)).failStreak, 2)
+  // a pass majority with a minority slow/unreachable passes; one missing among them still fails the agreement
+  const e3 = await net.epoch()
+  const att3 = (await getAttestation(net.kv, e3, agr!.id))!
+  const [x, y, z] = att3.attestors.map((hx) => net.nameOf(hx)) as [string, string, string]
+  await net.epochWith((_a, who) => (who === x ? 'missing' : who === y ? 'unreachable' : who === z ? 'pass' : null))
+  const ended = await net.agreement(agr!.id)
+  assert.equal(ended.state, 'ended')
+  assert.equal(ended.endReason, 'failed')
+  assert.equal((await net.account(y)).attestDisagreed, 0)
+  assert.equal((await net.account(z)).attestDisagreed, 0)
 })
 
 test('held-back share: released after a clean record, forfeited to the publisher when data is lost', async () => {
@@ -325,8 +372,9 @@ test('transfer, sponsor lines and set-limit: escrow, drawing order, limits', asy
   await net.rejected('pub', { type: 'transfer', time: 0, to: net.m('a1').key, amount: 1n }, /insufficient balance/) // credit is not transferable
   await net.rejected(H, { type: 'transfer', time: 0, to: net.m(H).key, amount: 1n }, /yourself/)
   await net.rejected(H, { type: 'transfer', time: 0, to: net.m('nobody').key, amount: 1n }, /no such account/)
+  const a4Before = (await net.account('a4')).balance // may hold attestor fees, depending on the draw
   await net.ok(H, { type: 'transfer', time: 0, to: net.m('a4').key, amount: 100n })
-  assert.equal((await net.account('a4')).balance, 100n)
+  assert.equal((await net.account('a4')).balance, a4Before + 100n)
   await net.ok(H, { type: 'sponsor', time: 0, to: net.m('pub').key, amount: 500_000n })
   let h = await net.account(H)
   assert.equal(h.balance, 174_900n)
@@ -459,4 +507,60 @@ test('atomicity: a rejected op leaves none of its staged writes; an internal err
   const r = await net.apply('a4', { type: 'withdraw', time: 0 })
   assert.equal(r.ok, false)
   assert.ok(!r.ok && r.reason.startsWith('internal:'), !r.ok ? r.reason : '')
+})
+
+test('pinning timeout: no ready within pinningEpochs ends the agreement (not-ready) and re-matches the slot elsewhere', async () => {
+  const net = await TestNet.create({ names: NAMES, params: { pinningEpochs: 2 } })
+  for (const h of ['h1', 'h2', 'h3']) await net.offer(h, 10 * GiB, 'g-' + h)
+  const reqId = await net.request('pub', [{ name: 'c1', byteLength: GiB }])
+  await net.tick() // epoch 1: matched, pinning
+  const [first] = await net.agreements({ requestId: reqId })
+  assert.ok(first !== undefined && first.state === 'pinning' && first.createdEpoch === 1)
+  const slow = net.nameOf(first.hoster)
+  const before = await net.account(slow)
+  await net.tick() // epoch 2: still within the window
+  assert.equal((await net.agreement(first.id)).state, 'pinning')
+  assert.equal(await net.tick(), 3) // epoch 3 = createdEpoch + pinningEpochs: timed out
+  const ended = await net.agreement(first.id)
+  assert.equal(ended.state, 'ended')
+  assert.equal(ended.endReason, 'not-ready')
+  assert.equal(ended.endedEpoch, 3)
+  const h = await net.account(slow)
+  assert.ok(h.beta > before.beta && reputationPpm(h) < reputationPpm(before), 'reputation hit')
+  assert.ok(h.warnings.includes('unreachable'))
+  const off = await getOffer(net.kv, h.id)
+  assert.equal(off?.usedBytes, 0)
+  assert.deepEqual(off?.agreements, [])
+  const req = (await getRequest(net.kv, reqId))!
+  assert.ok(req.failedHosters.includes(h.id))
+  // re-matched in the same tick, on another hoster
+  const repl = (await net.agreements({ requestId: reqId })).filter((a) => a.id !== first.id)
+  assert.equal(repl.length, 1)
+  assert.notEqual(repl[0]!.hoster, first.hoster)
+  assert.equal(repl[0]!.state, 'pinning')
+  assert.equal(req.slots[0]![0], repl[0]!.id)
+  assert.equal(await pinStatus(net.kv, reqId), 'pinning')
+  await net.rejected(slow, { type: 'ready', time: 0, agreementId: first.id, length: 100, byteLength: GiB }, /not pinning/)
+  await net.readyAll()
+  assert.equal(await pinStatus(net.kv, reqId), 'pinned')
+  await net.tick()
+  await net.tick()
+  assert.equal((await net.agreement(repl[0]!.id)).state, 'active', 'an active agreement never times out')
+})
+
+test('pinning timeout: a replacement for a withdrawing hoster that never gets ready is itself replaced', async () => {
+  const { net, reqId } = await hosted(1, { pinningEpochs: 1 })
+  const [agr] = await net.agreements({ state: 'active' })
+  await net.ok(net.nameOf(agr!.hoster), { type: 'withdraw', time: 0 })
+  await net.epochWith() // replacement matched
+  const r1 = (await net.agreements({ requestId: reqId, state: 'pinning' }))[0]
+  assert.ok(r1 !== undefined && r1.replaces === agr!.id)
+  await net.epochWith() // r1 never posted ready: not-ready, another replacement matched
+  assert.equal((await net.agreement(r1.id)).endReason, 'not-ready')
+  const old = await net.agreement(agr!.id)
+  assert.equal(old.state, 'active', 'the exiting hoster keeps serving')
+  assert.ok(old.exiting && old.replacedBy !== 0 && old.replacedBy !== r1.id)
+  const r2 = await net.agreement(old.replacedBy)
+  assert.equal(r2.state, 'pinning')
+  assert.ok(r2.hoster !== r1.hoster && r2.hoster !== agr!.hoster)
 })

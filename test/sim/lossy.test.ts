@@ -2,13 +2,12 @@
 // blocks, challenged by 3 attestors × 16 samples each epoch, is caught within one epoch with ≥ 99 %
 // probability, and a repair follows.
 //
-// "Caught" has two readings, and the contract's majority rule makes them differ:
-//  - an attestor's sample hits a lost block and it reports `missing` (what DESIGN §4's (1−f)^(3·16) ≈ 0.6 %
-//    escape figure computes): P(caught) = 1 − q³, q = P(one attestor's 16 distinct indices miss every lost block);
-//  - the epoch *settles* as failing, which needs a majority (2 of 3) of missing reports:
-//    P = 3p²(1−p) + p³ with p = 1 − q ≈ 0.815, i.e. ≈ 91 %, not 99 %.
-// The test asserts the first at ≥ 99 %, the second against its exact expectation, and that every lossy
-// agreement is eventually failed (three failing epochs in a row) and repaired on another hoster.
+// The contract counts a `missing` report on its own (accounting.ts, decideOutcome): an epoch settles as
+// failing (`missing`) as soon as one selected attestor's sample hits a lost block. So the epoch settles
+// failing with probability 1 − q³, q = P(one attestor's 16 distinct indices miss every lost block)
+// = C(900,16)/C(1000,16) ≈ 0.185, i.e. ≈ 99.39 % — DESIGN §4's (1−f)^(3·16) ≈ 0.6 % escape figure
+// (with sampling without replacement). Each lossy agreement's first epoch is one trial; the 300 seeded
+// runs give ~900 of them, and each run's lossy hoster (all of its agreements) is checked too.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { runSim } from '../../src/sim/index.js'
@@ -28,6 +27,7 @@ function escapeOne(): number {
 
 test(`lossy hoster (10 % of blocks lost), 3 attestors × 16 samples: ${TRIALS} seeded trials`, async () => {
   const incidents: Incident[] = []
+  const runs: Incident[][] = []
   for (let seed = 1; seed <= TRIALS; seed++) {
     const r = await runSim({
       seed,
@@ -42,6 +42,7 @@ test(`lossy hoster (10 % of blocks lost), 3 attestors × 16 samples: ${TRIALS} s
     })
     assert.equal(r.ops.rejected, 0)
     incidents.push(...r.incidents)
+    if (r.incidents.length > 0) runs.push(r.incidents) // the lossy hoster was matched at all
   }
   assert.ok(incidents.length >= TRIALS, `enough lossy agreements (${incidents.length})`)
   for (const inc of incidents) {
@@ -49,22 +50,28 @@ test(`lossy hoster (10 % of blocks lost), 3 attestors × 16 samples: ${TRIALS} s
     assert.equal(inc.startEpoch, 3)
   }
   const q = escapeOne()
-  const p = 1 - q
   const n = incidents.length
   const reported = incidents.filter((i) => i.firstReportEpoch === i.startEpoch).length
   const failed = incidents.filter((i) => i.firstFailEpoch === i.startEpoch).length
-  const expReported = 1 - q ** 3
-  const expFailed = 3 * p * p * (1 - p) + p ** 3
-  const sigma = (x: number): number => Math.sqrt((x * (1 - x)) / n)
-  const line = (what: string, obs: number, exp: number): string => `${what}: ${obs}/${n} = ${((obs / n) * 100).toFixed(2)} % (exact expectation ${(exp * 100).toFixed(2)} %)`
-  console.log(`${line('caught by ≥1 attestor in the first epoch', reported, expReported)}`)
-  console.log(`${line('failing outcome (2 of 3) in the first epoch', failed, expFailed)}`)
+  const expected = 1 - q ** 3
+  const sigma = Math.sqrt((expected * (1 - expected)) / n)
+  const line = (what: string, obs: number, of: number, exp: number): string => `${what}: ${obs}/${of} = ${((obs / of) * 100).toFixed(2)} % (exact expectation ${(exp * 100).toFixed(2)} %)`
+  console.log(line('agreements whose first lossy epoch has ≥1 missing report', reported, n, expected))
+  console.log(line('agreements whose first lossy epoch settles failing', failed, n, expected))
+  // per run: the lossy hoster is caught in its first epoch (some agreement of it settles failing) and
+  // every one of its agreements settles failing in that epoch
+  const hosterCaught = runs.filter((r) => r.some((i) => i.firstFailEpoch === i.startEpoch)).length
+  const allCaught = runs.filter((r) => r.every((i) => i.firstFailEpoch === i.startEpoch)).length
+  console.log(`runs: lossy hoster caught in its first epoch ${hosterCaught}/${runs.length}; every agreement of it failing in that epoch ${allCaught}/${runs.length}`)
 
-  // the issue's claim, attestor reading: ≥ 99 % (expected 99.39 %)
-  assert.ok(reported / n >= 0.99, line('caught by ≥1 attestor in the first epoch', reported, expReported))
-  // both rates agree with the exact binomial/hypergeometric expectation (within 4σ)
-  assert.ok(Math.abs(reported / n - expReported) <= 4 * sigma(expReported))
-  assert.ok(Math.abs(failed / n - expFailed) <= 4 * sigma(expFailed), line('failing outcome in the first epoch', failed, expFailed))
+  // the issue's claim: the first epoch settles failing in ≥ 99 % of trials (expected 99.39 %)
+  assert.ok(failed / n >= 0.99, line('first epoch settles failing', failed, n, expected))
+  assert.ok(hosterCaught / runs.length >= 0.99)
+  // a missing report is enough: every epoch that had one settled failing
+  for (const inc of incidents) assert.ok(inc.firstReportEpoch === null || inc.firstFailEpoch === inc.firstReportEpoch, `agreement ${inc.agreementId}`)
+  assert.equal(failed, reported)
+  // and the rate agrees with the exact hypergeometric expectation (within 4σ)
+  assert.ok(Math.abs(failed / n - expected) <= 4 * sigma, line('first epoch settles failing', failed, n, expected))
 
   // every lossy agreement is detected, failed (3 failing epochs in a row) and repaired on another hoster
   for (const inc of incidents) {
