@@ -11,12 +11,12 @@ import { mkdir, readFile, writeFile, rename, mkdtemp } from 'node:fs/promises'
 import path from 'node:path'
 import {
   blake2b, createDht, createSwarm, keyPair, openStore, randomBytes,
-  type BootstrapNode, type Core, type Dht, type KeyPair, type Store, type Swarm
+  type BootstrapNode, type Connection, type Core, type Dht, type KeyPair, type Store, type Swarm
 } from './stack/index.js'
 import {
-  Ledger, currentEpoch, defaultParams, getAccount, getEpoch, getBalance, getMeta, getParams, listAgreements, listRequests, getOffer,
+  Admission, Ledger, currentEpoch, defaultParams, getAccount, getEpoch, getBalance, getMeta, getParams, listAgreements, listRequests, getOffer,
   verifyLive,
-  type Agreement, type Balance, type HostingRequest, type LedgerEvent, type NetworkParams, type Offer, type Op, type VerifyReport
+  type Agreement, type AppliedInfo, type Balance, type HostingRequest, type LedgerEvent, type NetworkParams, type Offer, type Op, type VerifyReport
 } from './ledger/index.js'
 import { DiskQuota, silentLogger, type Logger, type QuotaUsage } from './runtime/index.js'
 import type { RoleContext } from './roles/context.js'
@@ -26,9 +26,15 @@ import { Hoster } from './roles/hoster.js'
 import { Attestor } from './roles/attestor.js'
 import { Indexer } from './roles/indexer.js'
 import type { ChallengeRecord, MirrorProgress, OfferOptions, PublishOptions } from './roles/types.js'
+import {
+  JoinError, JoinService, JoinTimeoutError, MAX_INVITE_BYTES,
+  type AdmitRequest, type JoinReply, type JoinReplyCode, type JoinStage, type JoinStats
+} from './protocol/join.js'
 
 export type { ChallengeRecord, MirrorProgress, OfferOptions, PublishOptions } from './roles/types.js'
 export type { BootstrapNode } from './stack/index.js'
+export { JoinError, JoinRefusedError, JoinTimeoutError, JOIN_PROTOCOL } from './protocol/join.js'
+export type { JoinErrorCode, JoinReply, JoinReplyCode, JoinStats } from './protocol/join.js'
 
 export type RoleName = 'publisher' | 'hoster' | 'attestor' | 'indexer'
 
@@ -63,11 +69,49 @@ export interface FavorNodeOptions {
     /** Parallel challenges per epoch. Default 4. */
     concurrency?: number
   }
+  /**
+   * When this node opens a network it cannot write to yet (it joined by key, or was not admitted yet),
+   * ask a writer to admit it over `favor/join/1` in the background (progress: the `join` event;
+   * failure: a `warning`). Default true. `join()` does the same on demand.
+   */
+  autoJoin?: boolean
+  join?: JoinSettings
   /** Autobase ack interval. Default 1000 ms. */
   ackIntervalMs?: number
   /** Period of the background reconcile loop (roles also react to ledger updates). Default 500 ms. */
   pollMs?: number
   log?: Logger
+}
+
+export interface JoinSettings {
+  /** Joiner: invite token (hex) presented to writers (from the admitting node's `createInvite()`). */
+  invite?: string
+  /** Joiner: how long the automatic join keeps asking. Default 60 s. */
+  timeoutMs?: number
+  /**
+   * Writer: refuse join requests without a valid, unused invite of this node. Default: only when the
+   * network's admission policy is admin-only (then only the admin admits, and only invited keys).
+   */
+  requireInvite?: boolean
+  /** Writer: single-use invite tokens (hex) accepted besides those from `createInvite()`. */
+  invites?: string[]
+}
+
+export interface JoinOptions {
+  /** Give up after this long (JoinTimeoutError). Default: options.join.timeoutMs, else 60 s. */
+  timeoutMs?: number
+  /** Invite token (hex); default: options.join.invite. */
+  invite?: string
+  signal?: AbortSignal
+}
+
+/** Progress of this node's admission (`join` event). */
+export interface JoinProgressEvent {
+  stage: JoinStage | 'writable' | 'failed'
+  /** The writer asked (its connection key, hex). */
+  peer?: string
+  code?: JoinReplyCode
+  message?: string
 }
 
 export interface EpochInfo {
@@ -85,6 +129,8 @@ export interface FavorNodeEvents {
   challenge: [ChallengeRecord]
   /** Mirroring progress of a hosted core. */
   'mirror-progress': [MirrorProgress]
+  /** Progress of this node's admission over `favor/join/1` (automatic or `join()`). */
+  join: [JoinProgressEvent]
   /** Something went wrong that did not stop the node. */
   warning: [Error]
   /** The ledger view changed. */
@@ -120,6 +166,19 @@ interface Identity {
   name: string
 }
 
+const DEFAULT_JOIN_TIMEOUT_MS = 60_000
+/** How long the writer waits for its add-writer to apply before answering TIMEOUT. */
+const ADMISSION_APPLY_TIMEOUT_MS = 10_000
+/** A key admitted this recently is answered ALREADY_WRITER without a second add-writer. */
+const RECENT_ADMISSION_MS = 60_000
+
+function parseInvite(value: string): Buffer {
+  if (!/^([0-9a-f]{2})+$/i.test(value)) throw new TypeError('an invite is a hex string')
+  const b = Buffer.from(value, 'hex')
+  if (b.byteLength > MAX_INVITE_BYTES) throw new RangeError(`an invite is at most ${MAX_INVITE_BYTES} bytes`)
+  return b
+}
+
 export class NotWritableError extends Error {
   override name = 'NotWritableError'
   readonly code = 'E_NOT_WRITABLE'
@@ -139,6 +198,14 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   readonly hoster: Hoster
   readonly attestor: Attestor
   readonly indexer: Indexer | null
+  private readonly joinService: JoinService
+  private readonly creator: boolean
+  private readonly invites = new Set<string>()
+  /** Keys this node appended an add-writer for lately (hex → ms): duplicates are not appended again. */
+  private readonly admittedRecently = new Map<string, number>()
+  private admitChain: Promise<unknown> = Promise.resolve()
+  private joinInvite: Buffer | null = null
+  private autoJoining: Promise<void> | null = null
   private readonly opts: FavorNodeOptions
   private readonly roleSet: Set<RoleName>
   private readonly challenges: ChallengeRecord[] = []
@@ -150,9 +217,11 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   private readonly onLedgerUpdate = (): void => { this.emit('update'); this.kick() }
   private readonly onLedgerEvent = (e: LedgerEvent): void => { this.emit('ledger-event', e) }
   private readonly onLedgerWarning = (err: Error): void => { this.emitWarning(err) }
+  private readonly onSwarmConnection = (conn: Connection): void => { this.joinService.attach(conn) }
 
   private constructor(args: {
     opts: FavorNodeOptions; name: string; store: Store; dht: Dht; swarm: Swarm; ledger: Ledger; nodeKeyPair: KeyPair; seed: Buffer
+    creator?: boolean
   }) {
     super()
     this.opts = args.opts
@@ -204,6 +273,19 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     this.indexer = this.roleSet.has('indexer')
       ? new Indexer(ctx, { epochMs: args.opts.epochMs ?? 3000, seed: blake2b([Buffer.from('favor/indexer/seed'), args.seed]) })
       : null
+    this.creator = args.creator === true
+    for (const t of args.opts.join?.invites ?? []) this.invites.add(t.toLowerCase())
+    if (args.opts.join?.invite !== undefined) this.joinInvite = parseInvite(args.opts.join.invite)
+    this.joinService = new JoinService({
+      discoveryKey: this.ledger.discoveryKey,
+      writerKey: this.ledger.writerKey,
+      admit: (req) => this.onJoinRequest(req),
+      log: this.log.child('join')
+    })
+    // The join channel must be paired synchronously in the connection handler (protomux rejects a
+    // channel the remote opens before anyone paired it): attach to every swarm connection.
+    this.swarm.on('connection', this.onSwarmConnection)
+    for (const conn of this.swarm.connections) this.joinService.attach(conn)
   }
 
   /** Opens (or creates) a node in `opts.dataDir` and starts its roles. */
@@ -253,7 +335,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
         await ledger.append({ type: 'init-network', time: Date.now(), params: defaultParams(opts.params ?? {}) })
       }
       swarm.join(ledger.discoveryKey, { server: true, client: true })
-      const node = new FavorNode({ opts, name, store, dht, swarm, ledger, nodeKeyPair, seed })
+      const node = new FavorNode({ opts, name, store, dht, swarm, ledger, nodeKeyPair, seed, creator: creating })
       await node.start()
       return node
     } catch (err) {
@@ -286,6 +368,11 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     }
     poll()
     this.kick()
+    if (!this.creator && this.opts.autoJoin !== false && !this.ledger.writable) {
+      this.autoJoining = this.join({ timeoutMs: this.opts.join?.timeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS }).catch((err: unknown) => {
+        if (this.closing === null) this.emitWarning(new Error(`automatic join failed: ${toError(err).message}`, { cause: err }))
+      })
+    }
   }
 
   // --- identity -------------------------------------------------------------------------------
@@ -421,7 +508,66 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
 
   /** Admits a writer (its account = writer key hex) per the network's admission policy. */
   async admit(writerKeyHex: string, opts: { indexer?: boolean } = {}): Promise<void> {
+    // Already admitted through favor/join/1 moments ago: a second add-writer would only be rejected.
+    if (opts.indexer !== true && this.admittedRecently.has(writerKeyHex.toLowerCase())) return
     await this.appendOp({ type: 'add-writer', time: Date.now(), writerKey: Buffer.from(writerKeyHex, 'hex'), indexer: opts.indexer ?? false })
+    this.admittedRecently.set(writerKeyHex.toLowerCase(), Date.now())
+  }
+
+  /**
+   * Asks a writer to admit this node over `favor/join/1` (DESIGN §3) and resolves once this node can
+   * append to the ledger. Resolves at once when it already can. Throws JoinRefusedError (`reason` =
+   * the refusal code, e.g. INVITE_REQUIRED) when every reachable writer refused for good, or
+   * JoinTimeoutError when not writable in time. Progress: the `join` event.
+   */
+  async join(opts: JoinOptions = {}): Promise<void> {
+    if (this.ledger.writable) return
+    if (this.closing !== null) throw new JoinError('E_JOIN_CLOSED', 'node closed')
+    if (opts.invite !== undefined) this.joinInvite = parseInvite(opts.invite)
+    const timeoutMs = opts.timeoutMs ?? this.opts.join?.timeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS
+    const deadline = Date.now() + timeoutMs
+    // A reopened member is writable after its first update: do not ask writers for nothing.
+    await this.ledger.update().catch(() => undefined)
+    if (this.ledger.writable) return
+    const emit = (p: JoinProgressEvent): void => { this.emit('join', p) }
+    try {
+      const res = await this.joinService.ask({
+        timeoutMs: Math.max(1, deadline - Date.now()),
+        invite: () => this.joinInvite,
+        done: () => this.ledger.writable || this.closing !== null,
+        onProgress: (p) => emit({ ...p }),
+        ...(opts.signal ? { signal: opts.signal } : {})
+      })
+      if (this.closing !== null) throw new JoinError('E_JOIN_CLOSED', 'node closed')
+      if (!this.ledger.writable) {
+        try {
+          await this.waitWritable(Math.max(1, deadline - Date.now()))
+        } catch (err) {
+          if (err instanceof NotWritableError) {
+            throw new JoinTimeoutError(`admitted by ${res.peer?.slice(0, 16) ?? 'a writer'}… but not writable within ${timeoutMs} ms`, res.reply ?? null)
+          }
+          throw err
+        }
+      }
+      this.log.info('joined: writable', { account: this.account })
+      emit({ stage: 'writable' })
+    } catch (err) {
+      const e = toError(err)
+      emit({ stage: 'failed', message: e.message, ...(err instanceof JoinError && err.reason !== null ? { code: err.reason } : {}) })
+      throw e
+    }
+  }
+
+  /** A single-use invite token (hex) this node accepts from a joiner (`join({ invite })`). */
+  createInvite(): string {
+    const token = randomBytes(16).toString('hex')
+    this.invites.add(token)
+    return token
+  }
+
+  /** Counters of the `favor/join/1` service (requests answered, refused, violations, ...). */
+  joinStats(): JoinStats {
+    return { ...this.joinService.stats }
   }
 
   /** Replays the writers' logs from scratch and compares with this node's final state. */
@@ -448,6 +594,108 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   }
 
   // --- internals ------------------------------------------------------------------------------
+
+  /** Writer side of `favor/join/1`: the admission policy, then add-writer and the contract's verdict. */
+  private onJoinRequest(req: AdmitRequest): Promise<JoinReply> {
+    const run = this.admitChain.then(() => this.decideJoin(req))
+    this.admitChain = run.catch(() => undefined)
+    return run
+  }
+
+  private async decideJoin(req: AdmitRequest): Promise<JoinReply> {
+    if (this.closing !== null) return { code: 'NOT_WRITABLE', message: 'node is closing' }
+    if (!this.ledger.writable) return { code: 'NOT_WRITABLE', message: 'this node is not a writer (yet)' }
+    const kv = this.ledger.kv
+    const meta = await getMeta(kv)
+    if (meta === null) return { code: 'NOT_WRITABLE', message: 'this node has not synced the ledger yet' }
+    const target = req.writerKey.toString('hex')
+    const now = Date.now()
+    for (const [k, at] of this.admittedRecently) if (now - at > RECENT_ADMISSION_MS) this.admittedRecently.delete(k)
+    if (this.admittedRecently.has(target) || (await getAccount(kv, target)) !== null) {
+      return { code: 'ALREADY_WRITER', message: 'already a writer (or its admission is on its way)' }
+    }
+    const adminOnly = meta.params.admission === Admission.adminOnly
+    if (adminOnly && this.account !== meta.admin) return { code: 'NOT_ADMIN', message: 'this network admits writers only through its admin' }
+    let invite: string | null = null
+    if (this.opts.join?.requireInvite ?? adminOnly) {
+      if (req.invite === null) return { code: 'INVITE_REQUIRED', message: 'this writer admits only with an invite' }
+      invite = req.invite.toString('hex')
+      if (!this.invites.delete(invite)) return { code: 'INVITE_INVALID', message: 'unknown or already used invite' }
+    }
+    const mine = await getAccount(kv, this.account)
+    if (!adminOnly && mine !== null && mine.admitEpoch === meta.epoch && mine.admitCount >= meta.params.admissionsPerEpoch) {
+      if (invite !== null) this.invites.add(invite)
+      return { code: 'RATE_LIMITED', message: `this writer admitted ${mine.admitCount} writers this epoch (the limit)` }
+    }
+    const verdict = this.watchAdmission(target, ADMISSION_APPLY_TIMEOUT_MS)
+    try {
+      await this.appendOp({ type: 'add-writer', time: Date.now(), writerKey: req.writerKey, indexer: false })
+    } catch (err) {
+      verdict.cancel()
+      if (invite !== null) this.invites.add(invite)
+      return { code: err instanceof NotWritableError ? 'NOT_WRITABLE' : 'INTERNAL', message: toError(err).message }
+    }
+    this.admittedRecently.set(target, Date.now())
+    this.log.info('join: add-writer appended', { writer: target, remote: req.remotePublicKey.toString('hex') })
+    const v = await verdict.result
+    if (v.ok) return { code: 'ACCEPTED', message: 'admitted as a writer' }
+    this.admittedRecently.delete(target)
+    if (invite !== null) this.invites.add(invite)
+    if (v.reason === null) return { code: 'TIMEOUT', message: `add-writer not applied within ${ADMISSION_APPLY_TIMEOUT_MS} ms` }
+    if (v.reason.includes('already a writer')) return { code: 'ALREADY_WRITER', message: v.reason }
+    if (v.reason.includes('rate limit')) return { code: 'RATE_LIMITED', message: v.reason }
+    if (v.reason.includes('admin-only')) return { code: 'NOT_ADMIN', message: v.reason }
+    return { code: 'REJECTED', message: v.reason }
+  }
+
+  /**
+   * Resolves when `target` has an account in the view (ok), when one of this node's add-writer ops is
+   * rejected by the contract while `target` still has none (ok: false + the reason), or after `ms`.
+   * Join admissions are serialised, so a rejection seen here is this one's (or a concurrent admit()'s).
+   */
+  private watchAdmission(target: string, ms: number): { result: Promise<{ ok: boolean; reason: string | null }>; cancel: () => void } {
+    let finish: (v: { ok: boolean; reason: string | null }) => void = () => undefined
+    let rejected: string | null = null
+    let timer: NodeJS.Timeout | null = null
+    let checking = false
+    const check = (): void => {
+      if (checking) return
+      checking = true
+      getAccount(this.ledger.kv, target)
+        .then((a) => {
+          checking = false
+          if (a !== null) finish({ ok: true, reason: null })
+          else if (rejected !== null) finish({ ok: false, reason: rejected })
+        })
+        .catch(() => { checking = false })
+    }
+    const onApplied = (info: AppliedInfo): void => {
+      if (info.writer !== this.account || info.result.type !== 'add-writer' || info.result.ok) return
+      rejected = info.result.reason
+    }
+    const onUpdate = (): void => check()
+    const cleanup = (): void => {
+      this.ledger.off('applied', onApplied)
+      this.ledger.off('update', onUpdate)
+      if (timer !== null) clearInterval(timer)
+      timer = null
+    }
+    const result = new Promise<{ ok: boolean; reason: string | null }>((resolve) => {
+      const deadline = Date.now() + ms
+      finish = (v): void => {
+        cleanup()
+        finish = () => undefined
+        resolve(v)
+      }
+      this.ledger.on('applied', onApplied)
+      this.ledger.on('update', onUpdate)
+      timer = setInterval(() => {
+        if (Date.now() > deadline || this.closing !== null) finish({ ok: false, reason: rejected })
+        else check()
+      }, 100)
+    })
+    return { result, cancel: () => finish({ ok: false, reason: null }) }
+  }
 
   private emitWarning(err: Error): void {
     this.log.warn(err.message)
@@ -497,6 +745,10 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       this.pollTimer = null
       this.ledger.off('update', this.onLedgerUpdate)
       this.ledger.off('event', this.onLedgerEvent)
+      this.swarm.off('connection', this.onSwarmConnection)
+      this.joinService.close()
+      await this.autoJoining
+      await this.admitChain.catch(() => undefined)
       await this.reconciling?.catch(() => undefined)
       await this.indexer?.close().catch(() => undefined)
       await this.attestor.close().catch(() => undefined)

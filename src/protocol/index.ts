@@ -24,3 +24,4 @@ export {
 export type { ChallengeRequest, DoneMessage, ErrorMessage, ErrorReplyCode, ProofMessage, ProtocolErrorCode } from './messages.js'
 export { silentLogger } from './log.js'
 export type { Logger } from './log.js'
+export * from './join.js'
