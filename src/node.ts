@@ -21,7 +21,7 @@ import {
 import { DiskQuota, silentLogger, type Logger, type QuotaUsage } from './runtime/index.js'
 import type { RoleContext } from './roles/context.js'
 import { toError } from './roles/context.js'
-import { Publisher } from './roles/publisher.js'
+import { Publisher, PublishError } from './roles/publisher.js'
 import { Hoster } from './roles/hoster.js'
 import { Attestor } from './roles/attestor.js'
 import { Indexer } from './roles/indexer.js'
@@ -34,6 +34,7 @@ import {
 export type { ChallengeRecord, MirrorProgress, OfferOptions, PublishOptions } from './roles/types.js'
 export type { BootstrapNode } from './stack/index.js'
 export { JoinError, JoinRefusedError, JoinTimeoutError, JOIN_PROTOCOL } from './protocol/join.js'
+export { PublishError, type PublishErrorCode } from './roles/publisher.js'
 export type { JoinErrorCode, JoinReply, JoinReplyCode, JoinStats } from './protocol/join.js'
 
 export type RoleName = 'publisher' | 'hoster' | 'attestor' | 'indexer'
@@ -473,6 +474,15 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   /** Hosting request for a core this node can read (its own or one it knows by key). */
   publish(coreKey: string | Uint8Array, opts: PublishOptions): Promise<{ requestId: number }> {
     return this.publisher.publish(typeof coreKey === 'string' ? Buffer.from(coreKey, 'hex') : Buffer.from(coreKey), opts)
+  }
+
+  /**
+   * Length and byte length of a core (local at once; remote when a peer tells its signed length within
+   * `timeoutMs`, else null). The API uses it to refuse a pin the publisher cannot pay for (409).
+   */
+  coreInfo(coreKeyHex: string, timeoutMs = 3000): Promise<{ length: number; byteLength: number } | null> {
+    if (!/^[0-9a-f]{64}$/i.test(coreKeyHex)) return Promise.reject(new PublishError('INVALID_ARGUMENT', `not a 32-byte hex core key: ${coreKeyHex}`))
+    return this.publisher.coreInfo(Buffer.from(coreKeyHex, 'hex'), timeoutMs)
   }
 
   /** Announces a local core (serves it while online) and publishes it. */

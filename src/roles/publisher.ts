@@ -1,6 +1,8 @@
 // Publisher: posts hosting requests for its cores, keeps serving its own cores while online, and
 // posts `grow` when a published core grows (billing and challenges follow the recorded length).
-import { currentEpoch, getParams, listRequests, type LedgerKV } from '../ledger/index.js'
+import {
+  available, currentEpoch, epochCost, getAccount, getParams, listRequests, type AppliedInfo, type LedgerKV
+} from '../ledger/index.js'
 import type { Core, PeerDiscovery } from '../stack/index.js'
 import type { RoleContext } from './context.js'
 import { toError } from './context.js'
@@ -8,6 +10,31 @@ import type { PublishOptions } from './types.js'
 
 /** Default request lifetime, epochs. */
 const DEFAULT_UNTIL_EPOCHS = 100_000
+/** How long `publish` waits to learn the length of a remote core before giving up, ms. */
+export const DEFAULT_FIND_TIMEOUT_MS = 15_000
+/** How long `publish` waits for its request op to be applied, ms. */
+const APPLY_TIMEOUT_MS = 10_000
+
+export type PublishErrorCode = 'INVALID_ARGUMENT' | 'TIMEOUT' | 'NO_NETWORK' | 'INSUFFICIENT_FAVOR' | 'LEDGER_REFUSED'
+
+/** Why a publish failed, with a stable code the API and CLI map (never their message text). */
+export class PublishError extends Error {
+  override name = 'PublishError'
+  constructor(readonly code: PublishErrorCode, message: string) {
+    super(message)
+  }
+}
+
+/** Resolves false when `ms` passes first (the promise is left to settle on its own). */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms) })
+  try {
+    return await Promise.race([promise.then(() => true), timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
 
 export class Publisher {
   private readonly ctx: RoleContext
@@ -44,41 +71,81 @@ export class Publisher {
     return this.publish(core.key, opts)
   }
 
+  /**
+   * Length and byte length of a core: local cores at once, remote ones once a peer tells their signed
+   * length (null if none does within `timeoutMs`).
+   */
+  async coreInfo(coreKey: Buffer, timeoutMs: number): Promise<{ length: number; byteLength: number } | null> {
+    const core = await this.open(coreKey, timeoutMs)
+    return core === null ? null : { length: core.length, byteLength: core.byteLength }
+  }
+
+  private async open(coreKey: Buffer, timeoutMs: number): Promise<Core | null> {
+    const served = this.served.get(coreKey.toString('hex'))?.core
+    if (served) return served
+    const core = this.ctx.store.get({ key: coreKey })
+    await core.ready()
+    if (core.writable) {
+      this.serve(core)
+      return core
+    }
+    this.ctx.swarm.join(core.discoveryKey, { server: true, client: true })
+    return (await within(core.update({ wait: true }), timeoutMs)) ? core : null
+  }
+
   async publish(coreKey: Buffer, opts: PublishOptions): Promise<{ requestId: number }> {
     const hex = coreKey.toString('hex')
-    let core = this.served.get(hex)?.core ?? null
-    if (core === null) {
-      core = this.ctx.store.get({ key: coreKey })
-      await core.ready()
-      if (core.writable) this.serve(core)
-      else {
-        this.ctx.swarm.join(core.discoveryKey, { server: true, client: true })
-        await core.update({ wait: true })
-      }
-    }
-    if (core.length < 1) throw new Error(`core ${hex} is empty: nothing to publish`)
+    if (!Number.isSafeInteger(opts.replicas) || opts.replicas < 1) throw new PublishError('INVALID_ARGUMENT', `replicas must be a positive integer, got ${opts.replicas}`)
+    const findMs = opts.findTimeoutMs ?? DEFAULT_FIND_TIMEOUT_MS
+    const core = await this.open(coreKey, findMs)
+    if (core === null) throw new PublishError('TIMEOUT', `no peer served core ${hex} within ${findMs} ms: publish from a node that has it, or keep its writer online`)
+    if (core.length < 1) throw new PublishError('INVALID_ARGUMENT', `core ${hex} is empty: nothing to publish`)
     const kv = this.ctx.ledger.kv
     const params = await getParams(kv)
-    if (params === null) throw new Error('network not initialised yet')
+    if (params === null) throw new PublishError('NO_NETWORK', 'network not initialised yet')
+    const account = await getAccount(kv, this.ctx.account)
+    const need = epochCost(core.byteLength, params.epochSeconds, params.priceMicroPerGiBHour) * BigInt(opts.replicas)
+    if (account !== null && available(account) < need) {
+      throw new PublishError('INSUFFICIENT_FAVOR', `not enough favor: one epoch of ${opts.replicas} replica(s) costs ${need} micro-favor, ${available(account)} available`)
+    }
     const epoch = await currentEpoch(kv)
     const before = new Set((await listRequests(kv, { publisher: this.ctx.account })).map((r) => r.id))
+    let refusal: string | null = null
+    const onApplied = (info: AppliedInfo): void => {
+      if (info.writer === this.ctx.account && info.result.type === 'request' && !info.result.ok) refusal = info.result.reason
+    }
+    this.ctx.ledger.on('applied', onApplied)
+    try {
+      return await this.appendRequest(coreKey, core, opts, epoch, params.priceMicroPerGiBHour, before, () => refusal)
+    } finally {
+      this.ctx.ledger.off('applied', onApplied)
+    }
+  }
+
+  private async appendRequest(
+    coreKey: Buffer, core: Core, opts: PublishOptions, epoch: number, price: bigint, before: Set<number>, refusal: () => string | null
+  ): Promise<{ requestId: number }> {
+    const hex = coreKey.toString('hex')
     await this.ctx.append({
       type: 'request',
       time: Date.now(),
       cores: [{ key: coreKey, length: core.length, byteLength: core.byteLength }],
       replicas: opts.replicas,
       until: opts.until ?? epoch + DEFAULT_UNTIL_EPOCHS,
-      maxPrice: opts.maxPrice ?? params.priceMicroPerGiBHour
+      maxPrice: opts.maxPrice ?? price
     })
-    // Our own append applies locally at once; find the new request for this core.
-    for (let i = 0; i < 50; i++) {
+    // Our own append applies locally at once; find the new request for this core, or the refusal.
+    const deadline = Date.now() + APPLY_TIMEOUT_MS
+    while (Date.now() < deadline) {
       const mine = await listRequests(this.ctx.ledger.kv, { publisher: this.ctx.account })
       const found = mine.find((r) => !before.has(r.id) && r.cores.some((c) => c.key === hex))
       if (found) return { requestId: found.id }
+      const reason = refusal()
+      if (reason !== null) throw new PublishError('LEDGER_REFUSED', `the ledger refused the request: ${reason}`)
       await this.ctx.ledger.update()
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
-    throw new Error('request was not accepted by the ledger (see rejected ops)')
+    throw new PublishError('TIMEOUT', `the request was not applied within ${APPLY_TIMEOUT_MS} ms`)
   }
 
   /** Posts `grow` for published cores that grew. */

@@ -40,6 +40,8 @@ export interface PublishOptions {
   until?: number
   /** Micro-favor per GiB-hour the publisher accepts. Default: the network price. */
   maxPrice?: bigint
+  /** How long to wait for a peer to serve a core this node does not hold, ms. Default 15 s. */
+  findTimeoutMs?: number
 }
 
 export interface OfferOptions {
