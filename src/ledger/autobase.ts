@@ -124,13 +124,15 @@ export class Ledger extends EventEmitter<LedgerEvents> {
   }
 
   async append(ops: Op | Op[]): Promise<void> {
+    // (encodeOp never yields an empty buffer; see appendRaw for why that matters.)
     const list = Array.isArray(ops) ? ops : [ops]
     if (list.length === 0) return
     await this.base.append(list.map((op) => encodeOp(op)))
   }
 
-  /** Appends raw bytes as an op (the contract will reject what does not decode). */
+  /** Appends raw bytes as an op (the contract will reject what does not decode). Empty ops are refused. */
   async appendRaw(bytes: Buffer): Promise<void> {
+    if (bytes.byteLength === 0) throw new RangeError('an op cannot be empty (Autobase would treat it as an ack on other nodes)')
     await this.base.append(bytes)
   }
 
@@ -159,7 +161,9 @@ export class Ledger extends EventEmitter<LedgerEvents> {
     const batch = view.batch()
     const kv = new BeeBatchKV(batch)
     for (const node of nodes) {
-      if (node.value === null) continue // an ack
+      // An ack. An empty value counts as one too: Autobase hands it to the author's own apply as an
+      // empty buffer but to every other node as null, so applying it would split the views.
+      if (node.value === null || node.value.byteLength === 0) continue
       const writer = node.from.key.toString('hex')
       const opId = `${writer}:${node.length - 1}`
       const result = await apply(kv, node.value, { writerKey: node.from.key, opId })

@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
-  Ledger, Prng, getAccount, getRejected, listOffers, verifyLive, verifyLedger, entriesAt, type Op
+  Ledger, Prng, encodeOp, getAccount, getRejected, listOffers, verifyLive, verifyLedger, entriesAt, type Op
 } from '../../src/ledger/index.js'
 import { TestNetwork } from '../harness/network.js'
 import { makeTempDir } from '../harness/tmp.js'
@@ -144,4 +144,31 @@ test('verify replays the writers\' logs to the same final state and catches a ta
   assert.equal(tampered.ok, false)
   assert.equal(tampered.firstDifference, vk)
   assert.notEqual(tampered.claimedDigest, tampered.replayDigest)
+})
+
+test('an empty op is a no-op on every node (Autobase hands it to its author as a buffer, to others as null)', { timeout: 120_000 }, async (t) => {
+  const net = await TestNetwork.create({ peers: ['em-alice', 'em-bob'] })
+  const members: Member[] = []
+  t.after(async () => {
+    for (const m of members) await m.ledger.close()
+    await net.close()
+  })
+  const alice = await openMember(net.peer('em-alice'), null)
+  members.push(alice)
+  await alice.ledger.append({ type: 'init-network', time: Date.now(), params: testParams() })
+  const bob = await openMember(net.peer('em-bob'), alice.ledger.key)
+  members.push(bob)
+  await alice.ledger.append({ type: 'add-writer', time: Date.now(), writerKey: bob.ledger.writerKey, indexer: false })
+  await waitFor(async () => { await bob.ledger.update(); return bob.ledger.writable }, 30_000, 'bob becoming writable')
+  await assert.rejects(bob.ledger.appendRaw(Buffer.alloc(0)), RangeError)
+  // Bypassing the binding, as a hostile writer could: empty values between real ops.
+  const p = new Prng(Buffer.from('empty'))
+  await bob.ledger.base.append([Buffer.alloc(0), ...Array.from({ length: 5 }, () => plausibleOp(p, [alice.ledger.writerKey])).map((op) => encodeOp(op)), Buffer.alloc(0)])
+  await waitFor(() => converged(members), 60_000, 'convergence')
+  // The non-indexer still follows finality: its view is the one the indexer signed.
+  await waitFor(async () => {
+    for (const m of members) await m.ledger.update()
+    return bob.ledger.finalVersion === bob.ledger.view.version && alice.ledger.finalVersion === alice.ledger.view.version
+  }, 60_000, 'both views to become final')
+  assert.equal((await bob.ledger.digest()).digest, (await alice.ledger.digest()).digest)
 })
