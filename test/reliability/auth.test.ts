@@ -1,0 +1,166 @@
+// Authorisation: every act without the right is refused AND recorded — on the ledger as
+// rejected/<opId> with a reason (identical on every node), or as the API's JSON error.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { ApiServer } from '../../src/api/index.js'
+import {
+  encodeOp, getAccount, getAttestation, getEpoch, getMeta, getOffer, getRejected, getRequest, listAgreements,
+  type Agreement, type Op, type RejectedRecord
+} from '../../src/ledger/index.js'
+import { FavorNode, NotWritableError } from '../../src/node.js'
+import { makeBlocks } from '../harness/blocks.js'
+import { makeTempDir } from '../harness/tmp.js'
+import { waitFor } from '../harness/wait.js'
+import { E2ENet, TEST_PARAMS } from '../e2e/helpers.js'
+
+const MiB = 1024 * 1024
+
+/** Appends `op` as `author`, returns its opId and waits until `checker` recorded it as rejected. */
+async function refused(author: FavorNode, op: Op, checkers: FavorNode[], reason: RegExp): Promise<RejectedRecord> {
+  await author.appendOp(op)
+  const opId = `${author.account}:${author.ledger.base.local.length - 1}`
+  let rec: RejectedRecord | null = null
+  for (const c of checkers) {
+    rec = await waitFor(async () => { await c.ledger.update(); return getRejected(c.ledger.kv, opId) }, 20_000, `rejected/${opId} on ${c.name}`, 100)
+    assert.match(rec.reason, reason, `${op.type} by ${author.name}: ${rec.reason}`)
+    assert.equal(rec.writer, author.account)
+  }
+  return rec as RejectedRecord
+}
+
+function fakeReport(epoch: number, agreementId: number): Op {
+  return { type: 'report', time: Date.now(), epoch, results: [{ agreementId, outcome: 'missing', samples: 8, latencyP50Ms: 1, latencyP99Ms: 1, evidenceHash: Buffer.alloc(32, 9) }] }
+}
+
+test('authorisation: refused and recorded', { timeout: 150_000 }, async (t) => {
+  const net = await E2ENet.create()
+  let api: ApiServer | null = null
+  let outsider: FavorNode | null = null
+  t.after(async () => {
+    await api?.close()
+    await outsider?.close()
+    await net.close()
+  })
+  const idx = await net.addNode({ name: 'idx' })
+  const pub = await net.addNode({ name: 'pub' })
+  const other = await net.addNode({ name: 'other' })
+  const h1 = await net.addNode({ name: 'h1', hoster: { capacityBytes: 64 * MiB, group: 'g1' } })
+  const h2 = await net.addNode({ name: 'h2', hoster: { capacityBytes: 64 * MiB, group: 'g1' } })
+  await net.addNode({ name: 'h3', hoster: { capacityBytes: 64 * MiB, group: 'g2' } })
+  const checkers = [idx, pub]
+  const recorded: string[] = []
+
+  // a node that was never admitted: its appends fail, and raw appends to its own core are never linearised
+  const oDir = await makeTempDir('outsider')
+  net.dirs.push(oDir)
+  outsider = await FavorNode.create({ dataDir: oDir, name: 'outsider', bootstrap: net.testnet.bootstrap, networkKey: idx.networkKey, params: TEST_PARAMS, roles: { indexer: false } })
+  await assert.rejects(outsider.transfer(pub.account, 1n), NotWritableError)
+  let rawErr = 'appended locally'
+  try {
+    await outsider.ledger.appendRaw(encodeOp({ type: 'transfer', time: Date.now(), to: Buffer.from(pub.account, 'hex'), amount: 1n }))
+  } catch (err) {
+    rawErr = (err as Error).message
+  }
+  recorded.push(`non-admitted append: NotWritableError; raw append: ${rawErr}`)
+
+  const core = await pub.localCore('auth')
+  await core.append(makeBlocks('auth', 0, 16, 8 * 1024))
+  const { requestId } = await pub.publishCore(core, { replicas: 2 })
+
+  // cancelling someone else's request
+  const cancel = await refused(other, { type: 'cancel', time: Date.now(), requestId }, checkers, /only the request author may cancel/)
+  recorded.push(`cancel by non-author: ${cancel.reason}`)
+  assert.equal((await getRequest(idx.ledger.kv, requestId))?.state !== 'cancelled', true)
+
+  // an admitted writer acting beyond its rights
+  const tick = await refused(other, { type: 'tick', time: Date.now(), epoch: (await idx.epoch()) + 1, tickTime: Date.now(), commit: Buffer.alloc(32), reveal: Buffer.alloc(0) }, checkers, /only indexers tick/)
+  recorded.push(`tick by non-indexer: ${tick.reason}`)
+  const vote = await refused(other, { type: 'add-indexer', time: Date.now(), writerKey: Buffer.from(other.account, 'hex') }, checkers, /only indexers vote/)
+  recorded.push(`indexer vote by non-indexer: ${vote.reason}`)
+
+  const active = await waitFor(async () => {
+    const a = (await listAgreements(idx.ledger.kv, { requestId })).filter((x) => x.state === 'active')
+    return a.length >= 2 ? a : null
+  }, 40_000, 'two active agreements', 100)
+  const g1Agr = active.find((a) => a.hoster === h1.account || a.hoster === h2.account) as Agreement
+  assert.ok(g1Agr, 'one replica in group g1')
+  assert.ok(active.some((a) => a.hoster !== h1.account && a.hoster !== h2.account), 'no two replicas in one group')
+
+  // reports: from a non-selected node, from the hoster itself, from the hoster's group peer
+  const groupPeer = g1Agr.hoster === h1.account ? h2 : h1
+  const selfHoster = g1Agr.hoster === h1.account ? h1 : h2
+  const tryReport = async (candidates: FavorNode[], what: string): Promise<void> => {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const e = await idx.epoch()
+      const att = await getAttestation(idx.ledger.kv, e, g1Agr.id)
+      const who = candidates.find((c) => att !== null && !att.attestors.includes(c.account))
+      if (att === null || who === undefined) {
+        await waitFor(async () => (await idx.epoch()) > e, 10_000, 'next epoch', 50)
+        continue
+      }
+      await who.appendOp(fakeReport(e, g1Agr.id))
+      const opId = `${who.account}:${who.ledger.base.local.length - 1}`
+      const rec = await waitFor(async () => getRejected(idx.ledger.kv, opId), 20_000, `rejected/${opId}`, 100)
+      if (/late report/.test(rec.reason)) continue // the epoch moved on meanwhile: try again
+      assert.match(rec.reason, /not a selected attestor/, `${what}: ${rec.reason}`)
+      const again = await waitFor(async () => getRejected(pub.ledger.kv, opId), 20_000, `rejected/${opId} on pub`, 100)
+      assert.equal(again.reason, rec.reason)
+      recorded.push(`${what}: ${rec.reason}`)
+      return
+    }
+    assert.fail(`${what}: could not place a report in a quiet epoch`)
+  }
+  await tryReport(net.nodes.filter((n) => n.account !== g1Agr.publisher && n.account !== g1Agr.hoster && n !== groupPeer), 'report when not selected')
+  await tryReport([selfHoster], 'report on own agreement')
+  await tryReport([groupPeer], 'report on own group\'s agreement')
+
+  // selection never picked the hoster, the publisher or the hoster's group in any recorded epoch
+  const meta = await getMeta(idx.ledger.kv)
+  let checkedAtt = 0
+  for (let e = 1; e <= (meta?.epoch ?? 0); e++) {
+    const rec = await getEpoch(idx.ledger.kv, e)
+    for (const id of rec?.attested ?? []) {
+      const att = await getAttestation(idx.ledger.kv, e, id)
+      const agr = (await listAgreements(idx.ledger.kv)).find((a) => a.id === id)
+      if (att === null || agr === undefined) continue
+      const group = (await getOffer(idx.ledger.kv, agr.hoster))?.group ?? ''
+      for (const a of att.attestors) {
+        assert.notEqual(a, agr.hoster)
+        assert.notEqual(a, agr.publisher)
+        if (group !== '') assert.notEqual((await getOffer(idx.ledger.kv, a))?.group, group, `epoch ${e}: attestor in the hoster's group`)
+      }
+      checkedAtt++
+    }
+  }
+  assert.ok(checkedAtt >= 2, `attestations checked: ${checkedAtt}`)
+
+  // the outsider never reached the ledger
+  await idx.ledger.update()
+  assert.equal(await getAccount(idx.ledger.kv, outsider.account), null, 'no account for the outsider')
+  assert.equal(await getRejected(idx.ledger.kv, `${outsider.account}:0`), null, 'its raw op was never linearised')
+
+  // the API without (or with a wrong) token
+  api = new ApiServer({ service: pub, dataDir: pub.dataDir })
+  const url = await api.listen()
+  const before = await pub.requests()
+  const writes: [string, string, unknown][] = [
+    ['POST', '/pins', { cid: core.key.toString('hex') }],
+    ['DELETE', `/pins/${requestId}`, undefined],
+    ['POST', '/transfer', { to: other.account, amount: '1' }],
+    ['POST', '/writers', { writerKey: outsider.account }],
+    ['POST', '/withdraw', {}]
+  ]
+  for (const [method, path, body] of writes) {
+    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 'Basic x' }] as Record<string, string>[]) {
+      const res = await fetch(url + path, { method, headers: { 'content-type': 'application/json', ...headers }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) })
+      const json = await res.json() as { error?: { reason?: string } }
+      assert.equal(res.status, 401, `${method} ${path} ${JSON.stringify(headers)}`)
+      assert.ok(json.error?.reason, `${method} ${path}: JSON error ${JSON.stringify(json)}`)
+    }
+  }
+  recorded.push(`API writes without/with a wrong token: ${writes.length * 3} × 401`)
+  await new Promise((r) => setTimeout(r, 500))
+  assert.equal((await pub.requests()).length, before.length, 'no request created through the API without the token')
+  assert.equal((await getRequest(idx.ledger.kv, requestId))?.state, 'active', 'the request was not cancelled')
+  console.log(`# auth: ${recorded.join(' | ')}; attestations checked ${checkedAtt}`)
+})

@@ -1,0 +1,136 @@
+// Shared set-up of the reliability tests: a loopback testnet and a network of node processes.
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { NetworkParams } from '../../src/ledger/index.js'
+import { createLoopbackTestnet, type Testnet } from '../../src/stack/index.js'
+import { makeTempDir, removeDir } from '../harness/tmp.js'
+import { waitFor } from '../harness/wait.js'
+import type { LedgerAudit } from './audit.js'
+import { RelProc, show, type ProcConfig } from './harness.js'
+
+export const REL_PARAMS: Partial<NetworkParams> = {
+  epochSeconds: 3600,
+  attestors: 2,
+  samples: 8,
+  unvettedEpochs: 0,
+  failingEpochsToRepair: 3,
+  heldBackEpochs: 4
+}
+
+export const MiB = 1024 * 1024
+
+export interface ProcSpec {
+  name: string
+  hoster?: { capacityBytes: number; group?: string }
+  indexer?: boolean
+  attestor?: boolean
+}
+
+export class ProcNet {
+  readonly testnet: Testnet
+  readonly root: string
+  readonly procs = new Map<string, RelProc>()
+  readonly epochMs: number
+  readonly params: Partial<NetworkParams>
+  networkKey = ''
+  private closing: Promise<void> | null = null
+
+  private constructor(testnet: Testnet, root: string, epochMs: number, params: Partial<NetworkParams>) {
+    this.testnet = testnet
+    this.root = root
+    this.epochMs = epochMs
+    this.params = params
+  }
+
+  static async create(label: string, opts: { epochMs?: number; params?: Partial<NetworkParams> } = {}): Promise<ProcNet> {
+    return new ProcNet(await createLoopbackTestnet(3), await makeTempDir(label), opts.epochMs ?? 2000, opts.params ?? REL_PARAMS)
+  }
+
+  config(spec: ProcSpec, extra: Partial<ProcConfig> = {}): ProcConfig {
+    return {
+      name: spec.name,
+      dataDir: path.join(this.root, spec.name),
+      bootstrap: this.testnet.bootstrap,
+      networkKey: this.networkKey === '' ? null : this.networkKey,
+      params: this.params,
+      ...(spec.hoster ? { hoster: spec.hoster } : {}),
+      indexer: spec.indexer === true,
+      attestor: spec.attestor !== false,
+      epochMs: this.epochMs,
+      deadlineMs: 1500,
+      connectTimeoutMs: 1500,
+      ...extra
+    }
+  }
+
+  /** Starts a node process; the first one creates the network, the others are admitted by it. */
+  async add(spec: ProcSpec, extra: Partial<ProcConfig> = {}): Promise<RelProc> {
+    const first = this.procs.size === 0
+    const p = await RelProc.start(this.config(spec, extra))
+    this.procs.set(spec.name, p)
+    if (first) {
+      this.networkKey = p.hello.networkKey
+      return p
+    }
+    await this.get(this.firstName).call('admit', { account: p.hello.account })
+    await p.call('waitWritable', { timeoutMs: 30_000 }, 35_000)
+    return p
+  }
+
+  private get firstName(): string {
+    return [...this.procs.keys()][0] ?? ''
+  }
+
+  get(name: string): RelProc {
+    const p = this.procs.get(name)
+    if (p === undefined) throw new Error(`no process ${name}`)
+    return p
+  }
+
+  byAccount(account: string): RelProc | undefined {
+    return [...this.procs.values()].find((p) => p.hello.account === account)
+  }
+
+  /** kill -9 then start again on the same directory (same account, same network). */
+  async crashAndRestart(name: string, downMs = 0): Promise<RelProc> {
+    const p = this.get(name)
+    await p.kill()
+    if (downMs > 0) await sleep(downMs)
+    const q = await RelProc.start({ ...p.config, networkKey: this.networkKey })
+    this.procs.set(name, q)
+    return q
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const p of [...this.procs.values()].reverse()) await p.close()
+      await this.testnet.destroy()
+      await removeDir(this.root)
+    })()
+    return this.closing
+  }
+}
+
+/**
+ * Waits until every live process has the reference's final version signed, then audits each there:
+ * returns the audits (one digest per node at ONE version).
+ */
+export async function auditAll(procs: RelProc[], timeoutMs = 30_000): Promise<{ version: number; audits: Map<string, LedgerAudit> }> {
+  const ref = procs[0]
+  if (ref === undefined) throw new Error('no process')
+  const first = await ref.call<LedgerAudit>('audit')
+  const version = first.version
+  const audits = new Map<string, LedgerAudit>()
+  for (const p of procs) {
+    const a = await waitFor(async () => {
+      const x = await p.call<LedgerAudit>('audit')
+      return x.version >= version ? p.call<LedgerAudit>('audit', { version }) : null
+    }, timeoutMs, `${p.name} reaching final version ${version}`, 200)
+    audits.set(p.name, a)
+  }
+  return { version, audits }
+}
+
+export function summarise(a: LedgerAudit): string {
+  return show({ version: a.version, epoch: a.epoch, conserved: a.conserved, passed: a.summaryPassed, paid: a.summaryPaid, violations: a.violations })
+}

@@ -1,0 +1,130 @@
+// kill -9 of a hoster mid-challenge, an attestor right after its challenges start, and the indexer
+// between its commit and its reveal; each restarted on the same directory. Afterwards every node has
+// the same digest at one final version, every epoch was settled exactly once, favor is conserved,
+// every agreement was paid passes × epoch cost, the restarted indexer revealed what it committed,
+// and hosted data is intact (each hoster's copy and a stock reader's download equal the publisher's).
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { TestPeer } from '../harness/peer.js'
+import { digestCore } from '../harness/blocks.js'
+import { waitFor, withTimeout } from '../harness/wait.js'
+import type { AgreementAudit, LedgerAudit } from './audit.js'
+import { show, type Assigned, type RelProc } from './harness.js'
+import { MiB, ProcNet, auditAll, summarise } from './common.js'
+
+function nextAssigned(p: RelProc, pred: (a: Assigned) => boolean, ms: number): Promise<Assigned> {
+  return withTimeout(new Promise<Assigned>((resolve) => {
+    const on = (a: Assigned): void => {
+      if (!pred(a)) return
+      p.off('assigned', on)
+      resolve(a)
+    }
+    p.on('assigned', on)
+  }), ms, `an assignment on ${p.name}`)
+}
+
+test('crashes (kill -9) of a hoster, an attestor and the indexer lose nothing', { timeout: 180_000 }, async (t) => {
+  const net = await ProcNet.create('crash')
+  let reader: TestPeer | null = null
+  t.after(async () => {
+    await reader?.close()
+    await net.close()
+  })
+  const log: string[] = []
+  await net.add({ name: 'idx', indexer: true })
+  const pub = await net.add({ name: 'pub' })
+  for (const h of ['hA', 'hB', 'hC']) await net.add({ name: h, hoster: { capacityBytes: 64 * MiB } })
+  await net.add({ name: 'att' })
+  const cores: { coreKey: string; digest: string }[] = []
+  for (const name of ['c1', 'c2']) {
+    const r = await pub.call<{ coreKey: string; digest: { digest: string } }>('publishSample', { name, blocks: 24, blockSize: 16 * 1024, replicas: 2 })
+    cores.push({ coreKey: r.coreKey, digest: r.digest.digest })
+  }
+  // 4 agreements active and at least one settled pass before any crash
+  await waitFor(async () => {
+    const a = await net.get('idx').call<LedgerAudit>('audit')
+    return a.agreements.filter((x) => x.state === 'active').length >= 4 && a.summaryPassed >= 2
+  }, 60_000, 'four active agreements with passes', 250)
+
+  // 1. the attestor, right after it learns its assignments (its challenges start in the same reconcile)
+  const att = net.get('att')
+  const a1 = await nextAssigned(att, (a) => a.agreements.length > 0, 30_000)
+  await att.kill()
+  log.push(`attestor killed in epoch ${a1.epoch} with ${a1.agreements.length} challenges to run`)
+  await sleep(500)
+  await net.crashAndRestart('att')
+
+  // 2. a hoster, the moment an attestor is assigned to challenge it
+  const hosterNames = new Set(['hA', 'hB', 'hC'])
+  const attestors = [...net.procs.values()]
+  const picked = await withTimeout(new Promise<{ a: Assigned; victim: RelProc }>((resolve) => {
+    const ons: [RelProc, (a: Assigned) => void][] = []
+    for (const p of attestors) {
+      const on = (a: Assigned): void => {
+        const victim = a.hosters.map((h) => net.byAccount(h)).find((v) => v !== undefined && hosterNames.has(v.name))
+        if (victim === undefined) return
+        for (const [q, f] of ons) q.off('assigned', f)
+        resolve({ a, victim })
+      }
+      ons.push([p, on])
+      p.on('assigned', on)
+    }
+  }), 30_000, 'an assignment naming a hoster')
+  await picked.victim.kill()
+  log.push(`hoster ${picked.victim.name} killed in epoch ${picked.a.epoch} as it was about to be challenged`)
+  await sleep(1000)
+  await net.crashAndRestart(picked.victim.name)
+
+  // 3. the indexer, after its tick for epoch e (commit for e+1 on the ledger) and before its next tick
+  const idx = net.get('idx')
+  const e = await withTimeout(new Promise<number>((resolve) => {
+    const on = (info: { epoch: number }): void => { idx.off('epoch', on); resolve(info.epoch) }
+    idx.on('epoch', on)
+  }), 30_000, 'an epoch on the indexer')
+  await sleep(300)
+  await idx.kill()
+  log.push(`indexer killed 300 ms into epoch ${e} (committed for ${e + 1}, not yet revealed)`)
+  await sleep(1500)
+  const idx2 = await net.crashAndRestart('idx')
+
+  // let it run: the restarted indexer must tick e+1 with the right reveal, and a few epochs settle
+  await waitFor(async () => (await idx2.call<LedgerAudit>('audit')).epoch >= e + 3, 40_000, `epoch ${e + 3}`, 250)
+
+  const live = [...net.procs.values()]
+  const { version, audits } = await auditAll(live)
+  const digests = new Set([...audits.values()].map((a) => a.digest))
+  const ref = audits.get('idx') as LedgerAudit
+  log.push(`final version ${version}, epoch ${ref.epoch}: ${summarise(ref)}`)
+  assert.equal(digests.size, 1, `one digest at version ${version}: ${show([...audits].map(([n, a]) => [n, a.digest.slice(0, 12)]))}`)
+  for (const [name, a] of audits) assert.deepEqual(a.violations, [], `${name}: ${summarise(a)}`)
+  const after = ref.epochs.find((x) => x.epoch === e + 1)
+  assert.ok(after, `epoch ${e + 1} recorded`)
+  assert.equal(after.withheld, 0, 'the restarted indexer revealed its committed secret')
+  assert.ok(ref.summaryPassed >= 8, `passes settled: ${ref.summaryPassed}`)
+  const verify = await idx2.call<{ ok: boolean; entries: number; firstDifference: string | null }>('verify', { timeoutMs: 60_000 }, 70_000)
+  assert.ok(verify.ok, `replay from the writers' logs matches: ${show(verify)}`)
+
+  // hosted data intact: every hoster's local copy of what it hosts, and a stock reader fed by hosters only
+  const byKey = new Map(cores.map((c) => [c.coreKey, c.digest]))
+  const agrs = ref.agreements.filter((x: AgreementAudit) => x.state !== 'ended')
+  let checked = 0
+  for (const p of live) {
+    const mirrors = await p.call<{ coreKey: string; state: string }[]>('mirrors')
+    for (const m of mirrors.filter((x) => x.state === 'active')) {
+      const d = await p.call<{ digest: string }>('coreDigest', { coreKey: m.coreKey })
+      assert.equal(d.digest, byKey.get(m.coreKey), `${p.name}'s copy of ${m.coreKey.slice(0, 8)}`)
+      checked++
+    }
+  }
+  assert.ok(checked >= agrs.filter((x) => x.state === 'active').length, `hoster copies checked: ${checked}`)
+  await pub.close()
+  net.procs.delete('pub')
+  reader = await TestPeer.create('crash-reader', net.testnet.bootstrap)
+  for (const c of cores) {
+    const core = await reader.openRemote(Buffer.from(c.coreKey, 'hex'), 20_000)
+    await withTimeout(core.download({ start: 0, end: core.length }).done(), 20_000, 'reader download')
+    assert.equal(await digestCore(core), c.digest, `reader's digest of ${c.coreKey.slice(0, 8)} (publisher offline)`)
+  }
+  console.log(`# crash: ${log.join('; ')}; ${checked} hoster copies and ${cores.length} reader downloads intact`)
+})
