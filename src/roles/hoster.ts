@@ -3,7 +3,7 @@
 // `ready` once it holds the recorded length, answers challenges on a hyperdht server listening on the
 // node key (beside replication), and garbage-collects ended agreements after a grace period (whole
 // cores only: hypercore 11.37.1 corrupts the tree when single odd blocks are cleared).
-import { getOffer, listAgreements, type Agreement, type LedgerKV } from '../ledger/index.js'
+import { getAgreement, getOffer, listAgreements, type Agreement, type LedgerKV } from '../ledger/index.js'
 import type { Connection, Core, Download, DhtServer } from '../stack/index.js'
 import { ChallengeResponder } from '../protocol/index.js'
 import type { RoleContext } from './context.js'
@@ -124,7 +124,7 @@ export class Hoster {
         if (s.endedAt === null) s.endedAt = Date.now()
         s.ledgerState = 'ended'
         s.exiting = false
-        if (Date.now() - s.endedAt >= this.opts.gcGraceMs) await this.collect(s)
+        if (Date.now() - s.endedAt >= this.opts.gcGraceMs && (await this.endedForGood(a.id))) await this.collect(s)
         continue
       }
       if (s === undefined) {
@@ -206,6 +206,15 @@ export class Hoster {
       this.lastProgressAt = now
       this.ctx.kick()
     }
+  }
+
+  /**
+   * Deleting data cannot be undone, so the end must be final: above the indexers' signed length a
+   * reorder could still turn the ending op into one that is rejected.
+   */
+  private async endedForGood(agreementId: number): Promise<boolean> {
+    const final = await this.ctx.ledger.readFinal((kv) => getAgreement(kv, agreementId))
+    return final !== null && final.state === 'ended'
   }
 
   /** Garbage-collects an ended agreement's core (whole core) unless another agreement still uses it. */

@@ -118,6 +118,21 @@ test('withdraw → graceful exit; cancel by author only; transfer and sponsor ex
   assert.equal(replEnd.endReason, 'cancelled')
   assert.ok(applied.some((i) => i.writer === pub.account && i.result.type === 'cancel' && i.result.ok))
 
+  // --- garbage collection: once an end is final and the grace period is over, hosters drop the whole core
+  for (const n of [oldNode, newNode]) {
+    await waitFor(async () => {
+      const c = n.store.get({ key: core.key })
+      await c.ready()
+      try {
+        for (let i = 0; i < BLOCKS; i++) if (await c.has(i)) return false
+        return true
+      } finally {
+        await c.close()
+      }
+    }, 30_000, `${n.name} dropping the ended core`)
+  }
+  assert.ok(await core.has(0, BLOCKS), 'the publisher still holds its own core')
+
   // --- transfer and sponsor move exact amounts -----------------------------------------------------
   await waitEpoch(idx, (await idx.epoch()) + 1, 10_000) // nothing live is left to settle
   const before = {
