@@ -11,11 +11,12 @@ export interface BootstrapNode {
   port: number
 }
 
-/** An encrypted, authenticated connection (@hyperswarm/secret-stream). */
+/** An encrypted, authenticated connection (@hyperswarm/secret-stream) over a UDX stream. */
 export interface Connection extends Duplex {
   readonly publicKey: Buffer
   readonly remotePublicKey: Buffer
-  readonly rawStream: unknown
+  /** The UDX stream underneath; its remote address is known once connected. */
+  readonly rawStream: { readonly remoteHost: string | null; readonly remotePort: number | null } | null
 }
 
 export interface DhtServer extends EventEmitter {
@@ -30,6 +31,8 @@ export interface Dht extends EventEmitter {
   fullyBootstrapped(): Promise<void>
   connect(remotePublicKey: Uint8Array, opts?: { keyPair?: KeyPair }): Connection
   createServer(onconnection?: (conn: Connection) => void): DhtServer
+  /** The DHT nodes in this node's routing table. */
+  toArray(): { host: string; port: number }[]
   destroy(opts?: { force?: boolean }): Promise<void>
 }
 
@@ -81,7 +84,37 @@ export interface Testnet {
   destroy(): Promise<void>
 }
 
-/** A DHT bootstrap network of `size` nodes bound to 127.0.0.1. */
-export async function createLoopbackTestnet(size = 3, opts: { port?: number } = {}): Promise<Testnet> {
-  return (await createTestnet(size, { host: '127.0.0.1', port: opts.port ?? 0 })) as Testnet
+interface TestnetNode {
+  fullyBootstrapped(): Promise<void>
+  address(): { host: string; port: number }
+  destroy(): Promise<void>
+}
+
+/**
+ * A DHT bootstrap network of `size` nodes bound to 127.0.0.1, or to `host` (an address of this machine,
+ * e.g. the root end of a test's veth pair, so that nodes in other network namespaces can reach it).
+ * Every node binds exactly that address (@hyperswarm/testnet would bind 0.0.0.0 for any host but
+ * 127.0.0.1).
+ */
+export async function createLoopbackTestnet(size = 3, opts: { port?: number; host?: string } = {}): Promise<Testnet> {
+  const host = opts.host ?? '127.0.0.1'
+  if (host === '127.0.0.1') return (await createTestnet(size, { host, port: opts.port ?? 0 })) as Testnet
+  const nodes: TestnetNode[] = []
+  const bootstrap: BootstrapNode[] = []
+  const destroy = async (): Promise<void> => {
+    for (const n of nodes.reverse()) await n.destroy()
+  }
+  try {
+    while (nodes.length < size) {
+      const first = nodes.length === 0
+      const n = new DHT({ ephemeral: false, firewalled: false, bootstrap, host, ...(first ? { port: opts.port ?? 0 } : {}) }) as TestnetNode
+      nodes.push(n)
+      await n.fullyBootstrapped()
+      if (first) bootstrap.push({ host, port: n.address().port })
+    }
+  } catch (err) {
+    await destroy()
+    throw err
+  }
+  return { bootstrap, destroy }
 }

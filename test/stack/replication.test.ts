@@ -30,6 +30,32 @@ test('three peers replicate a core over hyperswarm and every block verifies', as
   assert.deepEqual(await bobCore.get(64, { timeout: 5000 }), makeBlocks('log', 64, 1, 4096)[0])
 })
 
+test('nothing outside loopback: every DHT node and every connection peer is 127.0.0.1', async (t) => {
+  const net = await TestNetwork.create({ peers: ['lo-a', 'lo-b', 'lo-c'] })
+  t.after(() => net.close())
+  const a = net.peer('lo-a')
+  const core = await a.writableCore('lo')
+  await core.append(makeBlocks('lo', 0, 4, 1024))
+  await a.announce(core)
+  for (const name of ['lo-b', 'lo-c']) {
+    const reader = await net.peer(name).openRemote(core.key)
+    assert.equal(await digestCore(reader), await digestCore(core))
+  }
+  let nodes = 0
+  let conns = 0
+  for (const peer of net.peers) {
+    for (const node of peer.dht.toArray()) {
+      nodes++
+      assert.equal(node.host, '127.0.0.1', `${peer.name} knows a DHT node at ${node.host}`)
+    }
+    for (const conn of peer.swarm.connections) {
+      conns++
+      assert.equal(conn.rawStream?.remoteHost, '127.0.0.1', `${peer.name} is connected to ${conn.rawStream?.remoteHost ?? '?'}`)
+    }
+  }
+  assert.ok(nodes >= 3 && conns >= 2, `checked ${nodes} DHT nodes and ${conns} connections`)
+})
+
 test('deterministic identities: the same name gives the same keys', async (t) => {
   const net = await TestNetwork.create()
   t.after(() => net.close())
