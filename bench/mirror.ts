@@ -1,13 +1,21 @@
-// Mirroring benchmark (issue 5). One run prints, side by side:
-//  - Favor: time from `publish` to the core being fully held by both hosters (100 MiB in 64 KiB
-//    blocks; --quick: 16 MiB), split into waiting for the next epoch's matching and mirroring proper;
-//  - baseline: a plain hyperswarm + corestore peer replicating the same core on the same machine in
-//    the same run (blind-peer is not installed here, so it is not measured; notes/hypercore-stack.md
-//    has its figures from an earlier run: 2.3–3.6 s for 100 MiB);
+// Mirroring benchmark (issue 5). One run prints, side by side, for the same core (100 MiB in 64 KiB
+// blocks; --quick: 16 MiB) on the same machine:
+//  - Favor: time from `publish` to the core being fully held by both hosters, split into waiting for
+//    the next epoch's matching and mirroring proper;
+//  - Holepunch's blind-peer (3.8.1) mirroring the same core: a blind-peer server (own corestore in a
+//    temp dir, own DHT node on the loopback testnet) and a blind-peering client (2.0.1) over the
+//    publisher's corestore; time from the client's `addCore(core, { announce: false })` call until the
+//    blind peer holds every block (contiguousLength === length, polled every 10 ms like Favor's);
+//  - a plain hyperswarm + corestore reader replicating the same core (join → done);
 //  - the demo's time from start to the first passing challenge.
+// Everything runs in this one process (the Favor nodes, the blind peer, its client, the plain reader),
+// on 127.0.0.1 only. The baselines run after Favor, against the same publisher (its data is then warm
+// in the page cache, which, if anything, favours the baselines).
 // Standalone: node --import tsx bench/mirror.ts [--quick]
 import { pathToFileURL } from 'node:url'
 import { createDht, createSwarm, openStore } from '../src/stack/index.js'
+// Not part of src/stack/index.ts: blind-peer/blind-peering are devDependencies, for this benchmark only.
+import { blindPeeringClient, startBlindPeer, type BlindPeerServer, type BlindPeeringClient } from '../src/stack/blind-peer.js'
 import { listAgreements } from '../src/ledger/index.js'
 import { FavorNode } from '../src/node.js'
 import { runDemo } from '../src/demo/index.js'
@@ -26,8 +34,12 @@ export interface MirrorBenchResult {
   favorMirrorMs: number
   /** publish → both agreements active on the ledger, ms. */
   favorActiveMs: number
+  /** blind-peer mirroring the same core: blind-peering `addCore` call → blind peer holds every block, ms. */
+  blindPeerMs: number
+  /** blind-peering `addCore` call → it resolved (connection up, request sent), ms. */
+  blindPeerAddCoreMs: number
   /** plain hyperswarm replication of the same core, join → done, ms. */
-  baselineMs: number
+  plainMs: number
   /** demo start → first passing challenge, ms (null if none). */
   demoFirstPassMs: number | null
 }
@@ -43,7 +55,9 @@ export async function runMirrorBench(opts: { quick?: boolean; out?: (line: strin
   let favorMs: number
   let favorMatchMs: number
   let favorActiveMs: number
-  let baselineMs: number
+  let plainMs: number
+  let blindPeerMs: number
+  let blindPeerAddCoreMs: number
   try {
     const idx = await net.addNode({ name: 'idx' }, { epochMs: 1000 })
     const pub = await net.addNode({ name: 'pub' }, { epochMs: 1000 })
@@ -91,24 +105,60 @@ export async function runMirrorBench(opts: { quick?: boolean; out?: (line: strin
       swarm.join(rc.discoveryKey, { server: false, client: true })
       await withTimeout(waitFor(async () => { await rc.update({ wait: true }); return rc.length >= blocks }, 30_000, 'baseline length', 10), 31_000, 'baseline length')
       await withTimeout(rc.download({ start: 0, end: rc.length }).done(), 300_000, 'baseline download')
-      baselineMs = performance.now() - t1
+      plainMs = performance.now() - t1
     } finally {
       await swarm.destroy()
       await dht.destroy()
       await store.close()
       await removeDir(dir)
     }
+
+    // Baseline: Holepunch's blind-peer mirroring the same core, in this process. The server has its own
+    // corestore and DHT node; the client lives beside the publisher (its corestore, the "writer's
+    // process") on a DHT node of its own, and must stay up while the blind peer pulls over its connection.
+    const bpDir = await makeTempDir('bench-blind-peer')
+    const bpDht = createDht({ bootstrap: net.testnet.bootstrap })
+    const clientDht = createDht({ bootstrap: net.testnet.bootstrap })
+    let server: BlindPeerServer | null = null
+    let client: BlindPeeringClient | null = null
+    try {
+      await Promise.all([bpDht.fullyBootstrapped(), clientDht.fullyBootstrapped()])
+      server = await startBlindPeer({ dir: bpDir, dht: bpDht })
+      client = await blindPeeringClient({ dht: clientDht, store: pub.store, keys: [server.publicKey] })
+      const held = server.waitHeld(core.key, blocks, { timeoutMs: 300_000, intervalMs: 10 })
+      held.catch(() => undefined) // awaited below; avoids an unhandled rejection if addCore throws first
+      const t2 = performance.now()
+      await client.addCore(core)
+      blindPeerAddCoreMs = performance.now() - t2
+      await held
+      blindPeerMs = performance.now() - t2
+    } finally {
+      await client?.close()
+      await server?.close()
+      await clientDht.destroy()
+      await bpDht.destroy()
+      await removeDir(bpDir)
+    }
   } finally {
     await net.close()
   }
   const demo = await runDemo({ nodes: 5, epochs: 5, epochMs: opts.quick === true ? 1500 : 3000, out: () => undefined })
   const r: MirrorBenchResult = {
-    bytes, blockSize, favorMs, favorMatchMs, favorMirrorMs: favorMs - favorMatchMs, favorActiveMs, baselineMs, demoFirstPassMs: demo.firstPassMs
+    bytes, blockSize, favorMs, favorMatchMs, favorMirrorMs: favorMs - favorMatchMs, favorActiveMs,
+    blindPeerMs, blindPeerAddCoreMs, plainMs, demoFirstPassMs: demo.firstPassMs
   }
   const s = (ms: number): string => (ms / 1000).toFixed(2) + ' s'
+  const x = (a: number, b: number): string => (a / b).toFixed(2) + '×'
+  const rate = (ms: number): string => (bytes / MiB / (ms / 1000)).toFixed(0) + ' MiB/s'
+  out('all in this one process, 127.0.0.1 only; same core, same machine, same run:')
   out(`Favor publish → fully held by 2 hosters:   ${s(r.favorMs)}  (matching wait ${s(r.favorMatchMs)} + mirroring ${s(r.favorMirrorMs)}); → active on the ledger ${s(r.favorActiveMs)}`)
-  out(`plain hyperswarm replication, 1 reader:    ${s(r.baselineMs)}  (same core, same machine, same run)`)
-  out('blind-peer: not installed in this project; not measured (notes/hypercore-stack.md: 2.3–3.6 s for 100 MiB / 64 KiB)')
+  out(`blind-peer 3.8.1, addCore → fully held:    ${s(r.blindPeerMs)}  (${rate(r.blindPeerMs)}; 1 blind peer; addCore resolved after ${s(r.blindPeerAddCoreMs)})`)
+  out(`plain hyperswarm replication, 1 reader:    ${s(r.plainMs)}  (${rate(r.plainMs)}; join → done)`)
+  out('ratios (Favor / baseline; aim ≤ 1.00×):')
+  out(`  Favor end-to-end / blind-peer:           ${x(r.favorMs, r.blindPeerMs)}`)
+  out(`  Favor mirroring proper / blind-peer:     ${x(r.favorMirrorMs, r.blindPeerMs)}  (excludes the wait for the next epoch's matching)`)
+  out(`  Favor end-to-end / plain reader:         ${x(r.favorMs, r.plainMs)}`)
+  out(`  blind-peer / plain reader:               ${x(r.blindPeerMs, r.plainMs)}`)
   out(`demo start → first passing challenge:      ${r.demoFirstPassMs === null ? 'none' : s(r.demoFirstPassMs)} (5 nodes, epochs of ${opts.quick === true ? 1500 : 3000} ms)`)
   return r
 }

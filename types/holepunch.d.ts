@@ -12,3 +12,6 @@ declare module '@hyperswarm/testnet'
 declare module 'hypercore-crypto'
 declare module 'protomux'
 declare module 'flat-tree'
+// devDependencies, used only by bench/mirror.ts through src/stack/blind-peer.ts:
+declare module 'blind-peer'
+declare module 'blind-peering'
