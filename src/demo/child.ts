@@ -1,10 +1,7 @@
 // Parent side of a FavorNode running in its own process (src/demo/node-process.ts), driven over IPC.
 // Uses Node's advanced serialization so bigint amounts cross the boundary as they are.
-import { fork, type ChildProcess } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
-import path from 'node:path'
-import { EventEmitter } from 'node:events'
 import type { BootstrapNode } from '../stack/index.js'
+import { IpcChild, forkSibling } from '../runtime/index.js'
 import type { NetworkParams } from '../ledger/index.js'
 import type { ChallengeRecord, MirrorProgress } from '../roles/types.js'
 
@@ -40,60 +37,13 @@ export interface ChildEvents {
   exit: [number | null]
 }
 
-type Msg =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: string }
-  | { event: string; data: unknown }
-
-export class ChildNode extends EventEmitter<ChildEvents> {
-  readonly name: string
-  readonly child: ChildProcess
+/** A FavorNode in its own process (node-process.ts). */
+export class ChildNode extends IpcChild<ChildEvents> {
   hello: ChildHello | null = null
-  private nextId = 1
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>()
-  private readonly exited: Promise<number | null>
-  private closing: Promise<void> | null = null
-
-  private constructor(name: string, child: ChildProcess) {
-    super()
-    this.name = name
-    this.child = child
-    child.on('message', (msg: Msg) => {
-      if ('event' in msg) {
-        this.emit(msg.event as 'warning', msg.data as string)
-        return
-      }
-      const w = this.pending.get(msg.id)
-      if (!w) return
-      this.pending.delete(msg.id)
-      clearTimeout(w.timer)
-      if (msg.ok) w.resolve(msg.result)
-      else w.reject(new Error(`${name}: ${msg.error}`))
-    })
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code) => {
-        for (const w of this.pending.values()) {
-          clearTimeout(w.timer)
-          w.reject(new Error(`${name} exited (code ${String(code)})`))
-        }
-        this.pending.clear()
-        this.emit('exit', code)
-        resolve(code)
-      })
-    })
-  }
 
   /** Forks node-process (.js with plain node, .ts through tsx) and waits for its node to open. */
   static async start(config: ChildNodeConfig, timeoutMs = 30_000): Promise<ChildNode> {
-    const here = fileURLToPath(import.meta.url)
-    const ext = path.extname(here)
-    const script = path.join(path.dirname(here), 'node-process' + ext)
-    const child = fork(script, [], {
-      execArgv: ext === '.ts' ? ['--import', 'tsx'] : [],
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-      serialization: 'advanced'
-    })
-    const node = new ChildNode(config.name, child)
+    const node = new ChildNode(config.name, forkSibling('node-process', import.meta.url, { advanced: true }))
     try {
       node.hello = await node.call<ChildHello>('open', { config }, timeoutMs)
     } catch (err) {
@@ -101,42 +51,5 @@ export class ChildNode extends EventEmitter<ChildEvents> {
       throw err
     }
     return node
-  }
-
-  get alive(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null
-  }
-
-  call<T>(cmd: string, args: Record<string, unknown> = {}, timeoutMs = 30_000): Promise<T> {
-    if (!this.alive) return Promise.reject(new Error(`${this.name} is not running`))
-    const id = this.nextId++
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id)
-        reject(new Error(`${this.name}: no answer to ${cmd} within ${timeoutMs} ms`))
-      }, timeoutMs)
-      this.pending.set(id, { resolve: (v) => resolve(v as T), reject, timer })
-      this.child.send({ id, cmd, args })
-    })
-  }
-
-  /** Closes the node and waits for the process to exit; kills it if it does not. Safe twice. */
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      if (!this.alive) return
-      try { await this.call('close', {}, 15_000) } catch { /* killed below */ }
-      const t = new Promise<'timeout'>((resolve) => { const x = setTimeout(() => resolve('timeout'), 5000); x.unref() })
-      if ((await Promise.race([this.exited, t])) === 'timeout') {
-        this.child.kill('SIGKILL')
-        await this.exited
-      }
-    })()
-    return this.closing
-  }
-
-  /** SIGKILL: a crash. */
-  async kill(): Promise<void> {
-    if (this.alive) this.child.kill('SIGKILL')
-    await this.exited
   }
 }
