@@ -53,6 +53,16 @@ export function boundedBuffer(max: number, what: string): Codec<Uint8Array> {
   }
 }
 
+/** A UTF-8 string under the same length bound (in bytes) as `boundedBuffer`. */
+export function boundedString(max: number, what: string): Codec<string> {
+  const inner = boundedBuffer(max, what)
+  return {
+    preencode: (s: State, v: string): void => inner.preencode(s, Buffer.from(v, 'utf8')),
+    encode: (s: State, v: string): void => inner.encode(s, Buffer.from(v, 'utf8')),
+    decode: (s: DecodeState): string => Buffer.from(inner.decode(s)).toString('utf8')
+  }
+}
+
 /** An array codec that refuses counts above `max` before decoding any item. */
 export function boundedArray<T>(item: Codec<T>, max: number, what: string): Codec<T[]> {
   return {

@@ -10,6 +10,7 @@ export {
   MAX_PROOFS,
   boundedArray,
   boundedBuffer,
+  boundedString,
   bundleCodec,
   decodeBundle,
   decodeStrict,

@@ -25,7 +25,7 @@
 // that refusal. No acceptance before the deadline: JoinTimeoutError (with the last answer seen).
 import { muxOf } from '../stack/index.js'
 import type { Codec, Connection, MuxChannel, MuxMessage } from '../stack/index.js'
-import { ProofError, boundedBuffer } from '../proof/index.js'
+import { ProofError, boundedBuffer, boundedString } from '../proof/index.js'
 import { ProtocolError, decodeMessage, encodeMessage, rawCodec } from './messages.js'
 import { silentLogger } from './log.js'
 import type { Logger } from './log.js'
@@ -80,15 +80,6 @@ export interface JoinReply {
 
 type State = { start: number; end: number; buffer: Uint8Array | null }
 type DecodeState = { start: number; end: number; buffer: Uint8Array }
-
-function boundedString(max: number, what: string): Codec<string> {
-  const inner = boundedBuffer(max, what)
-  return {
-    preencode: (s: State, v: string): void => inner.preencode(s, Buffer.from(v, 'utf8')),
-    encode: (s: State, v: string): void => inner.encode(s, Buffer.from(v, 'utf8')),
-    decode: (s: DecodeState): string => Buffer.from(inner.decode(s)).toString('utf8')
-  }
-}
 
 const inviteBytes = boundedBuffer(MAX_INVITE_BYTES, 'invite')
 const codeString = boundedString(MAX_JOIN_CODE_BYTES, 'reply code')

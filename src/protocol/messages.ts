@@ -20,6 +20,7 @@ import {
   ProofError,
   boundedArray,
   boundedBuffer,
+  boundedString,
   decodeStrict,
   encodeBundle,
   encodeWith
@@ -75,15 +76,6 @@ export interface ErrorMessage {
 
 type State = { start: number; end: number; buffer: Uint8Array | null }
 type DecodeState = { start: number; end: number; buffer: Uint8Array }
-
-function boundedString(max: number, what: string): Codec<string> {
-  const inner = boundedBuffer(max, what)
-  return {
-    preencode: (s: State, v: string): void => inner.preencode(s, Buffer.from(v, 'utf8')),
-    encode: (s: State, v: string): void => inner.encode(s, Buffer.from(v, 'utf8')),
-    decode: (s: DecodeState): string => Buffer.from(inner.decode(s)).toString('utf8')
-  }
-}
 
 function fixed(n: number, what: string): Codec<Uint8Array> {
   return {
