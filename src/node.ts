@@ -46,6 +46,8 @@ export interface FavorNodeOptions {
   name?: string
   /** DHT bootstrap nodes (a loopback @hyperswarm/testnet in tests and the demo). */
   bootstrap: BootstrapNode[]
+  /** Address this node's DHT binds and announces. Default 127.0.0.1 (e.g. a veth address in a network namespace). */
+  host?: string
   /**
    * The network to join (hex). null or undefined: reuse the key saved in dataDir, else create a new
    * network with this node as admin and sole indexer.
@@ -77,6 +79,8 @@ export interface FavorNodeOptions {
    */
   autoJoin?: boolean
   join?: JoinSettings
+  /** Entries of the store-wide Hyperbee node cache (bounds its memory). Default 8192. */
+  beeCacheEntries?: number
   /** Autobase ack interval. Default 1000 ms. */
   ackIntervalMs?: number
   /** Period of the background reconcile loop (roles also react to ledger updates). Default 500 ms. */
@@ -168,6 +172,14 @@ interface Identity {
 }
 
 const DEFAULT_JOIN_TIMEOUT_MS = 60_000
+/**
+ * Entries of the store-wide Hyperbee node/key cache (all bees of the node share it: the ledger view,
+ * its apply-time view, Autobase's system bee, and every snapshot). Without a shared cache each bee gets
+ * its own rache of 65,536 entries (~0.9 KiB each here): with several bees and the ledger growing by
+ * every epoch's ops, retained heap kept rising for hundreds of epochs (docs/reliability.md F2).
+ */
+const DEFAULT_BEE_CACHE_ENTRIES = 8192
+
 /** How long the writer waits for its add-writer to apply before answering TIMEOUT. */
 const ADMISSION_APPLY_TIMEOUT_MS = 10_000
 /** A key admitted this recently is answered ALREADY_WRITER without a second add-writer. */
@@ -310,13 +322,13 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     const seed = Buffer.from(id.seed, 'hex')
     const nodeKeyPair = keyPair(blake2b([Buffer.from('favor/node-key'), seed]))
     const swarmKeyPair = keyPair(blake2b([Buffer.from('favor/swarm-key'), seed]))
-    const store = openStore(path.join(opts.dataDir, 'store'))
+    const store = openStore(path.join(opts.dataDir, 'store'), { beeCacheEntries: opts.beeCacheEntries ?? DEFAULT_BEE_CACHE_ENTRIES })
     let dht: Dht | null = null
     let swarm: Swarm | null = null
     let ledger: Ledger | null = null
     try {
       await store.ready()
-      dht = createDht({ bootstrap: opts.bootstrap, keyPair: nodeKeyPair })
+      dht = createDht({ bootstrap: opts.bootstrap, keyPair: nodeKeyPair, ...(opts.host !== undefined ? { host: opts.host } : {}) })
       swarm = createSwarm({ dht, keyPair: swarmKeyPair })
       const s = store
       swarm.on('connection', (conn) => {
@@ -521,6 +533,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     // Already admitted through favor/join/1 moments ago: a second add-writer would only be rejected.
     if (opts.indexer !== true && this.admittedRecently.has(writerKeyHex.toLowerCase())) return
     await this.appendOp({ type: 'add-writer', time: Date.now(), writerKey: Buffer.from(writerKeyHex, 'hex'), indexer: opts.indexer ?? false })
+    this.pruneAdmitted(Date.now())
     this.admittedRecently.set(writerKeyHex.toLowerCase(), Date.now())
   }
 
@@ -620,7 +633,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     if (meta === null) return { code: 'NOT_WRITABLE', message: 'this node has not synced the ledger yet' }
     const target = req.writerKey.toString('hex')
     const now = Date.now()
-    for (const [k, at] of this.admittedRecently) if (now - at > RECENT_ADMISSION_MS) this.admittedRecently.delete(k)
+    this.pruneAdmitted(now)
     if (this.admittedRecently.has(target) || (await getAccount(kv, target)) !== null) {
       return { code: 'ALREADY_WRITER', message: 'already a writer (or its admission is on its way)' }
     }
@@ -705,6 +718,11 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       }, 100)
     })
     return { result, cancel: () => finish({ ok: false, reason: null }) }
+  }
+
+  /** Forgets admissions older than RECENT_ADMISSION_MS (the map stays as small as the recent ones). */
+  private pruneAdmitted(now: number): void {
+    for (const [k, at] of this.admittedRecently) if (now - at > RECENT_ADMISSION_MS) this.admittedRecently.delete(k)
   }
 
   private emitWarning(err: Error): void {

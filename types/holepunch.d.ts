@@ -15,3 +15,4 @@ declare module 'flat-tree'
 // devDependencies, used only by bench/mirror.ts through src/stack/blind-peer.ts:
 declare module 'blind-peer'
 declare module 'blind-peering'
+declare module 'rache'

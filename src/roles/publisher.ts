@@ -51,6 +51,12 @@ export class Publisher {
   async localCore(name: string): Promise<Core> {
     const core = this.ctx.store.namespace('favor/local').get({ name })
     await core.ready()
+    // Already served: hand out that session and close the new one (every store.get is a session).
+    const served = this.served.get(core.key.toString('hex'))?.core
+    if (served !== undefined && served !== core) {
+      await core.close()
+      return served
+    }
     return core
   }
 
@@ -76,29 +82,52 @@ export class Publisher {
    * length (null if none does within `timeoutMs`).
    */
   async coreInfo(coreKey: Buffer, timeoutMs: number): Promise<{ length: number; byteLength: number } | null> {
-    const core = await this.open(coreKey, timeoutMs)
-    return core === null ? null : { length: core.length, byteLength: core.byteLength }
+    const opened = await this.open(coreKey, timeoutMs)
+    if (opened === null) return null
+    try {
+      return { length: opened.core.length, byteLength: opened.core.byteLength }
+    } finally {
+      await opened.release()
+    }
   }
 
-  private async open(coreKey: Buffer, timeoutMs: number): Promise<Core | null> {
+  /**
+   * The core to publish: a served one, or a session on a remote core (found through its discovery
+   * key) that the caller must `release` — every store.get is a session, and one per API call or
+   * publish would otherwise stay open for the node's lifetime. null when no peer told its length in time.
+   */
+  private async open(coreKey: Buffer, timeoutMs: number): Promise<{ core: Core; release: () => Promise<void> } | null> {
+    const keep = { release: () => Promise.resolve() }
     const served = this.served.get(coreKey.toString('hex'))?.core
-    if (served) return served
+    if (served) return { core: served, ...keep }
     const core = this.ctx.store.get({ key: coreKey })
     await core.ready()
     if (core.writable) {
       this.serve(core)
-      return core
+      return { core, ...keep }
     }
     this.ctx.swarm.join(core.discoveryKey, { server: true, client: true })
-    return (await within(core.update({ wait: true }), timeoutMs)) ? core : null
+    const release = (): Promise<void> => core.close().catch(() => undefined)
+    if (await within(core.update({ wait: true }), timeoutMs)) return { core, release }
+    await release()
+    return null
   }
 
   async publish(coreKey: Buffer, opts: PublishOptions): Promise<{ requestId: number }> {
     const hex = coreKey.toString('hex')
     if (!Number.isSafeInteger(opts.replicas) || opts.replicas < 1) throw new PublishError('INVALID_ARGUMENT', `replicas must be a positive integer, got ${opts.replicas}`)
     const findMs = opts.findTimeoutMs ?? DEFAULT_FIND_TIMEOUT_MS
-    const core = await this.open(coreKey, findMs)
-    if (core === null) throw new PublishError('TIMEOUT', `no peer served core ${hex} within ${findMs} ms: publish from a node that has it, or keep its writer online`)
+    const opened = await this.open(coreKey, findMs)
+    if (opened === null) throw new PublishError('TIMEOUT', `no peer served core ${hex} within ${findMs} ms: publish from a node that has it, or keep its writer online`)
+    try {
+      return await this.publishOpened(coreKey, opened.core, opts)
+    } finally {
+      await opened.release()
+    }
+  }
+
+  private async publishOpened(coreKey: Buffer, core: Core, opts: PublishOptions): Promise<{ requestId: number }> {
+    const hex = coreKey.toString('hex')
     if (core.length < 1) throw new PublishError('INVALID_ARGUMENT', `core ${hex} is empty: nothing to publish`)
     const kv = this.ctx.ledger.kv
     const params = await getParams(kv)

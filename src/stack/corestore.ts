@@ -1,5 +1,6 @@
 // Typed view of corestore 7: one RocksDB-backed store per node directory.
 import Corestore from 'corestore'
+import Rache from 'rache'
 import type { Duplex } from 'node:stream'
 import type { Core } from './hypercore.js'
 import type { KeyPair } from './crypto.js'
@@ -21,6 +22,17 @@ export interface Store {
   close(): Promise<void>
 }
 
-export function openStore(dir: string): Store {
-  return new Corestore(dir) as Store
+export interface StoreOptions {
+  /**
+   * Entries of one cache shared by every Hyperbee on this store's cores (the ledger view, its
+   * apply-time batches, Autobase's system bee, every snapshot). Without it each bee keeps its own
+   * cache of up to 65,536 entries, which grows with the ledger for hundreds of epochs.
+   */
+  beeCacheEntries?: number
+}
+
+export function openStore(dir: string, opts: StoreOptions = {}): Store {
+  const cacheEntries = opts.beeCacheEntries
+  // Hyperbee takes `Rache.from(core.globalCache)`, so this must be set before any core is opened.
+  return new Corestore(dir, cacheEntries === undefined ? {} : { globalCache: new Rache({ maxSize: cacheEntries }) }) as Store
 }
