@@ -32,6 +32,8 @@ export class ProcNet {
   readonly procs = new Map<string, RelProc>()
   readonly epochMs: number
   readonly params: Partial<NetworkParams>
+  /** Address the testnet and (by default) every node bind: 127.0.0.1, or a veth address (netns.test.ts). */
+  host: string | undefined = undefined
   networkKey = ''
   private closing: Promise<void> | null = null
 
@@ -42,8 +44,11 @@ export class ProcNet {
     this.params = params
   }
 
-  static async create(label: string, opts: { epochMs?: number; params?: Partial<NetworkParams> } = {}): Promise<ProcNet> {
-    return new ProcNet(await createLoopbackTestnet(3), await makeTempDir(label), opts.epochMs ?? 2000, opts.params ?? REL_PARAMS)
+  static async create(label: string, opts: { epochMs?: number; params?: Partial<NetworkParams>; host?: string } = {}): Promise<ProcNet> {
+    const testnet = await createLoopbackTestnet(3, opts.host !== undefined ? { host: opts.host } : {})
+    const net = new ProcNet(testnet, await makeTempDir(label), opts.epochMs ?? 2000, opts.params ?? REL_PARAMS)
+    net.host = opts.host
+    return net
   }
 
   config(spec: ProcSpec, extra: Partial<ProcConfig> = {}): ProcConfig {
@@ -59,6 +64,7 @@ export class ProcNet {
       epochMs: this.epochMs,
       deadlineMs: 1500,
       connectTimeoutMs: 1500,
+      ...(this.host !== undefined ? { host: this.host } : {}),
       ...extra
     }
   }
@@ -115,7 +121,7 @@ export class ProcNet {
  * Waits until every live process has the reference's final version signed, then audits each there:
  * returns the audits (one digest per node at ONE version).
  */
-export async function auditAll(procs: RelProc[], timeoutMs = 30_000): Promise<{ version: number; audits: Map<string, LedgerAudit> }> {
+export async function auditAll(procs: RelProc[], timeoutMs = 60_000): Promise<{ version: number; audits: Map<string, LedgerAudit> }> {
   const ref = procs[0]
   if (ref === undefined) throw new Error('no process')
   const first = await ref.call<LedgerAudit>('audit')

@@ -3,6 +3,8 @@
 // appends, memory/fd figures, and it tells the parent which agreements it must attest each epoch (so a
 // test can kill it, or the hoster it is about to challenge, at that moment).
 import { readdirSync } from 'node:fs'
+import { setFlagsFromString, getHeapStatistics, writeHeapSnapshot } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { FavorNode } from '../../src/node.js'
 import { assignmentsFor, getAccount, getEpoch, listAgreements } from '../../src/ledger/index.js'
 import { createLogger } from '../../src/runtime/index.js'
@@ -10,6 +12,12 @@ import { auditLedger, coreDigestLocal } from './audit.js'
 import type { ProcConfig } from './harness.js'
 
 let node: FavorNode | null = null
+
+// A full GC before a memory sample, so the soak measures retained memory, not garbage awaiting
+// collection. The process is not started with --expose-gc (harness.ts forks it), so turn the flag on
+// here and fetch `gc` from a fresh context (the flag only affects contexts created after it).
+setFlagsFromString('--expose-gc')
+const forceGc = runInNewContext('gc') as (() => void) | undefined
 
 function send(msg: unknown): void {
   if (process.connected) process.send?.(msg)
@@ -20,11 +28,13 @@ async function open(c: ProcConfig): Promise<unknown> {
     dataDir: c.dataDir,
     name: c.name,
     bootstrap: c.bootstrap,
+    ...(c.host !== undefined ? { host: c.host } : {}),
     networkKey: c.networkKey,
     ...(c.params ? { params: c.params } : {}),
     ...(c.hoster ? { hoster: c.hoster } : {}),
     roles: { indexer: c.indexer === true, attestor: c.attestor !== false },
     epochMs: c.epochMs,
+    ...(process.env.FAVOR_BEE_CACHE_ENTRIES !== undefined ? { beeCacheEntries: Number(process.env.FAVOR_BEE_CACHE_ENTRIES) } : {}),
     challenge: { deadlineMs: c.deadlineMs ?? 1500, connectTimeoutMs: c.connectTimeoutMs ?? 1500, concurrency: c.concurrency ?? 4 },
     log: createLogger({ prefix: c.name, level: 'error' })
   })
@@ -49,8 +59,41 @@ async function open(c: ProcConfig): Promise<unknown> {
 async function handle(cmd: string, args: Record<string, unknown>): Promise<unknown> {
   if (cmd === 'open') return open(args.config as ProcConfig)
   if (cmd === 'mem') {
+    // One full (mark-compact) GC: enough to drop garbage; cheap enough (tens of ms) once an epoch.
+    if (args.gc === true && forceGc !== undefined) forceGc()
     const m = process.memoryUsage()
-    return { rss: m.rss, heapUsed: m.heapUsed, fds: readdirSync('/proc/self/fd').length }
+    const h = getHeapStatistics()
+    return {
+      rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers,
+      mallocedMemory: h.malloced_memory, nativeContexts: h.number_of_native_contexts, gc: args.gc === true && forceGc !== undefined,
+      fds: readdirSync('/proc/self/fd').length
+    }
+  }
+  if (cmd === 'probe' && node !== null) {
+    // Sizes of internal structures that could grow without bound (the F2 investigation): corestore
+    // cores and sessions, the ledger view's Hyperbee caches (rache), listeners, connections.
+    interface RacheLike { size: number; _array?: unknown[] }
+    interface StoreLike { cores: { size: number; map: Map<string, { sessions?: unknown[] }> }; sessions: { size: number } }
+    interface BeeLike { _nodeCache?: { keys: RacheLike } | null; _keyCache?: { keys: RacheLike } | null }
+    const st = node.store as unknown as StoreLike
+    const bee = node.ledger.view as unknown as BeeLike
+    let sessions = 0
+    for (const core of st.cores.map.values()) sessions += core.sessions?.length ?? 0
+    return {
+      cores: st.cores.size,
+      coreSessions: sessions,
+      storeSessions: st.sessions.size,
+      beeNodeCache: bee._nodeCache?.keys.size ?? -1,
+      beeKeyCache: bee._keyCache?.keys.size ?? -1,
+      beeCacheArray: bee._nodeCache?.keys._array?.length ?? -1,
+      ledgerListeners: Object.fromEntries(node.ledger.eventNames().map((e) => [String(e), node?.ledger.listenerCount(e) ?? 0])),
+      swarmConnections: node.swarm.connections.size,
+      challenges: node.recentChallenges().length
+    }
+  }
+  if (cmd === 'heapSnapshot') {
+    forceGc?.()
+    return writeHeapSnapshot(String(args.file))
   }
   if (node === null) throw new Error('node not open')
   const n = node

@@ -1,13 +1,23 @@
 // Soak: N real node processes (default 12: 1 indexer, 2 publishers, 9 hosters; every node attests),
 // C hosted cores (default 50, 2 replicas each), E epochs (default 30) after all agreements are active.
-// Prints per node, every epoch: RSS and V8 heap (MiB) and open fds (/proc/<pid>/fd); and challenge
-// outcomes per epoch. Exits 1 if any (honest) hoster fails a challenge, if the ledger audit finds a
-// violation or the nodes disagree on the digest, or if memory/fds grow past the bound:
-//   after warm-up (mean of epochs 3–7 of the run) vs. the end (mean of the last 5 epochs), per node:
-//   RSS_end ≤ 1.25 × RSS_warm + 24 MiB, heap_end ≤ 1.5 × heap_warm + 16 MiB, fds_end ≤ fds_warm + 16.
+// Prints per node, every epoch: RSS, retained V8 heap (heapUsed right after a forced full GC) and
+// external memory (MiB), and open fds (/proc/<pid>/fd); and challenge outcomes per epoch. Exits 1 if
+// any (honest) hoster fails a challenge, if the ledger audit finds a violation or the nodes disagree on
+// the digest, or if memory/fds are not flat. Flat = judged on the second half of the run only (the
+// first half is warm-up: the store-wide Hyperbee cache, connections and the DHT routing table fill), per
+// node, by the least-squares slope over those epochs:
+//   retained heap + external           ≤ HEAP_SLOPE MiB/epoch,
+//   RSS − WAL_FACTOR × RocksDB WAL bytes ≤ RSS_SLOPE MiB/epoch  (the memtable, see walBytes),
+//   max fds ≤ min fds + FDS_SPREAD.
+// (A slope, not an end/start ratio: a ratio is broken by warm-up alone, a slope over the settled half
+// is not, while a leak of even a few KiB per challenge shows as a steady positive slope.)
 //
 //   npm run soak -- [--nodes 12] [--cores 50] [--epochs 30] [--epoch-ms 4000] [--json out.json]
-import { writeFile } from 'node:fs/promises'
+//                   [--heap-snapshots DIR --snapshot-nodes idx,h1 --snapshot-epochs 5,25] [--probe]
+// (--probe prints internal sizes of the --snapshot-nodes every epoch; FAVOR_BEE_CACHE_ENTRIES=N in the
+// environment overrides the nodes' store-wide Hyperbee cache size, see src/node.ts.)
+import { readdir, stat, writeFile } from 'node:fs/promises'
+import path from 'node:path'
 import { parseArgs } from 'node:util'
 import type { ChallengeRecord } from '../../src/node.js'
 import { waitFor } from '../harness/wait.js'
@@ -15,7 +25,15 @@ import type { LedgerAudit } from './audit.js'
 import { show, type RelProc } from './harness.js'
 import { MiB, ProcNet, REL_PARAMS, auditAll } from './common.js'
 
-interface Sample { epoch: number; rss: number; heap: number; fds: number }
+interface Sample { epoch: number; rss: number; heap: number; external: number; wal: number; fds: number }
+interface Mem { rss: number; heapUsed: number; external: number; gc: boolean }
+
+/** Bounds on the second-half slopes (MiB per epoch). */
+const HEAP_SLOPE_MIB = 0.25
+const RSS_SLOPE_MIB = 0.5
+/** RSS per WAL byte allowed for the memtable (skiplist nodes and arena around each record). */
+const WAL_FACTOR = 2
+const FDS_SPREAD = 8
 
 const { values } = parseArgs({
   options: {
@@ -23,7 +41,11 @@ const { values } = parseArgs({
     cores: { type: 'string', default: '50' },
     epochs: { type: 'string', default: '30' },
     'epoch-ms': { type: 'string', default: '4000' },
-    json: { type: 'string' }
+    json: { type: 'string' },
+    'heap-snapshots': { type: 'string' },
+    'snapshot-nodes': { type: 'string', default: 'idx,h1' },
+    'snapshot-epochs': { type: 'string', default: '' },
+    probe: { type: 'boolean', default: false }
   }
 })
 const NODES = Math.max(5, Number(values.nodes))
@@ -32,6 +54,32 @@ const EPOCHS = Number(values.epochs)
 const EPOCH_MS = Number(values['epoch-ms'])
 const mb = (b: number): string => (b / MiB).toFixed(1)
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)
+/** Least-squares slope of ys over xs. */
+function slope(xs: number[], ys: number[]): number {
+  const mx = mean(xs)
+  const my = mean(ys)
+  let num = 0
+  let den = 0
+  for (let i = 0; i < xs.length; i++) {
+    num += ((xs[i] as number) - mx) * ((ys[i] as number) - my)
+    den += ((xs[i] as number) - mx) ** 2
+  }
+  return den === 0 ? 0 : num / den
+}
+/**
+ * Bytes in the RocksDB write-ahead logs of a node's store: the data in its memtables, which RocksDB
+ * keeps in memory until a memtable reaches write_buffer_size (64 MiB with hypercore-storage's
+ * defaults) and is flushed. Part of RSS that grows with every write until then, by design.
+ */
+async function walBytes(dataDir: string): Promise<number> {
+  const db = path.join(dataDir, 'store', 'db')
+  let total = 0
+  for (const f of await readdir(db).catch(() => [])) if (f.endsWith('.log')) total += (await stat(path.join(db, f)).catch(() => ({ size: 0 }))).size
+  return total
+}
+const SNAP_DIR = values['heap-snapshots']
+const SNAP_NODES = new Set((values['snapshot-nodes'] ?? '').split(',').filter((x) => x !== ''))
+const SNAP_EPOCHS = new Set((values['snapshot-epochs'] ?? '').split(',').filter((x) => x !== '').map(Number))
 
 async function main(): Promise<number> {
   const started = Date.now()
@@ -39,6 +87,7 @@ async function main(): Promise<number> {
   const challenges: ChallengeRecord[] = []
   const samples = new Map<string, Sample[]>()
   const failures: string[] = []
+  const snapped = new Set<string>()
   try {
     const extra = { deadlineMs: 2500, connectTimeoutMs: 2500, concurrency: 4 }
     await net.add({ name: 'idx', indexer: true }, extra)
@@ -55,7 +104,7 @@ async function main(): Promise<number> {
       CORES * 3000 + 60_000, `${CORES * 2} active agreements`, 1000)
     const e0 = (await idx.call<LedgerAudit>('audit')).epoch
     console.log(`soak: all ${CORES * 2} agreements active at epoch ${e0} (${((Date.now() - started) / 1000).toFixed(1)} s); running ${EPOCHS} epochs of ${EPOCH_MS} ms`)
-    console.log('epoch  challenges pass other  | per node: RSS MiB / heap MiB / fds')
+    console.log('epoch  challenges pass other  | per node: RSS / retained heap / external / RocksDB WAL (MiB) / fds')
     let last = e0
     const deadline = Date.now() + EPOCHS * EPOCH_MS * 3 + 60_000
     while (last < e0 + EPOCHS && Date.now() < deadline) {
@@ -65,11 +114,19 @@ async function main(): Promise<number> {
       last = e
       const cols: string[] = []
       for (const p of net.procs.values()) {
+        const m = await p.call<Mem>('mem', { gc: true }, 10_000)
+        if (!m.gc) throw new Error(`${p.name}: cannot force a GC before sampling`)
         const f = await p.procFigures()
-        const m = await p.call<{ heapUsed: number }>('mem', {}, 10_000)
-        const s = { epoch: e, rss: f.rssBytes, heap: m.heapUsed, fds: f.fds }
+        const s = { epoch: e, rss: f.rssBytes, heap: m.heapUsed, external: m.external, wal: await walBytes(p.config.dataDir), fds: f.fds }
         samples.set(p.name, [...(samples.get(p.name) ?? []), s])
-        cols.push(`${p.name} ${mb(s.rss)}/${mb(s.heap)}/${s.fds}`)
+        cols.push(`${p.name} ${mb(s.rss)}/${mb(s.heap)}/${mb(s.external)}/${mb(s.wal)}/${s.fds}`)
+        const snapAt = [...SNAP_EPOCHS].find((x) => x <= e - e0 && !snapped.has(`${p.name}@${x}`))
+        if (values.probe === true && SNAP_NODES.has(p.name)) console.log(`probe ${p.name} epoch ${e}: ${show(await p.call('probe', {}, 10_000))}`)
+        if (SNAP_DIR !== undefined && SNAP_NODES.has(p.name) && snapAt !== undefined) {
+          snapped.add(`${p.name}@${snapAt}`)
+          const file = await p.call<string>('heapSnapshot', { file: `${SNAP_DIR}/${p.name}-run${snapAt}.heapsnapshot` }, 120_000)
+          console.log(`heap snapshot: ${file}`)
+        }
       }
       const ep = challenges.filter((c) => c.epoch === e - 1)
       const bad = ep.filter((c) => c.outcome !== 'pass')
@@ -82,17 +139,25 @@ async function main(): Promise<number> {
     if (failed.length > 20) failures.push(`… ${failed.length - 20} more failed challenges`)
     const lat = inRun.map((c) => c.latencyMs).sort((a, b) => a - b)
     console.log(`challenges in the ${EPOCHS} epochs: ${inRun.length}, pass ${inRun.length - failed.length}, other ${failed.length}; latency p50 ${lat[Math.floor(lat.length / 2)] ?? 0} ms, p99 ${lat[Math.floor(lat.length * 0.99)] ?? 0} ms`)
-    // flat memory / fds
-    console.log('node   RSS warm→end MiB   heap warm→end MiB   fds warm→end')
+    // flat memory / fds: the trend over the second half of the run
+    console.log(`flatness over the second half (slopes per epoch; bounds: heap+external ${HEAP_SLOPE_MIB} MiB, RSS − ${WAL_FACTOR} × WAL ${RSS_SLOPE_MIB} MiB, fds spread ${FDS_SPREAD})`)
+    console.log(`node   RSS first→mid→end MiB   heap first→mid→end MiB   WAL first→end MiB   heap+ext slope KiB/ep   RSS slope KiB/ep   WAL slope KiB/ep   RSS−${WAL_FACTOR}·WAL KiB/ep   fds min–max (2nd half)`)
     for (const [name, ss] of samples) {
-      const warm = ss.slice(2, 7)
-      const end = ss.slice(-5)
-      const w = { rss: mean(warm.map((s) => s.rss)), heap: mean(warm.map((s) => s.heap)), fds: mean(warm.map((s) => s.fds)) }
-      const z = { rss: mean(end.map((s) => s.rss)), heap: mean(end.map((s) => s.heap)), fds: mean(end.map((s) => s.fds)) }
-      console.log(`${name.padEnd(5)}  ${mb(w.rss).padStart(7)} → ${mb(z.rss).padEnd(7)}  ${mb(w.heap).padStart(7)} → ${mb(z.heap).padEnd(7)}  ${w.fds.toFixed(0).padStart(4)} → ${z.fds.toFixed(0)}`)
-      if (z.rss > 1.25 * w.rss + 24 * MiB) failures.push(`${name}: RSS grew ${mb(w.rss)} → ${mb(z.rss)} MiB`)
-      if (z.heap > 1.5 * w.heap + 16 * MiB) failures.push(`${name}: heap grew ${mb(w.heap)} → ${mb(z.heap)} MiB`)
-      if (z.fds > w.fds + 16) failures.push(`${name}: fds grew ${w.fds.toFixed(0)} → ${z.fds.toFixed(0)}`)
+      const half = ss.slice(Math.floor(ss.length / 2))
+      const xs = half.map((s) => s.epoch)
+      const heapSlope = slope(xs, half.map((s) => s.heap + s.external))
+      const rssSlope = slope(xs, half.map((s) => s.rss))
+      const walSlope = slope(xs, half.map((s) => s.wal))
+      const nativeSlope = rssSlope - WAL_FACTOR * Math.max(0, walSlope)
+      const fds = half.map((s) => s.fds)
+      const first = ss[0] as Sample
+      const mid = half[0] as Sample
+      const end = ss[ss.length - 1] as Sample
+      console.log(`${name.padEnd(5)}  ${mb(first.rss).padStart(6)} → ${mb(mid.rss).padStart(6)} → ${mb(end.rss).padEnd(6)}  ${mb(first.heap).padStart(6)} → ${mb(mid.heap).padStart(6)} → ${mb(end.heap).padEnd(6)}  ${mb(first.wal).padStart(6)} → ${mb(end.wal).padEnd(6)}  ${(heapSlope / 1024).toFixed(1).padStart(10)}  ${(rssSlope / 1024).toFixed(1).padStart(10)}  ${(walSlope / 1024).toFixed(1).padStart(10)}  ${(nativeSlope / 1024).toFixed(1).padStart(10)}  ${Math.min(...fds)}–${Math.max(...fds)}`)
+      if (half.length < 5) failures.push(`${name}: only ${half.length} samples in the second half`)
+      if (heapSlope > HEAP_SLOPE_MIB * MiB) failures.push(`${name}: retained heap+external grows ${(heapSlope / 1024).toFixed(1)} KiB/epoch over the second half (bound ${HEAP_SLOPE_MIB * 1024})`)
+      if (nativeSlope > RSS_SLOPE_MIB * MiB) failures.push(`${name}: RSS grows ${(rssSlope / 1024).toFixed(1)} KiB/epoch over the second half, ${(nativeSlope / 1024).toFixed(1)} beyond the memtable (bound ${RSS_SLOPE_MIB * 1024})`)
+      if (Math.max(...fds) > Math.min(...fds) + FDS_SPREAD) failures.push(`${name}: fds ${Math.min(...fds)}–${Math.max(...fds)} over the second half`)
     }
     const { version, audits } = await auditAll([...net.procs.values()], 60_000)
     const digests = new Set([...audits.values()].map((a) => a.digest))
