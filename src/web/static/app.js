@@ -19,7 +19,8 @@ const favor = (micro) => {
   const neg = v < 0n
   const m = neg ? -v : v
   const whole = m / 1000000n
-  const frac = String(m % 1000000n).padStart(6, '0').slice(0, 3)
+  // small amounts (the demo's cores are small) keep all six decimals, so they never read as −0.000
+  const frac = String(m % 1000000n).padStart(6, '0').slice(0, whole === 0n ? 6 : 3)
   return `${neg ? '−' : ''}${whole.toLocaleString()}.${frac}`
 }
 const bytes = (n) => {
@@ -105,9 +106,10 @@ function outcomeChart(container, epochs) {
   }
   const W = 640, H = 220, L = 36, R = 40, T = 10, B = 24
   const totals = list.map((e) => ['pass', 'missing', 'slow', 'unreachable'].reduce((s, k) => s + (e.reports[k] ?? 0), 0))
-  const maxN = Math.max(1, ...totals)
+  // axis tops rounded up to multiples of 4 so the 4 grid steps are whole numbers
+  const maxN = Math.max(4, Math.ceil(Math.max(...totals) / 4) * 4)
   const lats = list.map((e) => e.latencyP50Ms)
-  const maxLat = Math.max(1, ...lats.filter((v) => v !== null))
+  const maxLat = Math.max(4, Math.ceil(Math.max(...lats.filter((v) => v !== null)) / 4) * 4)
   const bw = (W - L - R) / list.length
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', role: 'img' })
   const y = (n) => T + (H - T - B) * (1 - n / maxN)
