@@ -53,6 +53,13 @@ export class Hoster {
   private offerPostedAt = 0
   private lastProgressAt = 0
   private closed = false
+  /**
+   * Our agreements as of one state of the ledger view (`fork:version`). reconcile runs on every
+   * ledger update and every poll; re-reading every agreement of the ledger each time (one Hyperbee
+   * get per agreement ever made) kept each node's CPU busy and, with a dozen nodes on two cores,
+   * starved the event loop. The view only changes through a new version or a truncation (fork).
+   */
+  private scanned: { at: string; agreements: Agreement[] } | null = null
 
   constructor(ctx: RoleContext, opts: HosterOptions) {
     this.ctx = ctx
@@ -115,7 +122,7 @@ export class Hoster {
       try { this.ctx.quota.setCapacity(offer.capacityBytes) } catch (err) { this.ctx.emitWarning(toError(err)) }
     }
     if (offer === null && this.states.size === 0) return
-    const agreements = await listAgreements(kv, { hoster: me })
+    const agreements = await this.myAgreements(kv, me)
     for (const a of agreements) {
       if (this.closed) return
       let s = this.states.get(a.id)
@@ -156,6 +163,16 @@ export class Hoster {
         this.ctx.log.info('ready', { agreementId: a.id, length: a.length })
       }
     }
+  }
+
+  private async myAgreements(kv: LedgerKV, me: string): Promise<Agreement[]> {
+    const view = this.ctx.ledger.view
+    // Taken before the scan: if the view moves on meanwhile, the next call scans again.
+    const at = `${view.core.fork}:${view.version}`
+    if (this.scanned?.at === at) return this.scanned.agreements
+    const agreements = await listAgreements(kv, { hoster: me })
+    this.scanned = { at, agreements }
+    return agreements
   }
 
   private reserve(s: MirrorState, a: Agreement): void {

@@ -58,7 +58,13 @@ export class RelProc extends IpcChild<ProcEvents> {
   }
 
   static async start(config: ProcConfig, timeoutMs = 40_000): Promise<RelProc> {
-    const { script, execArgv } = siblingScript('node-proc', import.meta.url)
+    const sib = siblingScript('node-proc', import.meta.url)
+    const script = sib.script
+    // FAVOR_CPU_PROF=name1,name2 (or 'all'): profile those node processes into FAVOR_CPU_PROF_DIR.
+    const profiled = (process.env.FAVOR_CPU_PROF ?? '').split(',')
+    const execArgv = profiled.includes(config.name) || profiled.includes('all')
+      ? [...sib.execArgv, '--cpu-prof', `--cpu-prof-dir=${process.env.FAVOR_CPU_PROF_DIR ?? '/tmp/prof'}`]
+      : sib.execArgv
     const stdio: ['ignore', 'ignore', 'inherit', 'ipc'] = ['ignore', 'ignore', 'inherit', 'ipc']
     // In a namespace: `ip netns exec` execs node in place, so the IPC channel (fd + env) carries over.
     const child = config.netns === undefined

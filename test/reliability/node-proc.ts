@@ -5,6 +5,7 @@
 import { readdirSync } from 'node:fs'
 import { setFlagsFromString, getHeapStatistics, writeHeapSnapshot } from 'node:v8'
 import { runInNewContext } from 'node:vm'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { FavorNode } from '../../src/node.js'
 import { assignmentsFor, getAccount, getEpoch, listAgreements } from '../../src/ledger/index.js'
 import { createLogger } from '../../src/runtime/index.js'
@@ -12,6 +13,11 @@ import { auditLedger, coreDigestLocal } from './audit.js'
 import type { ProcConfig } from './harness.js'
 
 let node: FavorNode | null = null
+// Event-loop delay and CPU since the previous `mem` sample (diagnosis of stalls under load).
+const eld = monitorEventLoopDelay({ resolution: 20 })
+eld.enable()
+let lastCpu = process.cpuUsage()
+let lastCpuAt = performance.now()
 
 // A full GC before a memory sample, so the soak measures retained memory, not garbage awaiting
 // collection. The process is not started with --expose-gc (harness.ts forks it), so turn the flag on
@@ -56,6 +62,16 @@ async function open(c: ProcConfig): Promise<unknown> {
   return { pid: process.pid, account: n.account, nodeKey: n.nodeKey, networkKey: n.networkKey }
 }
 
+function loopFigures(): { eldMaxMs: number; eldP99Ms: number; cpuPct: number } {
+  const cpu = process.cpuUsage(lastCpu)
+  const now = performance.now()
+  const out = { eldMaxMs: eld.max / 1e6, eldP99Ms: eld.percentile(99) / 1e6, cpuPct: ((cpu.user + cpu.system) / 1000 / Math.max(1, now - lastCpuAt)) * 100 }
+  eld.reset()
+  lastCpu = process.cpuUsage()
+  lastCpuAt = now
+  return out
+}
+
 async function handle(cmd: string, args: Record<string, unknown>): Promise<unknown> {
   if (cmd === 'open') return open(args.config as ProcConfig)
   if (cmd === 'mem') {
@@ -66,7 +82,8 @@ async function handle(cmd: string, args: Record<string, unknown>): Promise<unkno
     return {
       rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers,
       mallocedMemory: h.malloced_memory, nativeContexts: h.number_of_native_contexts, gc: args.gc === true && forceGc !== undefined,
-      fds: readdirSync('/proc/self/fd').length
+      fds: readdirSync('/proc/self/fd').length,
+      ...loopFigures()
     }
   }
   if (cmd === 'probe' && node !== null) {

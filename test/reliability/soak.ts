@@ -26,7 +26,7 @@ import { show, type RelProc } from './harness.js'
 import { MiB, ProcNet, REL_PARAMS, auditAll } from './common.js'
 
 interface Sample { epoch: number; rss: number; heap: number; external: number; wal: number; fds: number }
-interface Mem { rss: number; heapUsed: number; external: number; gc: boolean }
+interface Mem { rss: number; heapUsed: number; external: number; gc: boolean; eldMaxMs?: number; cpuPct?: number }
 
 /** Bounds on the second-half slopes (MiB per epoch). */
 const HEAP_SLOPE_MIB = 0.25
@@ -113,6 +113,7 @@ async function main(): Promise<number> {
       if (e === last) continue
       last = e
       const cols: string[] = []
+      const loopCols: string[] = []
       for (const p of net.procs.values()) {
         const m = await p.call<Mem>('mem', { gc: true }, 10_000)
         if (!m.gc) throw new Error(`${p.name}: cannot force a GC before sampling`)
@@ -120,6 +121,7 @@ async function main(): Promise<number> {
         const s = { epoch: e, rss: f.rssBytes, heap: m.heapUsed, external: m.external, wal: await walBytes(p.config.dataDir), fds: f.fds }
         samples.set(p.name, [...(samples.get(p.name) ?? []), s])
         cols.push(`${p.name} ${mb(s.rss)}/${mb(s.heap)}/${mb(s.external)}/${mb(s.wal)}/${s.fds}`)
+        if (process.env.SOAK_LOOP === '1') loopCols.push(`${p.name} ${Math.round(m.eldMaxMs ?? -1)}ms/${Math.round(m.cpuPct ?? -1)}%`)
         const snapAt = [...SNAP_EPOCHS].find((x) => x <= e - e0 && !snapped.has(`${p.name}@${x}`))
         if (values.probe === true && SNAP_NODES.has(p.name)) console.log(`probe ${p.name} epoch ${e}: ${show(await p.call('probe', {}, 10_000))}`)
         if (SNAP_DIR !== undefined && SNAP_NODES.has(p.name) && snapAt !== undefined) {
@@ -131,6 +133,7 @@ async function main(): Promise<number> {
       const ep = challenges.filter((c) => c.epoch === e - 1)
       const bad = ep.filter((c) => c.outcome !== 'pass')
       console.log(`${String(e - 1).padStart(5)}  ${String(ep.length).padStart(10)} ${String(ep.length - bad.length).padStart(4)} ${String(bad.length).padStart(5)}  | ${cols.join('  ')}`)
+      if (loopCols.length > 0) console.log(`       loop: max event-loop delay / CPU since last sample: ${loopCols.join('  ')}`)
     }
     if (last < e0 + EPOCHS) failures.push(`only reached epoch ${last} of ${e0 + EPOCHS}`)
     const inRun = challenges.filter((c) => c.epoch > e0 && c.epoch <= e0 + EPOCHS)
