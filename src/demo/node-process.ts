@@ -1,7 +1,7 @@
 // A FavorNode in its own process, driven by the parent over IPC (see child.ts).
 import { ApiServer } from '../api/index.js'
 import { FavorNode } from '../node.js'
-import { createLogger } from '../runtime/index.js'
+import { createLogger, sendIpcEvent, serveIpc } from '../runtime/index.js'
 import type { ChildNodeConfig } from './child.js'
 import { ledgerSnapshot } from './snapshot.js'
 
@@ -11,10 +11,6 @@ let api: ApiServer | null = null
 async function shutdown(): Promise<void> {
   await api?.close()
   await node?.close()
-}
-
-function send(msg: unknown): void {
-  if (process.connected) process.send?.(msg)
 }
 
 async function handle(cmd: string, args: Record<string, unknown>): Promise<unknown> {
@@ -32,10 +28,10 @@ async function handle(cmd: string, args: Record<string, unknown>): Promise<unkno
       challenge: { deadlineMs: c.deadlineMs ?? 1500, connectTimeoutMs: c.connectTimeoutMs ?? 1500 },
       log: createLogger({ prefix: c.name, level: 'error' })
     })
-    node.on('challenge', (data) => send({ event: 'challenge', data }))
-    node.on('mirror-progress', (data) => send({ event: 'mirror-progress', data }))
-    node.on('epoch', (data) => send({ event: 'epoch', data }))
-    node.on('warning', (err) => send({ event: 'warning', data: err.message }))
+    node.on('challenge', (data) => sendIpcEvent('challenge', data))
+    node.on('mirror-progress', (data) => sendIpcEvent('mirror-progress', data))
+    node.on('epoch', (data) => sendIpcEvent('epoch', data))
+    node.on('warning', (err) => sendIpcEvent('warning', err.message))
     let apiUrl: string | null = null
     if (c.api === true) {
       api = new ApiServer({ service: node, dataDir: c.dataDir })
@@ -82,13 +78,4 @@ async function handle(cmd: string, args: Record<string, unknown>): Promise<unkno
   }
 }
 
-process.on('message', (msg: { id: number; cmd: string; args?: Record<string, unknown> }) => {
-  handle(msg.cmd, msg.args ?? {}).then(
-    (result) => send({ id: msg.id, ok: true, result }),
-    (err: unknown) => send({ id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) })
-  )
-})
-// The parent went away: close and leave, never linger as an orphan.
-process.on('disconnect', () => {
-  void shutdown().finally(() => process.exit(0))
-})
+serveIpc(handle, shutdown)

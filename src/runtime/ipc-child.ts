@@ -129,3 +129,30 @@ export class IpcChild<Events extends IpcChildBaseEvents = IpcChildBaseEvents> ex
     await this.exited
   }
 }
+
+/**
+ * The child side of the same wire: answers each `{ id, cmd, args }` with `handle`'s result or error,
+ * and on `disconnect` (the parent went away) runs `onDisconnect` and exits, never lingering as an orphan.
+ */
+export function serveIpc(
+  handle: (cmd: string, args: Record<string, unknown>) => Promise<unknown>,
+  onDisconnect: () => Promise<unknown>
+): void {
+  const send = (msg: Msg): void => {
+    if (process.connected) process.send?.(msg)
+  }
+  process.on('message', (msg: { id: number; cmd: string; args?: Record<string, unknown> }) => {
+    handle(msg.cmd, msg.args ?? {}).then(
+      (result) => send({ id: msg.id, ok: true, result }),
+      (err: unknown) => send({ id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) })
+    )
+  })
+  process.on('disconnect', () => {
+    void onDisconnect().finally(() => process.exit(0))
+  })
+}
+
+/** Pushes an event to the parent (re-emitted there by IpcChild). */
+export function sendIpcEvent(event: string, data: unknown): void {
+  if (process.connected) process.send?.({ event, data })
+}

@@ -2,21 +2,16 @@
 import type { BootstrapNode, Core } from '../../src/stack/index.js'
 import { TestPeer } from './peer.js'
 import { digestCore, makeBlocks } from './blocks.js'
-import type { ChildRequest, ChildResponse } from './process.js'
+import { serveIpc } from '../../src/runtime/index.js'
 
 const [name = 'child', bootstrapJson = '[]'] = process.argv.slice(2)
 const bootstrap = JSON.parse(bootstrapJson) as BootstrapNode[]
 const peerReady = TestPeer.create(name, bootstrap)
 const cores = new Map<string, Core>()
 
-function reply(msg: ChildResponse): void {
-  process.send?.(msg)
-}
-
-async function handle(req: ChildRequest): Promise<unknown> {
+async function handle(cmd: string, args: Record<string, unknown>): Promise<unknown> {
   const peer = await peerReady
-  const args = req.args ?? {}
-  switch (req.cmd) {
+  switch (cmd) {
     case 'ready':
       return { pid: process.pid, publicKey: peer.keyPair.publicKey.toString('hex') }
     case 'seed': {
@@ -37,17 +32,8 @@ async function handle(req: ChildRequest): Promise<unknown> {
       setImmediate(() => process.exit(0))
       return { closed: true }
     default:
-      throw new Error(`unknown command ${req.cmd}`)
+      throw new Error(`unknown command ${cmd}`)
   }
 }
 
-process.on('message', (req: ChildRequest) => {
-  handle(req).then(
-    (result) => reply({ id: req.id, ok: true, result }),
-    (err: unknown) => reply({ id: req.id, ok: false, error: err instanceof Error ? err.message : String(err) })
-  )
-})
-// The parent went away: close and leave, never linger as an orphan.
-process.on('disconnect', () => {
-  void peerReady.then((p) => p.close()).finally(() => process.exit(0))
-})
+serveIpc(handle, () => peerReady.then((p) => p.close()))

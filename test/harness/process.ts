@@ -3,16 +3,6 @@
 import type { BootstrapNode } from '../../src/stack/index.js'
 import { IpcChild, forkSibling } from '../../src/runtime/index.js'
 
-export interface ChildRequest {
-  id: number
-  cmd: string
-  args?: Record<string, unknown>
-}
-
-export type ChildResponse =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: string }
-
 export type PeerProcess = IpcChild
 
 export async function spawnPeerProcess(name: string, bootstrap: BootstrapNode[]): Promise<PeerProcess> {

@@ -8,7 +8,7 @@ import { runInNewContext } from 'node:vm'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { FavorNode } from '../../src/node.js'
 import { assignmentsFor, getAccount, getEpoch, listAgreements } from '../../src/ledger/index.js'
-import { createLogger } from '../../src/runtime/index.js'
+import { createLogger, sendIpcEvent, serveIpc } from '../../src/runtime/index.js'
 import { auditLedger, coreDigestLocal } from './audit.js'
 import type { ProcConfig } from './harness.js'
 
@@ -24,10 +24,6 @@ let lastCpuAt = performance.now()
 // here and fetch `gc` from a fresh context (the flag only affects contexts created after it).
 setFlagsFromString('--expose-gc')
 const forceGc = runInNewContext('gc') as (() => void) | undefined
-
-function send(msg: unknown): void {
-  if (process.connected) process.send?.(msg)
-}
 
 async function open(c: ProcConfig): Promise<unknown> {
   const n = await FavorNode.create({
@@ -45,18 +41,15 @@ async function open(c: ProcConfig): Promise<unknown> {
     log: createLogger({ prefix: c.name, level: 'error' })
   })
   node = n
-  n.on('challenge', (data) => send({ event: 'challenge', data }))
-  n.on('warning', (err) => send({ event: 'warning', data: err.message }))
+  n.on('challenge', (data) => sendIpcEvent('challenge', data))
+  n.on('warning', (err) => sendIpcEvent('warning', err.message))
   n.on('epoch', (info) => {
-    send({ event: 'epoch', data: info })
+    sendIpcEvent('epoch', info)
     if (info.epoch < 1) return
     void (async () => {
       const mine = await assignmentsFor(n.ledger.kv, n.account, info.epoch)
       const rec = await getEpoch(n.ledger.kv, info.epoch)
-      send({
-        event: 'assigned',
-        data: { epoch: info.epoch, agreements: mine.map((a) => a.agreement.id), hosters: mine.map((a) => a.agreement.hoster), ticked: rec?.ticks.map((t) => t.indexer) ?? [] }
-      })
+      sendIpcEvent('assigned', { epoch: info.epoch, agreements: mine.map((a) => a.agreement.id), hosters: mine.map((a) => a.agreement.hoster), ticked: rec?.ticks.map((t) => t.indexer) ?? [] })
     })().catch(() => undefined)
   })
   return { pid: process.pid, account: n.account, nodeKey: n.nodeKey, networkKey: n.networkKey }
@@ -156,12 +149,4 @@ async function handle(cmd: string, args: Record<string, unknown>): Promise<unkno
   }
 }
 
-process.on('message', (msg: { id: number; cmd: string; args?: Record<string, unknown> }) => {
-  handle(msg.cmd, msg.args ?? {}).then(
-    (result) => send({ id: msg.id, ok: true, result }),
-    (err: unknown) => send({ id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) })
-  )
-})
-process.on('disconnect', () => {
-  void (node?.close() ?? Promise.resolve()).finally(() => process.exit(0))
-})
+serveIpc(handle, () => node?.close() ?? Promise.resolve())
