@@ -1,5 +1,6 @@
 // Validation of query parameters and JSON bodies. Every failure is an ApiError 400 whose details name
 // the field and say what was expected and what arrived.
+import { parseBytes } from '../runtime/index.js'
 import { badRequest } from './errors.js'
 
 export type JsonObject = Record<string, unknown>
@@ -68,24 +69,8 @@ export function amount(value: unknown, field: string, allowZero = false): bigint
   return n
 }
 
-const SIZE_UNITS: Record<string, number> = {
-  '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40
-}
-
-/** Bytes: an integer, or a size such as `10GiB`, `1.5 GB`. */
-export function parseSize(value: unknown): number | null {
-  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : null
-  if (typeof value !== 'string') return null
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(value)
-  if (m === null) return null
-  const unit = SIZE_UNITS[(m[2] ?? '').toLowerCase()]
-  if (unit === undefined) return null
-  const bytes = Math.floor(Number(m[1]) * unit)
-  return Number.isSafeInteger(bytes) ? bytes : null
-}
-
 export function size(value: unknown, field: string): number {
-  const n = parseSize(value)
+  const n = parseBytes(value)
   if (n === null) throw badRequest(`${field}: expected a size in bytes, e.g. 1073741824 or '10GiB', got ${show(value)}`)
   return n
 }

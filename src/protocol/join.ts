@@ -25,8 +25,8 @@
 // that refusal. No acceptance before the deadline: JoinTimeoutError (with the last answer seen).
 import { muxOf } from '../stack/index.js'
 import type { Codec, Connection, MuxChannel, MuxMessage } from '../stack/index.js'
-import { ProofError, boundedBuffer, boundedString } from '../proof/index.js'
-import { ProtocolError, decodeMessage, encodeMessage, rawCodec } from './messages.js'
+import { ProofError, boundedBuffer } from '../proof/index.js'
+import { ProtocolError, codeMessageCodec, decodeMessage, encodeMessage, rawCodec } from './messages.js'
 import { silentLogger } from './log.js'
 import type { Logger } from './log.js'
 
@@ -82,8 +82,6 @@ type State = { start: number; end: number; buffer: Uint8Array | null }
 type DecodeState = { start: number; end: number; buffer: Uint8Array }
 
 const inviteBytes = boundedBuffer(MAX_INVITE_BYTES, 'invite')
-const codeString = boundedString(MAX_JOIN_CODE_BYTES, 'reply code')
-const messageString = boundedString(MAX_JOIN_MESSAGE_BYTES, 'reply message')
 
 export const joinRequestCodec: Codec<JoinRequest> = {
   preencode(s: State, m: JoinRequest): void {
@@ -104,21 +102,7 @@ export const joinRequestCodec: Codec<JoinRequest> = {
   }
 }
 
-export const joinReplyCodec: Codec<JoinReply> = {
-  preencode(s: State, m: JoinReply): void {
-    codeString.preencode(s, m.code)
-    messageString.preencode(s, m.message)
-  },
-  encode(s: State, m: JoinReply): void {
-    codeString.encode(s, m.code)
-    messageString.encode(s, m.message)
-  },
-  decode(s: DecodeState): JoinReply {
-    const code = codeString.decode(s)
-    if (!(JOIN_REPLY_CODES as readonly string[]).includes(code)) throw new ProofError('MALFORMED', `unknown reply code ${JSON.stringify(code.slice(0, 32))}`)
-    return { code: code as JoinReplyCode, message: messageString.decode(s) }
-  }
-}
+export const joinReplyCodec: Codec<JoinReply> = codeMessageCodec(JOIN_REPLY_CODES, MAX_JOIN_CODE_BYTES, MAX_JOIN_MESSAGE_BYTES, 'reply')
 
 export function encodeJoinRequest(m: JoinRequest): Buffer {
   return encodeMessage(joinRequestCodec, m)

@@ -38,7 +38,7 @@ export const MAX_DONE_BYTES = 4 + MAX_MANIFEST_BYTES + 1 + 64
 export const MAX_ERROR_BYTES = 2 + 64 + 2 + MAX_ERROR_MESSAGE_BYTES
 
 export type ErrorReplyCode = 'NOT_HOSTED' | 'MISSING_BLOCK' | 'BAD_REQUEST' | 'BUSY' | 'TOO_LARGE' | 'INTERNAL'
-const REPLY_CODES: readonly string[] = ['NOT_HOSTED', 'MISSING_BLOCK', 'BAD_REQUEST', 'BUSY', 'TOO_LARGE', 'INTERNAL']
+const REPLY_CODES: readonly ErrorReplyCode[] = ['NOT_HOSTED', 'MISSING_BLOCK', 'BAD_REQUEST', 'BUSY', 'TOO_LARGE', 'INTERNAL']
 
 export type ProtocolErrorCode = 'MALFORMED' | 'OVERSIZED' | 'UNEXPECTED'
 
@@ -160,23 +160,31 @@ export const doneCodec: Codec<DoneMessage> = {
   }
 }
 
-const codeString = boundedString(64, 'error code')
-const messageString = boundedString(MAX_ERROR_MESSAGE_BYTES, 'error message')
-export const errorCodec: Codec<ErrorMessage> = {
-  preencode(s: State, m: ErrorMessage): void {
-    codeString.preencode(s, m.code)
-    messageString.preencode(s, m.message)
-  },
-  encode(s: State, m: ErrorMessage): void {
-    codeString.encode(s, m.code)
-    messageString.encode(s, m.message)
-  },
-  decode(s: DecodeState): ErrorMessage {
-    const code = codeString.decode(s)
-    if (!REPLY_CODES.includes(code)) throw new ProofError('MALFORMED', `unknown error code ${JSON.stringify(code.slice(0, 32))}`)
-    return { code: code as ErrorReplyCode, message: messageString.decode(s) }
+/**
+ * `{ code, message }` with a closed set of codes (anything else is MALFORMED) and bounded lengths:
+ * the shape of every refusal on Favor's channels.
+ */
+export function codeMessageCodec<C extends string>(codes: readonly C[], maxCodeBytes: number, maxMessageBytes: number, what: string): Codec<{ code: C; message: string }> {
+  const codeString = boundedString(maxCodeBytes, `${what} code`)
+  const messageString = boundedString(maxMessageBytes, `${what} message`)
+  return {
+    preencode(s: State, m: { code: C; message: string }): void {
+      codeString.preencode(s, m.code)
+      messageString.preencode(s, m.message)
+    },
+    encode(s: State, m: { code: C; message: string }): void {
+      codeString.encode(s, m.code)
+      messageString.encode(s, m.message)
+    },
+    decode(s: DecodeState): { code: C; message: string } {
+      const code = codeString.decode(s)
+      if (!(codes as readonly string[]).includes(code)) throw new ProofError('MALFORMED', `unknown ${what} code ${JSON.stringify(code.slice(0, 32))}`)
+      return { code: code as C, message: messageString.decode(s) }
+    }
   }
 }
+
+export const errorCodec: Codec<ErrorMessage> = codeMessageCodec(REPLY_CODES, 64, MAX_ERROR_MESSAGE_BYTES, 'error')
 
 /** Raw bytes on the channel: the channel's messages are decoded by `decodeMessage`, not by protomux. */
 export const rawCodec: Codec<Uint8Array> = {
