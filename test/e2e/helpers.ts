@@ -29,7 +29,7 @@ export class E2ENet {
   readonly dirs: string[] = []
   private closing: Promise<void> | null = null
 
-  private constructor(testnet: Testnet) {
+  protected constructor(testnet: Testnet) {
     this.testnet = testnet
   }
 
@@ -37,24 +37,31 @@ export class E2ENet {
     return new E2ENet(await createLoopbackTestnet(3))
   }
 
-  async addNode(spec: NodeSpec, extra: Partial<FavorNodeOptions> = {}, dir?: string): Promise<FavorNode> {
-    const first = this.nodes.length === 0
-    const dataDir = dir ?? (await makeTempDir(spec.name))
+  /** Opens a node with the tests' params and timings; the first one creates the network. */
+  protected async open(name: string, extra: Partial<FavorNodeOptions>, dir?: string): Promise<FavorNode> {
+    const first = this.nodes[0]
+    const dataDir = dir ?? (await makeTempDir(name))
     if (!this.dirs.includes(dataDir)) this.dirs.push(dataDir)
     const node = await FavorNode.create({
       dataDir,
-      name: spec.name,
+      name,
       bootstrap: this.testnet.bootstrap,
-      networkKey: first ? null : (this.nodes[0] as FavorNode).networkKey,
+      networkKey: first === undefined ? null : first.networkKey,
       params: TEST_PARAMS,
       epochMs: E2E_EPOCH_MS,
       challenge: { deadlineMs: 600, connectTimeoutMs: 600 },
-      ...(spec.hoster ? { hoster: spec.hoster } : {}),
       ...extra
     })
     this.nodes.push(node)
-    if (!first) {
-      await (this.nodes[0] as FavorNode).admit(node.account, { indexer: false })
+    return node
+  }
+
+  /** A node admitted by hand by the first one. */
+  async addNode(spec: NodeSpec, extra: Partial<FavorNodeOptions> = {}, dir?: string): Promise<FavorNode> {
+    const first = this.nodes[0]
+    const node = await this.open(spec.name, { ...(spec.hoster ? { hoster: spec.hoster } : {}), ...extra }, dir)
+    if (first !== undefined) {
+      await first.admit(node.account, { indexer: false })
       await node.waitWritable(20_000)
     }
     return node
