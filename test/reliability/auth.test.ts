@@ -5,20 +5,40 @@ import assert from 'node:assert/strict'
 import { ApiServer } from '../../src/api/index.js'
 import {
   encodeOp, getAccount, getAttestation, getEpoch, getMeta, getOffer, getRejected, getRequest, listAgreements,
-  type Agreement, type Op, type RejectedRecord
+  type Agreement, type AppliedInfo, type Op, type RejectedRecord
 } from '../../src/ledger/index.js'
 import { FavorNode, NotWritableError } from '../../src/node.js'
 import { makeBlocks } from '../harness/blocks.js'
 import { makeTempDir } from '../harness/tmp.js'
-import { waitFor } from '../harness/wait.js'
+import { waitFor, withTimeout } from '../harness/wait.js'
 import { E2ENet, TEST_PARAMS } from '../e2e/helpers.js'
 
 const MiB = 1024 * 1024
 
-/** Appends `op` as `author`, returns its opId and waits until `checker` recorded it as rejected. */
+/**
+ * Appends `op` as `author` and returns the opId of the refused op of that type the author's ledger then
+ * applies. (The node's own roles append concurrently on the same writer core, so "the last entry of the
+ * local core" is not reliably this op.)
+ */
+async function appendRefused(author: FavorNode, op: Op): Promise<string> {
+  let onApplied: ((info: AppliedInfo) => void) | null = null
+  const applied = new Promise<string>((resolve) => {
+    onApplied = (info: AppliedInfo): void => {
+      if (info.writer === author.account && info.result.type === op.type && !info.result.ok) resolve(info.opId)
+    }
+    author.ledger.on('applied', onApplied)
+  })
+  try {
+    await author.appendOp(op)
+    return await withTimeout(applied, 20_000, `${op.type} by ${author.name} to be applied`)
+  } finally {
+    if (onApplied) author.ledger.off('applied', onApplied)
+  }
+}
+
+/** Appends `op` as `author` and waits until every checker recorded it as rejected. */
 async function refused(author: FavorNode, op: Op, checkers: FavorNode[], reason: RegExp): Promise<RejectedRecord> {
-  await author.appendOp(op)
-  const opId = `${author.account}:${author.ledger.base.local.length - 1}`
+  const opId = await appendRefused(author, op)
   let rec: RejectedRecord | null = null
   for (const c of checkers) {
     rec = await waitFor(async () => { await c.ledger.update(); return getRejected(c.ledger.kv, opId) }, 20_000, `rejected/${opId} on ${c.name}`, 100)
@@ -98,8 +118,7 @@ test('authorisation: refused and recorded', { timeout: 150_000 }, async (t) => {
         await waitFor(async () => (await idx.epoch()) > e, 10_000, 'next epoch', 50)
         continue
       }
-      await who.appendOp(fakeReport(e, g1Agr.id))
-      const opId = `${who.account}:${who.ledger.base.local.length - 1}`
+      const opId = await appendRefused(who, fakeReport(e, g1Agr.id))
       const rec = await waitFor(async () => getRejected(idx.ledger.kv, opId), 20_000, `rejected/${opId}`, 100)
       if (/late report/.test(rec.reason)) continue // the epoch moved on meanwhile: try again
       assert.match(rec.reason, /not a selected attestor/, `${what}: ${rec.reason}`)
