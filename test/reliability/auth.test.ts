@@ -87,7 +87,8 @@ test('authorisation: refused and recorded', { timeout: 150_000 }, async (t) => {
   await core.append(makeBlocks('auth', 0, 16, 8 * 1024))
   const { requestId } = await pub.publishCore(core, { replicas: 2 })
 
-  // cancelling someone else's request
+  // cancelling someone else's request (once `other` has the request, so its cancel follows it causally)
+  await waitFor(async () => (await getRequest(other.ledger.kv, requestId)) !== null, 20_000, 'the request reaching other', 50)
   const cancel = await refused(other, { type: 'cancel', time: Date.now(), requestId }, checkers, /only the request author may cancel/)
   recorded.push(`cancel by non-author: ${cancel.reason}`)
   assert.equal((await getRequest(idx.ledger.kv, requestId))?.state !== 'cancelled', true)
@@ -118,6 +119,8 @@ test('authorisation: refused and recorded', { timeout: 150_000 }, async (t) => {
         await waitFor(async () => (await idx.epoch()) > e, 10_000, 'next epoch', 50)
         continue
       }
+      // the report must follow the epoch's start causally on the reporter, else it reads as another epoch's
+      await waitFor(async () => (await who.epoch()) >= e, 10_000, `${who.name} reaching epoch ${e}`, 50)
       const opId = await appendRefused(who, fakeReport(e, g1Agr.id))
       const rec = await waitFor(async () => getRejected(idx.ledger.kv, opId), 20_000, `rejected/${opId}`, 100)
       if (/late report/.test(rec.reason)) continue // the epoch moved on meanwhile: try again
