@@ -263,7 +263,7 @@ export async function fuzzApi(count: number, seed: string): Promise<ApiFuzzResul
         if (bodyKind < 5) body = JSON.stringify(randomJson(p))
         else if (bodyKind === 5) body = bytes(p, p.uniform(500))
         else if (bodyKind === 6) { body = 'cid=abc&x=1'; ctype = 'application/x-www-form-urlencoded' }
-        else if (bodyKind === 7) body = '{"cid": "' + own.key.toString('hex') + '", "replicas": ' + String(randomJson(p)) + '}'
+        else if (bodyKind === 7) body = '{"cid": "' + own.key.toString('hex') + '", "replicas": ' + JSON.stringify(randomJson(p)) + '}'
         else if (bodyKind === 8) body = JSON.stringify(randomJson(p)).slice(0, p.uniform(30))
         else if (i % 50 === 8) body = Buffer.alloc(200 * 1024 + p.uniform(2 * 1024 * 1024), 0x7b) // huge
       }
