@@ -7,7 +7,7 @@
 //   store/         the corestore: ledger writer + view cores, hosted cores, the node's own cores
 //   indexer.json   (indexer) nothing secret beyond the seed: secrets are derived per epoch from it
 import { EventEmitter } from 'node:events'
-import { mkdir, readFile, writeFile, rename, mkdtemp } from 'node:fs/promises'
+import { mkdir, mkdtemp } from 'node:fs/promises'
 import path from 'node:path'
 import {
   blake2b, createDht, createSwarm, keyPair, openStore, randomBytes,
@@ -18,7 +18,7 @@ import {
   verifyLive,
   type Agreement, type AppliedInfo, type Balance, type HostingRequest, type LedgerEvent, type NetworkParams, type Offer, type Op, type VerifyReport
 } from './ledger/index.js'
-import { DiskQuota, silentLogger, type Logger, type QuotaUsage } from './runtime/index.js'
+import { DiskQuota, loadIdentity, saveIdentity, silentLogger, type Logger, type QuotaUsage } from './runtime/index.js'
 import type { RoleContext } from './roles/context.js'
 import { toError } from './roles/context.js'
 import { Publisher, PublishError } from './roles/publisher.js'
@@ -165,12 +165,6 @@ export interface NodeStatus {
   offer: Offer | null
 }
 
-interface Identity {
-  seed: string
-  networkKey: string | null
-  name: string
-}
-
 const DEFAULT_JOIN_TIMEOUT_MS = 60_000
 /**
  * Entries of the store-wide Hyperbee node/key cache (all bees of the node share it: the ledger view,
@@ -304,13 +298,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   /** Opens (or creates) a node in `opts.dataDir` and starts its roles. */
   static async create(opts: FavorNodeOptions): Promise<FavorNode> {
     await mkdir(opts.dataDir, { recursive: true })
-    const idFile = path.join(opts.dataDir, 'node.json')
-    let id: Identity | null
-    try {
-      id = JSON.parse(await readFile(idFile, 'utf8')) as Identity
-    } catch {
-      id = null
-    }
+    let id = await loadIdentity(opts.dataDir)
     const name = opts.name ?? id?.name ?? path.basename(opts.dataDir)
     if (id === null) id = { seed: randomBytes(32).toString('hex'), networkKey: null, name }
     if (opts.networkKey !== undefined && opts.networkKey !== null) {
@@ -342,8 +330,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
         ackIntervalMs: opts.ackIntervalMs ?? 1000
       })
       id.networkKey = ledger.key.toString('hex')
-      await writeFile(idFile + '.tmp', JSON.stringify(id, null, 2))
-      await rename(idFile + '.tmp', idFile)
+      await saveIdentity(opts.dataDir, id)
       if (creating) {
         await ledger.append({ type: 'init-network', time: Date.now(), params: defaultParams(opts.params ?? {}) })
       }
