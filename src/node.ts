@@ -583,7 +583,15 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   /** Replays the writers' logs from scratch and compares with this node's final state. */
   async verifyLedger(timeoutMs?: number): Promise<VerifyReport> {
     const scratch = await mkdtemp(path.join(this.dataDir, 'verify-'))
-    return verifyLive(this.ledger, this.store, scratch, timeoutMs)
+    const log = this.log.child('verify')
+    let lastStage = ''
+    return verifyLive(this.ledger, this.store, scratch, timeoutMs, (p) => {
+      // one line per stage change and per writer log fetched (not per replay step)
+      const key = `${p.stage}:${p.writersDone}`
+      if (key === lastStage) return
+      lastStage = key
+      log.info(p.stage === 'fetch' ? 'fetching writer logs' : 'replaying', { writers: p.writers, writersDone: p.writersDone, blocks: p.blocks, blocksTotal: p.blocksTotal })
+    })
   }
 
   /** Demo/test hook: drop the whole local copy of a hosted core and stop mirroring it (a cheater). */

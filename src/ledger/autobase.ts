@@ -39,6 +39,8 @@ export interface LedgerEvents {
   update: []
   /** Something failed outside the contract (e.g. a membership change Autobase refused). */
   warning: [Error]
+  /** Autobase jumped this node's view to a peer's signed view (it then lacks older writer blocks). */
+  'fast-forward': []
 }
 
 export interface StateDigest {
@@ -49,6 +51,8 @@ export interface StateDigest {
 
 export class Ledger extends EventEmitter<LedgerEvents> {
   readonly base: Base
+  /** How many times this node's view fast-forwarded since it was opened. */
+  fastForwards = 0
   private closing: Promise<void> | null = null
 
   private constructor(opts: LedgerOptions) {
@@ -59,6 +63,10 @@ export class Ledger extends EventEmitter<LedgerEvents> {
       fastForward: opts.fastForward ?? true
     })
     this.base.on('update', () => this.emit('update'))
+    this.base.on('fast-forward', () => {
+      this.fastForwards++
+      this.emit('fast-forward')
+    })
     this.base.on('error', (err: Error) => this.emit('warning', err))
   }
 

@@ -1,11 +1,16 @@
 // `favor ledger verify`: replay every writer's log from scratch into a fresh view (no fast-forward)
 // and compare its state, entry by entry, with the state a node claims at the same final version.
+//
+// A node that fast-forwarded (Autobase jumps a new node to a peer's signed view) holds only part of the
+// other writers' logs, so `verifyLive` first fetches every writer core in full from the node's peers
+// (its store replicates over the swarm), bounded by the same timeout, then replays from its own store.
 import { rm } from 'node:fs/promises'
 import { pipeline } from 'node:stream'
-import { openStore, type BeeReader, type Store } from '../stack/index.js'
+import { openStore, type BeeReader, type Core, type Store } from '../stack/index.js'
 import { Ledger } from './autobase.js'
 import { beeEntries } from './bee-kv.js'
 import { digestEntries } from './kv.js'
+import { listAccounts } from './queries.js'
 
 export interface VerifyOptions {
   /** The store holding the network's writer cores (the node's own store). */
@@ -19,6 +24,20 @@ export interface VerifyOptions {
   /** The claimed state at `version` (default: read from `live`). */
   claimed: [string, Buffer][]
   timeoutMs?: number
+  onProgress?: (p: VerifyProgress) => void
+}
+
+/** Progress of a verification: fetching the writers' logs, then replaying them. */
+export interface VerifyProgress {
+  stage: 'fetch' | 'replay'
+  writers: number
+  writersDone: number
+  /** Blocks held locally of all writer logs, and their total length. */
+  blocks: number
+  blocksTotal: number
+  /** Replay: the replica's final version and the target version. */
+  version: number
+  targetVersion: number
 }
 
 export interface VerifyReport {
@@ -30,6 +49,9 @@ export interface VerifyReport {
   /** The first key whose value differs (or exists on one side only). */
   firstDifference: string | null
   ms: number
+  /** Writer logs fetched in full before the replay, and the blocks they hold. */
+  writers: number
+  writerBlocks: number
 }
 
 export class VerifyTimeoutError extends Error {
@@ -59,9 +81,54 @@ function firstDifference(a: [string, Buffer][], b: [string, Buffer][]): string |
   return null
 }
 
+/** Resolves with p, or rejects with VerifyTimeoutError at the deadline. */
+async function beforeDeadline<T>(p: Promise<T>, deadline: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new VerifyTimeoutError(`${what}: not done before the verification deadline`)), Math.max(0, deadline - Date.now()))
+  })
+  try {
+    return await Promise.race([p, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
+ * Downloads every writer's log in full into `source` from its peers (a fast-forwarded node lacks the
+ * older blocks of other writers). Returns the sessions it opened (close them after the replay) and the
+ * total number of blocks.
+ */
+export async function fetchWriterLogs(source: Store, writerKeys: readonly Buffer[], deadline: number, onProgress?: (p: VerifyProgress) => void): Promise<{ cores: Core[]; blocks: number }> {
+  const cores = writerKeys.map((key) => source.get({ key }))
+  let blocksTotal = 0
+  let writersDone = 0
+  const progress = (): void => {
+    const blocks = cores.reduce((n, c) => n + c.contiguousLength, 0)
+    onProgress?.({ stage: 'fetch', writers: cores.length, writersDone, blocks, blocksTotal, version: 0, targetVersion: 0 })
+  }
+  try {
+    await beforeDeadline(Promise.all(cores.map((c) => c.ready())), deadline, 'opening the writer logs')
+    await beforeDeadline(Promise.all(cores.map((c) => c.update({ wait: true }))), deadline, 'learning the writer logs\' lengths')
+    blocksTotal = cores.reduce((n, c) => n + c.length, 0)
+    progress()
+    await beforeDeadline(Promise.all(cores.map(async (c) => {
+      if (c.contiguousLength < c.length) await c.download({ start: 0, end: c.length }).done()
+      writersDone++
+      progress()
+    })), deadline, `fetching ${cores.length} writer logs (${blocksTotal} blocks)`)
+    return { cores, blocks: blocksTotal }
+  } catch (err) {
+    await Promise.all(cores.map((c) => c.close()))
+    throw err
+  }
+}
+
 export async function verifyLedger(opts: VerifyOptions): Promise<VerifyReport> {
-  const started = Date.now()
-  const timeoutMs = opts.timeoutMs ?? 60_000
+  return verifyLedgerWith(opts, { writers: 0, blocks: 0 }, opts.timeoutMs ?? 60_000, Date.now())
+}
+
+async function verifyLedgerWith(opts: VerifyOptions, fetched: { writers: number; blocks: number }, timeoutMs: number, started: number): Promise<VerifyReport> {
   const scratch = openStore(opts.scratchDir)
   const a = opts.source.replicate(true)
   const b = scratch.replicate(false)
@@ -69,12 +136,13 @@ export async function verifyLedger(opts: VerifyOptions): Promise<VerifyReport> {
   let replica: Ledger | null = null
   try {
     replica = await Ledger.open({ store: scratch, bootstrap: opts.key, fastForward: false })
-    const deadline = Date.now() + timeoutMs
+    const deadline = started + timeoutMs
     while (replica.finalVersion < opts.version) {
       if (Date.now() > deadline) {
         throw new VerifyTimeoutError(`replay reached final version ${replica.finalVersion} of ${opts.version} within ${timeoutMs} ms`)
       }
       await replica.update()
+      opts.onProgress?.({ stage: 'replay', writers: fetched.writers, writersDone: fetched.writers, blocks: fetched.blocks, blocksTotal: fetched.blocks, version: replica.finalVersion, targetVersion: opts.version })
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
     const replayed = await entriesAt(replica.view, opts.version)
@@ -86,7 +154,9 @@ export async function verifyLedger(opts: VerifyOptions): Promise<VerifyReport> {
       replayDigest: digestEntries(replayed).toString('hex'),
       entries: replayed.length,
       firstDifference: difference,
-      ms: Date.now() - started
+      ms: Date.now() - started,
+      writers: fetched.writers,
+      writerBlocks: fetched.blocks
     }
   } finally {
     if (replica) await replica.close()
@@ -97,10 +167,27 @@ export async function verifyLedger(opts: VerifyOptions): Promise<VerifyReport> {
   }
 }
 
-/** Verifies a live ledger's own final state against a replay from its store. */
-export async function verifyLive(ledger: Ledger, source: Store, scratchDir: string, timeoutMs?: number): Promise<VerifyReport> {
+/**
+ * Verifies a live ledger's own final state against a replay from its store, after fetching every
+ * writer's log in full from the node's peers. `timeoutMs` bounds the whole (default 60 s).
+ */
+export async function verifyLive(ledger: Ledger, source: Store, scratchDir: string, timeoutMs = 60_000, onProgress?: (p: VerifyProgress) => void): Promise<VerifyReport> {
+  const started = Date.now()
   await ledger.update()
   const version = ledger.finalVersion
   const claimed = await entriesAt(ledger.view, version)
-  return verifyLedger({ source, key: ledger.key, scratchDir, version, claimed, ...(timeoutMs ? { timeoutMs } : {}) })
+  const writers = (await ledger.readFinal((kv) => listAccounts(kv))).map((a) => Buffer.from(a.id, 'hex'))
+  let fetched: { cores: Core[]; blocks: number }
+  try {
+    fetched = await fetchWriterLogs(source, writers, started + timeoutMs, onProgress)
+  } catch (err) {
+    await rm(scratchDir, { recursive: true, force: true })
+    throw err
+  }
+  try {
+    const opts: VerifyOptions = { source, key: ledger.key, scratchDir, version, claimed, timeoutMs, ...(onProgress ? { onProgress } : {}) }
+    return await verifyLedgerWith(opts, { writers: writers.length, blocks: fetched.blocks }, timeoutMs, started)
+  } finally {
+    await Promise.all(fetched.cores.map((c) => c.close()))
+  }
 }
