@@ -27,62 +27,62 @@ describe('daemon API contract', () => {
   })
 
   test('GET /status', async () => {
-    const r = await call(f.url, 'GET', '/status')
+    const r = await call(f.url, 'GET', '/status', { token: f.token })
     assert.equal(r.status, 200)
     assert.equal(r.body.account, f.node.account)
     assert.equal(r.body.networkKey, f.node.networkKey)
     assert.equal(typeof r.body.balance.balance, 'string', 'bigints as decimal strings')
     assert.ok(Array.isArray(r.body.node.roles))
-    assert.equal((await call(f.url, 'GET', '/status?x=1')).status, 400)
+    assert.equal((await call(f.url, 'GET', '/status?x=1', { token: f.token })).status, 400)
   })
 
   test('GET /accounts, /accounts/{id}, /accounts/me', async () => {
-    const r = await call(f.url, 'GET', '/accounts')
+    const r = await call(f.url, 'GET', '/accounts', { token: f.token })
     assert.equal(r.status, 200)
     assert.ok(r.body.count >= 2)
-    const me = await call(f.url, 'GET', '/accounts/me')
+    const me = await call(f.url, 'GET', '/accounts/me', { token: f.token })
     assert.equal(me.body.id, f.node.account)
     for (const k of ['given', 'received', 'balance', 'reputationPpm']) assert.ok(k in me.body, k)
-    const hosters = await call(f.url, 'GET', '/accounts?hosters=true')
+    const hosters = await call(f.url, 'GET', '/accounts?hosters=true', { token: f.token })
     assert.ok(hosters.body.results.every((a: { hoster: unknown }) => a.hoster !== null))
-    assert.equal((await call(f.url, 'GET', `/accounts/${(f.nodes[1] as { account: string }).account}`)).status, 200)
-    assert.equal((await call<Err>(f.url, 'GET', '/accounts/zz')).status, 400)
-    assert.equal((await call(f.url, 'GET', `/accounts/${'0'.repeat(64)}`)).status, 404)
-    assert.equal((await call(f.url, 'GET', '/accounts?hosters=maybe')).status, 400)
+    assert.equal((await call(f.url, 'GET', `/accounts/${(f.nodes[1] as { account: string }).account}`, { token: f.token })).status, 200)
+    assert.equal((await call<Err>(f.url, 'GET', '/accounts/zz', { token: f.token })).status, 400)
+    assert.equal((await call(f.url, 'GET', `/accounts/${'0'.repeat(64)}`, { token: f.token })).status, 404)
+    assert.equal((await call(f.url, 'GET', '/accounts?hosters=maybe', { token: f.token })).status, 400)
   })
 
   test('GET /agreements with filters, /agreements/{id}', async () => {
     const r = await waitFor(async () => {
-      const x = await call(f.url, 'GET', '/agreements')
+      const x = await call(f.url, 'GET', '/agreements', { token: f.token })
       return x.body.count > 0 ? x : null
     }, 30_000, 'an agreement')
     const a = r.body.results[0]
-    assert.equal((await call(f.url, 'GET', `/agreements?hoster=${a.hoster}`)).body.count >= 1, true)
-    assert.equal((await call(f.url, 'GET', '/agreements?publisher=me&live=true')).status, 200)
-    assert.equal((await call(f.url, 'GET', `/agreements?state=active,pinning&requestId=${a.requestId}&coreKey=${a.coreKey}&limit=5`)).status, 200)
-    assert.equal((await call(f.url, 'GET', `/agreements/${a.id}`)).body.id, a.id)
-    assert.equal((await call(f.url, 'GET', '/agreements/9999')).status, 404)
+    assert.equal((await call(f.url, 'GET', `/agreements?hoster=${a.hoster}`, { token: f.token })).body.count >= 1, true)
+    assert.equal((await call(f.url, 'GET', '/agreements?publisher=me&live=true', { token: f.token })).status, 200)
+    assert.equal((await call(f.url, 'GET', `/agreements?state=active,pinning&requestId=${a.requestId}&coreKey=${a.coreKey}&limit=5`, { token: f.token })).status, 200)
+    assert.equal((await call(f.url, 'GET', `/agreements/${a.id}`, { token: f.token })).body.id, a.id)
+    assert.equal((await call(f.url, 'GET', '/agreements/9999', { token: f.token })).status, 404)
     for (const qs of ['?state=gone', '?hoster=1', '?requestId=-1', '?live=2', '?limit=0']) {
-      assert.equal((await call(f.url, 'GET', `/agreements${qs}`)).status, 400, qs)
+      assert.equal((await call(f.url, 'GET', `/agreements${qs}`, { token: f.token })).status, 400, qs)
     }
   })
 
   test('GET /epochs, /epochs/{n}, /reports, /history', async () => {
-    const r = await call(f.url, 'GET', '/epochs?limit=5')
+    const r = await call(f.url, 'GET', '/epochs?limit=5', { token: f.token })
     assert.equal(r.status, 200)
     assert.ok(r.body.current >= 1)
     const n = r.body.results[0].epoch
-    const one = await call(f.url, 'GET', `/epochs/${n}`)
+    const one = await call(f.url, 'GET', `/epochs/${n}`, { token: f.token })
     assert.equal(one.body.epoch, n)
     assert.ok(Array.isArray(one.body.attestations))
-    assert.equal((await call(f.url, 'GET', '/epochs/999999')).status, 404)
-    assert.equal((await call(f.url, 'GET', '/epochs/x')).status, 400)
-    assert.equal((await call(f.url, 'GET', '/epochs?limit=-3')).status, 400)
-    const rep = await call(f.url, 'GET', '/reports')
+    assert.equal((await call(f.url, 'GET', '/epochs/999999', { token: f.token })).status, 404)
+    assert.equal((await call(f.url, 'GET', '/epochs/x', { token: f.token })).status, 400)
+    assert.equal((await call(f.url, 'GET', '/epochs?limit=-3', { token: f.token })).status, 400)
+    const rep = await call(f.url, 'GET', '/reports', { token: f.token })
     assert.equal(rep.status, 200)
     assert.ok(Array.isArray(rep.body.results) && Array.isArray(rep.body.local))
-    assert.equal((await call(f.url, 'GET', '/reports?epoch=abc')).status, 400)
-    const h = await call(f.url, 'GET', '/history')
+    assert.equal((await call(f.url, 'GET', '/reports?epoch=abc', { token: f.token })).status, 400)
+    const h = await call(f.url, 'GET', '/history', { token: f.token })
     assert.ok(h.body.count >= 1)
   })
 
@@ -104,7 +104,7 @@ describe('daemon API contract', () => {
   })
 
   test('GET /openapi.json describes every endpoint', async () => {
-    const r = await call(f.url, 'GET', '/openapi.json')
+    const r = await call(f.url, 'GET', '/openapi.json', { token: f.token })
     assert.equal(r.body.openapi, '3.1.0')
     for (const p of ['/pins', '/pins/{requestid}', '/status', '/accounts', '/accounts/{id}', '/agreements', '/epochs', '/epochs/{n}', '/reports', '/events', '/offer', '/withdraw', '/transfer', '/sponsor', '/writers', '/ledger/verify']) {
       assert.ok(p in r.body.paths, p)
@@ -137,7 +137,7 @@ describe('daemon API contract', () => {
   })
 
   test('HTTP errors: 404, 405, 413, 415, malformed JSON, 403 for a foreign Host', async () => {
-    const nf = await call<Err>(f.url, 'GET', '/nope')
+    const nf = await call<Err>(f.url, 'GET', '/nope', { token: f.token })
     assert.equal(nf.status, 404)
     assert.equal(nf.body.error.reason, 'NOT_FOUND')
     const na = await call<Err>(f.url, 'DELETE', '/status', { token: f.token })
@@ -178,7 +178,7 @@ describe('409 when the publisher lacks favor', () => {
       const r = await call<Err>(f.url, 'POST', '/pins', { token: f.token, body: { cid: key, replicas: 1 } })
       assert.equal(r.status, 409)
       assert.equal(r.body.error.reason, 'INSUFFICIENT_FUNDS')
-      assert.equal((await call(f.url, 'GET', '/pins?status=queued,pinning,pinned,failed')).body.count, 0)
+      assert.equal((await call(f.url, 'GET', '/pins?status=queued,pinning,pinned,failed', { token: f.token })).body.count, 0)
       await f.api.close()
       await f.api.close()
     } finally {

@@ -30,7 +30,7 @@ describe('pinning service compliance (hypercore keys)', () => {
   after(async () => { await f.close() })
 
   const post = (body: unknown) => call<PinStatus>(f.url, 'POST', '/pins', { token: f.token, body })
-  const list = (qs: string) => call<PinResults>(f.url, 'GET', `/pins${qs}`)
+  const list = (qs: string) => call<PinResults>(f.url, 'GET', `/pins${qs}`, { token: f.token })
 
   let first: PinStatus
   test('POST /pins → 202 PinStatus with the requested pin', async () => {
@@ -50,7 +50,7 @@ describe('pinning service compliance (hypercore keys)', () => {
   test('status lifecycle: queued → pinning → pinned, seen through GET /pins/{id}', async () => {
     const seen = new Set<string>([first.status])
     const final = await waitFor(async () => {
-      const r = await call<PinStatus>(f.url, 'GET', `/pins/${first.requestid}`)
+      const r = await call<PinStatus>(f.url, 'GET', `/pins/${first.requestid}`, { token: f.token })
       assert.equal(r.status, 200)
       seen.add(r.body.status)
       return r.body.status === 'pinned' ? r.body : null
@@ -119,7 +119,7 @@ describe('pinning service compliance (hypercore keys)', () => {
     assert.equal(r.status, 202)
     assert.notEqual(r.body.requestid, target.requestid)
     assert.equal(r.body.pin.name, 'gamma-2')
-    assert.equal((await call(f.url, 'GET', `/pins/${target.requestid}`)).status, 404)
+    assert.equal((await call(f.url, 'GET', `/pins/${target.requestid}`, { token: f.token })).status, 404)
     const again = await list(`?status=${ALL}&limit=1000`)
     assert.equal(again.body.count, 4)
   })
@@ -128,7 +128,7 @@ describe('pinning service compliance (hypercore keys)', () => {
     const target = (await list(`?status=${ALL}&name=beta`)).body.results[0] as PinStatus
     const r = await call(f.url, 'DELETE', `/pins/${target.requestid}`, { token: f.token })
     assert.equal(r.status, 202)
-    assert.equal((await call(f.url, 'GET', `/pins/${target.requestid}`)).status, 404)
+    assert.equal((await call(f.url, 'GET', `/pins/${target.requestid}`, { token: f.token })).status, 404)
     assert.equal((await call(f.url, 'DELETE', `/pins/${target.requestid}`, { token: f.token })).status, 404)
     assert.equal((await list(`?status=${ALL}&limit=1000`)).body.count, 3)
   })
@@ -161,7 +161,7 @@ describe('pinning service compliance (hypercore keys)', () => {
     }
     const malformed = await call<{ error: { reason: string } }>(f.url, 'POST', '/pins', { token: f.token, raw: '{"cid":' })
     assert.equal(malformed.status, 400)
-    assert.equal((await call(f.url, 'GET', '/pins/999999')).status, 404)
+    assert.equal((await call(f.url, 'GET', '/pins/999999', { token: f.token })).status, 404)
     assert.equal((await call(f.url, 'PUT', '/pins', { token: f.token })).status, 405)
   })
 })
