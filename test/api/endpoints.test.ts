@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment -- response bodies are read as loose JSON */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- response bodies are read as loose JSON */
 // API contract tests for every endpoint besides /pins, against a real daemon API over a real
 // FavorNode on a loopback testnet.
 import assert from 'node:assert/strict'
@@ -88,7 +88,7 @@ describe('daemon API contract', () => {
 
   test('GET /events: hello, epoch events, heartbeats; ended on close', async () => {
     const ac = new AbortController()
-    const res = await fetch(`${f.url}/events`, { signal: ac.signal })
+    const res = await fetch(`${f.url}/events`, { signal: ac.signal, headers: { authorization: `Bearer ${f.token}` } })
     assert.equal(res.status, 200)
     assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/)
     const reader = (res.body as ReadableStream<Uint8Array>).getReader()
@@ -105,9 +105,80 @@ describe('daemon API contract', () => {
 
   test('GET /openapi.json describes every endpoint', async () => {
     const r = await call(f.url, 'GET', '/openapi.json', { token: f.token })
-    assert.equal(r.body.openapi, '3.1.0')
-    for (const p of ['/pins', '/pins/{requestid}', '/status', '/accounts', '/accounts/{id}', '/agreements', '/epochs', '/epochs/{n}', '/reports', '/events', '/offer', '/withdraw', '/transfer', '/sponsor', '/writers', '/ledger/verify']) {
+    for (const p of ['/pins', '/pins/{requestid}', '/status', '/accounts', '/accounts/{id}', '/agreements', '/agreements/{id}', '/epochs', '/epochs/{n}', '/reports', '/history', '/events', '/offer', '/withdraw', '/transfer', '/sponsor', '/writers', '/ledger/verify', '/login', '/login-codes', '/openapi.json']) {
       assert.ok(p in r.body.paths, p)
+    }
+  })
+
+  test('GET /openapi.json: the Pinning Service API in the upstream spec\'s shapes; Favor\'s additions marked', async () => {
+    const doc = (await call(f.url, 'GET', '/openapi.json', { token: f.token })).body
+    assert.equal(doc.openapi, '3.0.3')
+    assert.deepEqual(doc.security, [{ accessToken: [] }])
+    assert.equal(doc.components.securitySchemes.accessToken.type, 'http')
+    assert.equal(doc.components.securitySchemes.accessToken.scheme, 'bearer')
+    // operationIds, tags and error responses of the five pin operations, as upstream.
+    const ops: [string, string, string, string][] = [
+      ['/pins', 'get', 'getPins', '200'], ['/pins', 'post', 'addPin', '202'], ['/pins/{requestid}', 'get', 'getPinByRequestId', '200'],
+      ['/pins/{requestid}', 'post', 'replacePinByRequestId', '202'], ['/pins/{requestid}', 'delete', 'deletePinByRequestId', '202']
+    ]
+    for (const [path, method, id, okStatus] of ops) {
+      const op = doc.paths[path][method]
+      assert.equal(op.operationId, id)
+      assert.deepEqual(op.tags, ['pins'])
+      assert.equal(op['x-favor'], undefined, `${id} is the spec's, not an addition`)
+      assert.deepEqual(Object.keys(op.responses).sort(), [okStatus, '400', '401', '404', '409', '4XX', '5XX'].sort(), id)
+      assert.deepEqual(op.responses['4XX'], { $ref: '#/components/responses/CustomServiceError' })
+      assert.deepEqual(op.responses['5XX'], { $ref: '#/components/responses/InternalServerError' })
+      assert.deepEqual(op.responses['401'], { $ref: '#/components/responses/Unauthorized' })
+    }
+    assert.equal(doc.paths['/pins/{requestid}'].delete.responses['202'].content, undefined, 'DELETE 202 has no body')
+    assert.deepEqual(doc.paths['/pins'].get.parameters.map((p: { $ref: string }) => p.$ref.split('/').pop()), ['cid', 'name', 'match', 'status', 'before', 'after', 'limit', 'meta'])
+    // Array query parameters, comma-separated.
+    const { cid, status, meta, limit } = doc.components.parameters
+    for (const p of [cid, status]) {
+      assert.equal(p.in, 'query')
+      assert.equal(p.style, 'form')
+      assert.equal(p.explode, false)
+      assert.equal(p.schema.type, 'array')
+      assert.equal(p.schema.uniqueItems, true)
+      assert.equal(p.schema.minItems, 1)
+    }
+    assert.equal(cid.schema.maxItems, 10)
+    assert.deepEqual(status.schema.items, { $ref: '#/components/schemas/Status' })
+    assert.deepEqual(meta.content['application/json'].schema, { $ref: '#/components/schemas/PinMeta' })
+    assert.deepEqual(limit.schema, { type: 'integer', format: 'int32', minimum: 1, maximum: 1000, default: 10 })
+    // Schemas: PinMeta and StatusInfo are string maps; Pin.meta is a PinMeta; Failure as upstream.
+    const s = doc.components.schemas
+    assert.deepEqual(s.Pin.properties.meta, { $ref: '#/components/schemas/PinMeta' })
+    assert.deepEqual(s.Pin.properties.origins, { $ref: '#/components/schemas/Origins' })
+    assert.equal(s.PinMeta.additionalProperties.type, 'string')
+    assert.equal(s.StatusInfo.additionalProperties.type, 'string')
+    assert.deepEqual(s.PinStatus.required, ['requestid', 'status', 'created', 'pin', 'delegates'])
+    assert.deepEqual(s.PinStatus.properties.info, { $ref: '#/components/schemas/StatusInfo' })
+    assert.deepEqual(s.Delegates, { ...s.Delegates, type: 'array', items: { type: 'string' }, uniqueItems: true, minItems: 1, maxItems: 20 })
+    assert.deepEqual(s.Status.enum, ['queued', 'pinning', 'pinned', 'failed'])
+    assert.deepEqual(s.TextMatchingStrategy.enum, ['exact', 'iexact', 'partial', 'ipartial'])
+    assert.deepEqual(s.Failure.required, ['error'])
+    assert.deepEqual(s.Failure.properties.error.required, ['reason'])
+    for (const name of ['BadRequest', 'Unauthorized', 'NotFound', 'InsufficientFunds', 'CustomServiceError', 'InternalServerError']) {
+      assert.deepEqual(doc.components.responses[name].content['application/json'].schema, { $ref: '#/components/schemas/Failure' }, name)
+    }
+    // Favor's additions say so: the Pin fields, and every non-pin operation.
+    for (const k of ['replicas', 'until', 'maxPrice']) {
+      assert.equal(s.Pin.properties[k]['x-favor'], true, k)
+      assert.match(s.Pin.properties[k].description, /^Favor addition: /, k)
+    }
+    const ids = new Set<string>()
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, { operationId: string, tags: string[], description: string, 'x-favor'?: boolean }>>)) {
+      for (const [method, op] of Object.entries(item)) {
+        if (method === 'parameters') continue
+        assert.ok(!ids.has(op.operationId), `operationId ${op.operationId} is unique`)
+        ids.add(op.operationId)
+        if (path.startsWith('/pins')) continue
+        assert.deepEqual(op.tags, ['favor'], `${method} ${path}`)
+        assert.equal(op['x-favor'], true, `${method} ${path}`)
+        assert.match(op.description, /^Favor addition: /, `${method} ${path}`)
+      }
     }
   })
 
@@ -166,7 +237,8 @@ describe('daemon API contract', () => {
     assert.match(html, /Favor dashboard/)
     assert.doesNotMatch(html, /https?:\/\/(?!www\.w3\.org)/)
     assert.equal((await fetch(`${f.url}/static/app.js`)).status, 200)
-    assert.equal((await fetch(`${f.url}/static/../../api/server.ts`)).status, 404)
+    assert.equal((await fetch(`${f.url}/static/../../api/server.ts`, { headers: { authorization: `Bearer ${f.token}` } })).status, 404)
+    assert.equal((await fetch(`${f.url}/static/%2e%2e/%2e%2e/api/server.ts`, { headers: { authorization: `Bearer ${f.token}` } })).status, 404)
   })
 })
 

@@ -13,7 +13,7 @@ interface PinStatus {
   created: string
   pin: { cid: string, name?: string, origins: string[], meta: Record<string, string> }
   delegates: string[]
-  info: Record<string, unknown>
+  info: Record<string, string>
 }
 interface PinResults { count: number, results: PinStatus[] }
 
@@ -58,7 +58,9 @@ describe('pinning service compliance (hypercore keys)', () => {
     assert.equal(final.status, 'pinned')
     assert.ok(seen.has('queued') || seen.has('pinning'), `saw ${[...seen].join(',')}`)
     assert.ok(final.delegates.every((d) => d.startsWith('/favor/hoster/')))
-    assert.equal(final.info.reason, undefined)
+    assert.equal(final.info.status_details, undefined, 'no details once pinned')
+    assert.equal(final.info.activeReplicas, '1')
+    for (const [k, v] of Object.entries(final.info)) assert.equal(typeof v, 'string', `info.${k} is a string (the spec's StatusInfo)`)
   })
 
   test('more pins for listing', async () => {
@@ -128,12 +130,20 @@ describe('pinning service compliance (hypercore keys)', () => {
     const target = (await list(`?status=${ALL}&name=beta`)).body.results[0] as PinStatus
     const r = await call(f.url, 'DELETE', `/pins/${target.requestid}`, { token: f.token })
     assert.equal(r.status, 202)
+    assert.equal(r.body, null, 'no body')
+    assert.equal(r.headers.get('content-length'), '0')
+    assert.equal(r.headers.get('content-type'), null)
     assert.equal((await call(f.url, 'GET', `/pins/${target.requestid}`, { token: f.token })).status, 404)
     assert.equal((await call(f.url, 'DELETE', `/pins/${target.requestid}`, { token: f.token })).status, 404)
     assert.equal((await list(`?status=${ALL}&limit=1000`)).body.count, 3)
   })
 
-  test('auth: writes need the bearer token; a wrong token is 401 everywhere', async () => {
+  test('auth: every call needs the bearer token, reads included; a wrong token is 401 everywhere', async () => {
+    for (const path of ['/pins', `/pins/${first.requestid}`]) {
+      const r = await call(f.url, 'GET', path)
+      assert.equal(r.status, 401, path)
+      assert.equal((r.body as { error: { reason: string } }).error.reason, 'UNAUTHORIZED')
+    }
     const noTok = await call(f.url, 'POST', '/pins', { body: { cid: cores[0] } })
     assert.equal(noTok.status, 401)
     assert.equal((noTok.body as { error: { reason: string } }).error.reason, 'UNAUTHORIZED')
