@@ -47,6 +47,8 @@ test('dashboard shows a real network and updates after an epoch', { timeout: 180
     assert.ok(await page.locator('[data-testid="login"]').isVisible())
     assert.match(await page.locator('[data-testid="login"]').innerText(), /link printed by favor start/)
     assert.equal(await page.locator('body[data-ready="true"]').count(), 0)
+    await mkdir(RESULTS, { recursive: true })
+    await page.screenshot({ path: join(RESULTS, 'dashboard-logged-out.png') })
 
     // The printed link logs in once: it lands on / without the code, with an HttpOnly cookie.
     const link = f.api.loginUrl()
