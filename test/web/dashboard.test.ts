@@ -85,6 +85,21 @@ test('dashboard shows a real network and updates after an epoch', { timeout: 180
     assert.ok(await page.locator('[data-testid="balance-chart"] svg polyline').count() >= 1)
     assert.ok(await page.locator('[data-testid="outcome-chart"] svg rect').count() >= 1)
 
+    // The page keeps to its CSP (no inline script or style): a context that enforces it, a fresh link.
+    const strict = await browser.newContext({ viewport: { width: 1400, height: 1100 } })
+    const violations: string[] = []
+    const strictPage = await strict.newPage()
+    strictPage.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()) })
+    strictPage.on('pageerror', (err) => { errors.push(err.message) })
+    await strictPage.goto(f.api.loginUrl())
+    await strictPage.waitForSelector('body[data-ready="true"]', { timeout: 20_000 })
+    await strictPage.waitForSelector('[data-testid="live"].on', { timeout: 10_000 })
+    await strictPage.waitForSelector('#balance-legend .sw', { timeout: 10_000 })
+    const swatch = await strictPage.evaluate("getComputedStyle(document.querySelector('#balance-legend .sw')).backgroundColor")
+    assert.notEqual(swatch, 'rgba(0, 0, 0, 0)', 'the legend swatch got its colour under the CSP')
+    assert.deepEqual(violations, [], 'no CSP violations')
+    await strict.close()
+
     await mkdir(RESULTS, { recursive: true })
     const shot = join(RESULTS, 'dashboard.png')
     await page.screenshot({ path: shot, fullPage: true })

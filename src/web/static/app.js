@@ -53,7 +53,7 @@ function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag)
   for (const [k, v] of Object.entries(attrs)) {
     if (k === 'class') e.className = v
-    else if (k === 'style') e.setAttribute('style', v)
+    else if (k === 'style') e.style.cssText = v // CSSOM: a style attribute would break the CSP (no inline styles)
     else e.setAttribute(k, v)
   }
   for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)))
