@@ -122,7 +122,7 @@ export class PinsApi {
       slots: String(slots),
       slotsFilled: String(filled),
       activeReplicas: String(active),
-      agreements: agreements.map((a) => `#${a.id} ${a.hoster.slice(0, 16)} ${a.state}${a.endReason !== null ? ` (${a.endReason})` : ''}`).join('; ')
+      agreements: agreements.map((a) => `#${a.id} ${a.hoster} ${a.state}${a.endReason !== null ? ` (${a.endReason})` : ''}`).join('; ')
     }
     if (replicas !== null) info.replicas = String(replicas)
     if (req !== null) info.until = String(req.until)
