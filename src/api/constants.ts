@@ -6,8 +6,26 @@ export const MAX_BODY_BYTES = 64 * 1024
 /** Milliseconds between SSE heartbeat comments. */
 export const SSE_HEARTBEAT_MS = 15_000
 
-/** Most SSE clients connected at once; more get 503. */
+/** Most SSE clients connected at once, server-wide; more get 503. */
 export const MAX_SSE_CLIENTS = 64
+
+/** Most SSE streams one client (the bearer token, or one dashboard session) holds at once; more get 429. */
+export const MAX_SSE_PER_CLIENT = 4
+
+/** How long a dashboard login code stays valid, in ms (5 minutes). Each code works once. */
+export const LOGIN_CODE_TTL_MS = 5 * 60_000
+
+/** Most login codes waiting to be used; issuing one more forgets the oldest. */
+export const MAX_LOGIN_CODES = 16
+
+/** How long a dashboard session lasts, in ms (7 days). Sessions live in the daemon's memory only. */
+export const SESSION_TTL_MS = 7 * 24 * 3600_000
+
+/** Most dashboard sessions at once; a new login forgets the oldest. */
+export const MAX_SESSIONS = 32
+
+/** Bytes of randomness in a login code and in a session id. */
+export const SESSION_BYTES = 32
 
 /** Default and largest page size of `GET /pins` (Pinning Service API: 1..1000, default 10). */
 export const DEFAULT_PIN_LIMIT = 10

@@ -4,7 +4,7 @@
 export type ApiReason =
   | 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'METHOD_NOT_ALLOWED' | 'CONFLICT'
   | 'INSUFFICIENT_FUNDS' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'INTERNAL_SERVER_ERROR'
-  | 'SERVICE_UNAVAILABLE'
+  | 'SERVICE_UNAVAILABLE' | 'TOO_MANY_REQUESTS'
 
 /** An HTTP error with a status, a stable `reason` and a readable `details`. */
 export class ApiError extends Error {

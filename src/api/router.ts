@@ -9,8 +9,8 @@ export interface RequestContext {
   readonly method: string
   readonly url: URL
   readonly params: Readonly<Record<string, string>>
-  /** Whether the request carried the right bearer token. */
-  readonly authorized: boolean
+  /** Who is calling: `token` (bearer) or `session:<id>` (dashboard cookie); `anonymous` on public routes. */
+  readonly client: string
   /** Reads and parses the JSON body (size-limited); undefined for an empty body. */
   body(): Promise<unknown>
 }
@@ -21,8 +21,10 @@ export type HandlerResult = { status: number, body: unknown, headers?: Record<st
 export type Handler = (ctx: RequestContext) => Promise<HandlerResult>
 
 export interface RouteOptions {
-  /** Needs the bearer token (every write does). Reads need it only when the server says so. */
+  /** A write: only the bearer token may call it (default: every method but GET). */
   readonly write?: boolean
+  /** Answered without any credential (only the dashboard's login exchange). */
+  readonly open?: boolean
 }
 
 interface Route {
@@ -31,23 +33,25 @@ interface Route {
   readonly parts: readonly string[]
   readonly handler: Handler
   readonly write: boolean
+  readonly open: boolean
 }
 
 export interface RouteMatch {
   readonly handler: Handler
   readonly params: Record<string, string>
   readonly write: boolean
+  readonly open: boolean
 }
 
 export class Router {
   private readonly routes: Route[] = []
 
   add(method: string, pattern: string, handler: Handler, opts: RouteOptions = {}): this {
-    this.routes.push({ method, pattern, parts: split(pattern), handler, write: opts.write ?? method !== 'GET' })
+    this.routes.push({ method, pattern, parts: split(pattern), handler, write: opts.write ?? method !== 'GET', open: opts.open ?? false })
     return this
   }
 
-  get(pattern: string, handler: Handler): this { return this.add('GET', pattern, handler) }
+  get(pattern: string, handler: Handler, opts?: RouteOptions): this { return this.add('GET', pattern, handler, opts) }
   post(pattern: string, handler: Handler): this { return this.add('POST', pattern, handler) }
   delete(pattern: string, handler: Handler): this { return this.add('DELETE', pattern, handler) }
 
@@ -58,7 +62,7 @@ export class Router {
     for (const route of this.routes) {
       const params = matchParts(route.parts, parts)
       if (params === null) continue
-      if (route.method === method || (method === 'HEAD' && route.method === 'GET')) return { handler: route.handler, params, write: route.write }
+      if (route.method === method || (method === 'HEAD' && route.method === 'GET')) return { handler: route.handler, params, write: route.write, open: route.open }
       if (!allowed.includes(route.method)) allowed.push(route.method)
     }
     if (allowed.length > 0) {

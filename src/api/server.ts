@@ -1,10 +1,11 @@
 // The daemon's HTTP API on node:http. Binds to 127.0.0.1 by default.
 //
-// Auth: every write (POST, DELETE) needs `Authorization: Bearer <token>`; the token is generated on
-// first start and kept in `<dataDir>/api-token` (mode 0600). Reads are open when the server is bound
-// to a loopback address (the dashboard reads without a token) and need the token otherwise. A
-// presented but wrong token is always 401. On loopback, requests whose Host header is not a loopback
-// name are refused (403) so a DNS-rebinding page cannot read or write.
+// Every call needs a credential (src/api/auth.ts): the bearer token (`<dataDir>/api-token`, mode 0600,
+// generated on first start) for anything, or the dashboard's session cookie for reads. The dashboard
+// logs in through a one-time code URL (`loginUrl()`, printed by `favor start`). Only the dashboard's
+// static files and the code exchange (`GET /login`) answer without one. Requests whose Host header is
+// not exactly a loopback name (or, bound elsewhere, an IP literal) get 403, so a DNS-rebinding page
+// (`127.0.0.1.nip.io`) is refused before anything else (src/api/host-check.ts).
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -12,20 +13,25 @@ import { Resource } from '../runtime/index.js'
 import type { Logger } from '../runtime/index.js'
 import { silentLogger } from '../runtime/index.js'
 import { loadAsset, webRoot } from '../web/assets.js'
-import { MAX_BODY_BYTES, SSE_HEARTBEAT_MS } from './constants.js'
+import { authenticate } from './auth.js'
+import { MAX_BODY_BYTES, MAX_SSE_CLIENTS, MAX_SSE_PER_CLIENT, SSE_HEARTBEAT_MS } from './constants.js'
 import { ApiError, badRequest } from './errors.js'
 import { EventStream } from './handlers/events.js'
 import { BalanceHistory } from './handlers/history.js'
 import { LedgerApi } from './handlers/ledger.js'
+import { LoginApi } from './handlers/login.js'
+import { hostAllowed } from './host-check.js'
 import { NodeApi } from './handlers/node.js'
 import { PinsApi } from './handlers/pins.js'
 import { toJSON } from './json.js'
 import { openApiDocument } from './openapi.js'
 import { PinStore } from './pin-store.js'
 import { Router } from './router.js'
-import type { RequestContext } from './router.js'
+import type { RequestContext, RouteMatch } from './router.js'
 import type { FavorService } from './service.js'
-import { loadOrCreateToken, tokenMatches } from './token.js'
+import { sessionCookieName, Sessions } from './sessions.js'
+import type { LoginCode } from './sessions.js'
+import { loadOrCreateToken } from './token.js'
 
 export const API_VERSION = '1.0.0'
 
@@ -39,18 +45,17 @@ export interface ApiServerOptions {
   readonly port?: number
   /** Use this token instead of the one in `dataDir`. */
   readonly token?: string
-  /** Default: true unless bound to loopback. */
-  readonly readsNeedToken?: boolean
+  /** How long a dashboard login code stays valid (default LOGIN_CODE_TTL_MS). */
+  readonly loginCodeTtlMs?: number
+  /** Event streams in all and per caller (defaults MAX_SSE_CLIENTS, MAX_SSE_PER_CLIENT). */
+  readonly maxSseClients?: number
+  readonly maxSsePerClient?: number
   readonly heartbeatMs?: number
   readonly maxBodyBytes?: number
   readonly logger?: Logger
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
-
-function isLoopback(host: string): boolean {
-  return LOOPBACK_HOSTS.has(host) || host.startsWith('127.')
-}
+const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 export class ApiServer extends Resource {
   private readonly opts: ApiServerOptions
@@ -63,12 +68,13 @@ export class ApiServer extends Resource {
   private address: AddressInfo | null = null
   private readonly webDir = webRoot()
   private readonly startedAt = Date.now()
-  private readsNeedToken = false
+  private readonly sessions: Sessions
 
   constructor(opts: ApiServerOptions) {
     super()
     this.opts = opts
     this.log = opts.logger ?? silentLogger()
+    this.sessions = new Sessions(opts.loginCodeTtlMs !== undefined ? { codeTtlMs: opts.loginCodeTtlMs } : {})
   }
 
   /** Starts listening; resolves with the base URL. Safe to call twice. */
@@ -88,7 +94,24 @@ export class ApiServer extends Resource {
     return this.address?.port ?? 0
   }
 
-  /** The bearer token writes need. */
+  /**
+   * A new dashboard login link, `<base>/login?code=<one-time code>`: it works once, for a few minutes,
+   * and sets the session cookie. Bound to a wildcard address, the link points at 127.0.0.1.
+   */
+  issueLoginUrl(): LoginCode & { url: string } {
+    if (this.address === null) throw new Error('ApiServer is not listening')
+    const wildcard = this.address.address === '0.0.0.0' || this.address.address === '::'
+    const base = wildcard ? `http://${this.address.family === 'IPv6' ? '[::1]' : '127.0.0.1'}:${this.address.port}` : this.url
+    const code = this.sessions.issueCode()
+    return { ...code, url: `${base}/login?code=${code.code}` }
+  }
+
+  /** Shorthand: just the URL of `issueLoginUrl()`. */
+  loginUrl(): string {
+    return this.issueLoginUrl().url
+  }
+
+  /** The bearer token the API needs. */
   get token(): string {
     if (this.tokenValue === null) throw new Error('ApiServer is not listening')
     return this.tokenValue
@@ -96,16 +119,17 @@ export class ApiServer extends Resource {
 
   protected override async onopen(): Promise<void> {
     const host = this.opts.host ?? '127.0.0.1'
-    this.readsNeedToken = this.opts.readsNeedToken ?? !isLoopback(host)
     this.tokenValue = this.opts.token ?? await loadOrCreateToken(this.opts.dataDir)
     const pins = await PinStore.open(this.opts.dataDir)
-    this.events = new EventStream(this.opts.service, this.opts.heartbeatMs ?? SSE_HEARTBEAT_MS)
+    this.events = new EventStream(this.opts.service, this.opts.heartbeatMs ?? SSE_HEARTBEAT_MS,
+      this.opts.maxSseClients ?? MAX_SSE_CLIENTS, this.opts.maxSsePerClient ?? MAX_SSE_PER_CLIENT)
     new PinsApi(this.opts.service, pins).register(this.router)
     new LedgerApi(this.opts.service).register(this.router)
     new NodeApi(this.opts.service, { version: API_VERSION, startedAt: this.startedAt }).register(this.router)
     this.events.register(this.router)
     this.history = new BalanceHistory(this.opts.service)
     this.history.register(this.router)
+    new LoginApi(this.sessions, () => sessionCookieName(this.port), () => this.issueLoginUrl()).register(this.router)
     this.router.get('/openapi.json', () => Promise.resolve({ status: 200, body: openApiDocument(API_VERSION) }))
 
     const server = createServer((req, res) => { this.handle(req, res) })
@@ -167,16 +191,25 @@ export class ApiServer extends Resource {
             'content-length': asset.body.length,
             'cache-control': 'no-cache',
             'x-content-type-options': 'nosniff',
-            'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'"
+            'referrer-policy': 'no-referrer',
+            'content-security-policy': CSP
           })
           res.end(method === 'HEAD' ? undefined : asset.body)
           return
         }
       }
-      const route = this.router.match(method, url.pathname)
-      const authorized = this.authorize(req, route.write)
+      const write = method !== 'GET' && method !== 'HEAD'
+      let route: RouteMatch
+      try {
+        route = this.router.match(method, url.pathname)
+      } catch (err) {
+        // Unknown paths and methods need a credential too: a stranger learns nothing about the API.
+        authenticate(req, write, this.authConfig())
+        throw err
+      }
+      const client = route.open ? 'anonymous' : authenticate(req, route.write, this.authConfig())
       const ctx: RequestContext = {
-        req, res, method, url, params: route.params, authorized,
+        req, res, method, url, params: route.params, client,
         body: () => this.readBody(req)
       }
       const result = await route.handler(ctx)
@@ -191,26 +224,14 @@ export class ApiServer extends Resource {
   }
 
   private checkHost(req: IncomingMessage): void {
-    if (!isLoopback(this.opts.host ?? '127.0.0.1')) return
-    const host = req.headers.host ?? ''
-    const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0] ?? ''
-    if (!isLoopback(name)) throw new ApiError(403, 'FORBIDDEN', `Host '${host}' is not a loopback address`)
+    const host = req.headers.host
+    if (!hostAllowed(host, this.opts.host ?? '127.0.0.1')) {
+      throw new ApiError(403, 'FORBIDDEN', `Host '${host ?? ''}' is not accepted: use http://127.0.0.1, http://localhost or http://[::1]`)
+    }
   }
 
-  private authorize(req: IncomingMessage, write: boolean): boolean {
-    const header = req.headers.authorization
-    const expected = this.token
-    if (header !== undefined) {
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(header)
-      if (m === null || !tokenMatches(m[1] as string, expected)) {
-        throw new ApiError(401, 'UNAUTHORIZED', 'the bearer token is wrong', { 'www-authenticate': 'Bearer realm="favor"' })
-      }
-      return true
-    }
-    if (write || this.readsNeedToken) {
-      throw new ApiError(401, 'UNAUTHORIZED', `${write ? 'writes' : 'requests'} need 'Authorization: Bearer <token>' (the token is in the node's directory, file api-token)`, { 'www-authenticate': 'Bearer realm="favor"' })
-    }
-    return false
+  private authConfig(): { token: string, sessions: Sessions, cookieName: string } {
+    return { token: this.token, sessions: this.sessions, cookieName: sessionCookieName(this.port) }
   }
 
   private async readBody(req: IncomingMessage): Promise<unknown> {
@@ -238,10 +259,12 @@ export class ApiServer extends Resource {
     }
   }
 
+  /** Writes a JSON response; `body` undefined (or 204) sends no body at all, as `DELETE /pins/{id}` wants. */
   private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, head = false): void {
-    const text = status === 204 ? '' : toJSON(body)
+    const empty = status === 204 || body === undefined
+    const text = empty ? '' : toJSON(body)
     res.writeHead(status, {
-      'content-type': 'application/json; charset=utf-8',
+      ...(empty ? {} : { 'content-type': 'application/json; charset=utf-8' }),
       'content-length': Buffer.byteLength(text),
       'cache-control': 'no-store',
       ...headers

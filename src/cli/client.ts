@@ -1,7 +1,7 @@
 // The CLI's HTTP client: finds the daemon through `<dir>/api.json` and the token in `<dir>/api-token`.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { API_INFO_FILE_NAME, readToken } from '../api/index.js'
+import { API_INFO_FILE_NAME, readToken, tokenPath } from '../api/index.js'
 
 /** Exit codes of the `favor` command. */
 export const EXIT = { ok: 0, error: 1, usage: 2, noDaemon: 3, refused: 4 } as const
@@ -38,11 +38,12 @@ export async function connect(dir: string): Promise<Client> {
     throw new CliError(`the daemon is not running (no ${join(dir, API_INFO_FILE_NAME)}); start it with: favor start --dir ${dir}`, EXIT.noDaemon)
   }
   const token = await readToken(dir)
+  // Every call needs the token, reads included.
+  if (token === null) throw new CliError(`no API token in ${tokenPath(dir)}: the daemon writes it on its first start (favor start --dir ${dir})`, EXIT.noDaemon)
   return {
     url,
     async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-      const headers: Record<string, string> = {}
-      if (token !== null) headers.authorization = `Bearer ${token}`
+      const headers: Record<string, string> = { authorization: `Bearer ${token}` }
       if (body !== undefined) headers['content-type'] = 'application/json'
       let res: Response
       try {

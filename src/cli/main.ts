@@ -140,7 +140,7 @@ function printStatus(s: StatusBody, url: string): void {
   if (s.balance !== null) out(`balance    ${favor(s.balance.balance)} favor  (available ${favor(s.balance.available)}, held back ${favor(s.balance.heldBack)}, reputation ${(s.balance.reputationPpm / 10_000).toFixed(1)}%)`)
   const st = s.node.storage
   if (st !== undefined && st.capacityBytes > 0) out(`storage    ${bytes(st.usedBytes)} used, ${bytes(st.reservedBytes)} reserved of ${bytes(st.capacityBytes)}`)
-  out(`dashboard  ${url}/`)
+  out(`dashboard  ${url}/  (log in with the link from: favor dashboard)`)
   for (const m of s.mirrors) out(`mirror #${m.agreementId} ${short(m.coreKey, 12)} ${progressBar(m.have, m.length)} ${m.state}`)
 }
 
@@ -188,7 +188,8 @@ const commands: Record<string, Command> = {
       const daemon = await startDaemon(config, { log })
       out(`favor daemon ${config.name} running`)
       out(`  api        ${daemon.url}`)
-      out(`  dashboard  ${daemon.url}/`)
+      out(`  dashboard  ${daemon.api.loginUrl()}`)
+      out('             (open this link to log in; it works once, for 5 minutes; favor dashboard prints a new one)')
       out(`  account    ${daemon.info.account}`)
       out(`  network    ${daemon.info.networkKey}`)
       await new Promise<void>((resolveStop) => {
@@ -250,8 +251,8 @@ const commands: Record<string, Command> = {
       let pin = await client.request<PinStatus>('POST', '/pins', body)
       if (values.wait === true) pin = await waitPinned(client, pin, values.json === true)
       if (values.json === true) printJson(pin)
-      else out(`request ${pin.requestid}: ${pin.status}${pin.info.reason !== undefined ? ` (${String(pin.info.reason)})` : ''}`)
-      if (pin.status === 'failed') throw new CliError(`pin ${pin.requestid} failed: ${String(pin.info.reason)}`, EXIT.refused)
+      else out(`request ${pin.requestid}: ${pin.status}${pin.status === 'failed' && pin.info.status_details !== undefined ? ` (${pin.info.status_details})` : ''}`)
+      if (pin.status === 'failed') throw new CliError(`pin ${pin.requestid} failed: ${pin.info.status_details ?? 'failed'}`, EXIT.refused)
     }
   },
   offer: {
@@ -267,6 +268,16 @@ const commands: Record<string, Command> = {
       const res = await (await connect(dir)).request<{ capacityBytes: number }>('POST', '/offer', body)
       if (values.json === true) printJson(res)
       else out(`offered ${bytes(res.capacityBytes)}`)
+    }
+  },
+  dashboard: {
+    usage: 'favor dashboard [--json]',
+    summary: 'print a fresh one-time link that logs a browser in to the dashboard',
+    options: { ...JSON_OPT },
+    async run({ values, dir }) {
+      const res = await (await connect(dir)).request<{ url: string, expiresAt: string }>('POST', '/login-codes')
+      if (values.json === true) printJson(res)
+      else out(`${res.url}\n(open it in a browser on this machine; it works once, until ${res.expiresAt})`)
     }
   },
   withdraw: {
@@ -359,7 +370,7 @@ const commands: Record<string, Command> = {
       if (values.json === true) return printJson(res)
       if (res.results.length === 0) return out('no pins')
       out(table(['requestid', 'status', 'core', 'name', 'replicas', 'created'],
-        res.results.map((p) => [p.requestid, p.status, short(p.pin.cid, 12), p.pin.name ?? '', String(p.info.replicas ?? ''), p.created])))
+        res.results.map((p) => [p.requestid, p.status, short(p.pin.cid, 12), p.pin.name ?? '', p.info.replicas ?? '', p.created])))
     }
   },
   transfer: {
@@ -445,7 +456,8 @@ interface PinStatus {
   status: 'queued' | 'pinning' | 'pinned' | 'failed'
   created: string
   pin: { cid: string, name?: string }
-  info: { reason?: string, waiting?: string, replicas?: number, slots?: number, slotsFilled?: number, agreements?: { id: number, state: string }[] }
+  /** The spec's StatusInfo: string values only. */
+  info: { status_details?: string, replicas?: string, slots?: string, slotsFilled?: string, activeReplicas?: string }
 }
 
 async function waitPinned(client: Client, first: PinStatus, quiet: boolean): Promise<PinStatus> {
@@ -454,10 +466,9 @@ async function waitPinned(client: Client, first: PinStatus, quiet: boolean): Pro
   const tty = process.stdout.isTTY
   while (pin.status === 'queued' || pin.status === 'pinning') {
     if (!quiet) {
-      const agreements = pin.info.agreements ?? []
-      const active = agreements.filter((a) => a.state === 'active').length
-      const slots = pin.info.slots ?? 0
-      const line = `${pin.status.padEnd(8)} ${progressBar(active, slots, 24)} replicas active — ${String(pin.info.waiting ?? '')}`
+      const active = Number(pin.info.activeReplicas ?? '0')
+      const slots = Number(pin.info.slots ?? '0')
+      const line = `${pin.status.padEnd(8)} ${progressBar(active, slots, 24)} replicas active — ${pin.info.status_details ?? ''}`
       if (tty) process.stdout.write(`\r\x1b[2K${line}`)
       else if (line !== lastLine) out(line)
       lastLine = line

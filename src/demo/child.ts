@@ -27,6 +27,8 @@ export interface ChildHello {
   networkKey: string
   /** The node's API and dashboard, when `api` was asked for. */
   apiUrl: string | null
+  /** A one-time link that logs a browser in to that dashboard. */
+  loginUrl: string | null
 }
 
 export interface ChildEvents {

@@ -115,7 +115,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     nodes.push(first)
     const networkKey = (first.hello as { networkKey: string }).networkKey
     out(`node1 created network ${networkKey.slice(0, 16)}… (admin, indexer, hoster)`)
-    if (first.hello?.apiUrl) out(`dashboard: ${first.hello.apiUrl}  (node1's HTTP API: ${first.hello.apiUrl}/openapi.json)`)
+    if (first.hello?.apiUrl) out(`dashboard: ${first.hello.loginUrl ?? `${first.hello.apiUrl}/`}  (a one-time login link, valid for an hour; node1's HTTP API: ${first.hello.apiUrl}/openapi.json, with the token in ${path.join(root, 'node1', 'api-token')})`)
     const rest = await Promise.all(Array.from({ length: nNodes - 1 }, (_, i) => {
       const name = `node${i + 2}`
       return ChildNode.start({

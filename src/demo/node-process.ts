@@ -6,6 +6,7 @@ import type { ChildNodeConfig } from './child.js'
 import { ledgerSnapshot } from './snapshot.js'
 
 let node: FavorNode | null = null
+const DEMO_LOGIN_TTL_MS = 3600_000
 let api: ApiServer | null = null
 
 async function shutdown(): Promise<void> {
@@ -33,11 +34,14 @@ async function handle(cmd: string, args: Record<string, unknown>): Promise<unkno
     node.on('epoch', (data) => sendIpcEvent('epoch', data))
     node.on('warning', (err) => sendIpcEvent('warning', err.message))
     let apiUrl: string | null = null
+    let loginUrl: string | null = null
     if (c.api === true) {
-      api = new ApiServer({ service: node, dataDir: c.dataDir })
+      // The demo's throwaway network: its login link stays valid for an hour (still single use).
+      api = new ApiServer({ service: node, dataDir: c.dataDir, loginCodeTtlMs: DEMO_LOGIN_TTL_MS })
       apiUrl = await api.listen()
+      loginUrl = api.loginUrl()
     }
-    return { pid: process.pid, account: node.account, nodeKey: node.nodeKey, networkKey: node.networkKey, apiUrl }
+    return { pid: process.pid, account: node.account, nodeKey: node.nodeKey, networkKey: node.networkKey, apiUrl, loginUrl }
   }
   if (node === null) throw new Error('node not open')
   const n = node

@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment -- response bodies are read as loose JSON */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- response bodies are read as loose JSON */
 // API contract tests for every endpoint besides /pins, against a real daemon API over a real
 // FavorNode on a loopback testnet.
 import assert from 'node:assert/strict'
@@ -27,68 +27,68 @@ describe('daemon API contract', () => {
   })
 
   test('GET /status', async () => {
-    const r = await call(f.url, 'GET', '/status')
+    const r = await call(f.url, 'GET', '/status', { token: f.token })
     assert.equal(r.status, 200)
     assert.equal(r.body.account, f.node.account)
     assert.equal(r.body.networkKey, f.node.networkKey)
     assert.equal(typeof r.body.balance.balance, 'string', 'bigints as decimal strings')
     assert.ok(Array.isArray(r.body.node.roles))
-    assert.equal((await call(f.url, 'GET', '/status?x=1')).status, 400)
+    assert.equal((await call(f.url, 'GET', '/status?x=1', { token: f.token })).status, 400)
   })
 
   test('GET /accounts, /accounts/{id}, /accounts/me', async () => {
-    const r = await call(f.url, 'GET', '/accounts')
+    const r = await call(f.url, 'GET', '/accounts', { token: f.token })
     assert.equal(r.status, 200)
     assert.ok(r.body.count >= 2)
-    const me = await call(f.url, 'GET', '/accounts/me')
+    const me = await call(f.url, 'GET', '/accounts/me', { token: f.token })
     assert.equal(me.body.id, f.node.account)
     for (const k of ['given', 'received', 'balance', 'reputationPpm']) assert.ok(k in me.body, k)
-    const hosters = await call(f.url, 'GET', '/accounts?hosters=true')
+    const hosters = await call(f.url, 'GET', '/accounts?hosters=true', { token: f.token })
     assert.ok(hosters.body.results.every((a: { hoster: unknown }) => a.hoster !== null))
-    assert.equal((await call(f.url, 'GET', `/accounts/${(f.nodes[1] as { account: string }).account}`)).status, 200)
-    assert.equal((await call<Err>(f.url, 'GET', '/accounts/zz')).status, 400)
-    assert.equal((await call(f.url, 'GET', `/accounts/${'0'.repeat(64)}`)).status, 404)
-    assert.equal((await call(f.url, 'GET', '/accounts?hosters=maybe')).status, 400)
+    assert.equal((await call(f.url, 'GET', `/accounts/${(f.nodes[1] as { account: string }).account}`, { token: f.token })).status, 200)
+    assert.equal((await call<Err>(f.url, 'GET', '/accounts/zz', { token: f.token })).status, 400)
+    assert.equal((await call(f.url, 'GET', `/accounts/${'0'.repeat(64)}`, { token: f.token })).status, 404)
+    assert.equal((await call(f.url, 'GET', '/accounts?hosters=maybe', { token: f.token })).status, 400)
   })
 
   test('GET /agreements with filters, /agreements/{id}', async () => {
     const r = await waitFor(async () => {
-      const x = await call(f.url, 'GET', '/agreements')
+      const x = await call(f.url, 'GET', '/agreements', { token: f.token })
       return x.body.count > 0 ? x : null
     }, 30_000, 'an agreement')
     const a = r.body.results[0]
-    assert.equal((await call(f.url, 'GET', `/agreements?hoster=${a.hoster}`)).body.count >= 1, true)
-    assert.equal((await call(f.url, 'GET', '/agreements?publisher=me&live=true')).status, 200)
-    assert.equal((await call(f.url, 'GET', `/agreements?state=active,pinning&requestId=${a.requestId}&coreKey=${a.coreKey}&limit=5`)).status, 200)
-    assert.equal((await call(f.url, 'GET', `/agreements/${a.id}`)).body.id, a.id)
-    assert.equal((await call(f.url, 'GET', '/agreements/9999')).status, 404)
+    assert.equal((await call(f.url, 'GET', `/agreements?hoster=${a.hoster}`, { token: f.token })).body.count >= 1, true)
+    assert.equal((await call(f.url, 'GET', '/agreements?publisher=me&live=true', { token: f.token })).status, 200)
+    assert.equal((await call(f.url, 'GET', `/agreements?state=active,pinning&requestId=${a.requestId}&coreKey=${a.coreKey}&limit=5`, { token: f.token })).status, 200)
+    assert.equal((await call(f.url, 'GET', `/agreements/${a.id}`, { token: f.token })).body.id, a.id)
+    assert.equal((await call(f.url, 'GET', '/agreements/9999', { token: f.token })).status, 404)
     for (const qs of ['?state=gone', '?hoster=1', '?requestId=-1', '?live=2', '?limit=0']) {
-      assert.equal((await call(f.url, 'GET', `/agreements${qs}`)).status, 400, qs)
+      assert.equal((await call(f.url, 'GET', `/agreements${qs}`, { token: f.token })).status, 400, qs)
     }
   })
 
   test('GET /epochs, /epochs/{n}, /reports, /history', async () => {
-    const r = await call(f.url, 'GET', '/epochs?limit=5')
+    const r = await call(f.url, 'GET', '/epochs?limit=5', { token: f.token })
     assert.equal(r.status, 200)
     assert.ok(r.body.current >= 1)
     const n = r.body.results[0].epoch
-    const one = await call(f.url, 'GET', `/epochs/${n}`)
+    const one = await call(f.url, 'GET', `/epochs/${n}`, { token: f.token })
     assert.equal(one.body.epoch, n)
     assert.ok(Array.isArray(one.body.attestations))
-    assert.equal((await call(f.url, 'GET', '/epochs/999999')).status, 404)
-    assert.equal((await call(f.url, 'GET', '/epochs/x')).status, 400)
-    assert.equal((await call(f.url, 'GET', '/epochs?limit=-3')).status, 400)
-    const rep = await call(f.url, 'GET', '/reports')
+    assert.equal((await call(f.url, 'GET', '/epochs/999999', { token: f.token })).status, 404)
+    assert.equal((await call(f.url, 'GET', '/epochs/x', { token: f.token })).status, 400)
+    assert.equal((await call(f.url, 'GET', '/epochs?limit=-3', { token: f.token })).status, 400)
+    const rep = await call(f.url, 'GET', '/reports', { token: f.token })
     assert.equal(rep.status, 200)
     assert.ok(Array.isArray(rep.body.results) && Array.isArray(rep.body.local))
-    assert.equal((await call(f.url, 'GET', '/reports?epoch=abc')).status, 400)
-    const h = await call(f.url, 'GET', '/history')
+    assert.equal((await call(f.url, 'GET', '/reports?epoch=abc', { token: f.token })).status, 400)
+    const h = await call(f.url, 'GET', '/history', { token: f.token })
     assert.ok(h.body.count >= 1)
   })
 
   test('GET /events: hello, epoch events, heartbeats; ended on close', async () => {
     const ac = new AbortController()
-    const res = await fetch(`${f.url}/events`, { signal: ac.signal })
+    const res = await fetch(`${f.url}/events`, { signal: ac.signal, headers: { authorization: `Bearer ${f.token}` } })
     assert.equal(res.status, 200)
     assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/)
     const reader = (res.body as ReadableStream<Uint8Array>).getReader()
@@ -104,10 +104,81 @@ describe('daemon API contract', () => {
   })
 
   test('GET /openapi.json describes every endpoint', async () => {
-    const r = await call(f.url, 'GET', '/openapi.json')
-    assert.equal(r.body.openapi, '3.1.0')
-    for (const p of ['/pins', '/pins/{requestid}', '/status', '/accounts', '/accounts/{id}', '/agreements', '/epochs', '/epochs/{n}', '/reports', '/events', '/offer', '/withdraw', '/transfer', '/sponsor', '/writers', '/ledger/verify']) {
+    const r = await call(f.url, 'GET', '/openapi.json', { token: f.token })
+    for (const p of ['/pins', '/pins/{requestid}', '/status', '/accounts', '/accounts/{id}', '/agreements', '/agreements/{id}', '/epochs', '/epochs/{n}', '/reports', '/history', '/events', '/offer', '/withdraw', '/transfer', '/sponsor', '/writers', '/ledger/verify', '/login', '/login-codes', '/openapi.json']) {
       assert.ok(p in r.body.paths, p)
+    }
+  })
+
+  test('GET /openapi.json: the Pinning Service API in the upstream spec\'s shapes; Favor\'s additions marked', async () => {
+    const doc = (await call(f.url, 'GET', '/openapi.json', { token: f.token })).body
+    assert.equal(doc.openapi, '3.0.3')
+    assert.deepEqual(doc.security, [{ accessToken: [] }])
+    assert.equal(doc.components.securitySchemes.accessToken.type, 'http')
+    assert.equal(doc.components.securitySchemes.accessToken.scheme, 'bearer')
+    // operationIds, tags and error responses of the five pin operations, as upstream.
+    const ops: [string, string, string, string][] = [
+      ['/pins', 'get', 'getPins', '200'], ['/pins', 'post', 'addPin', '202'], ['/pins/{requestid}', 'get', 'getPinByRequestId', '200'],
+      ['/pins/{requestid}', 'post', 'replacePinByRequestId', '202'], ['/pins/{requestid}', 'delete', 'deletePinByRequestId', '202']
+    ]
+    for (const [path, method, id, okStatus] of ops) {
+      const op = doc.paths[path][method]
+      assert.equal(op.operationId, id)
+      assert.deepEqual(op.tags, ['pins'])
+      assert.equal(op['x-favor'], undefined, `${id} is the spec's, not an addition`)
+      assert.deepEqual(Object.keys(op.responses).sort(), [okStatus, '400', '401', '404', '409', '4XX', '5XX'].sort(), id)
+      assert.deepEqual(op.responses['4XX'], { $ref: '#/components/responses/CustomServiceError' })
+      assert.deepEqual(op.responses['5XX'], { $ref: '#/components/responses/InternalServerError' })
+      assert.deepEqual(op.responses['401'], { $ref: '#/components/responses/Unauthorized' })
+    }
+    assert.equal(doc.paths['/pins/{requestid}'].delete.responses['202'].content, undefined, 'DELETE 202 has no body')
+    assert.deepEqual(doc.paths['/pins'].get.parameters.map((p: { $ref: string }) => p.$ref.split('/').pop()), ['cid', 'name', 'match', 'status', 'before', 'after', 'limit', 'meta'])
+    // Array query parameters, comma-separated.
+    const { cid, status, meta, limit } = doc.components.parameters
+    for (const p of [cid, status]) {
+      assert.equal(p.in, 'query')
+      assert.equal(p.style, 'form')
+      assert.equal(p.explode, false)
+      assert.equal(p.schema.type, 'array')
+      assert.equal(p.schema.uniqueItems, true)
+      assert.equal(p.schema.minItems, 1)
+    }
+    assert.equal(cid.schema.maxItems, 10)
+    assert.deepEqual(status.schema.items, { $ref: '#/components/schemas/Status' })
+    assert.deepEqual(meta.content['application/json'].schema, { $ref: '#/components/schemas/PinMeta' })
+    assert.deepEqual(limit.schema, { type: 'integer', format: 'int32', minimum: 1, maximum: 1000, default: 10 })
+    // Schemas: PinMeta and StatusInfo are string maps; Pin.meta is a PinMeta; Failure as upstream.
+    const s = doc.components.schemas
+    assert.deepEqual(s.Pin.properties.meta, { $ref: '#/components/schemas/PinMeta' })
+    assert.deepEqual(s.Pin.properties.origins, { $ref: '#/components/schemas/Origins' })
+    assert.equal(s.PinMeta.additionalProperties.type, 'string')
+    assert.equal(s.StatusInfo.additionalProperties.type, 'string')
+    assert.deepEqual(s.PinStatus.required, ['requestid', 'status', 'created', 'pin', 'delegates'])
+    assert.deepEqual(s.PinStatus.properties.info, { $ref: '#/components/schemas/StatusInfo' })
+    assert.deepEqual(s.Delegates, { ...s.Delegates, type: 'array', items: { type: 'string' }, uniqueItems: true, minItems: 1, maxItems: 20 })
+    assert.deepEqual(s.Status.enum, ['queued', 'pinning', 'pinned', 'failed'])
+    assert.deepEqual(s.TextMatchingStrategy.enum, ['exact', 'iexact', 'partial', 'ipartial'])
+    assert.deepEqual(s.Failure.required, ['error'])
+    assert.deepEqual(s.Failure.properties.error.required, ['reason'])
+    for (const name of ['BadRequest', 'Unauthorized', 'NotFound', 'InsufficientFunds', 'CustomServiceError', 'InternalServerError']) {
+      assert.deepEqual(doc.components.responses[name].content['application/json'].schema, { $ref: '#/components/schemas/Failure' }, name)
+    }
+    // Favor's additions say so: the Pin fields, and every non-pin operation.
+    for (const k of ['replicas', 'until', 'maxPrice']) {
+      assert.equal(s.Pin.properties[k]['x-favor'], true, k)
+      assert.match(s.Pin.properties[k].description, /^Favor addition: /, k)
+    }
+    const ids = new Set<string>()
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, { operationId: string, tags: string[], description: string, 'x-favor'?: boolean }>>)) {
+      for (const [method, op] of Object.entries(item)) {
+        if (method === 'parameters') continue
+        assert.ok(!ids.has(op.operationId), `operationId ${op.operationId} is unique`)
+        ids.add(op.operationId)
+        if (path.startsWith('/pins')) continue
+        assert.deepEqual(op.tags, ['favor'], `${method} ${path}`)
+        assert.equal(op['x-favor'], true, `${method} ${path}`)
+        assert.match(op.description, /^Favor addition: /, `${method} ${path}`)
+      }
     }
   })
 
@@ -137,7 +208,7 @@ describe('daemon API contract', () => {
   })
 
   test('HTTP errors: 404, 405, 413, 415, malformed JSON, 403 for a foreign Host', async () => {
-    const nf = await call<Err>(f.url, 'GET', '/nope')
+    const nf = await call<Err>(f.url, 'GET', '/nope', { token: f.token })
     assert.equal(nf.status, 404)
     assert.equal(nf.body.error.reason, 'NOT_FOUND')
     const na = await call<Err>(f.url, 'DELETE', '/status', { token: f.token })
@@ -166,7 +237,8 @@ describe('daemon API contract', () => {
     assert.match(html, /Favor dashboard/)
     assert.doesNotMatch(html, /https?:\/\/(?!www\.w3\.org)/)
     assert.equal((await fetch(`${f.url}/static/app.js`)).status, 200)
-    assert.equal((await fetch(`${f.url}/static/../../api/server.ts`)).status, 404)
+    assert.equal((await fetch(`${f.url}/static/../../api/server.ts`, { headers: { authorization: `Bearer ${f.token}` } })).status, 404)
+    assert.equal((await fetch(`${f.url}/static/%2e%2e/%2e%2e/api/server.ts`, { headers: { authorization: `Bearer ${f.token}` } })).status, 404)
   })
 })
 
@@ -178,7 +250,7 @@ describe('409 when the publisher lacks favor', () => {
       const r = await call<Err>(f.url, 'POST', '/pins', { token: f.token, body: { cid: key, replicas: 1 } })
       assert.equal(r.status, 409)
       assert.equal(r.body.error.reason, 'INSUFFICIENT_FUNDS')
-      assert.equal((await call(f.url, 'GET', '/pins?status=queued,pinning,pinned,failed')).body.count, 0)
+      assert.equal((await call(f.url, 'GET', '/pins?status=queued,pinning,pinned,failed', { token: f.token })).body.count, 0)
       await f.api.close()
       await f.api.close()
     } finally {

@@ -1,6 +1,8 @@
 // Shared setup of the API, CLI and browser tests: a loopback testnet, real FavorNodes, an ApiServer
 // over one of them. Everything is closed and removed by `close()`.
 import { mkdir } from 'node:fs/promises'
+import { request } from 'node:http'
+import type { IncomingHttpHeaders } from 'node:http'
 import { join } from 'node:path'
 import { ApiServer } from '../../src/api/index.js'
 import type { FavorService } from '../../src/api/index.js'
@@ -103,3 +105,33 @@ export async function call<T = any>(url: string, method: string, path: string, o
   return { status: res.status, body: (text === '' ? null : JSON.parse(text)) as T, headers: res.headers }
 }
 
+
+export interface RawRes {
+  status: number
+  headers: IncomingHttpHeaders
+  body: string
+}
+
+/** A request over node:http, where any Host header can be sent (fetch sets its own). */
+export function raw(url: string, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<RawRes> {
+  const u = new URL(url)
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, method, path, headers, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }) })
+      res.on('error', reject)
+    })
+    req.on('timeout', () => { req.destroy(new Error(`${method} ${path}: no answer in 10 s`)) })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+/** Follows a dashboard login link; returns the `Cookie` header value it earned and the raw answer. */
+export async function login(loginUrl: string): Promise<{ cookie: string | null, res: RawRes }> {
+  const u = new URL(loginUrl)
+  const res = await raw(u.origin, 'GET', u.pathname + u.search)
+  const set = res.headers['set-cookie']?.[0]
+  return { cookie: set === undefined ? null : (set.split(';')[0] as string), res }
+}

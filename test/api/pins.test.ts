@@ -13,7 +13,7 @@ interface PinStatus {
   created: string
   pin: { cid: string, name?: string, origins: string[], meta: Record<string, string> }
   delegates: string[]
-  info: Record<string, unknown>
+  info: Record<string, string>
 }
 interface PinResults { count: number, results: PinStatus[] }
 
@@ -30,7 +30,7 @@ describe('pinning service compliance (hypercore keys)', () => {
   after(async () => { await f.close() })
 
   const post = (body: unknown) => call<PinStatus>(f.url, 'POST', '/pins', { token: f.token, body })
-  const list = (qs: string) => call<PinResults>(f.url, 'GET', `/pins${qs}`)
+  const list = (qs: string) => call<PinResults>(f.url, 'GET', `/pins${qs}`, { token: f.token })
 
   let first: PinStatus
   test('POST /pins → 202 PinStatus with the requested pin', async () => {
@@ -50,7 +50,7 @@ describe('pinning service compliance (hypercore keys)', () => {
   test('status lifecycle: queued → pinning → pinned, seen through GET /pins/{id}', async () => {
     const seen = new Set<string>([first.status])
     const final = await waitFor(async () => {
-      const r = await call<PinStatus>(f.url, 'GET', `/pins/${first.requestid}`)
+      const r = await call<PinStatus>(f.url, 'GET', `/pins/${first.requestid}`, { token: f.token })
       assert.equal(r.status, 200)
       seen.add(r.body.status)
       return r.body.status === 'pinned' ? r.body : null
@@ -58,7 +58,9 @@ describe('pinning service compliance (hypercore keys)', () => {
     assert.equal(final.status, 'pinned')
     assert.ok(seen.has('queued') || seen.has('pinning'), `saw ${[...seen].join(',')}`)
     assert.ok(final.delegates.every((d) => d.startsWith('/favor/hoster/')))
-    assert.equal(final.info.reason, undefined)
+    assert.equal(final.info.status_details, undefined, 'no details once pinned')
+    assert.equal(final.info.activeReplicas, '1')
+    for (const [k, v] of Object.entries(final.info)) assert.equal(typeof v, 'string', `info.${k} is a string (the spec's StatusInfo)`)
   })
 
   test('more pins for listing', async () => {
@@ -119,7 +121,7 @@ describe('pinning service compliance (hypercore keys)', () => {
     assert.equal(r.status, 202)
     assert.notEqual(r.body.requestid, target.requestid)
     assert.equal(r.body.pin.name, 'gamma-2')
-    assert.equal((await call(f.url, 'GET', `/pins/${target.requestid}`)).status, 404)
+    assert.equal((await call(f.url, 'GET', `/pins/${target.requestid}`, { token: f.token })).status, 404)
     const again = await list(`?status=${ALL}&limit=1000`)
     assert.equal(again.body.count, 4)
   })
@@ -128,12 +130,20 @@ describe('pinning service compliance (hypercore keys)', () => {
     const target = (await list(`?status=${ALL}&name=beta`)).body.results[0] as PinStatus
     const r = await call(f.url, 'DELETE', `/pins/${target.requestid}`, { token: f.token })
     assert.equal(r.status, 202)
-    assert.equal((await call(f.url, 'GET', `/pins/${target.requestid}`)).status, 404)
+    assert.equal(r.body, null, 'no body')
+    assert.equal(r.headers.get('content-length'), '0')
+    assert.equal(r.headers.get('content-type'), null)
+    assert.equal((await call(f.url, 'GET', `/pins/${target.requestid}`, { token: f.token })).status, 404)
     assert.equal((await call(f.url, 'DELETE', `/pins/${target.requestid}`, { token: f.token })).status, 404)
     assert.equal((await list(`?status=${ALL}&limit=1000`)).body.count, 3)
   })
 
-  test('auth: writes need the bearer token; a wrong token is 401 everywhere', async () => {
+  test('auth: every call needs the bearer token, reads included; a wrong token is 401 everywhere', async () => {
+    for (const path of ['/pins', `/pins/${first.requestid}`]) {
+      const r = await call(f.url, 'GET', path)
+      assert.equal(r.status, 401, path)
+      assert.equal((r.body as { error: { reason: string } }).error.reason, 'UNAUTHORIZED')
+    }
     const noTok = await call(f.url, 'POST', '/pins', { body: { cid: cores[0] } })
     assert.equal(noTok.status, 401)
     assert.equal((noTok.body as { error: { reason: string } }).error.reason, 'UNAUTHORIZED')
@@ -161,7 +171,7 @@ describe('pinning service compliance (hypercore keys)', () => {
     }
     const malformed = await call<{ error: { reason: string } }>(f.url, 'POST', '/pins', { token: f.token, raw: '{"cid":' })
     assert.equal(malformed.status, 400)
-    assert.equal((await call(f.url, 'GET', '/pins/999999')).status, 404)
+    assert.equal((await call(f.url, 'GET', '/pins/999999', { token: f.token })).status, 404)
     assert.equal((await call(f.url, 'PUT', '/pins', { token: f.token })).status, 405)
   })
 })

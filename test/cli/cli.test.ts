@@ -36,7 +36,7 @@ describe('favor CLI against a running daemon', () => {
 
   test('--help everywhere; usage errors exit 2', async () => {
     assert.equal((await favor(['--help'])).code, 0)
-    for (const c of ['init', 'start', 'network', 'publish', 'offer', 'withdraw', 'status', 'balance', 'agreements', 'pins', 'transfer', 'sponsor', 'ledger', 'demo']) {
+    for (const c of ['init', 'start', 'dashboard', 'network', 'publish', 'offer', 'withdraw', 'status', 'balance', 'agreements', 'pins', 'transfer', 'sponsor', 'ledger', 'demo']) {
       const r = await favor([c, '--help'])
       assert.equal(r.code, 0, c)
       assert.match(r.stdout, /favor /, c)

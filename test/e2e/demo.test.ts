@@ -13,5 +13,6 @@ test('demo with --cheat shows the cheater caught and a repair', { timeout: 150_0
   assert.match(text, /MISSING/)
   assert.match(text, /repaired: agreement #\d+ ended \(failed\)/)
   assert.match(text, /── summary ──/)
+  assert.match(text, /dashboard: http:\/\/127\.0\.0\.1:\d+\/login\?code=[0-9a-f]{64} /, 'the one-time dashboard login link')
   assert.ok(s.agreements.some((a) => a.endReason === 'failed'))
 })

@@ -2,6 +2,7 @@
 // rejected/<opId> with a reason (identical on every node), or as the API's JSON error.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { request } from 'node:http'
 import { ApiServer } from '../../src/api/index.js'
 import {
   encodeOp, getAccount, getAttestation, getEpoch, getMeta, getOffer, getRejected, getRequest, listAgreements,
@@ -161,7 +162,7 @@ test('authorisation: refused and recorded', { timeout: 150_000 }, async (t) => {
   assert.equal(await getAccount(idx.ledger.kv, outsider.account), null, 'no account for the outsider')
   assert.equal(await getRejected(idx.ledger.kv, `${outsider.account}:0`), null, 'its raw op was never linearised')
 
-  // the API without (or with a wrong) token
+  // the API without (or with a wrong) token: writes and reads alike are 401
   api = new ApiServer({ service: pub, dataDir: pub.dataDir })
   const url = await api.listen()
   const before = await pub.requests()
@@ -170,7 +171,12 @@ test('authorisation: refused and recorded', { timeout: 150_000 }, async (t) => {
     ['DELETE', `/pins/${requestId}`, undefined],
     ['POST', '/transfer', { to: other.account, amount: '1' }],
     ['POST', '/writers', { writerKey: outsider.account }],
-    ['POST', '/withdraw', {}]
+    ['POST', '/withdraw', {}],
+    ['GET', '/status', undefined],
+    ['GET', '/pins', undefined],
+    ['GET', `/pins/${requestId}`, undefined],
+    ['GET', '/accounts/me', undefined],
+    ['GET', '/events', undefined]
   ]
   for (const [method, path, body] of writes) {
     for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 'Basic x' }] as Record<string, string>[]) {
@@ -180,7 +186,18 @@ test('authorisation: refused and recorded', { timeout: 150_000 }, async (t) => {
       assert.ok(json.error?.reason, `${method} ${path}: JSON error ${JSON.stringify(json)}`)
     }
   }
-  recorded.push(`API writes without/with a wrong token: ${writes.length * 3} × 401`)
+  // a DNS-rebinding page (its own name resolving to 127.0.0.1) is refused even with the token
+  const rebound = await new Promise<number>((resolve, reject) => {
+    const u = new URL(url)
+    const req = request({ host: u.hostname, port: u.port, path: '/status', headers: { host: `127.0.0.1.nip.io:${u.port}`, authorization: `Bearer ${api?.token ?? ''}` } }, (res) => {
+      res.resume()
+      resolve(res.statusCode ?? 0)
+    })
+    req.on('error', reject)
+    req.end()
+  })
+  assert.equal(rebound, 403, 'Host 127.0.0.1.nip.io')
+  recorded.push(`API calls without/with a wrong token: ${writes.length * 3} × 401; rebinding Host: 403`)
   await new Promise((r) => setTimeout(r, 500))
   assert.equal((await pub.requests()).length, before.length, 'no request created through the API without the token')
   assert.equal((await getRequest(idx.ledger.kv, requestId))?.state, 'active', 'the request was not cancelled')

@@ -273,7 +273,8 @@ export async function fuzzApi(count: number, seed: string): Promise<ApiFuzzResul
         const res = await fetch(url + path, { method, headers, ...(body !== undefined ? { body } : {}) })
         const text = await res.text()
         byStatus[res.status] = (byStatus[res.status] ?? 0) + 1
-        if (res.status >= 500) bad.push(`${method} ${path} ${String(body).slice(0, 120)} → ${res.status} ${text.slice(0, 200)}`)
+        if (headers.authorization === undefined && res.status !== 401) bad.push(`${method} ${path} without the token → ${res.status} (expected 401)`)
+        else if (res.status >= 500) bad.push(`${method} ${path} ${String(body).slice(0, 120)} → ${res.status} ${text.slice(0, 200)}`)
         else if (res.status >= 400) {
           let ok = false
           try { ok = typeof (JSON.parse(text) as { error?: { reason?: unknown } }).error?.reason === 'string' } catch { ok = false }
@@ -283,7 +284,7 @@ export async function fuzzApi(count: number, seed: string): Promise<ApiFuzzResul
         bad.push(`${method} ${path} (${body === undefined ? 0 : body.length} bytes): ${(err as Error).message} ${String((err as { cause?: unknown }).cause)}`)
       }
     }
-    const status = await withTimeout(fetch(url + '/status'), 5000, 'status after fuzz')
+    const status = await withTimeout(fetch(url + '/status', { headers: { authorization: `Bearer ${token}` } }), 5000, 'status after fuzz')
     const aliveAfter = status.status === 200
     await status.text()
     return { requests: count, byStatus, bad, aliveAfter, ms: Date.now() - started }

@@ -22,7 +22,8 @@ export interface PinStatusBody {
   created: string
   pin: { cid: string, name?: string, origins: string[], meta: Record<string, string> }
   delegates: string[]
-  info: Record<string, unknown>
+  /** The spec's StatusInfo: every value a string. */
+  info: Record<string, string>
 }
 
 interface PinInput {
@@ -47,7 +48,7 @@ function parsePin(body: unknown): PinInput {
     if (!Array.isArray(o.origins) || o.origins.length > 20 || o.origins.some((x) => typeof x !== 'string' || x.length > MAX_META_TEXT)) {
       throw badRequest('origins: expected an array of at most 20 strings')
     }
-    origins = o.origins as string[]
+    origins = [...new Set(o.origins as string[])] // the spec's origins are unique
   }
   const meta = o.meta === undefined ? {} : stringMap(o.meta, 'meta', MAX_META_ENTRIES, MAX_META_TEXT)
   const replicas = o.replicas === undefined ? DEFAULT_PIN_REPLICAS : integer(o.replicas, 'replicas', 1, 16)
@@ -108,21 +109,26 @@ export class PinsApi {
       const d = `/favor/hoster/${a.hoster}`
       if (!delegates.includes(d)) delegates.push(d)
     }
+    delegates.splice(20) // the spec allows at most 20
     if (delegates.length === 0) delegates.push(`/favor/network/${this.service.networkKey ?? 'none'}`)
     const filled = req === null ? 0 : req.slots.flat().filter((id) => id !== 0).length
     const slots = req === null ? (rec?.replicas ?? 0) : req.slots.flat().length
-    const info: Record<string, unknown> = {
-      requestId,
-      replicas: req?.replicas ?? rec?.replicas ?? null,
-      until: req?.until ?? null,
+    const replicas = req?.replicas ?? rec?.replicas ?? null
+    const active = serving.filter((a) => a.state === 'active').length
+    // StatusInfo values are strings (Pinning Service API); `status_details` is the spec's example key.
+    const info: Record<string, string> = {
+      requestId: String(requestId),
       state: req?.state ?? 'submitted',
-      slotsFilled: filled,
-      slots,
-      agreements: agreements.map((a) => ({ id: a.id, hoster: a.hoster, state: a.state, endReason: a.endReason, length: a.length, byteLength: a.byteLength }))
+      slots: String(slots),
+      slotsFilled: String(filled),
+      activeReplicas: String(active),
+      agreements: agreements.map((a) => `#${a.id} ${a.hoster} ${a.state}${a.endReason !== null ? ` (${a.endReason})` : ''}`).join('; ')
     }
-    if (status === 'failed') info.reason = reasonOf(req) ?? 'failed'
-    else if (status === 'queued') info.waiting = req === null ? 'waiting for the ledger to apply the request' : 'waiting for the next epoch to match hosters (and for the publisher to afford one epoch)'
-    else if (status === 'pinning') info.waiting = `waiting for hosters to mirror the core and post ready (${serving.filter((a) => a.state === 'active').length} of ${slots} active)`
+    if (replicas !== null) info.replicas = String(replicas)
+    if (req !== null) info.until = String(req.until)
+    if (status === 'failed') info.status_details = reasonOf(req) ?? 'failed'
+    else if (status === 'queued') info.status_details = req === null ? 'waiting for the ledger to apply the request' : 'waiting for the next epoch to match hosters (and for the publisher to afford one epoch)'
+    else if (status === 'pinning') info.status_details = `waiting for hosters to mirror the core and post ready (${active} of ${slots} active)`
     const created = rec?.created ?? (req === null ? new Date().toISOString() : await epochTimeIso(kv, req.createdEpoch))
     const pin: PinStatusBody['pin'] = {
       cid: rec?.cid ?? req?.cores[0]?.key ?? '',
@@ -284,7 +290,7 @@ export class PinsApi {
     await this.cancelOnLedger(id)
     await this.ensureRecord(id, old)
     await this.store.update(id, { removed: true })
-    return { status: 202, body: null }
+    return { status: 202, body: undefined } // the spec: 202 with no body
   }
 
   /** Requests published outside the API get a record so that removal can be remembered. */
@@ -292,7 +298,7 @@ export class PinsApi {
     if (this.store.get(id) !== undefined) return
     await this.store.put({
       requestId: id, cid: s.pin.cid, name: s.pin.name ?? null, origins: s.pin.origins, meta: s.pin.meta,
-      created: s.created, replicas: typeof s.info.replicas === 'number' ? s.info.replicas : 1, removed: false, replacedBy: null
+      created: s.created, replicas: Number(s.info.replicas ?? '1') || 1, removed: false, replacedBy: null
     })
   }
 }

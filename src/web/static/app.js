@@ -1,14 +1,30 @@
-// Favor dashboard: plain JS, no build step, no external fetches. Reads the daemon's API (reads are open
-// on loopback), redraws on server-sent events and every 10 s. Charts are inline SVG.
+// Favor dashboard: plain JS, no build step, no external fetches. Reads the daemon's API with the session
+// cookie set by the one-time login link (`favor start` prints it), redraws on server-sent events and
+// every 10 s. Without a session every call answers 401: the page says how to log in. Charts are inline SVG.
 const $ = (sel) => document.querySelector(sel)
 const SVGNS = 'http://www.w3.org/2000/svg'
 const COLORS = ['#5b8def', '#3fbf7f', '#e6a23c', '#e5534b', '#a371f7', '#2ec4d6', '#f778ba', '#c9d1d9', '#8ddb8c', '#ffb86c']
 const OUTCOME_COLORS = { pass: '#3fbf7f', missing: '#e5534b', slow: '#e6a23c', unreachable: '#a371f7' }
 
-const state = { me: null, names: new Map(), refreshing: false, again: false, lastEpoch: null }
+const state = { me: null, names: new Map(), refreshing: false, again: false, lastEpoch: null, loggedIn: null, events: null }
+
+class LoggedOut extends Error {}
+
+function setLoggedIn(yes) {
+  if (yes && state.events === null) connect()
+  if (state.loggedIn === yes) return
+  state.loggedIn = yes
+  $('#login').classList.toggle('hidden', yes)
+  document.body.dataset.auth = yes ? 'in' : 'out'
+  if (!yes) {
+    $('#live').textContent = 'not logged in'
+    $('#live').className = 'pill off'
+  }
+}
 
 async function get(path) {
-  const res = await fetch(path, { headers: { accept: 'application/json' } })
+  const res = await fetch(path, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
+  if (res.status === 401) throw new LoggedOut(`${path}: 401`)
   if (!res.ok) throw new Error(`${path}: ${res.status}`)
   return res.json()
 }
@@ -37,7 +53,7 @@ function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag)
   for (const [k, v] of Object.entries(attrs)) {
     if (k === 'class') e.className = v
-    else if (k === 'style') e.setAttribute('style', v)
+    else if (k === 'style') e.style.cssText = v // CSSOM: a style attribute would break the CSP (no inline styles)
     else e.setAttribute(k, v)
   }
   for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)))
@@ -147,9 +163,11 @@ async function refresh() {
     do {
       state.again = false
       await draw()
+      setLoggedIn(true)
     } while (state.again)
   } catch (err) {
-    logEvent('error', String(err.message ?? err))
+    if (err instanceof LoggedOut) setLoggedIn(false)
+    else logEvent('error', String(err.message ?? err))
   } finally {
     state.refreshing = false
   }
@@ -257,8 +275,17 @@ function soon() {
 
 function connect() {
   const es = new EventSource('/events')
+  state.events = es
   es.addEventListener('open', () => { $('#live').textContent = 'live'; $('#live').className = 'pill on' })
-  es.addEventListener('error', () => { $('#live').textContent = 'reconnecting…'; $('#live').className = 'pill off' })
+  es.addEventListener('error', () => {
+    $('#live').textContent = 'reconnecting…'
+    $('#live').className = 'pill off'
+    // A refused stream (401, 429) is not retried by the browser: check the session, reconnect later.
+    if (es.readyState === EventSource.CLOSED) {
+      state.events = null
+      setTimeout(() => { void refresh() }, 5000)
+    }
+  })
   for (const name of ['ledger', 'epoch', 'challenge', 'mirror']) {
     es.addEventListener(name, (ev) => {
       let d = null
@@ -270,6 +297,5 @@ function connect() {
   }
 }
 
-connect()
-void refresh()
+void refresh() // connects the event stream once the first read shows a session
 setInterval(() => { void refresh() }, 10000)
