@@ -130,6 +130,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/withdraw': { post: { summary: 'Withdraw the offer (graceful exit)', security, responses: { 202: ok('Withdrawn', ref('Ok')), ...WRITE_ERRORS } } },
       '/transfer': { post: { summary: 'Transfer favor', security, requestBody: writeBody({ type: 'object', required: ['to', 'amount'], properties: { to: hex, amount } }), responses: { 202: ok('Done', ref('Ok')), ...WRITE_ERRORS } } },
       '/sponsor': { post: { summary: 'Open a sponsor line', security, requestBody: writeBody({ type: 'object', required: ['to', 'amount'], properties: { to: hex, amount } }), responses: { 202: ok('Done', ref('Ok')), ...WRITE_ERRORS } } },
+      '/set-limit': { post: { summary: 'Set the unused part of a sponsor line to exactly `limit` (0 closes it)', security, requestBody: writeBody({ type: 'object', required: ['to', 'limit'], properties: { to: hex, limit: amount } }), responses: { 202: ok('Done', ref('Ok')), ...WRITE_ERRORS } } },
       '/writers': { post: { summary: 'Admit a writer to the ledger', security, requestBody: writeBody({ type: 'object', required: ['key'], properties: { key: hex, indexer: { type: 'boolean' } } }), responses: { 202: ok('Admitted', ref('Ok')), ...WRITE_ERRORS } } },
       '/ledger/verify': { post: { summary: 'Replay the ledger from the writers\' logs and compare', security, responses: { 200: ok('Verify report', { type: 'object' }), ...WRITE_ERRORS } } }
     }
