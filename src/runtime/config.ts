@@ -49,8 +49,10 @@ export interface UserConfig {
     /** Operator or failure domain (DESIGN §3); no two replicas of one core in one group. */
     group?: string | null
   }
-  /** Seconds per epoch. */
+  /** Seconds per epoch (a genesis parameter: used when this node creates the network). */
   epochSeconds?: number
+  /** Passing epochs before a new hoster is vetted (genesis; null: the ledger's default, 24). */
+  unvettedEpochs?: number | null
   logLevel?: LogThreshold
   limits?: {
     /** Concurrent peer connections. */
@@ -74,6 +76,7 @@ export interface ResolvedConfig {
   readonly network: { readonly bootstrap: readonly BootstrapNode[], readonly key: string | null, readonly create: boolean }
   readonly hoster: { readonly capacityBytes: number, readonly group: string | null }
   readonly epochSeconds: number
+  readonly unvettedEpochs: number | null
   readonly logLevel: LogThreshold
   readonly limits: { readonly connections: number, readonly transfers: number }
   /** The file that was read, or null when none was. */
@@ -214,6 +217,7 @@ const FIELDS: readonly FieldSpec[] = [
   },
   { path: 'hoster.group', env: 'FAVOR_HOSTER_GROUP', flag: '--group', parse: nullable(str("a group name of 1–64 letters, digits, '.', '_' or '-'", (s) => NAME_RE.test(s))) },
   { path: 'epochSeconds', env: 'FAVOR_EPOCH_SECONDS', flag: '--epoch-seconds', parse: int(1, MAX_EPOCH_SECONDS) },
+  { path: 'unvettedEpochs', env: 'FAVOR_UNVETTED_EPOCHS', flag: '--unvetted-epochs', parse: nullable(int(0, 1_000_000)) },
   {
     path: 'logLevel',
     env: 'FAVOR_LOG_LEVEL',
@@ -422,6 +426,7 @@ export async function resolveConfigDetailed(options: ResolveConfigOptions = {}):
       group: pick<string | null>(layers, 'hoster.group', null).value
     },
     epochSeconds: pick(layers, 'epochSeconds', DEFAULT_EPOCH_SECONDS).value,
+    unvettedEpochs: pick<number | null>(layers, 'unvettedEpochs', null).value,
     logLevel: pick<LogThreshold>(layers, 'logLevel', DEFAULT_LOG_LEVEL).value,
     limits: {
       connections: pick(layers, 'limits.connections', DEFAULT_MAX_CONNECTIONS).value,
