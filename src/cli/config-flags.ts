@@ -18,8 +18,8 @@ export const CONFIG_FLAGS: Flags = {
   'epoch-seconds': { type: 'string', arg: 'N', desc: 'epoch length in seconds when this node creates the network (default 3600)' },
   'unvetted-epochs': { type: 'string', arg: 'N', desc: 'passing epochs before a new hoster is vetted, when this node creates the network (default 24; only one unvetted hoster per core)' },
   'log-level': { type: 'string', arg: 'LEVEL', desc: 'debug, info (default), warn, error or silent' },
-  'max-connections': { type: 'string', arg: 'N', desc: 'concurrent peer connections (default 64)' },
-  'max-transfers': { type: 'string', arg: 'N', desc: 'concurrent core transfers (default 8)' },
+  'max-connections': { type: 'string', arg: 'N', desc: 'concurrent peer connections (default 64; not applied by the daemon yet)' },
+  'max-transfers': { type: 'string', arg: 'N', desc: 'concurrent core transfers (default 8; not applied by the daemon yet)' },
   config: { type: 'string', arg: 'FILE', desc: 'read this config file instead of <dir>/config.json' }
 }
 
