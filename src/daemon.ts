@@ -66,7 +66,7 @@ async function checkNotRunning(dir: string): Promise<void> {
 }
 
 /** The port to listen on: `port` when free, else 0 (any free port) unless the user chose it. */
-async function choosePort(host: string, port: number, explicit: boolean): Promise<number> {
+export async function choosePort(host: string, port: number, explicit: boolean): Promise<number> {
   if (port === 0) return 0
   const free = await new Promise<boolean>((resolve, reject) => {
     const srv = createServer()
