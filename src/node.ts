@@ -575,7 +575,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
 
   /** Withdraws this node's offer; refused at once when it has none. */
   async withdraw(): Promise<void> {
-    if (this.closing !== null) throw new Error('node closed')
+    this.requireWritable()
     const offer = await getOffer(this.ledger.kv, this.account)
     if (offer === null || offer.withdrawn) throw new ActionError('REFUSED', 'this node has no offer to withdraw (offer storage first: favor offer --capacity 10GiB)')
     await this.confirmOwn('withdraw', () => this.appendOp({ type: 'withdraw', time: Date.now() }))
@@ -598,9 +598,15 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     await this.confirmOwn('set-limit', () => this.appendOp({ type: 'set-limit', time: Date.now(), to: Buffer.from(toHex, 'hex'), limit }))
   }
 
+  /** Before any check that reads the view: a closed node, or one not admitted yet, says so first. */
+  private requireWritable(): void {
+    if (this.closing !== null) throw new Error('node closed')
+    if (!this.ledger.writable) throw new NotWritableError(`account ${this.account} is not a writer of this network yet`)
+  }
+
   /** Refuses an action aimed at this node itself or at an account the ledger does not know. */
   private async checkPeerAccount(toHex: string, what: string): Promise<void> {
-    if (this.closing !== null) throw new Error('node closed')
+    this.requireWritable()
     const to = toHex.toLowerCase()
     if (to === this.account) throw new ActionError('INVALID_ARGUMENT', `cannot ${what} yourself`)
     if ((await getAccount(this.ledger.kv, to)) === null) throw new ActionError('NOT_FOUND', `no account ${to} on the ledger (an account is a node's writer key, printed by favor status)`)
