@@ -560,8 +560,10 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     return this.publisher.localCore(name)
   }
 
+  /** Cancels a hosting request of this node; resolves once the contract accepted it. */
   async cancel(requestId: number): Promise<void> {
-    await this.appendOp({ type: 'cancel', time: Date.now(), requestId })
+    this.requireWritable()
+    await this.confirmOwn('cancel', () => this.appendOp({ type: 'cancel', time: Date.now(), requestId }))
   }
 
   /** Offers storage; resolves once the contract accepted the offer (ActionError otherwise). */

@@ -12,7 +12,7 @@ import type { Command, Values } from './command.js'
 import { actionCommands } from './commands/actions.js'
 import { daemonCommands } from './commands/daemon.js'
 import { demo } from './commands/demo.js'
-import { publish } from './commands/publish.js'
+import { publish, unpin } from './commands/publish.js'
 import { readCommands } from './commands/reads.js'
 import { completionCommand, toolCommands } from './commands/tools.js'
 import { err, guardPipes, out } from './output.js'
@@ -21,6 +21,7 @@ const commands: Record<string, Command> = {
   ...daemonCommands,
   testnet: toolCommands.testnet as Command,
   publish,
+  unpin,
   ...actionCommands,
   ...readCommands,
   logs: toolCommands.logs as Command,

@@ -37,7 +37,7 @@ describe('favor CLI against a running daemon', () => {
 
   test('--help everywhere; usage errors exit 2', async () => {
     assert.equal((await favor(['--help'])).code, 0)
-    for (const c of ['init', 'start', 'stop', 'config', 'network', 'testnet', 'publish', 'offer', 'withdraw', 'status', 'balance', 'agreements', 'pins', 'transfer', 'sponsor', 'set-limit', 'logs', 'version', 'completion', 'ledger', 'demo']) {
+    for (const c of ['init', 'start', 'stop', 'config', 'network', 'testnet', 'publish', 'offer', 'withdraw', 'status', 'balance', 'agreements', 'pins', 'transfer', 'sponsor', 'set-limit', 'unpin', 'logs', 'version', 'completion', 'ledger', 'demo']) {
       const r = await favor([c, '--help'])
       assert.equal(r.code, 0, c)
       assert.match(r.stdout, /favor /, c)
@@ -112,6 +112,12 @@ describe('favor CLI against a running daemon', () => {
     assert.equal(dup.code, 4, dup.stderr)
     assert.match(dup.stderr, /refused \[DUPLICATE_PIN\]: .* already published as request/)
     assert.equal((await f.node.requests({ mine: true })).length, 1, 'no second request')
+    const requestid = (JSON.parse(p.stdout) as { requestid: string }).requestid
+    const unpin = await favor(['unpin', requestid, '--json', ...d])
+    assert.equal(unpin.code, 0, unpin.stderr)
+    assert.deepEqual(JSON.parse(unpin.stdout), { requestid, cancelled: true })
+    assert.equal((await f.node.requests({ mine: true }))[0]?.state, 'cancelled')
+    assert.equal((await favor(['unpin', '999', ...d])).code, 1)
     assert.equal((await favor(['offer', '--capacity', '1GiB', '--json', ...d])).code, 0)
     const refused = await favor(['transfer', (f.nodes[1] as { account: string }).account, '1000000', ...d])
     assert.equal(refused.code, 4, refused.stderr)

@@ -106,7 +106,7 @@ test('the installed favor binary runs three daemons, pins a core on two hosters,
   }
   // without a network, start refuses (exit 2) instead of silently creating one
   assert.equal((await f(['start', '--dir', dirs.n1, '--json'])).code, 2)
-  ok(await f(['network', 'create', '--dir', dirs.n1]), 'network create')
+  assert.deepEqual(json(ok(await f(['network', 'create', '--json', '--dir', dirs.n1]), 'network create')), { dir: dirs.n1, network: { key: null, create: true } })
 
   const daemons = new Map<string, LongRunning<StartInfo>>()
   const startDaemon = async (n: (typeof names)[number]): Promise<StartInfo> => {
@@ -126,7 +126,7 @@ test('the installed favor binary runs three daemons, pins a core on two hosters,
   assert.match(second.stderr, new RegExp(`already running .*pid ${n1.pid}`))
 
   for (const n of ['n2', 'n3'] as const) {
-    ok(await f(['network', 'join', n1.networkKey, '--dir', dirs[n]]), `network join ${n}`)
+    assert.deepEqual(json(ok(await f(['network', 'join', n1.networkKey, '--json', '--dir', dirs[n]]), `network join ${n}`)), { dir: dirs[n], network: { key: n1.networkKey, create: false } })
     const info = await startDaemon(n)
     assert.equal(info.networkKey, n1.networkKey)
   }

@@ -197,10 +197,10 @@ const config: Command = {
 }
 
 const network: Command = {
-  usage: 'favor network create | favor network join <networkKey>   [--dir DIR]',
+  usage: 'favor network create | favor network join <networkKey>   [--dir DIR] [--json]',
   summary: 'choose the network the node runs in (takes effect at the next `favor start`)',
-  flags: {},
-  async run({ positionals, dir }) {
+  flags: { ...JSON_FLAG },
+  async run({ values, positionals, dir }) {
     const sub = positionals[0]
     const cfg = await readConfigObject(dir)
     const net = isObj(cfg.network) ? cfg.network : {}
@@ -209,6 +209,7 @@ const network: Command = {
       needPositionals(positionals, 1, 'no arguments after `network create`')
       if (saved !== null) throw new UsageError(`${dir} already belongs to network ${saved}; use another --dir for a new network`)
       await writeConfigObject(dir, { ...cfg, network: { ...net, key: null, create: true } })
+      if (values.json === true) return printJson({ dir, network: { key: null, create: true } })
       out(`the node will create a new network (as its admin and sole indexer) at the next start: favor start --dir ${dir}`)
       out('favor start prints the network key; others join with: favor network join <key>')
     } else if (sub === 'join') {
@@ -216,6 +217,7 @@ const network: Command = {
       const key = hexArg(positionals[1], 'network key')
       if (saved !== null && saved !== key) throw new UsageError(`${dir} already belongs to network ${saved}; use another --dir to join ${key}`)
       await writeConfigObject(dir, { ...cfg, network: { ...net, key, create: false } })
+      if (values.json === true) return printJson({ dir, network: { key, create: false } })
       out(`the node will join network ${key} at the next start (favor start --dir ${dir}); it asks the network's writers to admit it`)
     } else {
       throw new UsageError("expected 'create' or 'join <key>'")

@@ -1,7 +1,7 @@
 // `favor publish`: asks the network to host a core. The daemon looks for peers serving the core
 // (bounded) before calling it empty, and answers "no peer serves this key" when none does; a core
 // this node already has a live pin for is reported, not requested twice (unless --again).
-import { ApiCallError, CliError, connect, EXIT, refused } from '../client.js'
+import { ApiCallError, CliError, connect, EXIT, refused, UsageError } from '../client.js'
 import type { Client } from '../client.js'
 import { JSON_FLAG, hexArg, intFlag, needPositionals, sleep, str } from '../command.js'
 import type { Command } from '../command.js'
@@ -82,5 +82,25 @@ export const publish: Command = {
       else if (pin.status === 'pinning' && pin.info.waiting !== undefined) out(`  ${pin.info.waiting}`)
     }
     if (pin.status === 'failed') throw refused('PIN_FAILED', `pin ${pin.requestid} failed: ${String(pin.info.reason)}`)
+  }
+}
+
+export const unpin: Command = {
+  usage: 'favor unpin <requestid> [--json]',
+  summary: 'cancel a pin (hosting request) of this node: its hosters stop keeping the core',
+  flags: { ...JSON_FLAG },
+  async run({ values, positionals, dir }) {
+    needPositionals(positionals, 1, 'one request id: favor unpin <requestid> (favor pins lists them)')
+    const id = positionals[0] ?? ''
+    if (!/^[1-9]\d{0,14}$/.test(id)) throw new UsageError(`requestid: expected a positive integer, got '${id}'`)
+    const client = await connect(dir)
+    try {
+      await client.request('DELETE', `/pins/${id}`)
+    } catch (err) {
+      if (err instanceof ApiCallError && err.status === 404) throw new CliError(`no pin ${id} of this node (favor pins lists them)`, EXIT.error, 'NOT_FOUND')
+      throw err
+    }
+    if (values.json === true) printJson({ requestid: id, cancelled: true })
+    else out(`pin ${id} cancelled: the request is closed on the ledger and its hosters let the core go`)
   }
 }

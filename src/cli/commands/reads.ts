@@ -32,32 +32,43 @@ function printStatus(s: StatusBody, t: EpochTiming, url: string): void {
   for (const m of s.mirrors) out(`mirror #${m.agreementId} ${short(m.coreKey, 12)} ${progressBar(m.have, m.length)} ${m.state}`)
 }
 
-async function snapshot(client: Client): Promise<{ s: StatusBody, t: EpochTiming }> {
-  return { s: await client.request<StatusBody>('GET', '/status'), t: await epochTiming(client) }
+async function snapshot(client: Client): Promise<{ s: StatusBody, t: EpochTiming, open: PinStatus[] }> {
+  const open = (await client.request<{ results: PinStatus[] }>('GET', '/pins?status=queued,pinning')).results
+  return { s: await client.request<StatusBody>('GET', '/status'), t: await epochTiming(client), open }
+}
+
+/** This node's pins that are not pinned yet, and why. */
+function printOpenPins(open: PinStatus[]): void {
+  for (const p of open) {
+    const active = (p.info.agreements ?? []).filter((a) => a.state === 'active').length
+    out(`pin #${p.requestid} ${short(p.pin.cid, 12)} ${p.status}: ${active}/${p.info.slots ?? p.info.replicas ?? '?'} replicas pinned — ${p.info.waiting ?? ''}`)
+  }
 }
 
 const status: Command = {
   usage: 'favor status [--json] [--watch]',
-  summary: 'this node: account, network, epoch and when the next starts, balance, storage, mirroring progress',
+  summary: 'this node: account, network, epoch and when the next starts, balance, storage, mirroring progress, pins not pinned yet and why',
   flags: { ...JSON_FLAG, watch: { type: 'boolean', short: 'w', desc: 'redraw every second until Ctrl-C (on a pipe: one block per second)' } },
   async run({ values, positionals, dir }) {
     needPositionals(positionals, 0, 'no positional arguments')
     const client = await connect(dir)
     if (values.watch !== true) {
-      const { s, t } = await snapshot(client)
+      const { s, t, open } = await snapshot(client)
       if (values.json === true) return printJson({ ...s, nextEpochAt: t.nextAt === null ? null : new Date(t.nextAt).toISOString() })
-      return printStatus(s, t, client.url)
+      printStatus(s, t, client.url)
+      return printOpenPins(open)
     }
     let stopped = false
     const onInt = (): void => { stopped = true }
     process.once('SIGINT', onInt)
     try {
       while (!stopped) {
-        const { s, t } = await snapshot(client)
+        const { s, t, open } = await snapshot(client)
         if (values.json === true) out(JSON.stringify({ ...s, nextEpochAt: t.nextAt === null ? null : new Date(t.nextAt).toISOString() }))
         else {
           clearScreen()
           printStatus(s, t, client.url)
+          printOpenPins(open)
           out(process.stdout.isTTY ? '\n(watching; Ctrl-C to stop)' : '')
         }
         await sleep(1000)
