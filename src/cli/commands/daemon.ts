@@ -1,6 +1,6 @@
 // Commands that set up and run a node: init, start, stop, config, network.
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { loadOrCreateToken } from '../../api/index.js'
 import {
   CONFIG_FILE_NAME, ConfigError, configFieldNames, createLogger, createStreamSink, openLogFile, processAlive, resolveConfig
@@ -11,6 +11,10 @@ import { JSON_FLAG, hexArg, intFlag, needPositionals, sleep } from '../command.j
 import type { Command } from '../command.js'
 import { CONFIG_FLAGS, flagsAsUserConfig, loadConfig } from '../config-flags.js'
 import { out, printJson } from '../output.js'
+
+const say = out
+/** Set in the environment of a daemon started by `start --detach`. */
+const DETACHED_ENV = 'FAVOR_DETACHED'
 
 type Obj = Record<string, unknown>
 
@@ -71,7 +75,11 @@ const init: Command = {
   async run({ values, positionals, dir }) {
     needPositionals(positionals, 0, 'no positional arguments (flags only, e.g. favor init --name alice)')
     const { config: _c, ...rest } = values
-    const merged = merge(await readConfigObject(dir), flagsAsUserConfig(rest) as Obj)
+    const existing = await readConfigObject(dir)
+    // Without --name, the node is named after its directory (when that is a valid name).
+    const dirName = basename(dir)
+    if (rest.name === undefined && existing.name === undefined && /^[A-Za-z0-9._-]{1,64}$/.test(dirName) && dirName !== '.favor') rest.name = dirName
+    const merged = merge(existing, flagsAsUserConfig(rest) as Obj)
     await writeConfigObject(dir, merged)
     await loadOrCreateToken(dir)
     if (values.json === true) return printJson({ dir, configFile: join(dir, CONFIG_FILE_NAME), config: merged })
@@ -89,19 +97,23 @@ const init: Command = {
 }
 
 const start: Command = {
-  usage: 'favor start [--dir DIR] [config flags]',
-  summary: 'run the daemon (node + HTTP API + dashboard) in the foreground; Ctrl-C or `favor stop` ends it',
-  flags: { ...CONFIG_FLAGS, ...JSON_FLAG },
+  usage: 'favor start [--dir DIR] [--detach] [config flags]',
+  summary: 'run the daemon (node + HTTP API + dashboard) in the foreground, or in the background with --detach; `favor stop` ends it',
+  flags: { ...CONFIG_FLAGS, detach: { type: 'boolean', desc: 'run in the background: return once the daemon is up (its output goes to <dir>/favor.log)' }, ...JSON_FLAG },
   async run({ values, positionals, dir, dirFlag }) {
     needPositionals(positionals, 0, 'no positional arguments')
     const { config, sources } = await loadConfig(values, dir, dirFlag)
     if (config.network.key === null && !config.network.create && await savedNetworkKey(config.dataDir) === null) {
       throw new UsageError(`${config.dataDir} is in no network yet: run \`favor network create --dir ${config.dataDir}\` to start one, or \`favor network join <key> --dir ${config.dataDir}\``)
     }
+    if (values.detach === true) return startDetached(config.dataDir, values.json === true)
     const json = values.json === true
+    // Detached (see startDetached): stdout and stderr are the log file already; only the logger writes.
+    const quiet = process.env[DETACHED_ENV] === '1'
+    const out = quiet ? (): void => {} : say
     const logFile = openLogFile(config.dataDir)
     const stderr = createStreamSink(process.stderr)
-    const sink: LogSink = (r) => { logFile.sink(r); if (!json) stderr(r) }
+    const sink: LogSink = (r) => { logFile.sink(r); if (!json && !quiet) stderr(r) }
     const log = createLogger({ prefix: config.name, level: config.logLevel, sink })
     const { startDaemon, DaemonError } = await import('../../daemon.js')
     if (!json) out(`starting ${config.name} in ${config.dataDir} (${config.network.bootstrap.length === 0 ? 'public HyperDHT' : `bootstrap ${config.network.bootstrap.map((b) => `${b.host}:${b.port}`).join(',')}`}; joining the DHT, opening the ledger)…`)
@@ -114,7 +126,7 @@ const start: Command = {
       throw err
     }
     log.info('daemon started', { url: daemon.url, pid: process.pid })
-    if (json) printJson({ ...daemon.info, dataDir: config.dataDir, logFile: logFile.path })
+    if (json && !quiet) printJson({ ...daemon.info, dataDir: config.dataDir, logFile: logFile.path })
     else {
       out(`favor daemon ${config.name} running (pid ${process.pid})`)
       out(`  api        ${daemon.url}`)
@@ -122,6 +134,13 @@ const start: Command = {
       out(`  account    ${daemon.info.account}`)
       out(`  network    ${daemon.info.networkKey}`)
       out(`  log        ${logFile.path}`)
+      if (!daemon.node.writable) {
+        out('not a writer of the ledger yet: asking the network\'s writers to admit this node…')
+        daemon.node.on('join', (p) => {
+          if (p.stage === 'writable') out('admitted: this node can now write to the ledger')
+          else if (p.stage === 'failed') out(`not admitted: ${p.message ?? p.code ?? 'unknown reason'} (see favor logs)`)
+        })
+      }
     }
     await new Promise<void>((resolveStop) => {
       const stop = (sig: string): void => {
@@ -142,6 +161,44 @@ const start: Command = {
     log.info('stopped')
     logFile.close()
     if (!json) out('stopped')
+  }
+}
+
+/**
+ * `start --detach`: the same command without --detach in a new session with no terminal, its output
+ * appended to the log file; returns once its api.json names it (bounded), or reports how it ended.
+ */
+async function startDetached(dataDir: string, json: boolean): Promise<void> {
+  const { spawn } = await import('node:child_process')
+  const { openSync, closeSync } = await import('node:fs')
+  const { readDaemonInfo } = await import('../../daemon.js')
+  const running = await readDaemonInfo(dataDir)
+  if (running !== null && typeof running.pid === 'number' && processAlive(running.pid)) {
+    throw new CliError(`a daemon is already running on ${dataDir} (pid ${running.pid}${typeof running.url === 'string' ? `, ${running.url}` : ''}); stop it with: favor stop --dir ${dataDir}`, EXIT.error, 'ALREADY_RUNNING')
+  }
+  const entry = process.argv[1]
+  if (entry === undefined) throw new CliError('cannot find the favor program to run in the background')
+  const args = process.argv.slice(2).filter((a) => a !== '--detach')
+  await mkdir(dataDir, { recursive: true })
+  const logPath = join(dataDir, 'favor.log')
+  const fd = openSync(logPath, 'a', 0o600)
+  const child = spawn(process.execPath, [...process.execArgv, entry, ...args], { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, [DETACHED_ENV]: '1' } })
+  closeSync(fd)
+  let exited: number | null = null
+  child.once('exit', (code) => { exited = code ?? 1 })
+  child.unref()
+  const pid = child.pid
+  const deadline = Date.now() + 120_000
+  for (;;) {
+    const info = await readDaemonInfo(dataDir)
+    if (info !== null && info.pid === pid) {
+      if (json) printJson({ ...info, dataDir, logFile: logPath })
+      else out(`favor daemon running in the background (pid ${String(pid)}): ${String(info.url)}   logs: favor logs -f --dir ${dataDir}   stop: favor stop --dir ${dataDir}`)
+      return
+    }
+    if (exited !== null) throw new CliError(`the daemon exited with ${String(exited)} before it was up; see ${logPath} (favor logs --dir ${dataDir})`)
+    if (Date.now() > deadline) throw new CliError(`the daemon (pid ${String(pid)}) is not up after 120 s; see favor logs --dir ${dataDir}`)
+    await sleep(200)
   }
 }
 
