@@ -1,15 +1,19 @@
 // `favor start`: one FavorNode and its HTTP API from a ResolvedConfig. Writes `<dataDir>/api.json`
 // ({ url, pid, account, networkKey }) so the CLI finds the daemon, and the token file (0600) on first start.
+// Before anything slow it refuses a directory another live daemon runs on (pid from api.json) and an
+// API port it cannot bind; the default port, when taken, gives way to a free one.
 import { rm, writeFile, rename, readFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { ApiServer, API_INFO_FILE_NAME } from './api/index.js'
 import { FavorNode } from './node.js'
-import { CONFIG_FILE_NAME, silentLogger } from './runtime/index.js'
+import { CONFIG_FILE_NAME, processAlive, silentLogger } from './runtime/index.js'
 import type { Logger, ResolvedConfig } from './runtime/index.js'
 
 export interface DaemonInfo {
   readonly url: string
   readonly pid: number
+  readonly name: string
   readonly account: string
   readonly networkKey: string
   readonly startedAt: string
@@ -26,6 +30,55 @@ export interface Daemon {
 
 export interface DaemonOptions {
   readonly log?: Logger
+  /**
+   * The API port was chosen by the user: when it is taken, fail (DaemonError PORT_IN_USE) instead of
+   * using a free port. Default false.
+   */
+  readonly apiPortExplicit?: boolean
+}
+
+/** Why a daemon did not start, with a stable code. */
+export class DaemonError extends Error {
+  override name = 'DaemonError'
+  constructor(readonly code: 'ALREADY_RUNNING' | 'PORT_IN_USE' | 'DIR_LOCKED', message: string) {
+    super(message)
+  }
+}
+
+/** The daemon recorded in `<dir>/api.json`, when that file exists and parses. */
+export async function readDaemonInfo(dir: string): Promise<Partial<DaemonInfo> | null> {
+  try {
+    const info = JSON.parse(await readFile(join(dir, API_INFO_FILE_NAME), 'utf8')) as unknown
+    return typeof info === 'object' && info !== null ? info : null
+  } catch {
+    return null
+  }
+}
+
+/** Throws ALREADY_RUNNING when api.json names a live process; removes a stale api.json. */
+async function checkNotRunning(dir: string): Promise<void> {
+  const info = await readDaemonInfo(dir)
+  if (info === null) return
+  if (typeof info.pid === 'number' && info.pid !== process.pid && processAlive(info.pid)) {
+    throw new DaemonError('ALREADY_RUNNING', `a daemon is already running on ${dir} (pid ${info.pid}${typeof info.url === 'string' ? `, ${info.url}` : ''}); stop it with: favor stop --dir ${dir}`)
+  }
+  await rm(join(dir, API_INFO_FILE_NAME), { force: true })
+}
+
+/** The port to listen on: `port` when free, else 0 (any free port) unless the user chose it. */
+export async function choosePort(host: string, port: number, explicit: boolean): Promise<number> {
+  if (port === 0) return 0
+  const free = await new Promise<boolean>((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE' || err.code === 'EACCES') resolve(false)
+      else reject(err)
+    })
+    srv.listen(port, host, () => { srv.close(() => { resolve(true) }) })
+  })
+  if (free) return port
+  if (explicit) throw new DaemonError('PORT_IN_USE', `the API port ${host}:${port} is in use (another daemon?); choose another with --api-port N, or 0 for any free port`)
+  return 0
 }
 
 async function writeAtomic(path: string, text: string): Promise<void> {
@@ -50,24 +103,40 @@ async function rememberNetworkKey(config: ResolvedConfig, key: string): Promise<
   await writeAtomic(path, `${JSON.stringify(obj, null, 2)}\n`)
 }
 
-export async function startDaemon(config: ResolvedConfig, opts: DaemonOptions = {}): Promise<Daemon> {
-  const log = opts.log ?? silentLogger()
-  const node = await FavorNode.create({
+function openNode(config: ResolvedConfig, log: Logger): Promise<FavorNode> {
+  return FavorNode.create({
     dataDir: config.dataDir,
     name: config.name,
-    bootstrap: [...config.network.bootstrap],
+    // No bootstrap configured: the public HyperDHT.
+    bootstrap: config.network.bootstrap.length === 0 ? null : [...config.network.bootstrap],
     networkKey: config.network.key,
-    params: { epochSeconds: config.epochSeconds },
+    params: { epochSeconds: config.epochSeconds, ...(config.unvettedEpochs !== null ? { unvettedEpochs: config.unvettedEpochs } : {}) },
     epochMs: config.epochSeconds * 1000,
     ...(config.hoster.capacityBytes > 0 ? { hoster: { capacityBytes: config.hoster.capacityBytes, group: config.hoster.group ?? '' } } : {}),
     log
   })
-  const api = new ApiServer({ service: node, dataDir: config.dataDir, host: config.api.host, port: config.api.port, logger: log.child('api') })
+}
+
+export async function startDaemon(config: ResolvedConfig, opts: DaemonOptions = {}): Promise<Daemon> {
+  const log = opts.log ?? silentLogger()
+  await checkNotRunning(config.dataDir)
+  const port = await choosePort(config.api.host, config.api.port, opts.apiPortExplicit === true)
+  if (port !== config.api.port) log.info('the default API port is taken: using a free one (see api.json)', { port: config.api.port })
+  let node: FavorNode
+  try {
+    node = await openNode(config, log)
+  } catch (err) {
+    if (err instanceof Error && /could not be locked|ELOCKED/i.test(err.message)) {
+      throw new DaemonError('DIR_LOCKED', `another process holds ${join(config.dataDir, 'store')} (a daemon or demo on the same directory?)`)
+    }
+    throw err
+  }
+  const api = new ApiServer({ service: node, dataDir: config.dataDir, host: config.api.host, port, logger: log.child('api') })
   const infoPath = join(config.dataDir, API_INFO_FILE_NAME)
   try {
     const url = await api.listen()
     await rememberNetworkKey(config, node.networkKey)
-    const info: DaemonInfo = { url, pid: process.pid, account: node.account, networkKey: node.networkKey, startedAt: new Date().toISOString() }
+    const info: DaemonInfo = { url, pid: process.pid, name: node.name, account: node.account, networkKey: node.networkKey, startedAt: new Date().toISOString() }
     await writeAtomic(infoPath, `${JSON.stringify(info, null, 2)}\n`)
     let closing: Promise<void> | null = null
     return {

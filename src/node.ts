@@ -44,8 +44,11 @@ export interface FavorNodeOptions {
   dataDir: string
   /** Readable name for logs and the demo. Default: basename of dataDir. */
   name?: string
-  /** DHT bootstrap nodes (a loopback @hyperswarm/testnet in tests and the demo). */
-  bootstrap: BootstrapNode[]
+  /**
+   * DHT bootstrap nodes (a loopback @hyperswarm/testnet in tests and the demo); null: the public
+   * HyperDHT bootstrap (a real network; never used by the tests).
+   */
+  bootstrap: BootstrapNode[] | null
   /** Address this node's DHT binds and announces. Default 127.0.0.1 (e.g. a veth address in a network namespace). */
   host?: string
   /**
@@ -190,6 +193,22 @@ export class NotWritableError extends Error {
   override name = 'NotWritableError'
   readonly code = 'E_NOT_WRITABLE'
 }
+
+/**
+ * A user action the node refuses, before or after appending: `code` is stable (the API maps it),
+ * the message says why. LEDGER_REFUSED carries the contract's reason.
+ */
+export class ActionError extends Error {
+  override name = 'ActionError'
+  constructor(readonly code: 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'REFUSED' | 'LEDGER_REFUSED' | 'TIMEOUT', message: string) {
+    super(message)
+  }
+}
+
+/** How long a user action waits for the contract's verdict on its op. */
+const VERDICT_TIMEOUT_MS = 15_000
+/** How long publish looks for a peer serving a core it does not have. */
+const FIND_CORE_TIMEOUT_MS = 15_000
 
 export class FavorNode extends EventEmitter<FavorNodeEvents> {
   readonly name: string
@@ -470,9 +489,43 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     }
   }
 
-  /** Hosting request for a core this node can read (its own or one it knows by key). */
-  publish(coreKey: string | Uint8Array, opts: PublishOptions): Promise<{ requestId: number }> {
-    return this.publisher.publish(typeof coreKey === 'string' ? Buffer.from(coreKey, 'hex') : Buffer.from(coreKey), opts)
+  /**
+   * Hosting request for a core this node can read (its own or one it knows by key). A core this node
+   * does not have is looked for first (bounded): NOT_FOUND when no peer serves it, INVALID_ARGUMENT
+   * when the peers that do have no block of it.
+   */
+  async publish(coreKey: string | Uint8Array, opts: PublishOptions): Promise<{ requestId: number }> {
+    const key = typeof coreKey === 'string' ? Buffer.from(coreKey, 'hex') : Buffer.from(coreKey)
+    await this.findCore(key, opts.findTimeoutMs ?? FIND_CORE_TIMEOUT_MS)
+    return this.publisher.publish(key, opts)
+  }
+
+  /** Waits until a peer serves `key` with at least one block (a local non-empty core at once). */
+  private async findCore(key: Buffer, timeoutMs: number): Promise<void> {
+    if (key.byteLength !== 32) throw new ActionError('INVALID_ARGUMENT', 'a core key is 32 bytes')
+    const hex = key.toString('hex')
+    const core = this.store.get({ key })
+    try {
+      await core.ready()
+      if (core.writable || core.length > 0) return
+      const deadline = Date.now() + timeoutMs
+      this.swarm.join(core.discoveryKey, { server: true, client: true })
+      let sawPeer = false
+      while (Date.now() < deadline && this.closing === null) {
+        if (core.peers.length > 0) {
+          sawPeer = true
+          await core.update({ wait: true })
+          if (core.length > 0) return
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      if (!sawPeer) await this.swarm.leave(core.discoveryKey).catch((err: unknown) => { this.log.debug('leave failed', { err: toError(err).message }) })
+      throw sawPeer
+        ? new ActionError('INVALID_ARGUMENT', `core ${hex} is empty: the peers serving it have no block of it (nothing to publish)`)
+        : new ActionError('NOT_FOUND', `no peer serves this key (core ${hex}) within ${Math.round(timeoutMs / 1000)} s: keep its writer (or a node that has it) online, or publish from that node`)
+    } finally {
+      await core.close().catch((err: unknown) => { this.log.debug('close failed', { err: toError(err).message }) })
+    }
   }
 
   /**
@@ -494,25 +547,96 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     return this.publisher.localCore(name)
   }
 
+  /** Cancels a hosting request of this node; resolves once the contract accepted it. */
   async cancel(requestId: number): Promise<void> {
-    await this.appendOp({ type: 'cancel', time: Date.now(), requestId })
+    this.requireWritable()
+    await this.confirmOwn('cancel', () => this.appendOp({ type: 'cancel', time: Date.now(), requestId }))
   }
 
+  /** Offers storage; resolves once the contract accepted the offer (ActionError otherwise). */
   async offer(opts: OfferOptions): Promise<void> {
-    await this.hoster.offer(opts)
+    if (!Number.isSafeInteger(opts.capacityBytes) || opts.capacityBytes <= 0) {
+      throw new ActionError('INVALID_ARGUMENT', `capacity must be more than 0 bytes, got ${opts.capacityBytes} (to stop hosting: favor withdraw)`)
+    }
+    await this.confirmOwn('offer', () => this.hoster.offer(opts))
     this.roleSet.add('hoster')
   }
 
+  /** Withdraws this node's offer; refused at once when it has none. */
   async withdraw(): Promise<void> {
-    await this.appendOp({ type: 'withdraw', time: Date.now() })
+    this.requireWritable()
+    const offer = await getOffer(this.ledger.kv, this.account)
+    if (offer === null || offer.withdrawn) throw new ActionError('REFUSED', 'this node has no offer to withdraw (offer storage first: favor offer --capacity 10GiB)')
+    await this.confirmOwn('withdraw', () => this.appendOp({ type: 'withdraw', time: Date.now() }))
   }
 
   async transfer(toHex: string, amount: bigint): Promise<void> {
-    await this.appendOp({ type: 'transfer', time: Date.now(), to: Buffer.from(toHex, 'hex'), amount })
+    await this.checkPeerAccount(toHex, 'transfer favor to')
+    await this.confirmOwn('transfer', () => this.appendOp({ type: 'transfer', time: Date.now(), to: Buffer.from(toHex, 'hex'), amount }))
   }
 
   async sponsor(toHex: string, amount: bigint): Promise<void> {
-    await this.appendOp({ type: 'sponsor', time: Date.now(), to: Buffer.from(toHex, 'hex'), amount })
+    await this.checkPeerAccount(toHex, 'sponsor')
+    await this.confirmOwn('sponsor', () => this.appendOp({ type: 'sponsor', time: Date.now(), to: Buffer.from(toHex, 'hex'), amount }))
+  }
+
+  /** Sets the unused part of this node's sponsor line for `toHex` to exactly `limit` (0 closes it). */
+  async setLimit(toHex: string, limit: bigint): Promise<void> {
+    if (limit < 0n) throw new ActionError('INVALID_ARGUMENT', 'a limit cannot be negative')
+    await this.checkPeerAccount(toHex, 'set a sponsor limit for')
+    await this.confirmOwn('set-limit', () => this.appendOp({ type: 'set-limit', time: Date.now(), to: Buffer.from(toHex, 'hex'), limit }))
+  }
+
+  /** Before any check that reads the view: a closed node, or one not admitted yet, says so first. */
+  private requireWritable(): void {
+    if (this.closing !== null) throw new Error('node closed')
+    if (!this.ledger.writable) throw new NotWritableError(`account ${this.account} is not a writer of this network yet`)
+  }
+
+  /** Refuses an action aimed at this node itself or at an account the ledger does not know. */
+  private async checkPeerAccount(toHex: string, what: string): Promise<void> {
+    this.requireWritable()
+    const to = toHex.toLowerCase()
+    if (to === this.account) throw new ActionError('INVALID_ARGUMENT', `cannot ${what} yourself`)
+    if ((await getAccount(this.ledger.kv, to)) === null) throw new ActionError('NOT_FOUND', `no account ${to} on the ledger (an account is a node's writer key, printed by favor status)`)
+  }
+
+  /**
+   * Runs `append` (which appends one op of `type` from this node) and waits, bounded, for the
+   * contract's verdict on it: throws ActionError LEDGER_REFUSED with the contract's reason. The op is
+   * recognised by its position in this node's writer core (after the length before the append) and its
+   * type, so ops the roles append meanwhile are not mistaken for it.
+   */
+  private async confirmOwn<T>(type: Op['type'], append: () => Promise<T>, timeoutMs = VERDICT_TIMEOUT_MS): Promise<T> {
+    const seen: AppliedInfo[] = []
+    const onApplied = (info: AppliedInfo): void => {
+      if (info.writer === this.account && info.result.type === type) seen.push(info)
+    }
+    this.ledger.on('applied', onApplied)
+    try {
+      const before = this.ledger.base.local.length
+      const result = await append()
+      const after = this.ledger.base.local.length
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        const mine = seen.filter((i) => {
+          const index = Number(i.opId.slice(i.opId.lastIndexOf(':') + 1))
+          return index >= before && index < after
+        })
+        const last = mine.at(-1)
+        if (last !== undefined) {
+          if (last.result.ok) return result
+          throw new ActionError('LEDGER_REFUSED', `the ledger refused the ${type}: ${last.result.reason}`)
+        }
+        if (Date.now() > deadline || this.closing !== null) {
+          throw new ActionError('TIMEOUT', `the ${type} was appended but not applied within ${Math.round(timeoutMs / 1000)} s; check later with favor status`)
+        }
+        await this.ledger.update().catch((err: unknown) => { this.log.debug('update failed', { err: toError(err).message }) })
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    } finally {
+      this.ledger.off('applied', onApplied)
+    }
   }
 
   /** Admits a writer (its account = writer key hex) per the network's admission policy. */

@@ -32,6 +32,8 @@ export interface FavorService {
   withdraw(): Promise<unknown>
   transfer(to: string, amount: bigint): Promise<unknown>
   sponsor(to: string, amount: bigint): Promise<unknown>
+  /** Sets the unused part of this node's sponsor line for `to` to exactly `limit` (0 closes it). */
+  setLimit?(to: string, limit: bigint): Promise<unknown>
   admit(writerKey: string, opts?: { indexer?: boolean }): Promise<unknown>
   verifyLedger(): Promise<unknown>
   /** The core's current size, when the node can tell without appending anything (for the 409 check). */

@@ -1,7 +1,9 @@
-// The CLI's HTTP client: finds the daemon through `<dir>/api.json` and the token in `<dir>/api-token`.
+// The CLI's HTTP client: finds the daemon through `<dir>/api.json` and sends the bearer token of
+// `<dir>/api-token` on every call, reads included.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { API_INFO_FILE_NAME, readToken, tokenPath } from '../api/index.js'
+import { processAlive } from '../runtime/pid.js'
 
 /** Exit codes of the `favor` command. */
 export const EXIT = { ok: 0, error: 1, usage: 2, noDaemon: 3, refused: 4 } as const
@@ -9,10 +11,27 @@ export const EXIT = { ok: 0, error: 1, usage: 2, noDaemon: 3, refused: 4 } as co
 /** A failure the CLI reports and exits with. */
 export class CliError extends Error {
   readonly exitCode: number
-  constructor(message: string, exitCode: number = EXIT.error) {
+  /** A stable code (the API's reason, or the CLI's own such as SELF_TRANSFER), when there is one. */
+  readonly code: string | null
+  constructor(message: string, exitCode: number = EXIT.error, code: string | null = null) {
     super(message)
     this.name = 'CliError'
     this.exitCode = exitCode
+    this.code = code
+  }
+}
+
+/** A refusal (exit 4): `refused [CODE]: why`. */
+export function refused(code: string, message: string): CliError {
+  return new CliError(`refused [${code}]: ${message}`, EXIT.refused, code)
+}
+
+/** An API error answer: its status, stable reason and details. */
+export class ApiCallError extends CliError {
+  constructor(readonly status: number, readonly reason: string, readonly details: string) {
+    super(status === 409 ? `refused [${reason}]: ${details}` : `${reason}: ${details}`,
+      status === 409 ? EXIT.refused : status === 400 ? EXIT.usage : EXIT.error, reason)
+    this.name = 'ApiCallError'
   }
 }
 
@@ -30,12 +49,17 @@ export interface Client {
 
 export async function connect(dir: string): Promise<Client> {
   let url: string
+  let pid: unknown
   try {
-    const info = JSON.parse(await readFile(join(dir, API_INFO_FILE_NAME), 'utf8')) as { url?: unknown }
+    const info = JSON.parse(await readFile(join(dir, API_INFO_FILE_NAME), 'utf8')) as { url?: unknown, pid?: unknown }
     if (typeof info.url !== 'string') throw new Error('no url')
     url = info.url
+    pid = info.pid
   } catch {
     throw new CliError(`the daemon is not running (no ${join(dir, API_INFO_FILE_NAME)}); start it with: favor start --dir ${dir}`, EXIT.noDaemon)
+  }
+  if (typeof pid === 'number' && !processAlive(pid)) {
+    throw new CliError(`the daemon is not running (pid ${pid} in ${join(dir, API_INFO_FILE_NAME)} is gone); start it with: favor start --dir ${dir}`, EXIT.noDaemon)
   }
   const token = await readToken(dir)
   // Every call needs the token, reads included.
@@ -60,10 +84,7 @@ export async function connect(dir: string): Promise<Client> {
       }
       if (!res.ok) {
         const e = (parsed as { error?: { reason?: string, details?: string } } | null)?.error
-        const msg = `${e?.reason ?? res.status}: ${e?.details ?? res.statusText}`
-        if (res.status === 409) throw new CliError(`refused: ${msg}`, EXIT.refused)
-        if (res.status === 400) throw new CliError(msg, EXIT.usage)
-        throw new CliError(msg, EXIT.error)
+        throw new ApiCallError(res.status, e?.reason ?? String(res.status), e?.details ?? res.statusText)
       }
       return parsed as T
     }

@@ -50,3 +50,25 @@ export function progressBar(done: number, total: number, width = 30): string {
   const filled = Math.round(frac * width)
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.floor(frac * 100)).padStart(3)}%  ${done}/${total}`
 }
+
+/** Shown once where favor amounts appear: what one favor is worth at the default price. */
+export const FAVOR_UNIT = '1 favor = 1 GiB kept for 1 hour (at the default price)'
+
+const BYTE_SECONDS_PER_GIB_HOUR = 2 ** 30 * 3600
+
+/** Byte-seconds (the ledger's given/received) as GiB·h with enough digits to see small values. */
+export function gibHours(byteSeconds: string | number | bigint | null | undefined): string {
+  if (byteSeconds === null || byteSeconds === undefined) return '-'
+  const v = Number(byteSeconds) / BYTE_SECONDS_PER_GIB_HOUR
+  if (v === 0) return '0 GiB·h'
+  return `${v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toPrecision(3)} GiB·h`
+}
+
+/** A duration in ms as `45s`, `12m 5s`, `3h 2m`. */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000))
+  if (s < 60) return `${s}s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return `${m}m ${s % 60}s`
+  return `${Math.floor(m / 60)}h ${m % 60}m`
+}

@@ -79,6 +79,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   let firstPassMs: number | null = null
   let cheater: string | null = null
   let cheatAgreement: Agreement | null = null
+  /** When the cheater dropped its copy, and the agreements that existed then (a replacement is a new one). */
+  let dropAt = Infinity
+  let idsAtDrop = new Set<number>()
   let caught = false
   let repaired = false
   let last: LedgerSnapshot | null = null
@@ -147,6 +150,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       name: 'sample', blocks: opts.blocks ?? 64, blockSize: opts.blockSize ?? 64 * 1024, replicas: 2
     })
     out(`node2 published core ${sample.coreKey.slice(0, 16)}… (${sample.length} blocks, ${(sample.byteLength / 1048576).toFixed(1)} MiB), 2 replicas, request #${sample.requestId}`)
+    for (const line of legend(epochMs)) out(line)
 
     let publisherOnline = true
     let cheatAt = -1
@@ -163,6 +167,17 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       last = snap
       if (startEpoch < 0) startEpoch = snap.epoch
       const pinned = snap.agreements.filter((a) => a.requestId === sample.requestId && a.state === 'active')
+      if (lastShown < 0) {
+        lastShown = snap.epoch
+        out('')
+        out(`epoch ${snap.epoch} running… (each block below is printed when an epoch ends)`)
+      } else if (snap.epoch !== lastShown) {
+        // The epoch(s) before snap.epoch ended: show them with their own challenges; later ones wait.
+        lastShown = snap.epoch
+        const ended = pendingChallenges.filter((c) => c.epoch < snap.epoch)
+        pendingChallenges = pendingChallenges.filter((c) => c.epoch >= snap.epoch)
+        printEpoch(out, snap, names, ended, [...progress.values()], { cheater, dropAt })
+      }
 
       if (publisherOnline && pinned.length >= 2) {
         publisherOnline = false
@@ -177,24 +192,23 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
           await node.call('dropCopy', { coreKey: victim.coreKey })
           cheater = node.name
           cheatAgreement = victim
+          dropAt = Date.now()
+          idsAtDrop = new Set(snap.agreements.map((a) => a.id))
           repairDeadline = snap.epoch + 6
-          out(`  !! ${node.name} drops its whole copy of the core (agreement #${victim.id}) and keeps pretending`)
+          out(`  !! during epoch ${snap.epoch}: ${node.name} drops its whole copy of the core (agreement #${victim.id}) and keeps pretending;`)
+          out(`     its challenges from now on should fail (MISSING); those of epoch ${snap.epoch} that ran before the drop still passed`)
         }
       }
       if (cheatAgreement !== null && !repaired) {
         const old = snap.agreements.find((a) => a.id === (cheatAgreement as Agreement).id)
-        const replacement = snap.agreements.find((a) => a.id > (cheatAgreement as Agreement).id && a.coreKey === (cheatAgreement as Agreement).coreKey && a.state === 'active')
+        // The replacement is an agreement created after the drop (not the other replica, held all along).
+        const replacement = snap.agreements.find((a) => !idsAtDrop.has(a.id) && a.coreKey === (cheatAgreement as Agreement).coreKey && a.state === 'active')
         if (old?.state === 'ended' && replacement !== undefined) {
           repaired = true
-          out(`  ✓ repaired: agreement #${old.id} ended (${old.endReason ?? '?'}); ${names.get(replacement.hoster) ?? '?'} took over as #${replacement.id}`)
+          out(`  ✓ repaired: agreement #${old.id} ended (${old.endReason ?? '?'}); ${names.get(replacement.hoster) ?? '?'} mirrored the core and holds the replica now, as new agreement #${replacement.id}`)
         }
       }
 
-      if (snap.epoch !== lastShown) {
-        lastShown = snap.epoch
-        printEpoch(out, snap, names, pendingChallenges, [...progress.values()])
-        pendingChallenges = []
-      }
       const shown = snap.epoch - startEpoch
       const waitingForRepair = opts.cheat === true && !repaired && (cheater === null || snap.epoch < repairDeadline)
       if (opts.follow !== true && shown >= showEpochs && !waitingForRepair) break
@@ -214,25 +228,49 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   }
 }
 
+/** How to read the epoch blocks: printed once, before the first. */
+function legend(epochMs: number): string[] {
+  return [
+    '',
+    'how to read what follows:',
+    '  agreement  one hoster keeping one replica of the core: pinning (mirroring) → active → ended',
+    '  challenge  each epoch, attestors ask every active hoster for 16 random blocks with Merkle proofs:',
+    '             PASS, MISSING (a block absent or a proof invalid), SLOW (past the deadline), UNREACHABLE',
+    '  settled    when an epoch ends the ledger decides each agreement by the majority of its attestors\' reports:',
+    '             passed, failed, or no outcome (no majority reported in time, or the publisher could not pay);',
+    '             so a few agreements are settled from many challenge lines',
+    '  warning    an agreement\'s last failure and how many epochs in a row it failed (repaired after 2)',
+    `  favor      1 favor = 1 GiB kept for 1 hour; each demo epoch (${epochMs} ms) is billed as one hour, so small cores`,
+    '             move small amounts. "held" is a hoster\'s earning kept back as a bond and paid out after 100 epochs'
+  ]
+}
+
 function printEpoch(
-  out: (line: string) => void, snap: LedgerSnapshot, names: Map<string, string>, cs: (ChallengeRecord & { by: string })[], progress: (MirrorProgress & { node: string })[]
+  out: (line: string) => void, snap: LedgerSnapshot, names: Map<string, string>, cs: (ChallengeRecord & { by: string })[],
+  progress: (MirrorProgress & { node: string })[], cheat: { cheater: string | null, dropAt: number }
 ): void {
   const name = (hex: string): string => names.get(hex) ?? hex.slice(0, 8)
+  const ended = snap.epoch - 1
   const s = snap.lastSummary
   out('')
-  out(`── epoch ${snap.epoch} ──${s ? `  settled epoch ${snap.epoch - 1}: ${s.passed} passed, ${s.failed} failed, ${s.noOutcome} no outcome, paid ${fmtFavor(s.paidMicro)} favor` : ''}`)
+  out(`── epoch ${ended} ended ──`)
+  const counts = ['pass', 'missing', 'slow', 'unreachable'].map((o) => [o, cs.filter((c) => c.outcome === o).length] as const).filter(([, n]) => n > 0)
+  out(`  challenges: ${cs.length}${counts.length > 0 ? ` (${counts.map(([o, n]) => `${n} ${o}`).join(', ')})` : ''}`)
+  for (const c of cs) {
+    // A challenge answered while the copy was being dropped could still pass: say so.
+    const before = cheat.cheater !== null && names.get(c.hoster) === cheat.cheater && c.at - c.latencyMs < cheat.dropAt && c.outcome === 'pass' ? ' — started before the drop' : ''
+    out(`    ${c.by} → ${name(c.hoster)} #${c.agreementId}: ${c.outcome.toUpperCase()} (${c.samples} samples, ${c.latencyMs} ms total, p50 ${c.latencyP50Ms} ms, p99 ${c.latencyP99Ms} ms${c.errorCode ? `, ${c.errorCode}` : ''})${before}`)
+  }
+  if (s) out(`  settled: ${s.passed} of ${s.settled} agreements passed, ${s.failed} failed, ${s.noOutcome} without an outcome; ${fmtFavor(s.paidMicro)} favor paid by publishers (to hosters and attestors)`)
   for (const a of snap.agreements) {
     if (a.state === 'ended' && a.endedEpoch < snap.epoch - 2) continue
-    const warn = a.warning !== null ? ` warning=${a.warning}×${a.failStreak}` : ''
-    out(`  agreement #${a.id} core ${a.coreKey.slice(0, 8)} → ${name(a.hoster)}: ${a.state}${a.endReason ? ` (${a.endReason})` : ''}${warn}, passes ${a.passes}, fails ${a.fails}, paid ${fmtFavor(a.paidMicro)}`)
+    const warn = a.warning !== null ? `, warning: ${a.warning} ×${a.failStreak}` : ''
+    out(`  agreement #${a.id} core ${a.coreKey.slice(0, 8)} → ${name(a.hoster)}: ${a.state}${a.endReason ? ` (${a.endReason})` : ''}${warn}, epochs passed ${a.passes}, failed ${a.fails}, publisher paid ${fmtFavor(a.paidMicro)} favor so far`)
   }
   for (const p of progress) {
     if ((p.state !== 'mirroring' && p.state !== 'ready-posted') || p.have >= p.length) continue
     const pct = p.length > 0 ? Math.floor((100 * Math.min(p.have, p.length)) / p.length) : 0
     out(`  mirroring: ${p.node} #${p.agreementId} ${Math.min(p.have, p.length)}/${p.length} blocks (${pct} %)`)
   }
-  for (const c of cs) {
-    out(`  challenge e${c.epoch}: ${c.by} → ${name(c.hoster)} #${c.agreementId}: ${c.outcome.toUpperCase()} (${c.samples} samples, ${c.latencyMs} ms total, p50 ${c.latencyP50Ms} ms, p99 ${c.latencyP99Ms} ms${c.errorCode ? `, ${c.errorCode}` : ''})`)
-  }
-  out(`  balances: ${snap.accounts.map((a) => `${name(a.id)} ${fmtFavor(a.balance)}${a.heldBack > 0n ? ` (+${fmtFavor(a.heldBack)} held)` : ''}`).join(' | ')}`)
+  out(`  balances (favor): ${snap.accounts.map((a) => `${name(a.id)} ${fmtFavor(a.balance)}${a.heldBack > 0n ? ` (+${fmtFavor(a.heldBack)} held)` : ''}`).join(' | ')}`)
 }

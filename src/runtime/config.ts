@@ -40,6 +40,8 @@ export interface UserConfig {
     bootstrap?: ReadonlyArray<BootstrapNode | string>
     /** The network's key, 64 hex characters; null or absent before joining one. */
     key?: string | null
+    /** Create a new network at the next start when the node is in none (`favor network create`). */
+    create?: boolean
   }
   hoster?: {
     /** Bytes offered for hosting: an integer or a size such as `"20GiB"`, `"500 MB"`. 0: not a hoster. */
@@ -47,8 +49,10 @@ export interface UserConfig {
     /** Operator or failure domain (DESIGN §3); no two replicas of one core in one group. */
     group?: string | null
   }
-  /** Seconds per epoch. */
+  /** Seconds per epoch (a genesis parameter: used when this node creates the network). */
   epochSeconds?: number
+  /** Passing epochs before a new hoster is vetted (genesis; null: the ledger's default, 24). */
+  unvettedEpochs?: number | null
   logLevel?: LogThreshold
   limits?: {
     /** Concurrent peer connections. */
@@ -68,9 +72,11 @@ export interface ResolvedConfig {
   readonly dataDir: string
   readonly name: string
   readonly api: { readonly host: string, readonly port: number }
-  readonly network: { readonly bootstrap: readonly BootstrapNode[], readonly key: string | null }
+  /** `bootstrap` empty: the public HyperDHT bootstrap nodes. */
+  readonly network: { readonly bootstrap: readonly BootstrapNode[], readonly key: string | null, readonly create: boolean }
   readonly hoster: { readonly capacityBytes: number, readonly group: string | null }
   readonly epochSeconds: number
+  readonly unvettedEpochs: number | null
   readonly logLevel: LogThreshold
   readonly limits: { readonly connections: number, readonly transfers: number }
   /** The file that was read, or null when none was. */
@@ -118,6 +124,15 @@ function int(min: number, max: number) {
 
 function str(expected: string, test: (s: string) => boolean) {
   return (value: unknown): Parsed => typeof value === 'string' && test(value) ? ok(value) : bad(expected)
+}
+
+function bool(value: unknown, text: boolean): Parsed {
+  if (typeof value === 'boolean') return ok(value)
+  if (text && typeof value === 'string') {
+    if (/^(true|1|yes)$/i.test(value.trim())) return ok(true)
+    if (/^(false|0|no)$/i.test(value.trim())) return ok(false)
+  }
+  return bad('true or false')
 }
 
 function nullable(inner: (value: unknown, text: boolean) => Parsed) {
@@ -179,7 +194,7 @@ function parseBootstrap(value: unknown, text: boolean): Parsed {
 }
 
 const FIELDS: readonly FieldSpec[] = [
-  { path: 'dataDir', env: 'FAVOR_DATA_DIR', flag: '--data-dir', parse: str('a non-empty path', (s) => s.trim() !== '') },
+  { path: 'dataDir', env: 'FAVOR_DATA_DIR', flag: '--dir', parse: str('a non-empty path', (s) => s.trim() !== '') },
   { path: 'name', env: 'FAVOR_NAME', flag: '--name', parse: str("a name of 1–64 letters, digits, '.', '_' or '-'", (s) => NAME_RE.test(s)) },
   { path: 'api.host', env: 'FAVOR_API_HOST', flag: '--api-host', parse: str('a host name or IP address', (s) => /^[^\s/]+$/.test(s)) },
   { path: 'api.port', env: 'FAVOR_API_PORT', flag: '--api-port', parse: int(0, 65535) },
@@ -190,6 +205,7 @@ const FIELDS: readonly FieldSpec[] = [
     flag: '--network-key',
     parse: nullable((v) => typeof v === 'string' && /^[0-9a-fA-F]{64}$/.test(v) ? ok(v.toLowerCase()) : bad('64 hex characters (a 32-byte key)'))
   },
+  { path: 'network.create', env: 'FAVOR_NETWORK_CREATE', flag: '--create-network', parse: bool },
   {
     path: 'hoster.capacityBytes',
     env: 'FAVOR_HOSTER_CAPACITY_BYTES',
@@ -201,6 +217,7 @@ const FIELDS: readonly FieldSpec[] = [
   },
   { path: 'hoster.group', env: 'FAVOR_HOSTER_GROUP', flag: '--group', parse: nullable(str("a group name of 1–64 letters, digits, '.', '_' or '-'", (s) => NAME_RE.test(s))) },
   { path: 'epochSeconds', env: 'FAVOR_EPOCH_SECONDS', flag: '--epoch-seconds', parse: int(1, MAX_EPOCH_SECONDS) },
+  { path: 'unvettedEpochs', env: 'FAVOR_UNVETTED_EPOCHS', flag: '--unvetted-epochs', parse: nullable(int(0, 1_000_000)) },
   {
     path: 'logLevel',
     env: 'FAVOR_LOG_LEVEL',
@@ -333,6 +350,23 @@ function deepFreeze<T>(value: T): T {
  * checked, even values another source overrides: a broken variable is worth knowing about).
  */
 export async function resolveConfig(options: ResolveConfigOptions = {}): Promise<ResolvedConfig> {
+  return (await resolveConfigDetailed(options)).config
+}
+
+/** Where a resolved value came from: `location` names the flag, variable or file field. */
+export interface ConfigValueSource {
+  readonly source: ConfigSource | 'default'
+  readonly location: string
+}
+
+/** The resolved configuration and, for each field (dotted path), where its value came from. */
+export interface DetailedConfig {
+  readonly config: ResolvedConfig
+  readonly sources: Readonly<Record<string, ConfigValueSource>>
+}
+
+/** As resolveConfig, plus where every value came from (`favor config`). */
+export async function resolveConfigDetailed(options: ResolveConfigOptions = {}): Promise<DetailedConfig> {
   const cwd = options.cwd ?? process.cwd()
   const home = options.homeDir ?? homedir()
   const env = options.env ?? {}
@@ -384,13 +418,15 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
     },
     network: {
       bootstrap: pick<BootstrapNode[]>(layers, 'network.bootstrap', []).value,
-      key: pick<string | null>(layers, 'network.key', null).value
+      key: pick<string | null>(layers, 'network.key', null).value,
+      create: pick(layers, 'network.create', false).value
     },
     hoster: {
       capacityBytes: pick(layers, 'hoster.capacityBytes', DEFAULT_HOSTER_CAPACITY_BYTES).value,
       group: pick<string | null>(layers, 'hoster.group', null).value
     },
     epochSeconds: pick(layers, 'epochSeconds', DEFAULT_EPOCH_SECONDS).value,
+    unvettedEpochs: pick<number | null>(layers, 'unvettedEpochs', null).value,
     logLevel: pick<LogThreshold>(layers, 'logLevel', DEFAULT_LOG_LEVEL).value,
     limits: {
       connections: pick(layers, 'limits.connections', DEFAULT_MAX_CONNECTIONS).value,
@@ -398,7 +434,39 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
     },
     configFile
   }
-  return deepFreeze(structuredClone(resolved))
+  const sources: Record<string, ConfigValueSource> = {}
+  for (const spec of FIELDS) {
+    const layer = pick(layers, spec.path, null).layer
+    const location = layer === null ? 'default'
+      : layer.source === 'flags' ? spec.flag
+        : layer.source === 'env' ? spec.env
+          : `${configFile ?? CONFIG_FILE_NAME}: ${spec.path}`
+    sources[spec.path] = { source: layer?.source ?? 'default', location }
+  }
+  return deepFreeze({ config: structuredClone(resolved), sources })
+}
+
+/**
+ * The values of `flags`, parsed and typed as a config file holds them (numbers as numbers, the
+ * bootstrap list as `host:port` strings): what `favor init` writes. Throws ConfigError listing every
+ * invalid flag.
+ */
+export function userConfigFromFlags(flags: InlineConfig): UserConfig {
+  const issues: ConfigIssue[] = []
+  const { configFile: _file, ...rest } = flags
+  checkShape(rest, 'flags', (field) => `flag ${field}`, issues, [])
+  const layer = layerFromObject(rest, 'flags', (spec) => spec.flag, true, process.cwd(), issues)
+  if (issues.length > 0) throw new ConfigError(issues)
+  const out: Record<string, unknown> = {}
+  for (const [path, raw] of layer.values) {
+    const value = path === 'network.bootstrap'
+      ? (raw as BootstrapNode[]).map((b) => b.host.includes(':') ? `[${b.host}]:${b.port}` : `${b.host}:${b.port}`)
+      : raw
+    const [a, b] = path.split('.') as [string, string | undefined]
+    if (b === undefined) out[a] = value
+    else out[a] = { ...(out[a] as Record<string, unknown> | undefined), [b]: value }
+  }
+  return out
 }
 
 /** The environment variable and the flag that set each field, for `--help` and docs. */

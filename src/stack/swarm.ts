@@ -37,13 +37,18 @@ export interface Dht extends EventEmitter {
 }
 
 export interface DhtOptions {
-  bootstrap: BootstrapNode[]
+  /** null: the public HyperDHT bootstrap nodes (a real network; then `host` defaults to every interface). */
+  bootstrap: BootstrapNode[] | null
   keyPair?: KeyPair
   /** Defaults to 127.0.0.1: Favor's tests and demo never leave loopback. */
   host?: string
 }
 
 export function createDht(opts: DhtOptions): Dht {
+  // The public DHT: hyperdht's own defaults (its bootstrap list, all interfaces, NAT detection).
+  if (opts.bootstrap === null) {
+    return new DHT({ keyPair: opts.keyPair, ...(opts.host !== undefined ? { host: opts.host } : {}) }) as Dht
+  }
   // firewalled: false — otherwise connections between processes stall ~13 s (see notes/hypercore-stack.md §1).
   return new DHT({
     bootstrap: opts.bootstrap,

@@ -1,7 +1,8 @@
 // The `favor` CLI spawned (compiled, or via tsx from sources) against a running daemon over a real FavorNode: --json outputs
 // parse, exit codes mean what they say.
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -36,11 +37,17 @@ describe('favor CLI against a running daemon', () => {
 
   test('--help everywhere; usage errors exit 2', async () => {
     assert.equal((await favor(['--help'])).code, 0)
-    for (const c of ['init', 'start', 'dashboard', 'network', 'publish', 'offer', 'withdraw', 'status', 'balance', 'agreements', 'pins', 'transfer', 'sponsor', 'ledger', 'demo']) {
+    for (const c of ['init', 'start', 'stop', 'config', 'dashboard', 'network', 'testnet', 'publish', 'offer', 'withdraw', 'status', 'balance', 'agreements', 'pins', 'transfer', 'sponsor', 'set-limit', 'unpin', 'logs', 'version', 'completion', 'ledger', 'demo']) {
       const r = await favor([c, '--help'])
       assert.equal(r.code, 0, c)
       assert.match(r.stdout, /favor /, c)
+      // every flag has a description: `--flag [ARG]   words`
+      for (const line of r.stdout.split('\n').filter((l) => /^\s+(-\w, )?--/.test(l))) assert.match(line, /--[\w-]+( \S+)? {3,}\S/, `${c}: ${line}`)
     }
+    const completion = await favor(['completion', 'bash'])
+    assert.equal(completion.code, 0)
+    assert.match(completion.stdout, /complete -F _favor favor/)
+    assert.match(completion.stdout, /set-limit/)
     assert.equal((await favor(['frobnicate'])).code, 2)
     assert.equal((await favor(['status', '--bogus', ...d])).code, 2)
     assert.equal((await favor(['publish', 'nothex', ...d])).code, 2)
@@ -64,6 +71,36 @@ describe('favor CLI against a running daemon', () => {
     assert.match(human.stdout, /dashboard/)
   })
 
+  test('refusals exit non-zero with a stable code, before or after the ledger', async () => {
+    const me = f.node.account
+    const other = (f.nodes[1] as { account: string }).account
+    const withdraw = await favor(['withdraw', ...d])
+    assert.equal(withdraw.code, 4, withdraw.stderr)
+    assert.match(withdraw.stderr, /refused \[NO_OFFER\]/)
+    const zero = await favor(['offer', '--capacity', '0', ...d])
+    assert.equal(zero.code, 2, zero.stderr)
+    assert.match(zero.stderr, /more than 0/)
+    for (const cmd of ['transfer', 'sponsor', 'set-limit']) {
+      const self = await favor([cmd, me, '1', ...d])
+      assert.equal(self.code, 4, `${cmd} to self: ${self.stderr}`)
+      assert.match(self.stderr, /refused \[SELF\]: cannot .* yourself/)
+      const unknown = await favor([cmd, 'ab'.repeat(32), '1', ...d])
+      assert.equal(unknown.code, 4, `${cmd} to unknown: ${unknown.stderr}`)
+      assert.match(unknown.stderr, /refused \[NO_SUCH_ACCOUNT\]/)
+    }
+    // Accepted by the API, refused by the contract: the CLI waited for the verdict and reports its reason.
+    const escrow = await favor(['set-limit', other, '5', ...d])
+    assert.equal(escrow.code, 4, escrow.stderr)
+    assert.match(escrow.stderr, /refused \[CONFLICT\]: the ledger refused the set-limit: insufficient balance/)
+    assert.equal((await favor(['set-limit', other, '0', '--json', ...d])).code, 0, 'closing a line is accepted')
+    // A key no peer serves: said so after a bounded search, nothing appended.
+    const before = await f.node.requests({ mine: true })
+    const nobody = await favor(['publish', 'cd'.repeat(32), ...d])
+    assert.equal(nobody.code, 1, nobody.stderr)
+    assert.match(nobody.stderr, /no peer serves this key/)
+    assert.equal((await f.node.requests({ mine: true })).length, before.length)
+  })
+
   test('publish --wait --json reaches pinned; writes; 409 exits 4', async () => {
     const key = await makeCore(f.node, 'cli-core', 4)
     const p = await favor(['publish', key, '--replicas', '1', '--name', 'cli', '--wait', '--json', ...d])
@@ -71,10 +108,41 @@ describe('favor CLI against a running daemon', () => {
     assert.equal((JSON.parse(p.stdout) as { status: string }).status, 'pinned')
     const pins = JSON.parse((await favor(['pins', '--json', '--status', 'pinned', ...d])).stdout) as { count: number }
     assert.equal(pins.count, 1)
+    const dup = await favor(['publish', key, ...d])
+    assert.equal(dup.code, 4, dup.stderr)
+    assert.match(dup.stderr, /refused \[DUPLICATE_PIN\]: .* already published as request/)
+    assert.equal((await f.node.requests({ mine: true })).length, 1, 'no second request')
+    const requestid = (JSON.parse(p.stdout) as { requestid: string }).requestid
+    const unpin = await favor(['unpin', requestid, '--json', ...d])
+    assert.equal(unpin.code, 0, unpin.stderr)
+    assert.deepEqual(JSON.parse(unpin.stdout), { requestid, cancelled: true })
+    assert.equal((await f.node.requests({ mine: true }))[0]?.state, 'cancelled')
+    assert.equal((await favor(['unpin', '999', ...d])).code, 1)
     assert.equal((await favor(['offer', '--capacity', '1GiB', '--json', ...d])).code, 0)
     const refused = await favor(['transfer', (f.nodes[1] as { account: string }).account, '1000000', ...d])
     assert.equal(refused.code, 4, refused.stderr)
     assert.match(refused.stderr, /INSUFFICIENT_FUNDS/)
+  })
+
+  test('status --watch into a pipe that closes: exit 0, no stack trace, no escape codes', async () => {
+    const child = spawn(process.execPath, [...NODE_ARGS, MAIN, 'status', '--watch', ...d], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stderr.on('data', (c: Buffer) => { err += c.toString() })
+    const exited = once(child, 'exit') as Promise<[number | null, string | null]>
+    // like `| head -2`: read two lines, then close the reading end
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString()
+        if (out.split('\n').length > 2) resolve()
+      })
+    })
+    child.stdout.destroy()
+    const [code, signal] = await exited
+    assert.equal(signal, null)
+    assert.equal(code, 0, err)
+    assert.doesNotMatch(err, /EPIPE|Error/)
+    assert.ok(!out.includes('\u001b'), 'no escape codes on a pipe')
   })
 
   test('no daemon: exit 3', async () => {

@@ -103,7 +103,8 @@ test('withdraw → graceful exit; cancel by author only; transfer and sponsor ex
   // --- cancel: only by the author ------------------------------------------------------------------
   const applied: AppliedInfo[] = []
   idx.ledger.on('applied', (info) => applied.push(info))
-  await newNode.cancel(requestId)
+  // the node waits for the contract's verdict on its own op and reports the refusal
+  await assert.rejects(newNode.cancel(requestId), (e: unknown) => (e as { code?: string }).code === 'LEDGER_REFUSED' && /only the request author/.test((e as Error).message))
   const refused = await waitFor(() => applied.find((i) => i.writer === newNode.account && i.result.type === 'cancel' && !i.result.ok), 10_000, 'the foreign cancel is applied')
   const rec = await waitFor(() => getRejected(kv(), refused.opId), 5_000, 'its rejected record')
   assert.equal(rec.type, 'cancel')

@@ -1,4 +1,5 @@
-// Node status and the write endpoints (202: the op is appended; the ledger applies it asynchronously) the CLI uses (offer, withdraw, transfer, sponsor, admit, verify).
+// Node status and the write endpoints the CLI uses (offer, withdraw, transfer, sponsor, set-limit, admit, verify).
+// 202: the op is appended (the node's actions wait for the contract's verdict and fail with 409 when refused).
 import { currentEpoch, getBalance, getOffer } from '../../ledger/index.js'
 import { conflict, fromServiceError } from '../errors.js'
 import type { RequestContext, Router } from '../router.js'
@@ -24,6 +25,7 @@ export class NodeApi {
     router.post('/withdraw', (ctx) => this.withdraw(ctx))
     router.post('/transfer', (ctx) => this.transfer(ctx, 'transfer'))
     router.post('/sponsor', (ctx) => this.transfer(ctx, 'sponsor'))
+    router.post('/set-limit', (ctx) => this.setLimit(ctx))
     router.post('/writers', (ctx) => this.admit(ctx))
     router.post('/ledger/verify', (ctx) => this.verify(ctx))
   }
@@ -76,6 +78,17 @@ export class NodeApi {
     if (bal.balance < amt) throw conflict(`not enough favor: ${kind} of ${amt} micro-favor, balance ${bal.balance < 0n ? 0n : bal.balance} (credit cannot be transferred)`, 'INSUFFICIENT_FUNDS')
     await call(() => kind === 'transfer' ? this.service.transfer(to, amt) : this.service.sponsor(to, amt))
     return { status: 202, body: { ok: true, to, amount: amt } }
+  }
+
+  private async setLimit(ctx: RequestContext): Promise<Result> {
+    const o = objectBody(await ctx.body(), ['to', 'limit'])
+    const to = hexKey(o.to, 'to')
+    if (o.limit === undefined) return this.missing('limit')
+    const limit = amount(o.limit, 'limit', true) // 0 closes the line
+    const setLimit = this.service.setLimit?.bind(this.service)
+    if (setLimit === undefined) return this.invalid('this node cannot set sponsor limits')
+    await call(() => setLimit(to, limit))
+    return { status: 202, body: { ok: true, to, limit } }
   }
 
   private async admit(ctx: RequestContext): Promise<Result> {
