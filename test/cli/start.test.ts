@@ -23,6 +23,8 @@ describe('favor start prints a one-time dashboard login link', () => {
     net = await TestNetwork.create()
     dir = await makeTempDir('cli-start')
     const boot = net.bootstrap.map((b) => `${b.host}:${b.port}`).join(',')
+    const created = await favorCli(['network', 'create', '--dir', dir])
+    assert.equal(created.code, 0, created.stderr)
     const proc = spawn(process.execPath, [...NODE_ARGS, MAIN, 'start', '--dir', dir, '--name', 'starter', '--bootstrap', boot, '--api-port', '0', '--log-level', 'error'], { stdio: ['ignore', 'pipe', 'pipe'] })
     child = proc
     proc.stdout.on('data', (c: Buffer) => { stdout += c.toString('utf8') })
