@@ -5,6 +5,7 @@
 // block's path to its full root are read directly instead; the verifier recomputes everything.
 import type { Base } from './autobase.js'
 import type { Core, TreeNode } from './hypercore.js'
+import type { Manifest } from './merkle.js'
 
 export interface SignedHead {
   /** Blocks covered by the signature. */
@@ -58,4 +59,22 @@ export async function blockPath(core: Core, index: number, depth: number): Promi
     value: Buffer.from(p.block.value),
     nodes: p.block.nodes.map((n) => ({ index: n.index, size: n.size, hash: Buffer.from(n.hash) }))
   }
+}
+
+/** The manifest of a core in the Autobase's store (e.g. the bootstrap writer's), or null if unknown yet. */
+export async function readCoreManifest(base: Base, key: Uint8Array): Promise<Manifest | null> {
+  const store = (base as unknown as { store: { get(o: unknown): Core } }).store
+  const core = store.get({ key, active: false })
+  try {
+    await core.ready()
+    return (core.manifest as Manifest | null) ?? null
+  } finally {
+    await core.close()
+  }
+}
+
+/** Autobase's namespace entropy of its current system (null for system version 1, which has none). */
+export function systemEntropy(base: Base): Buffer | null {
+  const e = (base as unknown as { _applyState?: { system?: { entropy?: Buffer | null } } })._applyState?.system?.entropy
+  return e ? Buffer.from(e) : null
 }
