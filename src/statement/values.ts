@@ -59,7 +59,7 @@ export function intField(r: Rec, name: string, what: string): number {
 export function hexList(r: Rec, name: string, what: string): string[] {
   const v = r[name]
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new StatementError('MALFORMED', `${what}.${name} is not a list of keys`)
-  return v as string[]
+  return v
 }
 
 /** Reputation as the ledger computes it (src/ledger/state.ts reputationPpm), from the raw counts. */
