@@ -17,6 +17,7 @@ import { ApiError, badRequest } from './errors.js'
 import { EventStream } from './handlers/events.js'
 import { BalanceHistory } from './handlers/history.js'
 import { LedgerApi } from './handlers/ledger.js'
+import { StatementApi } from './handlers/statement.js'
 import { NodeApi } from './handlers/node.js'
 import { PinsApi } from './handlers/pins.js'
 import { toJSON } from './json.js'
@@ -102,6 +103,7 @@ export class ApiServer extends Resource {
     this.events = new EventStream(this.opts.service, this.opts.heartbeatMs ?? SSE_HEARTBEAT_MS)
     new PinsApi(this.opts.service, pins).register(this.router)
     new LedgerApi(this.opts.service).register(this.router)
+    new StatementApi(this.opts.service).register(this.router)
     new NodeApi(this.opts.service, { version: API_VERSION, startedAt: this.startedAt }).register(this.router)
     this.events.register(this.router)
     this.history = new BalanceHistory(this.opts.service)
