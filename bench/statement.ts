@@ -15,6 +15,7 @@ import path from 'node:path'
 import { verifyLive } from '../src/ledger/index.js'
 import { makeStatement, verifyStatement } from '../src/statement/index.js'
 import { settledStatement, soloLedger } from '../test/statement/helpers.js'
+import { waitFor } from '../test/harness/wait.js'
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
 const ms = (n: number): string => (n < 10 ? n.toFixed(2) : fmt(n)) + ' ms'
@@ -26,7 +27,13 @@ function median(xs: number[]): number {
 
 async function one(n: number, samples: number): Promise<void> {
   const t0 = performance.now()
-  const solo = await soloLedger('bench-statement', n, 200)
+  let lastLog = performance.now()
+  const solo = await soloLedger('bench-statement', n, 200, (done) => {
+    if (performance.now() - lastLog > 10_000) {
+      lastLog = performance.now()
+      console.log(`  … ${fmt(done)} of ${fmt(n)} accounts admitted (${ms(performance.now() - t0)})`)
+    }
+  })
   try {
     const { ledger } = solo
     const pick = (i: number): string => solo.accounts[Math.floor((i * 7919) % solo.accounts.length)] as string
@@ -35,8 +42,9 @@ async function one(n: number, samples: number): Promise<void> {
     const built = performance.now() - t0
 
     // Any other op (a refused `withdraw` writes a small `rejected/` record): the usual case.
+    const heavyVersion = verifyStatement(heavy, { networkKey: ledger.key }).version
     await ledger.append({ type: 'withdraw', time: Date.now() })
-    await settledStatement(ledger, pick(0), 600_000)
+    await waitFor(async () => verifyStatement(await settledStatement(ledger, pick(0), 600_000), { networkKey: ledger.key }).version > heavyVersion, 600_000, 'a signed head past the withdraw', 100)
     const sizes: number[] = []
     const makeMs: number[] = []
     const files: Buffer[] = []

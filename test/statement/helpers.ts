@@ -19,9 +19,11 @@ export interface SoloLedger {
 const BATCH = 500
 
 /** A new network whose bootstrap writer admits `n` further accounts (in batches of 500 ops). */
-export async function soloLedger(label: string, n: number, ackIntervalMs = 100): Promise<SoloLedger> {
+export async function soloLedger(label: string, n: number, ackIntervalMs = 100, progress?: (done: number) => void): Promise<SoloLedger> {
   const dir = await makeTempDir(label)
-  const store = openStore(dir)
+  // A small shared block cache: the contract's account list makes blocks of up to a few MB at 10,000
+  // accounts, and Hyperbee's default cache (65,536 entries per bee) would keep gigabytes of them.
+  const store = openStore(dir, { beeCacheEntries: 256 })
   const ledger = await Ledger.open({ store, bootstrap: null, ackIntervalMs })
   const accounts: string[] = []
   const close = async (): Promise<void> => {
@@ -35,6 +37,7 @@ export async function soloLedger(label: string, n: number, ackIntervalMs = 100):
       const keys = Array.from({ length: Math.min(BATCH, n - i) }, () => keyPair().publicKey)
       await ledger.append(keys.map((k) => ({ type: 'add-writer' as const, time: Date.now(), writerKey: k, indexer: false })))
       for (const k of keys) accounts.push(k.toString('hex'))
+      progress?.(accounts.length)
     }
   } catch (err) {
     await close()
