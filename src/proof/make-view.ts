@@ -14,7 +14,7 @@ const HEAD_RETRIES = 5
  * signed state (see openSignedView); if the head moves while the paths are read, it tries again.
  * Throws ProofError('NOT_HELD') when the core has no signed head or lacks a block.
  */
-export async function makeViewProof(core: Core, indices: readonly number[]): Promise<ViewProof> {
+export async function makeViewProof(core: Core, indices: readonly number[], opts: { blockTimeoutMs?: number } = {}): Promise<ViewProof> {
   await core.ready()
   const sorted = [...new Set(indices)].sort((a, b) => a - b)
   for (let attempt = 0; ; attempt++) {
@@ -25,6 +25,9 @@ export async function makeViewProof(core: Core, indices: readonly number[]): Pro
       if (index >= head.length) throw new ProofError('NOT_HELD', `block ${index} is beyond the signed length ${head.length}`)
       let path: Awaited<ReturnType<typeof blockPath>>
       try {
+        // A signed head can run ahead of what this node applied itself (another indexer's view
+        // replicated in): fetch the block from peers first, bounded.
+        if ((await core.get(index, { timeout: opts.blockTimeoutMs ?? 10_000 })) === null) throw new Error('not available')
         path = await blockPath(core, index, pathIndices(index, head.length).length)
       } catch (err) {
         throw new ProofError('NOT_HELD', `cannot prove block ${index}: ${(err as Error).message}`, { cause: err })

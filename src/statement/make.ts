@@ -17,6 +17,8 @@ import { intField, parseRecord } from './values.js'
 
 const ATTEMPTS = 5
 const MAX_FETCHES = 10_000
+/** A signed head can run ahead of what this node applied (another indexer's view replicated in). */
+const BLOCK_TIMEOUT_MS = 10_000
 
 function accountKey(account: string | Uint8Array): Buffer {
   const b = typeof account === 'string' ? (/^[0-9a-f]{64}$/i.test(account) ? Buffer.from(account, 'hex') : null) : Buffer.from(account)
@@ -44,8 +46,13 @@ async function lookupBlocks(core: Core, length: number, account: string): Promis
     } catch (err) {
       if (!(err instanceof MissingBlockError)) throw err
       if (err.seq >= length) throw new StatementError('BAD_PATH', `the view's tree points past its signed length (${err.seq})`)
-      const b = await core.get(err.seq, { wait: false })
-      if (b === null) throw new StatementError('NOT_READY', `view block ${err.seq} is not held locally`)
+      let b: Buffer | null
+      try {
+        b = await core.get(err.seq, { timeout: BLOCK_TIMEOUT_MS })
+      } catch (e) {
+        throw new StatementError('NOT_READY', `view block ${err.seq} is not available: ${(e as Error).message}`, { cause: e })
+      }
+      if (b === null) throw new StatementError('NOT_READY', `view block ${err.seq} is not available`)
       fetched.set(err.seq, b)
     }
   }

@@ -106,8 +106,10 @@ test('a statement verifies from the network key alone and proves the ledger\'s v
   assert.equal(code(() => verifyStatement(encodeStatement({ ...f, networkKey: ledger.key, bootstrapSigner: mine.bootstrapSigner }), opts)), 'UNKNOWN_SIGNER')
   // …even when the verifier trusts that indexer: its signer namespace names the other network.
   assert.equal(code(() => verifyStatement(encodeStatement({ ...f, networkKey: ledger.key, bootstrapSigner: mine.bootstrapSigner }), { ...opts, indexers: [other.ledger.key] })), 'WRONG_NETWORK')
-  // A view proof of this network about another account than the one named: the lookup path differs.
-  assert.equal(code(() => verifyStatement(encodeStatement({ ...mine, account: Buffer.from(solo.accounts[1] as string, 'hex') }), opts)), 'BAD_PATH')
+  // A view proof of this network relabelled with another account: that account's lookup needs blocks
+  // the file lacks (BAD_PATH) or leaves some of its blocks unused (MALFORMED), depending on the tree.
+  const relabelled = code(() => verifyStatement(encodeStatement({ ...mine, account: Buffer.from(solo.accounts[1] as string, 'hex') }), opts))
+  assert.ok(relabelled === 'BAD_PATH' || relabelled === 'MALFORMED', relabelled)
 })
 
 test('after an indexer change, a statement is refused as UNKNOWN_SIGNER unless the verifier trusts the new set', { timeout: 120_000 }, async (t) => {
