@@ -69,7 +69,7 @@ function findEntropy(networkKey: Buffer, namespace: Buffer, candidates: (Buffer 
  * A statement (the file's bytes) for `account` at the latest version the indexers signed. Throws
  * StatementError: NO_SUCH_ACCOUNT, NOT_READY (no signed head yet; blocks not local), MALFORMED (bad id).
  */
-export async function makeStatement(ledger: Ledger, account: string | Uint8Array): Promise<Buffer> {
+export async function makeStatement(ledger: Pick<Ledger, 'key' | 'base'>, account: string | Uint8Array): Promise<Buffer> {
   const acct = accountKey(account)
   const networkKey = ledger.key
   const bootManifest = await readCoreManifest(ledger.base, networkKey)
