@@ -12,6 +12,7 @@ export const BENCHES: { name: string; load: () => Promise<Bench> }[] = [
   { name: 'ledger', load: async () => (await import('./ledger.js')).runLedgerBench },
   { name: 'sim', load: async () => (await import('./sim.js')).runSimBench },
   { name: 'autobase', load: async () => (await import('./autobase.js')).runAutobaseBench },
+  { name: 'statement', load: async () => (await import('./statement.js')).runStatementBench },
   {
     name: 'mirror',
     load: async () => {

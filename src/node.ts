@@ -18,6 +18,7 @@ import {
   verifyLive,
   type Agreement, type AppliedInfo, type Balance, type HostingRequest, type LedgerEvent, type NetworkParams, type Offer, type Op, type VerifyReport
 } from './ledger/index.js'
+import { makeStatement } from './statement/make.js'
 import { DiskQuota, loadIdentity, saveIdentity, silentLogger, type Logger, type QuotaUsage } from './runtime/index.js'
 import type { RoleContext } from './roles/context.js'
 import { toError } from './roles/context.js'
@@ -705,6 +706,14 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   }
 
   /** Replays the writers' logs from scratch and compares with this node's final state. */
+  /**
+   * A balance statement (the file's bytes) for `account` (default: this node's) at the latest ledger
+   * version the indexers signed; anyone verifies it offline with the network key (src/statement).
+   */
+  statement(account: string = this.account): Promise<Buffer> {
+    return makeStatement(this.ledger, account)
+  }
+
   async verifyLedger(timeoutMs?: number): Promise<VerifyReport> {
     const scratch = await mkdtemp(path.join(this.dataDir, 'verify-'))
     const log = this.log.child('verify')

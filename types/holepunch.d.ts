@@ -3,6 +3,7 @@
 declare module 'hypercore'
 declare module 'hypercore/lib/caps.js'
 declare module 'hypercore/lib/messages.js'
+declare module 'hyperbee/lib/messages.js'
 declare module 'corestore'
 declare module 'autobase'
 declare module 'hyperbee'

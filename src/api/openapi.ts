@@ -83,6 +83,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/status': favorPath({ get: { summary: 'This node', responses: { 200: ok('Status', { type: 'object' }) } } }, { get: 'getStatus' }),
       '/accounts': favorPath({ get: { summary: 'Accounts', parameters: [q('hosters', 'only accounts with an offer', { type: 'boolean' })], responses: { 200: ok('Accounts', { type: 'object', properties: { count: { type: 'integer' }, results: { type: 'array', items: ref('Account') } } }), ...ERRORS } } }, { get: 'getAccounts' }),
       '/accounts/{id}': favorPath({ get: { summary: 'An account (id hex or `me`)', parameters: [path('id', 'account id or me', { type: 'string' })], responses: { 200: ok('Account', ref('Account')), ...ERRORS } } }, { get: 'getAccount' }),
+      '/statements/{account}': favorPath({ get: { summary: 'A balance statement for an account (hex or `me`): base64 of the file `favor statement verify` checks offline', parameters: [path('account', 'account id or me', { type: 'string' })], responses: { 200: ok('Statement', { type: 'object', properties: { account: hex, network: hex, bytes: { type: 'integer' }, statement: { type: 'string', description: 'base64' } } }), ...ERRORS } } }, { get: 'getStatement' }),
       '/agreements': favorPath({
         get: {
           summary: 'Agreements, newest first',

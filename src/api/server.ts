@@ -21,6 +21,7 @@ import { BalanceHistory } from './handlers/history.js'
 import { LedgerApi } from './handlers/ledger.js'
 import { LoginApi } from './handlers/login.js'
 import { hostAllowed } from './host-check.js'
+import { StatementApi } from './handlers/statement.js'
 import { NodeApi } from './handlers/node.js'
 import { PinsApi } from './handlers/pins.js'
 import { toJSON } from './json.js'
@@ -125,6 +126,7 @@ export class ApiServer extends Resource {
       this.opts.maxSseClients ?? MAX_SSE_CLIENTS, this.opts.maxSsePerClient ?? MAX_SSE_PER_CLIENT)
     new PinsApi(this.opts.service, pins).register(this.router)
     new LedgerApi(this.opts.service).register(this.router)
+    new StatementApi(this.opts.service).register(this.router)
     new NodeApi(this.opts.service, { version: API_VERSION, startedAt: this.startedAt }).register(this.router)
     this.events.register(this.router)
     this.history = new BalanceHistory(this.opts.service)

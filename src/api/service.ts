@@ -36,6 +36,8 @@ export interface FavorService {
   setLimit?(to: string, limit: bigint): Promise<unknown>
   admit(writerKey: string, opts?: { indexer?: boolean }): Promise<unknown>
   verifyLedger(): Promise<unknown>
+  /** A balance statement (the file's bytes) for an account; see src/statement. Optional. */
+  statement?(account: string): Promise<Uint8Array>
   /** The core's current size, when the node can tell without appending anything (for the 409 check). */
   coreInfo?(coreKey: string): Promise<{ length: number, byteLength: number } | null>
 

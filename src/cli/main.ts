@@ -14,6 +14,7 @@ import { daemonCommands } from './commands/daemon.js'
 import { demo } from './commands/demo.js'
 import { publish, unpin } from './commands/publish.js'
 import { readCommands } from './commands/reads.js'
+import { statement } from './commands/statement.js'
 import { completionCommand, toolCommands } from './commands/tools.js'
 import { err, guardPipes, out } from './output.js'
 
@@ -24,6 +25,7 @@ const commands: Record<string, Command> = {
   unpin,
   ...actionCommands,
   ...readCommands,
+  statement,
   logs: toolCommands.logs as Command,
   version: toolCommands.version as Command,
   completion: completionCommand(() => commands, Object.keys(COMMON_FLAGS).map((f) => `--${f}`)),

@@ -1,0 +1,161 @@
+// Balance statements over a real ledger (Autobase + Hyperbee view on a real corestore): the values
+// equal the ledger's; every sampled single-bit flip fails; bad files, other networks, foreign or
+// changed signers get their stable codes.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { Ledger } from '../../src/ledger/index.js'
+import { keyPair } from '../../src/stack/index.js'
+import {
+  MAX_STATEMENT_BYTES, StatementError, decodeStatement, encodeStatement, makeStatement, verifyStatement, type VerifyStatementOptions
+} from '../../src/statement/index.js'
+import { TestNetwork } from '../harness/network.js'
+import { waitFor } from '../harness/wait.js'
+import { Prng } from '../../src/ledger/index.js'
+import { testParams } from '../ledger/helpers.js'
+import { ledgerValuesAt, settledStatement, soloLedger } from './helpers.js'
+
+function code(fn: () => unknown): string {
+  try {
+    fn()
+  } catch (err) {
+    if (err instanceof StatementError) return err.code
+    throw err
+  }
+  return 'OK'
+}
+
+function flipBit(bytes: Buffer, bit: number): Buffer {
+  const out = Buffer.from(bytes)
+  const i = bit >> 3
+  out.writeUInt8((out.readUInt8(i) ^ (1 << (bit & 7))), i)
+  return out
+}
+
+test('a statement verifies from the network key alone and proves the ledger\'s values; every flipped bit fails', { timeout: 180_000 }, async (t) => {
+  const solo = await soloLedger('st-solo', 300)
+  t.after(() => solo.close())
+  const { ledger } = solo
+  const accounts = [solo.accounts[0], solo.accounts[150], solo.accounts[299], ledger.account] as string[]
+  const opts: VerifyStatementOptions = { networkKey: ledger.key }
+
+  let sample: Buffer | null = null
+  for (const id of accounts) {
+    const bytes = await settledStatement(ledger, id)
+    const v = verifyStatement(bytes, opts)
+    const truth = await ledgerValuesAt(ledger, v.version, id)
+    assert.ok(truth, `the ledger has ${id} at version ${v.version}`)
+    assert.equal(v.account, id)
+    assert.equal(v.network, ledger.key.toString('hex'))
+    assert.deepEqual(
+      { balance: v.balance, given: v.given, received: v.received, heldBack: v.heldBack, reputationPpm: v.reputationPpm, epoch: v.epoch, epochTime: v.epochTime },
+      truth
+    )
+    assert.deepEqual(v.signers, [ledger.key.toString('hex')], 'signed by the bootstrap writer, the only indexer')
+    sample ??= bytes
+  }
+  assert.ok(sample)
+  t.diagnostic(`statement: ${sample.byteLength} bytes for a ledger of ${solo.accounts.length + 1} accounts`)
+
+  // Every single-bit flip fails: exhaustively when small, else 10,000 seeded positions.
+  const bits = sample.byteLength * 8
+  const prng = new Prng(Buffer.from('favor/statement/bitflips'))
+  const positions = bits <= 10_000 ? Array.from({ length: bits }, (_, i) => i) : prng.sampleDistinct(bits, 10_000)
+  const codes = new Map<string, number>()
+  const t0 = Date.now()
+  for (const bit of positions) {
+    const c = code(() => verifyStatement(flipBit(sample, bit), opts))
+    assert.notEqual(c, 'OK', `flipping bit ${bit} (byte ${bit >> 3}) must fail`)
+    codes.set(c, (codes.get(c) ?? 0) + 1)
+  }
+  t.diagnostic(`${positions.length} of ${bits} bit flips all rejected in ${Date.now() - t0} ms: ${[...codes].map(([c, n]) => `${c} ${n}`).join(', ')}`)
+
+  // Bad files.
+  assert.equal(code(() => verifyStatement(sample.subarray(0, sample.length - 1), opts)), 'MALFORMED')
+  for (let n = 0; n < sample.length; n += Math.max(1, Math.floor(sample.length / 200))) {
+    assert.notEqual(code(() => verifyStatement(sample.subarray(0, n), opts)), 'OK', `truncated to ${n} bytes`)
+  }
+  assert.equal(code(() => verifyStatement(Buffer.concat([sample, Buffer.from([0])]), opts)), 'MALFORMED')
+  assert.equal(code(() => verifyStatement(Buffer.alloc(MAX_STATEMENT_BYTES + 1), opts)), 'OVERSIZED')
+  assert.equal(code(() => verifyStatement(Buffer.alloc(0), opts)), 'MALFORMED')
+  assert.equal(code(() => verifyStatement(keyPair().secretKey, opts)), 'MALFORMED')
+  const garbage = Buffer.concat([Buffer.from('FAVORSTM'), Buffer.from([1]), Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919 + 13) & 0xff))])
+  assert.notEqual(code(() => verifyStatement(garbage, opts)), 'OK')
+  const v2 = Buffer.from(sample)
+  v2.writeUInt8(2, 8) // the format version right after the magic
+  assert.equal(code(() => verifyStatement(v2, opts)), 'UNSUPPORTED_VERSION')
+  assert.equal(code(() => verifyStatement(sample, { networkKey: 'zz' })), 'MALFORMED')
+
+  // Age: epoch 0 has no time, so any maximum age refuses it.
+  assert.equal(code(() => verifyStatement(sample, { ...opts, maxAgeMs: 3_600_000 })), 'TOO_OLD')
+
+  // An account the ledger does not have: the maker refuses with the code.
+  await assert.rejects(makeStatement(ledger, keyPair().publicKey), (err: unknown) => err instanceof StatementError && err.code === 'NO_SUCH_ACCOUNT')
+  await assert.rejects(makeStatement(ledger, 'not-a-key'), (err: unknown) => err instanceof StatementError && err.code === 'MALFORMED')
+
+  // Another network: its own statements verify against its key, never against this one's.
+  const other = await soloLedger('st-other', 3)
+  t.after(() => other.close())
+  const foreign = await settledStatement(other.ledger, other.accounts[0] as string)
+  assert.equal(verifyStatement(foreign, { networkKey: other.ledger.key }).account, other.accounts[0])
+  assert.equal(code(() => verifyStatement(foreign, opts)), 'WRONG_NETWORK')
+  // …relabelled as this network: the bootstrap signer does not derive this network key.
+  const f = decodeStatement(foreign)
+  const mine = decodeStatement(sample)
+  assert.equal(code(() => verifyStatement(encodeStatement({ ...f, networkKey: ledger.key }), opts)), 'UNKNOWN_SIGNER')
+  // …and with this network's bootstrap signer too: the view is signed by the other network's indexer.
+  assert.equal(code(() => verifyStatement(encodeStatement({ ...f, networkKey: ledger.key, bootstrapSigner: mine.bootstrapSigner }), opts)), 'UNKNOWN_SIGNER')
+  // …even when the verifier trusts that indexer: its signer namespace names the other network.
+  assert.equal(code(() => verifyStatement(encodeStatement({ ...f, networkKey: ledger.key, bootstrapSigner: mine.bootstrapSigner }), { ...opts, indexers: [other.ledger.key] })), 'WRONG_NETWORK')
+  // A view proof of this network relabelled with another account: that account's lookup needs blocks
+  // the file lacks (BAD_PATH) or leaves some of its blocks unused (MALFORMED), depending on the tree.
+  const relabelled = code(() => verifyStatement(encodeStatement({ ...mine, account: Buffer.from(solo.accounts[1] as string, 'hex') }), opts))
+  assert.ok(relabelled === 'BAD_PATH' || relabelled === 'MALFORMED', relabelled)
+})
+
+test('after an indexer change, a statement is refused as UNKNOWN_SIGNER unless the verifier trusts the new set', { timeout: 120_000 }, async (t) => {
+  const net = await TestNetwork.create({ peers: ['sti-alice', 'sti-bob'] })
+  const ledgers: Ledger[] = []
+  t.after(async () => {
+    for (const l of ledgers.reverse()) await l.close()
+    await net.close()
+  })
+  const open = async (name: string, key: Buffer | null): Promise<Ledger> => {
+    const peer = net.peer(name)
+    const l = await Ledger.open({ store: peer.store, bootstrap: key, ackIntervalMs: 100 })
+    peer.swarm.join(l.discoveryKey, { server: true, client: true })
+    ledgers.push(l)
+    return l
+  }
+  const alice = await open('sti-alice', null)
+  await alice.append({ type: 'init-network', time: Date.now(), params: testParams() })
+  // One more op, so that the view is signed past the prologue Autobase gives it with its first indexer.
+  await alice.append({ type: 'withdraw', time: Date.now() })
+  const before = await settledStatement(alice, alice.account)
+  assert.equal(verifyStatement(before, { networkKey: alice.key }).signers.length, 1)
+
+  const bob = await open('sti-bob', alice.key)
+  await alice.append({ type: 'add-writer', time: Date.now(), writerKey: bob.writerKey, indexer: true })
+  // Activity from both until the view is signed under the two-indexer manifest.
+  const after = await waitFor(async () => {
+    for (const l of ledgers) {
+      await l.update()
+      if (l.writable) await l.append({ type: 'withdraw', time: Date.now() })
+    }
+    try {
+      const bytes = await makeStatement(alice, alice.account)
+      return code(() => verifyStatement(bytes, { networkKey: alice.key })) === 'UNKNOWN_SIGNER' ? bytes : null
+    } catch (err) {
+      if (err instanceof StatementError && err.code === 'NOT_READY') return null
+      throw err
+    }
+  }, 90_000, 'a statement signed under the new indexer set', 200)
+
+  // The old statement still verifies (it is what the old indexer signed; its age is what tells).
+  assert.equal(code(() => verifyStatement(before, { networkKey: alice.key })), 'OK')
+  assert.equal(code(() => verifyStatement(after, { networkKey: alice.key })), 'UNKNOWN_SIGNER')
+  const v = verifyStatement(after, { networkKey: alice.key, indexers: [bob.writerKey] })
+  assert.equal(v.signers.length, 2, 'quorum 2 of 2: both indexers signed')
+  assert.deepEqual([...v.indexers].sort(), [alice.account, bob.writerKey.toString('hex')].sort(), 'the ledger records both as indexers')
+  // Trusting an unrelated key instead does not help.
+  assert.equal(code(() => verifyStatement(after, { networkKey: alice.key, indexers: [keyPair().publicKey] })), 'UNKNOWN_SIGNER')
+})
