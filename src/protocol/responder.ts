@@ -52,11 +52,15 @@ export interface PreparedAnswer {
 }
 
 /**
- * Test-only behaviour, injected by tests through the options (never set by the node): what a dishonest
- * or broken hoster does with an answer it prepared honestly.
+ * Test-only behaviour, injected by tests through the options (never set by the node's configuration):
+ * what a dishonest or broken hoster does instead of answering honestly from what it holds.
  */
 export interface ResponderTestHooks {
-  /** 'send' (default), 'silent' (never answer), or 'close' (destroy the connection instead). */
+  /** Answer from this core instead of the hosted one (e.g. a copy of an abandoned fork, or a partial copy). */
+  core?(coreKey: Buffer): Core | null | Promise<Core | null>
+  /** Change the honest answer before it is signed (e.g. pretend some blocks are lost). */
+  alter?(answer: PreparedAnswer): PreparedAnswer
+  /** After signing: 'send' (default), 'silent' (never answer), or 'close' (destroy the connection instead). */
   shape?(answer: PreparedAnswer): 'send' | 'silent' | 'close'
   /** Wait this long before sending an answer. */
   delayMs?: number
@@ -203,14 +207,16 @@ export class ChallengeResponder {
     if ('refuse' in params) return this.refuse(s, req, params.refuse, params.message)
     const indices = challengeIndicesV2(params.beacon, req.agreementId, req.attestorKey, req.nonce, params.length, params.samples)
     if (indices.length === 0) return this.refuse(s, req, 'UNKNOWN_CHALLENGE', 'nothing to challenge (empty core or no samples)')
-    const answer = await prepareAnswer(await this.opts.core(Buffer.from(params.coreKey)), indices)
+    const hooks = this.opts.testing
+    const coreKey = Buffer.from(params.coreKey)
+    const honest = await prepareAnswer(await (hooks?.core ?? this.opts.core)(coreKey), indices)
+    const answer = hooks?.alter?.(honest) ?? honest
     const items = answer.items.map((item, position) => itemHash(position, indices[position] as number, item))
     const signature = signReceipt({
       networkId: params.networkId, agreementId: req.agreementId, epoch: req.epoch, attestorKey: req.attestorKey, nonce: req.nonce,
       answerHash: answerHash(answer.manifest, items), fork: answer.fork, length: answer.length
     }, this.opts.keyPair.secretKey)
 
-    const hooks = this.opts.testing
     if (hooks?.delayMs) await new Promise<void>((resolve) => setTimeout(resolve, hooks.delayMs))
     const shape = hooks?.shape?.(answer) ?? 'send'
     if (shape === 'close') return void s.conn.destroy()
