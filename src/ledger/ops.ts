@@ -33,6 +33,12 @@ export interface NetworkParams {
   growBytesPerEpoch: number
   /** An indexer that ticks none of this many consecutive epochs is removed (and replaced if possible). */
   indexerSilentEpochs: number
+  /**
+   * Indexers the contract aims for (odd; 1 allowed). When the members reach it, members are promoted in
+   * admission order up to the largest odd count ≤ indexerTarget; the set is never left at an even size ≥ 2
+   * when that can be avoided (README, "Indexers").
+   */
+  indexerTarget: number
   /** Hoster share of a payment, ppm. */
   hosterSharePpm: number
   /** Held-back part of the hoster share, ppm. */
