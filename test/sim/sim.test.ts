@@ -178,3 +178,24 @@ test('lying and lazy attestors: their results are refused (no valid receipt), co
   assert.ok(lossy.length > 0)
   for (const inc of lossy) assert.equal(inc.firstFailEpoch, inc.startEpoch, `${inc.hoster} agreement ${inc.agreementId}`)
 })
+
+test('attack scenarios print their damage against the same run without the attackers', async () => {
+  const { runDamage, damageLines } = await import('../../src/sim/index.js')
+  const base = { seed: 3, hosters: 12, agreements: 36, epochs: 12, publishers: 2 }
+  const liar = (await runDamage({ ...base, scenario: 'liar' })).damage
+  assert.equal(liar.honestAgreementsEnded, 0, 'lying attestors end no honest agreement')
+  assert.ok((liar.refusedResults.RECEIPT_BAD_SIGNATURE ?? 0) > 0)
+  assert.ok(liar.attestorsExcluded >= 1)
+  const lazy = (await runDamage({ ...base, scenario: 'lazy' })).damage
+  assert.ok((lazy.refusedResults.RECEIPT_MISSING ?? 0) > 0)
+  assert.equal(lazy.favorLostByHonest, 0n, 'a lazy attestor costs honest accounts nothing')
+  assert.ok(lazy.favorGainedByAttackers <= 0n, 'and earns nothing by not running challenges')
+  const silent = await runDamage({ ...base, scenario: 'silent-indexer' })
+  assert.equal(silent.damage.epochsStarted, base.epochs, 'a silent indexer does not stop epochs')
+  assert.equal(silent.damage.indexers, 3, 'removed and replaced')
+  const idx = silent.attack.accounts.find((a) => a.label === 'indexer-1')
+  assert.equal(idx?.indexer, false)
+  const relay = (await runDamage({ ...base, scenario: 'relay' })).damage
+  assert.ok(relay.passed <= relay.passedBaseline)
+  for (const d of [liar, lazy, silent.damage, relay]) assert.ok(damageLines(d).length >= 5)
+})
