@@ -451,10 +451,18 @@ export class Simulator {
     }
     const base: ReportResult = { agreementId, outcome: o.outcome, samples: indices.length, latencyP50Ms: p50, latencyP99Ms: p99, rttMs: 1 + (this.noise() % 5), code: o.code, receipt: null, failing: null }
     if (!o.answered || signer === null) return base
-    const items: AnswerItem[] = indices.map((index, i) => (i === o.lostPosition ? { kind: 'error', code: ItemError.NOT_HELD } : { kind: 'proof', proof: u32(index) }))
-    const hashes = items.map((it, i) => itemHash(i, indices[i] as number, it))
+    // the contract opens the answer only for a `missing`: a pass commits to an answer the simulator does not
+    // materialise (one hash instead of one per block; the receipt is signed over it all the same)
     const manifest = new Uint8Array(0)
-    const ah = answerHash(manifest, hashes)
+    let hashes: Buffer[] = []
+    let ah: Buffer
+    if (o.outcome === 'missing') {
+      const items: AnswerItem[] = indices.map((index, i) => (i === o.lostPosition ? { kind: 'error', code: ItemError.NOT_HELD } : { kind: 'proof', proof: u32(index) }))
+      hashes = items.map((it, i) => itemHash(i, indices[i] as number, it))
+      ah = answerHash(manifest, hashes)
+    } else {
+      ah = blake2b([Buffer.from('favor-sim/answer'), nonce])
+    }
     const signature = signReceipt({ networkId: this.networkId, agreementId, epoch: e, attestorKey: attestor.key, nonce, answerHash: ah, fork: att.fork, length: att.length }, signer.nodeSecret)
     const receipt = { nonce, fork: att.fork, length: att.length, answerHash: ah, signature }
     if (o.outcome !== 'missing') return { ...base, receipt }
