@@ -106,7 +106,8 @@ test('withdraw → graceful exit; cancel by author only; transfer and sponsor ex
   assert.equal(ended.fails, 0)
   assert.equal(oldAcct.balance, BigInt(ended.passes) * (split.hosterNow + split.held))
   assert.equal(oldAcct.given, BigInt(ended.passes) * byteSeconds(core.byteLength, p.epochSeconds))
-  assert.deepEqual(oldAcct.warnings, [])
+  // no hosting warning ('withheld-reveal' is an indexer's: with 3 indexers one is usually late for an epoch's start)
+  assert.deepEqual(oldAcct.warnings.filter((w) => w !== 'withheld-reveal'), [])
   const repAfter = (await getBalance(kv(), oldNode.account))?.reputationPpm ?? -1
   assert.ok(repAfter >= repBefore, `reputation ${repBefore} → ${repAfter}`)
 
