@@ -60,8 +60,12 @@ export interface FavorNodeOptions {
   networkKey?: string | null
   /** Genesis parameters when this node creates the network. */
   params?: Partial<NetworkParams>
-  /** Roles this node plays. Default: publisher, attestor, and indexer if it is one; hoster when `hoster` is set. */
-  roles?: Partial<Record<RoleName, boolean>>
+  /**
+   * Roles this node plays. Default: publisher and attestor; hoster when `hoster` is set. There is no
+   * switch for the indexer role: the contract promotes and demotes indexers (`indexerTarget`), and a node
+   * ticks exactly while the ledger lists it as one — a promoted node that did not tick would halt epochs.
+   */
+  roles?: Partial<Record<Exclude<RoleName, 'indexer'>, boolean>>
   /** Offer this capacity automatically once writable (if no offer is on the ledger yet). */
   hoster?: OfferOptions & {
     /** Keep an ended agreement's core this long before clearing it. Default 5000 ms. */
@@ -234,7 +238,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   readonly publisher: Publisher
   readonly hoster: Hoster
   readonly attestor: Attestor
-  readonly indexer: Indexer | null
+  readonly indexer: Indexer
   private readonly joinService: JoinService
   private readonly creator: boolean
   private readonly invites = new Set<string>()
@@ -276,7 +280,6 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     if (r.publisher !== false) this.roleSet.add('publisher')
     if (r.attestor !== false) this.roleSet.add('attestor')
     if (r.hoster === true || (r.hoster !== false && args.opts.hoster !== undefined)) this.roleSet.add('hoster')
-    if (r.indexer !== false) this.roleSet.add('indexer')
     const ctx: RoleContext = {
       ledger: this.ledger,
       store: this.store,
@@ -310,9 +313,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       maxRttAllowanceMs: args.opts.challenge?.maxRttAllowanceMs ?? DEFAULT_MAX_RTT_ALLOWANCE_MS,
       ...(args.opts.challenge?.hardTimeoutMs !== undefined ? { hardTimeoutMs: args.opts.challenge.hardTimeoutMs } : {})
     })
-    this.indexer = this.roleSet.has('indexer')
-      ? new Indexer(ctx, { epochMs: args.opts.epochMs ?? 3000, seed: blake2b([Buffer.from('favor/indexer/seed'), args.seed]) })
-      : null
+    this.indexer = new Indexer(ctx, { epochMs: args.opts.epochMs ?? 3000, seed: blake2b([Buffer.from('favor/indexer/seed'), args.seed]) })
     this.creator = args.creator === true
     for (const t of args.opts.join?.invites ?? []) this.invites.add(t.toLowerCase())
     if (args.opts.join?.invite !== undefined) this.joinInvite = parseInvite(args.opts.join.invite)
@@ -428,8 +429,9 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     return this.ledger.writable
   }
 
+  /** The roles this node plays now: its configured ones, and `indexer` while the ledger lists it as one. */
   get roles(): RoleName[] {
-    return [...this.roleSet]
+    return this.ledger.isIndexer ? [...this.roleSet, 'indexer'] : [...this.roleSet]
   }
 
   get closed(): boolean {

@@ -74,7 +74,7 @@ test('authorisation: refused and recorded', { timeout: 150_000 }, async (t) => {
   // a node that was never admitted (auto-join off: on this open network a join request would be granted)
   const oDir = await makeTempDir('outsider')
   net.dirs.push(oDir)
-  outsider = await FavorNode.create({ dataDir: oDir, name: 'outsider', bootstrap: net.testnet.bootstrap, networkKey: idx.networkKey, params: TEST_PARAMS, roles: { indexer: false }, autoJoin: false })
+  outsider = await FavorNode.create({ dataDir: oDir, name: 'outsider', bootstrap: net.testnet.bootstrap, networkKey: idx.networkKey, params: TEST_PARAMS, autoJoin: false })
   await assert.rejects(outsider.transfer(pub.account, 1n), NotWritableError)
   let rawErr = 'appended locally'
   try {
