@@ -62,7 +62,8 @@ test('authorisation: refused and recorded', { timeout: 150_000 }, async (t) => {
     await outsider?.close()
     await net.close()
   })
-  const idx = await net.addNode({ name: 'idx' })
+  // One indexer (idx): 'other' must stay a plain writer for the tick and vote refusals below.
+  const idx = await net.addNode({ name: 'idx' }, { params: { ...TEST_PARAMS, indexerTarget: 1 } })
   const pub = await net.addNode({ name: 'pub' })
   const other = await net.addNode({ name: 'other' })
   const h1 = await net.addNode({ name: 'h1', hoster: { capacityBytes: 64 * MiB, group: 'g1' } })
