@@ -56,7 +56,11 @@ export interface FavorNodeOptions {
   networkKey?: string | null
   /** Genesis parameters when this node creates the network. */
   params?: Partial<NetworkParams>
-  /** Roles this node plays. Default: publisher, attestor, and indexer if it is one; hoster when `hoster` is set. */
+  /**
+   * Roles this node plays. Default: publisher and attestor; hoster when `hoster` is set. The indexer role
+   * always runs (it ticks while the ledger lists this node as an indexer, and the contract promotes
+   * members itself); `indexer: false` is ignored.
+   */
   roles?: Partial<Record<RoleName, boolean>>
   /** Offer this capacity automatically once writable (if no offer is on the ledger yet). */
   hoster?: OfferOptions & {
@@ -220,7 +224,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   readonly publisher: Publisher
   readonly hoster: Hoster
   readonly attestor: Attestor
-  readonly indexer: Indexer | null
+  readonly indexer: Indexer
   private readonly joinService: JoinService
   private readonly creator: boolean
   private readonly invites = new Set<string>()
@@ -262,7 +266,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     if (r.publisher !== false) this.roleSet.add('publisher')
     if (r.attestor !== false) this.roleSet.add('attestor')
     if (r.hoster === true || (r.hoster !== false && args.opts.hoster !== undefined)) this.roleSet.add('hoster')
-    if (r.indexer !== false) this.roleSet.add('indexer')
+    this.roleSet.add('indexer')
     const ctx: RoleContext = {
       ledger: this.ledger,
       store: this.store,
@@ -296,9 +300,10 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       maxRttAllowanceMs: args.opts.challenge?.maxRttAllowanceMs ?? DEFAULT_MAX_RTT_ALLOWANCE_MS,
       ...(args.opts.challenge?.hardTimeoutMs !== undefined ? { hardTimeoutMs: args.opts.challenge.hardTimeoutMs } : {})
     })
-    this.indexer = this.roleSet.has('indexer')
-      ? new Indexer(ctx, { epochMs: args.opts.epochMs ?? 3000, seed: blake2b([Buffer.from('favor/indexer/seed'), args.seed]) })
-      : null
+    // Every node runs the indexer role: the contract promotes members to keep an odd indexer set, and a
+    // promoted node that never ticked would count as silent (two silent of three halt epochs until the
+    // contract removes them, which needs epochs). It ticks only while the ledger lists it as an indexer.
+    this.indexer = new Indexer(ctx, { epochMs: args.opts.epochMs ?? 3000, seed: blake2b([Buffer.from('favor/indexer/seed'), args.seed]) })
     this.creator = args.creator === true
     for (const t of args.opts.join?.invites ?? []) this.invites.add(t.toLowerCase())
     if (args.opts.join?.invite !== undefined) this.joinInvite = parseInvite(args.opts.join.invite)
@@ -385,7 +390,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     // Every node listens on its node key: a hoster answers challenges there, and a node that withdrew
     // keeps serving what it still hosts.
     await this.hoster.start()
-    this.indexer?.start()
+    this.indexer.start()
     const poll = (): void => {
       this.pollTimer = setTimeout(() => {
         this.kick()
@@ -794,7 +799,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       await this.autoJoining
       await this.admitChain.catch(() => undefined)
       await this.reconciling?.catch(() => undefined)
-      await this.indexer?.close().catch(() => undefined)
+      await this.indexer.close().catch(() => undefined)
       await this.attestor.close().catch(() => undefined)
       await this.publisher.close().catch(() => undefined)
       await this.hoster.close().catch(() => undefined)
