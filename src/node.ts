@@ -313,6 +313,9 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       maxRttAllowanceMs: args.opts.challenge?.maxRttAllowanceMs ?? DEFAULT_MAX_RTT_ALLOWANCE_MS,
       ...(args.opts.challenge?.hardTimeoutMs !== undefined ? { hardTimeoutMs: args.opts.challenge.hardTimeoutMs } : {})
     })
+    // Every node runs the indexer role: the contract promotes members to keep an odd indexer set, and a
+    // promoted node that never ticked would count as silent (two silent of three halt epochs until the
+    // contract removes them, which needs epochs). It ticks only while the ledger lists it as an indexer.
     this.indexer = new Indexer(ctx, { epochMs: args.opts.epochMs ?? 3000, seed: blake2b([Buffer.from('favor/indexer/seed'), args.seed]) })
     this.creator = args.creator === true
     for (const t of args.opts.join?.invites ?? []) this.invites.add(t.toLowerCase())
@@ -393,7 +396,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     // Every node listens on its node key: a hoster answers challenges there, and a node that withdrew
     // keeps serving what it still hosts.
     await this.hoster.start()
-    this.indexer?.start()
+    this.indexer.start()
     const poll = (): void => {
       this.pollTimer = setTimeout(() => {
         this.kick()
@@ -924,7 +927,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       await this.autoJoining
       await this.admitChain.catch(() => undefined)
       await this.reconciling?.catch(() => undefined)
-      await this.indexer?.close().catch(() => undefined)
+      await this.indexer.close().catch(() => undefined)
       await this.attestor.close().catch(() => undefined)
       await this.publisher.close().catch(() => undefined)
       await this.hoster.close().catch(() => undefined)

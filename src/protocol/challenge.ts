@@ -243,10 +243,12 @@ async function measureRtt(s: Session): Promise<ChallengeResult | null> {
   const rtts: number[] = []
   for (let seq = 0; seq < (s.opts.pings ?? DEFAULT_PINGS); seq++) {
     const sent = performance.now()
+    const until = sent + s.opts.connectTimeoutMs
     ch.send.ping.send(encodeWire(pingWire, { seq }))
     let e
-    do e = await s.events.next(['pong', 'conn-closed', 'violation', 'abort'], s.opts.connectTimeoutMs)
-    while (e?.type === 'pong' && e.seq !== seq) // a late pong of an earlier ping
+    // skip late pongs of earlier pings (within this ping's own bounded wait: a flood of them buys nothing)
+    do e = await s.events.next(['pong', 'conn-closed', 'violation', 'abort'], until - performance.now())
+    while (e?.type === 'pong' && e.seq !== seq)
     if (e?.type === 'abort') aborted(s)
     if (e?.type === 'conn-closed') return s.fail('unreachable', JudgementCode.CONNECTION_FAILED, 'CONNECTION_FAILED', `${e.message} before the challenge`)
     if (e?.type === 'violation') return s.fail('slow', JudgementCode.HOSTER_TROUBLE, e.err.code, e.err.message)

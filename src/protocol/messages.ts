@@ -57,14 +57,13 @@ export function safeUint(what: string): Codec<number> {
 }
 
 /**
- * A record codec from one ordered list of field codecs. `check` runs on every decoded value (and on
- * every value before encoding), so a message's invariants are written once too.
+ * A record codec from one ordered list of field codecs. `check` runs on every decoded value, so a
+ * message's invariants are written once too (the field codecs refuse unencodable values themselves).
  */
 export function struct<T extends object>(fields: { [K in keyof T]: Codec<T[K]> }, check?: (v: T) => void): Codec<T> {
   const entries = Object.entries(fields) as [keyof T & string, Codec<unknown>][]
   return {
     preencode(s: State, v: T): void {
-      check?.(v)
       for (const [k, f] of entries) f.preencode(s, v[k])
     },
     encode(s: State, v: T): void {

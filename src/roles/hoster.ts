@@ -33,6 +33,8 @@ interface HostedCore {
   agreements: Set<number>
   /** Test/demo hook: the copy was (partly) dropped on purpose; do not fetch it again. */
   dropped: boolean
+  /** An update({ wait }) for a newer head is in flight (one at a time). */
+  updating: boolean
   onDownload: () => void
 }
 
@@ -244,7 +246,7 @@ export class Hoster {
     if (h === undefined) {
       const core = this.ctx.store.get({ key: Buffer.from(s.coreKey, 'hex') })
       const entry: HostedCore = {
-        key: s.coreKey, core, download: null, downloadEnd: 0, downloadFork: -1, agreements: new Set(), dropped: false,
+        key: s.coreKey, core, download: null, downloadEnd: 0, downloadFork: -1, agreements: new Set(), dropped: false, updating: false,
         onDownload: () => this.onDownload(entry)
       }
       h = entry
@@ -278,7 +280,12 @@ export class Hoster {
       end = Math.max(end, s.length)
       fork = Math.max(fork, s.fork)
     }
-    if (fork > h.core.fork || end > h.core.length) h.core.update({ wait: true }).catch((err: unknown) => this.ctx.log.debug('update failed', { error: toError(err).message }))
+    if ((fork > h.core.fork || end > h.core.length) && !h.updating) {
+      h.updating = true
+      h.core.update({ wait: true })
+        .catch((err: unknown) => this.ctx.log.debug('update failed', { error: toError(err).message }))
+        .finally(() => { h.updating = false })
+    }
     if (end === h.downloadEnd && h.core.fork === h.downloadFork) return
     h.download?.destroy()
     h.download = end > 0 ? h.core.download({ start: 0, end }) : null

@@ -11,6 +11,7 @@ import { waitFor } from '../harness/wait.js'
 import { E2ENet, TEST_PARAMS } from './helpers.js'
 
 export const MiB = 1024 * 1024
+const DEFAULT_EPOCH_MS = 4000
 
 export interface ChallengeNet {
   net: E2ENet
@@ -32,7 +33,7 @@ export interface ChallengeNetOptions {
   /** The hoster under test's offered capacity (default capacityBytes). */
   badCapacityBytes?: number
   badHooks?: ResponderTestHooks | ((bad: () => FavorNode) => ResponderTestHooks)
-  /** Real epoch length and challenge timings (default: E2E_EPOCH_MS; deadline 600, hard timeout 900 ms). */
+  /** Real epoch length and challenge timings (default: 4 s epochs; deadline 1 s, hard timeout 1.5 s). */
   epochMs?: number
   challenge?: FavorNodeOptions['challenge']
 }
@@ -40,8 +41,10 @@ export interface ChallengeNetOptions {
 export async function challengeNet(opts: ChallengeNetOptions): Promise<ChallengeNet> {
   const net = await E2ENet.create()
   try {
-    const challenge: NonNullable<FavorNodeOptions['challenge']> = opts.challenge ?? { deadlineMs: 600, connectTimeoutMs: 600, hardTimeoutMs: 900 }
-    const timing = { challenge, ...(opts.epochMs !== undefined ? { epochMs: opts.epochMs } : {}) }
+    // Longer than the e2e defaults: five nodes share this process, and under the whole suite (two test
+    // files at once on a loaded machine) 2 s epochs left reports unrecorded (the epoch moved on first).
+    const challenge: NonNullable<FavorNodeOptions['challenge']> = opts.challenge ?? { deadlineMs: 1000, connectTimeoutMs: 1500, hardTimeoutMs: 1500 }
+    const timing = { challenge, epochMs: opts.epochMs ?? DEFAULT_EPOCH_MS }
     const idx = await net.addNode({ name: 'idx' }, { params: { ...TEST_PARAMS, attestors: 3, ...opts.params }, ...timing })
     const pub = await net.addNode({ name: 'pub' }, timing)
     await net.addNode({ name: 'att' }, timing)
@@ -69,9 +72,21 @@ export async function challengeNet(opts: ChallengeNetOptions): Promise<Challenge
 }
 
 /** The attestation record of (epoch, agreement) once every selected attestor reported (or the epoch moved on). */
-export async function settledAttestation(node: FavorNode, epoch: number, agreementId: number, ms = 30_000): Promise<Attestation | null> {
+export async function settledAttestation(node: FavorNode, epoch: number, agreementId: number, ms = 40_000): Promise<Attestation | null> {
   await waitFor(async () => (await node.epoch()) >= epoch + 1, ms, `epoch ${epoch + 1} on ${node.name}`, 50)
   return getAttestation(node.ledger.kv, epoch, agreementId)
+}
+
+/**
+ * The first epoch from `from` on in which the agreement was judged: challenged (not a weak epoch) with at
+ * least two accepted reports recorded (under load a report can miss its epoch). Bounded to 6 epochs.
+ */
+export async function firstJudged(node: FavorNode, from: number, agreementId: number, pred: (a: Attestation) => boolean = () => true): Promise<{ epoch: number; att: Attestation }> {
+  for (let e = from; e < from + 6; e++) {
+    const att = await settledAttestation(node, e, agreementId)
+    if (att !== null && accepted(att).length >= 2 && pred(att)) return { epoch: e, att }
+  }
+  throw new Error(`agreement ${agreementId} was not judged in epochs ${from}..${from + 5}`)
 }
 
 export async function agreementOf(node: FavorNode, id: number): Promise<Agreement> {

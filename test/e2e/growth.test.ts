@@ -13,14 +13,15 @@ const BLOCK = 64 * 1024
 
 // All five nodes share this test's one event loop: while 128 MiB stream from the publisher to the two
 // hosters, every challenge answer waits behind that replication (0.7–1.3 s measured with the e2e
-// default 600 ms deadline, judged late; stalls of 3 s with the machine's load average at 13).
+// default 600 ms deadline, judged late; stalls of 3–7 s under the whole suite with the machine's load
+// average at 13).
 // Separate processes do not share that queue; here the epoch and deadline are long enough that
 // lateness caused by the test's single process is not what is tested: growth is.
-const EPOCH_MS = 8000
+const EPOCH_MS = 12_000
 
-test('a 64 MiB append just before an epoch boundary leaves both honest hosters passing', { timeout: 300_000 }, async (t) => {
+test('a 64 MiB append just before an epoch boundary leaves both honest hosters passing', { timeout: 420_000 }, async (t) => {
   const cn = await challengeNet({
-    blocks: 16, blockBytes: BLOCK, epochMs: EPOCH_MS, challenge: { deadlineMs: 3000, connectTimeoutMs: 3000, hardTimeoutMs: 5000 }
+    blocks: 16, blockBytes: BLOCK, epochMs: EPOCH_MS, challenge: { deadlineMs: 4000, connectTimeoutMs: 5000, hardTimeoutMs: 7000 }
   })
   t.after(() => cn.net.close())
   const agrs = [cn.goodAgr, cn.badAgr]
@@ -46,7 +47,7 @@ test('a 64 MiB append just before an epoch boundary leaves both honest hosters p
       if (x.challengedLength !== total) return false
     }
     return true
-  }, 150_000, 'both hosters acknowledged 64 MiB (or the grace ran out)')
+  }, 240_000, 'both hosters acknowledged 64 MiB (or the grace ran out)')
   const eLast = (await cn.idx.epoch()) + 1
   const seen: string[] = []
   for (let e = eFirst; e <= eLast; e++) {

@@ -83,6 +83,7 @@ test('fuzz: mutated ops from admitted writers never throw; every refusal is reco
       const r = await net.apply(who, input)
       if (r.ok) accepted++
       else refused++
+      assert.equal((await net.indexers()).length % 2, 1, 'the indexer set is never even')
       if (i % 400 === 399) {
         // tolerant epoch advance: random ops may have changed indexers or already ticked
         await net.reportAll()

@@ -128,3 +128,27 @@ test('beacon: every commitment is opened or recorded withheld; weak epochs selec
     assert.equal(rec?.weak, false, `agreement ${a.id} created in a weak epoch`)
   }
 })
+
+test('random indexer votes among real members: the set is odd after every op and epochs keep starting', async () => {
+  const names = ['boot', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6']
+  const net = await TestNet.create({ names, params: { indexerTarget: 3 } })
+  assert.equal((await net.indexers()).length, 3)
+  const { Prng } = await import('../../src/ledger/index.js')
+  const p = Prng.from('indexer-votes')
+  let passed = 0
+  for (let i = 0; i < 300; i++) {
+    const ix = await net.indexers()
+    const voter = net.nameOf(ix[p.uniform(ix.length)] as string)
+    const target = names[p.uniform(names.length)] as string
+    const r = await net.apply(voter, { type: p.uniform(2) === 0 ? 'add-indexer' : 'remove-indexer', time: 0, writerKey: net.m(target).key })
+    if (r.ok && r.effects.membership.length > 0) passed++
+    const n = (await net.indexers()).length
+    assert.equal(n % 2, 1, `op ${i}: ${n} indexers`)
+    if (i % 25 === 24) {
+      const before = await net.epoch()
+      await net.tick()
+      assert.equal(await net.epoch(), before + 1)
+    }
+  }
+  assert.ok(passed >= 5, `${passed} votes changed the set`)
+})
