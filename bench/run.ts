@@ -13,6 +13,13 @@ export const BENCHES: { name: string; load: () => Promise<Bench> }[] = [
   { name: 'sim', load: async () => (await import('./sim.js')).runSimBench },
   { name: 'autobase', load: async () => (await import('./autobase.js')).runAutobaseBench },
   {
+    name: 'relay',
+    load: async () => {
+      const { runRelayBench } = await import('./relay.js')
+      return async (o) => { await runRelayBench(o) }
+    }
+  },
+  {
     name: 'mirror',
     load: async () => {
       const { runMirrorBench } = await import('./mirror.js')
