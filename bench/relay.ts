@@ -19,6 +19,7 @@ import { makeTempDir, removeDir } from '../test/harness/tmp.js'
 import { startDelayProxy } from './relay-delay.js'
 import { connectProofSource, startProofSource } from './relay-source.js'
 import type { ProofClient } from './relay-source.js'
+import type { DelayProxy } from './relay-delay.js'
 import { CHALLENGE_PROTOCOL, challengeOnce, startHonestHoster, startRelayHoster } from './relay-protocol.js'
 import type { BenchHoster, ChallengeSample } from './relay-protocol.js'
 import { percentile, statsAt } from './relay-outcomes.js'
@@ -29,7 +30,7 @@ const ATTESTORS = 3
 
 export interface RelayBenchOptions {
   quick?: boolean
-  /** Epochs per configuration (default 12; quick 3). */
+  /** Rounds (default 20; quick 3): one epoch per idle row and two per row under the hog, each round. */
   epochs?: number
   out?: (line: string) => void
 }
@@ -39,11 +40,11 @@ interface CoreSpec { label: string; bytes: number; blockSize: number }
 interface RunResult {
   kind: 'honest' | 'honest+hog' | 'relay'
   core: string
+  coreIndex: number
   samples: number
   /** Nominal added round trip (relay only). */
   distanceMs: number | null
-  /** Round trip measured through the delay line (relay only): min / p50 / max of the pings. */
-  rtt: { min: number; p50: number; max: number } | null
+  /** One entry per epoch: the samples of its attestors. */
   epochs: ChallengeSample[][]
 }
 
@@ -86,7 +87,7 @@ const pct = (x: number): string => `${(100 * x).toFixed(x > 0 && x < 0.1 ? 1 : 0
 export async function runRelayBench(opts: RelayBenchOptions = {}): Promise<RunResult[]> {
   const out = opts.out ?? ((l: string) => { process.stdout.write(l + '\n') })
   const quick = opts.quick === true
-  const epochsPer = opts.epochs ?? (quick ? 3 : 12)
+  const epochsPer = opts.epochs ?? (quick ? 3 : 20)
   const cores: CoreSpec[] = quick
     ? [{ label: '16 MiB / 64 KiB', bytes: 16 * MiB, blockSize: 64 * 1024 }]
     : [
@@ -95,7 +96,7 @@ export async function runRelayBench(opts: RelayBenchOptions = {}): Promise<RunRe
       ]
   const sampleCounts = quick ? [16] : [16, 32]
   const distances = [0, 5, 20, 50, 100]
-  const deadlines = [25, 50, 100, 150, 250, 500, 1000]
+  const deadlines = [25, 50, 75, 100, 150, 250, 500, 1000]
   const t0 = performance.now()
 
   const dir = await makeTempDir('relay-bench')
@@ -125,10 +126,19 @@ export async function runRelayBench(opts: RelayBenchOptions = {}): Promise<RunRe
     closers.push(() => honest.close())
     const source = await startProofSource((hex) => held.find((c) => c.key.toString('hex') === hex))
     closers.push(() => source.close())
-    let client: ProofClient | null = null
+    // One delay line (and one long-lived source connection) per distance; the relay uses `current`.
+    const lines = new Map<number, { proxy: DelayProxy; client: ProofClient; pings: number[] }>()
+    for (const d of distances) {
+      const proxy = await startDelayProxy(source.port, d / 2)
+      closers.push(() => proxy.close())
+      const client = await connectProofSource(proxy.port)
+      closers.push(() => client.close())
+      lines.set(d, { proxy, client, pings: [] })
+    }
+    let current: ProofClient | null = null
     const relay: BenchHoster = await startRelayHoster(bootstrap, 'r', (coreKey, indices) => {
-      if (!client) return Promise.reject(new Error('relay has no source'))
-      return client.prove(coreKey, indices)
+      if (!current) return Promise.reject(new Error('relay has no source'))
+      return current.prove(coreKey, indices)
     })
     closers.push(() => relay.close())
     const attestors: Dht[] = []
@@ -139,89 +149,104 @@ export async function runRelayBench(opts: RelayBenchOptions = {}): Promise<RunRe
     }
     await Promise.all(attestors.map((d) => d.fullyBootstrapped()))
 
-    let epoch = 0
-    const runEpochs = async (hosterNodeKey: Buffer, core: Core, samples: number): Promise<ChallengeSample[][]> => {
-      // one unrecorded warm-up challenge (first DHT lookups, page cache)
-      await challengeOnce(attestors[0] as Dht, { hosterNodeKey, coreKey: core.key, length: core.length, agreementId: 'warmup', epoch: 0, samples })
-      const epochs: ChallengeSample[][] = []
-      for (let e = 0; e < epochsPer; e++) {
-        epoch++
-        const one: ChallengeSample[] = []
-        for (const a of attestors) {
-          one.push(await challengeOnce(a, { hosterNodeKey, coreKey: core.key, length: core.length, agreementId: `relay-bench-${core.key.toString('hex').slice(0, 8)}`, epoch, samples }))
-        }
-        epochs.push(one)
-      }
-      return epochs
-    }
-    const line = (r: RunResult): string => {
-      const times = r.epochs.flat().filter((s) => s.outcome === 'pass').map((s) => s.timeMs)
-      const bad = r.epochs.flat().filter((s) => s.outcome !== 'pass').map((s) => `${s.outcome}/${s.code}`)
-      return `${r.kind.padEnd(10)} ${r.core.padEnd(16)} s=${String(r.samples).padEnd(3)} d=${r.distanceMs === null ? '  —' : String(r.distanceMs).padStart(3)}` +
-        `${r.rtt ? ` rtt(line) p50 ${f1(r.rtt.p50)}` : ''}  time p50 ${f1(percentile(times, 50))} p95 ${f1(percentile(times, 95))} max ${f1(percentile(times, 100))} ms` +
-        `${bad.length ? `  invalid: ${bad.join(', ')}` : ''}`
-    }
-
-    out(`\nprotocol ${CHALLENGE_PROTOCOL}; ${ATTESTORS} attestors per epoch, ${epochsPer} epochs per row; ${os.cpus().length} cores\n`)
+    // Rows: per core × samples, the honest hoster idle, the relay at each distance, the honest hoster
+    // under the hog. Rounds interleave them (one epoch of every idle row, then the hog rows with the hog
+    // on), so that the other load on this shared machine falls on every row alike.
     for (const [ci, spec] of cores.entries()) {
-      const core = held[ci] as Core
       for (const samples of sampleCounts) {
-        const h: RunResult = { kind: 'honest', core: spec.label, samples, distanceMs: null, rtt: null, epochs: await runEpochs(honest.nodeKey, core, samples) }
-        results.push(h)
-        out(line(h))
-        for (const d of distances) {
-          const proxy = await startDelayProxy(source.port, d / 2)
-          client = await connectProofSource(proxy.port)
-          try {
-            const pings: number[] = []
-            for (let i = 0; i < 20; i++) pings.push(await client.ping())
-            const rtt = { min: percentile(pings, 0), p50: percentile(pings, 50), max: percentile(pings, 100) }
-            const r: RunResult = { kind: 'relay', core: spec.label, samples, distanceMs: d, rtt, epochs: await runEpochs(relay.nodeKey, core, samples) }
-            results.push(r)
-            out(line(r))
-          } finally {
-            client.close()
-            client = null
-            await proxy.close()
-          }
-        }
+        const row = (kind: RunResult['kind'], distanceMs: number | null): RunResult => ({ kind, core: spec.label, coreIndex: ci, samples, distanceMs, epochs: [] })
+        results.push(row('honest', null))
+        for (const d of distances) results.push(row('relay', d))
+        results.push(row('honest+hog', null))
       }
     }
+    let epoch = 0
+    const challenge = (r: RunResult, attestor: Dht, ep: number, agreementId: string): Promise<ChallengeSample> => {
+      const core = held[r.coreIndex] as Core
+      const hosterNodeKey = r.kind === 'relay' ? relay.nodeKey : honest.nodeKey
+      return challengeOnce(attestor, { hosterNodeKey, coreKey: core.key, length: core.length, agreementId, epoch: ep, samples: r.samples })
+    }
+    const select = async (r: RunResult, ping: boolean): Promise<void> => {
+      if (r.distanceMs === null) return
+      const l = lines.get(r.distanceMs) as { client: ProofClient; pings: number[] }
+      current = l.client
+      if (ping) l.pings.push(await l.client.ping())
+    }
+    const oneEpoch = async (r: RunResult): Promise<void> => {
+      await select(r, true)
+      epoch++
+      const one: ChallengeSample[] = []
+      for (const a of attestors) one.push(await challenge(r, a, epoch, `relay-bench-${r.coreIndex}`))
+      r.epochs.push(one)
+    }
+    // one unrecorded warm-up challenge per idle row (first DHT lookups, page cache)
+    for (const r of results) {
+      if (r.kind === 'honest+hog') continue
+      await select(r, false)
+      await challenge(r, attestors[0] as Dht, 0, 'warmup')
+    }
 
-    // --- honest hosters under a CPU hog on both cores ---
-    const hogs = startHogs(2, 10 * 60_000)
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 500))
-      for (const [ci, spec] of cores.entries()) {
-        for (const samples of sampleCounts) {
-          const r: RunResult = { kind: 'honest+hog', core: spec.label, samples, distanceMs: null, rtt: null, epochs: await runEpochs(honest.nodeKey, held[ci] as Core, samples) }
-          results.push(r)
-          out(line(r))
-        }
+    const load = (): string => os.loadavg().map((x) => x.toFixed(2)).join(' ')
+    const hogEpochs = 2
+    out(`\nprotocol ${CHALLENGE_PROTOCOL}; ${ATTESTORS} attestors per epoch; ${epochsPer} rounds of one epoch per idle row and ${hogEpochs} per row under the hog; ${os.cpus().length} cores; load average at start ${load()}`)
+    const loads: string[] = []
+    for (let round = 0; round < epochsPer; round++) {
+      for (const r of results) if (r.kind !== 'honest+hog') await oneEpoch(r)
+      const hogs = startHogs(2, 5 * 60_000)
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 300))
+        for (const r of results) if (r.kind === 'honest+hog') for (let i = 0; i < hogEpochs; i++) await oneEpoch(r)
+        if (round === 0 || round === epochsPer - 1) loads.push(load())
+      } finally {
+        await hogs.stop()
       }
-    } finally {
-      await hogs.stop()
+      process.stderr.write(`round ${round + 1}/${epochsPer} done at ${((performance.now() - t0) / 1000).toFixed(0)} s\r`)
+    }
+    process.stderr.write('\n')
+    out(`load average (1/5/15 min) with the hog on, first and last round: ${loads.join(' | ')}; at the end ${load()}\n`)
+    for (const d of distances) {
+      const pings = (lines.get(d) as { pings: number[] }).pings
+      out(`delay line d=${d} ms: round trip through it (one ping before each relay epoch, n=${pings.length}): min ${f1(percentile(pings, 0))} p50 ${f1(percentile(pings, 50))} p95 ${f1(percentile(pings, 95))} max ${f1(percentile(pings, 100))} ms`)
+    }
+    out('')
+    for (const r of results) {
+      const bad = r.epochs.flat().filter((x) => x.outcome !== 'pass').map((x) => `${x.outcome}/${x.code}`)
+      if (bad.length) out(`${r.kind} ${r.core} s=${r.samples} d=${r.distanceMs ?? '—'}: invalid or failed answers: ${bad.join(', ')}`)
     }
 
     // --- tables ---
-    out('\nPer-epoch detection of the relay (epochs failed by the rules; in brackets: epochs not paid), and')
-    out('the same rates for honest hosters (false failures), for candidate deadlines D:\n')
-    out(`| hoster | core | samples | d (ms) | RTT through line p50 (ms) | time p50 / p99 (ms) | ${deadlines.map((d) => `D=${d}`).join(' | ')} |`)
+    const count = (rows: RunResult[], D: number): { over: number; n: number; failed: number; unpaid: number; epochs: number } => {
+      const epochs = rows.flatMap((r) => r.epochs)
+      const st = statsAt(epochs, D)
+      return { over: Math.round(st.challengeFail * st.challenges), n: st.challenges, failed: Math.round(st.epochFailed * st.epochs), unpaid: Math.round(st.epochUnpaid * st.epochs), epochs: st.epochs }
+    }
+    for (const spec of cores) {
+      const of = (kind: RunResult['kind'], d: number | null = null): RunResult[] => results.filter((r) => r.core === spec.label && r.kind === kind && r.distanceMs === d)
+      out(`\n### ${spec.label} blocks, samples ${sampleCounts.join(' and ')} per attestor (pooled), 3 attestors per epoch\n`)
+      out('Relay columns: epochs failed by the rules (in brackets: epochs not paid). Honest columns: challenges over the deadline, and epochs failed [not paid].\n')
+      out(`| deadline | honest idle: challenges over | honest+hog: challenges over | honest+hog: epochs failed [unpaid] | ${distances.map((d) => `relay d=${d}`).join(' | ')} |`)
+      out(`|---|---|---|---|${distances.map(() => '---').join('|')}|`)
+      for (const D of deadlines) {
+        const hi = count(of('honest'), D)
+        const hh = count(of('honest+hog'), D)
+        const relays = distances.map((d) => {
+          const c = count(of('relay', d), D)
+          return `${pct(c.failed / c.epochs)} (${pct(c.unpaid / c.epochs)})`
+        })
+        out(`| ${D} ms | ${hi.over}/${hi.n} | ${hh.over}/${hh.n} | ${hh.failed}/${hh.epochs} [${hh.unpaid}] | ${relays.join(' | ')} |`)
+      }
+    }
+
+    out('\nPer row (core × samples): time = response time judged against the deadline, ms; then epochs failed (not paid) at each deadline.\n')
+    out(`| hoster | core | samples | d (ms) | epochs | time p50 / p95 / max | ${deadlines.map((d) => `D=${d}`).join(' | ')} |`)
     out(`|---|---|---|---|---|---|${deadlines.map(() => '---').join('|')}|`)
     for (const r of results) {
-      const times = r.epochs.flat().map((s) => s.timeMs)
+      const times = r.epochs.flat().map((x) => x.timeMs)
       const cells = deadlines.map((D) => {
-        const s = statsAt(r.epochs, D)
-        return `${pct(s.epochFailed)} (${pct(s.epochUnpaid)})`
+        const st = statsAt(r.epochs, D)
+        return `${pct(st.epochFailed)} (${pct(st.epochUnpaid)})`
       })
-      out(`| ${r.kind} | ${r.core} | ${r.samples} | ${r.distanceMs ?? '—'} | ${r.rtt ? f1(r.rtt.p50) : '—'} | ${f1(percentile(times, 50))} / ${f1(percentile(times, 99))} | ${cells.join(' | ')} |`)
-    }
-    out('\nPer-challenge rate over the deadline (honest: false failures; relay: detections per challenge):\n')
-    out(`| hoster | core | samples | d (ms) | challenges | ${deadlines.map((d) => `D=${d}`).join(' | ')} |`)
-    out(`|---|---|---|---|---|${deadlines.map(() => '---').join('|')}|`)
-    for (const r of results) {
-      const cells = deadlines.map((D) => pct(statsAt(r.epochs, D).challengeFail))
-      out(`| ${r.kind} | ${r.core} | ${r.samples} | ${r.distanceMs ?? '—'} | ${r.epochs.flat().length} | ${cells.join(' | ')} |`)
+      out(`| ${r.kind} | ${r.core} | ${r.samples} | ${r.distanceMs ?? '—'} | ${r.epochs.length} | ${f1(percentile(times, 50))} / ${f1(percentile(times, 95))} / ${f1(percentile(times, 100))} | ${cells.join(' | ')} |`)
     }
     out(`\n(${new Date().toISOString()}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? '?'}, node ${process.version}, total ${((performance.now() - t0) / 1000).toFixed(1)} s)`)
     return results
