@@ -30,7 +30,7 @@ const ATTESTORS = 3
 
 export interface RelayBenchOptions {
   quick?: boolean
-  /** Rounds (default 20; quick 3): one epoch per idle row and two per row under the hog, each round. */
+  /** Rounds (default 16; quick 5): one epoch per idle row and two per row under the hog, each round. */
   epochs?: number
   out?: (line: string) => void
 }
@@ -87,7 +87,7 @@ const pct = (x: number): string => `${(100 * x).toFixed(x > 0 && x < 0.1 ? 1 : 0
 export async function runRelayBench(opts: RelayBenchOptions = {}): Promise<RunResult[]> {
   const out = opts.out ?? ((l: string) => { process.stdout.write(l + '\n') })
   const quick = opts.quick === true
-  const epochsPer = opts.epochs ?? (quick ? 3 : 20)
+  const epochsPer = opts.epochs ?? (quick ? 5 : 16)
   const cores: CoreSpec[] = quick
     ? [{ label: '16 MiB / 64 KiB', bytes: 16 * MiB, blockSize: 64 * 1024 }]
     : [
