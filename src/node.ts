@@ -30,6 +30,7 @@ import {
   JoinError, JoinService, JoinTimeoutError, MAX_INVITE_BYTES,
   type AdmitRequest, type JoinReply, type JoinReplyCode, type JoinStage, type JoinStats
 } from './protocol/join.js'
+import { DEFAULT_MAX_RTT_ALLOWANCE_MS, type ResponderTestHooks } from './protocol/index.js'
 
 export type { ChallengeRecord, MirrorProgress, OfferOptions, PublishOptions } from './roles/types.js'
 export type { BootstrapNode } from './stack/index.js'
@@ -65,13 +66,20 @@ export interface FavorNodeOptions {
   /** Real time between this indexer's ticks (= epoch length when it is the only indexer). Default 3000 ms. */
   epochMs?: number
   challenge?: {
-    /** A valid answer later than this is `slow`. Default 1000 ms. */
+    /** A valid answer later than this (net of the measured round trip) is `slow`. Default 1000 ms. */
     deadlineMs?: number
+    /** Cap on the round trip subtracted from the response time, so slow pongs buy no time. Default 500 ms. */
+    maxRttAllowanceMs?: number
     /** No connection within this is `unreachable`. Default 2000 ms. */
     connectTimeoutMs?: number
     /** Parallel challenges per epoch. Default 4. */
     concurrency?: number
   }
+  /**
+   * Tests only (never from a configuration file): injected misbehaviour of this node's challenge
+   * responder — a stale, prefetching, silent or closing hoster (src/protocol/responder.ts).
+   */
+  testing?: { responder?: ResponderTestHooks }
   /**
    * When this node opens a network it cannot write to yet (it joined by key, or was not admitted yet),
    * ask a writer to admit it over `favor/join/1` in the background (progress: the `join` event;
@@ -276,12 +284,14 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     this.publisher = new Publisher(ctx)
     this.hoster = new Hoster(ctx, {
       ...(args.opts.hoster ? { autoOffer: args.opts.hoster } : {}),
-      gcGraceMs: args.opts.hoster?.gcGraceMs ?? 5000
+      gcGraceMs: args.opts.hoster?.gcGraceMs ?? 5000,
+      ...(args.opts.testing?.responder ? { responderTesting: args.opts.testing.responder } : {})
     })
     this.attestor = new Attestor(ctx, {
       deadlineMs: args.opts.challenge?.deadlineMs ?? 1000,
       connectTimeoutMs: args.opts.challenge?.connectTimeoutMs ?? 2000,
-      concurrency: args.opts.challenge?.concurrency ?? 4
+      concurrency: args.opts.challenge?.concurrency ?? 4,
+      maxRttAllowanceMs: args.opts.challenge?.maxRttAllowanceMs ?? DEFAULT_MAX_RTT_ALLOWANCE_MS
     })
     this.indexer = this.roleSet.has('indexer')
       ? new Indexer(ctx, { epochMs: args.opts.epochMs ?? 3000, seed: blake2b([Buffer.from('favor/indexer/seed'), args.seed]) })
@@ -599,9 +609,12 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     return verifyLive(this.ledger, this.store, scratch, timeoutMs)
   }
 
-  /** Demo/test hook: drop the whole local copy of a hosted core and stop mirroring it (a cheater). */
-  async dropCopy(coreKeyHex: string): Promise<boolean> {
-    return this.hoster.dropCopy(coreKeyHex)
+  /**
+   * Demo/test hook: drop the whole local copy of a hosted core (or only the given even block indices)
+   * and stop mirroring it (a cheater).
+   */
+  async dropCopy(coreKeyHex: string, indices?: readonly number[]): Promise<boolean> {
+    return this.hoster.dropCopy(coreKeyHex, indices)
   }
 
   /** Appends ops (throws NotWritableError before admission). */

@@ -22,3 +22,23 @@ export { makeBlockProof, makeBlockProofBytes, makeBlockProofs } from './make.js'
 export { verifyBlockProof, verifyBlockProofs } from './verify.js'
 export type { VerifiedBlock, VerifiedProofs, VerifyOptions } from './verify.js'
 export { sampleIndices } from './sampling.js'
+export { Prng, PrngError, toBytes } from './prng.js'
+export {
+  CHALLENGE_VERSION,
+  ITEM_ERROR_CODES,
+  ITEM_ERROR_NAMES,
+  JUDGEMENT_NAMES,
+  JudgementCode,
+  ItemError,
+  MAX_CHALLENGE_SAMPLES,
+  NONCE_BYTES,
+  admitsLoss,
+  answerHash,
+  challengeIndicesV2,
+  itemHash,
+  judgeItem,
+  receiptSignable,
+  signReceipt,
+  verifyReceipt
+} from './receipt.js'
+export type { AnswerItem, ItemErrorCode, ItemJudgement, JudgementCodeValue, ReceiptFields } from './receipt.js'

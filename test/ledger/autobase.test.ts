@@ -29,7 +29,7 @@ function plausibleOp(p: Prng, others: Buffer[]): Op {
   const time = 1_700_000_000_000 + p.uniform(1000)
   switch (p.uniform(6)) {
     case 0: return { type: 'offer', time, capacityBytes: (1 + p.uniform(50)) * GiB, group: 'g' + String(p.uniform(3)), nodeKey: bytes(p, 32) }
-    case 1: return { type: 'request', time, cores: [{ key: bytes(p, 32), length: 1 + p.uniform(100), byteLength: (1 + p.uniform(100)) * 65536 }], replicas: 1 + p.uniform(2), until: 0, maxPrice: 10n ** 12n }
+    case 1: return { type: 'request', time, cores: [{ key: bytes(p, 32), length: 1 + p.uniform(100), byteLength: (1 + p.uniform(100)) * 65536, fork: 0 }], replicas: 1 + p.uniform(2), until: 0, maxPrice: 10n ** 12n }
     case 2: return { type: 'transfer', time, to: others[p.uniform(others.length)]!, amount: BigInt(1 + p.uniform(1000)) }
     case 3: return { type: 'cancel', time, requestId: 1 + p.uniform(5) }
     case 4: return { type: 'withdraw', time }

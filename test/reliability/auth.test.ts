@@ -49,7 +49,7 @@ async function refused(author: FavorNode, op: Op, checkers: FavorNode[], reason:
 }
 
 function fakeReport(epoch: number, agreementId: number): Op {
-  return { type: 'report', time: Date.now(), epoch, results: [{ agreementId, outcome: 'missing', samples: 8, latencyP50Ms: 1, latencyP99Ms: 1, evidenceHash: Buffer.alloc(32, 9) }] }
+  return { type: 'report', time: Date.now(), epoch, results: [{ agreementId, outcome: 'missing', samples: 8, latencyP50Ms: 1, latencyP99Ms: 1, rttMs: 0, code: 0, receipt: null, failing: null }] }
 }
 
 test('authorisation: refused and recorded', { timeout: 150_000 }, async (t) => {
