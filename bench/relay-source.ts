@@ -7,7 +7,8 @@
 //
 // Frames: u32 length (of what follows) ‖ u8 type ‖ u32 id ‖ payload
 //   1 ping  (empty)                                   → 2 pong (empty)
-//   3 prove coreKey(32) ‖ u16 count ‖ count × u32 index → 4 bundle (src/proof bundle bytes) | 5 error (utf8)
+//   3 prove coreKey(32) ‖ u16 count ‖ count × u32 index → 4 u32 fork ‖ u32 length ‖ bundle (src/proof bundle
+//                                                          bytes, every proof against that head) | 5 error (utf8)
 import net from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { decodeBundle, encodeBundle, makeBlockProofs } from '../src/proof/index.js'
@@ -77,7 +78,12 @@ export async function startProofSource(lookup: (coreKeyHex: string) => Core | un
         return
       }
       makeBlockProofs(core, indices).then(
-        (bundle) => { if (!socket.destroyed) socket.write(frame(BUNDLE, id, encodeBundle(bundle))) },
+        (bundle) => {
+          const head = Buffer.alloc(8)
+          head.writeUInt32BE(core.fork, 0)
+          head.writeUInt32BE(core.length, 4)
+          if (!socket.destroyed) socket.write(frame(BUNDLE, id, Buffer.concat([head, encodeBundle(bundle)])))
+        },
         (err: unknown) => { if (!socket.destroyed) socket.write(frame(ERROR, id, Buffer.from((err as Error).message))) }
       )
     })
@@ -95,10 +101,17 @@ export async function startProofSource(lookup: (coreKeyHex: string) => Core | un
   }
 }
 
+/** Proofs of the requested indices, in order, all against the holder's head at (fork, length). */
+export interface FetchedProofs {
+  bundle: BlockProofBundle
+  fork: number
+  length: number
+}
+
 export interface ProofClient {
   /** One round trip: ms from sending a ping to its pong. */
   ping(timeoutMs?: number): Promise<number>
-  prove(coreKey: Uint8Array, indices: readonly number[], timeoutMs?: number): Promise<BlockProofBundle>
+  prove(coreKey: Uint8Array, indices: readonly number[], timeoutMs?: number): Promise<FetchedProofs>
   close(): void
 }
 
@@ -144,14 +157,15 @@ export async function connectProofSource(port: number): Promise<ProofClient> {
       await call(PING, undefined, timeoutMs)
       return performance.now() - t
     },
-    async prove(coreKey, indices, timeoutMs = 10_000): Promise<BlockProofBundle> {
+    async prove(coreKey, indices, timeoutMs = 10_000): Promise<FetchedProofs> {
       const payload = Buffer.alloc(34 + 4 * indices.length)
       Buffer.from(coreKey).copy(payload, 0)
       payload.writeUInt16BE(indices.length, 32)
       indices.forEach((x, i) => payload.writeUInt32BE(x, 34 + 4 * i))
       const r = await call(PROVE, payload, timeoutMs)
       if (r.type !== BUNDLE) throw new Error(`relay source refused: ${r.payload.toString('utf8')}`)
-      return decodeBundle(r.payload)
+      if (r.payload.byteLength < 8) throw new Error('relay source: truncated answer')
+      return { fork: r.payload.readUInt32BE(0), length: r.payload.readUInt32BE(4), bundle: decodeBundle(r.payload.subarray(8)) }
     },
     close(): void {
       socket.destroy()

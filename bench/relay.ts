@@ -13,15 +13,15 @@ import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
-import { createDht, createLoopbackTestnet, keyPair, openStore, seedFromName } from '../src/stack/index.js'
-import type { Core, Dht, Store, Testnet } from '../src/stack/index.js'
+import { createLoopbackTestnet, openStore } from '../src/stack/index.js'
+import type { Core, Store, Testnet } from '../src/stack/index.js'
 import { makeTempDir, removeDir } from '../test/harness/tmp.js'
 import { startDelayProxy } from './relay-delay.js'
 import { connectProofSource, startProofSource } from './relay-source.js'
 import type { ProofClient } from './relay-source.js'
 import type { DelayProxy } from './relay-delay.js'
-import { CHALLENGE_PROTOCOL, challengeOnce, startHonestHoster, startRelayHoster } from './relay-protocol.js'
-import type { BenchHoster, ChallengeSample } from './relay-protocol.js'
+import { BenchLedger, CHALLENGE_PROTOCOL, challengeOnce, startAttestor, startHonestHoster, startRelayHoster } from './relay-protocol.js'
+import type { BenchAgreement, BenchAttestor, BenchHoster, ChallengeSample } from './relay-protocol.js'
 import { percentile, statsAt } from './relay-outcomes.js'
 import { startHogs } from './relay-hog.js'
 
@@ -122,7 +122,14 @@ export async function runRelayBench(opts: RelayBenchOptions = {}): Promise<RunRe
     // --- network: testnet, honest hoster (the holder), relay, its source behind a delay line, attestors ---
     testnet = await createLoopbackTestnet(3)
     const bootstrap = testnet.bootstrap
-    const honest: BenchHoster = await startHonestHoster(bootstrap, 'h', holderStore, held)
+    // One agreement per core × samples (the samples are the attestation record's, as on the ledger).
+    const ledger = new BenchLedger()
+    const agreementOf = (coreIndex: number, samples: number): BenchAgreement => {
+      const agreementId = 100 * (coreIndex + 1) + samples
+      const core = held[coreIndex] as Core
+      return ledger.agreements.get(agreementId) ?? ledger.add({ agreementId, coreKey: core.key, length: core.length, samples })
+    }
+    const honest: BenchHoster = await startHonestHoster(bootstrap, 'h', holderStore, held, ledger)
     closers.push(() => honest.close())
     const source = await startProofSource((hex) => held.find((c) => c.key.toString('hex') === hex))
     closers.push(() => source.close())
@@ -136,18 +143,18 @@ export async function runRelayBench(opts: RelayBenchOptions = {}): Promise<RunRe
       lines.set(d, { proxy, client, pings: [] })
     }
     let current: ProofClient | null = null
-    const relay: BenchHoster = await startRelayHoster(bootstrap, 'r', (coreKey, indices) => {
+    const relay: BenchHoster = await startRelayHoster(bootstrap, 'r', ledger, (coreKey, indices) => {
       if (!current) return Promise.reject(new Error('relay has no source'))
       return current.prove(coreKey, indices)
     })
     closers.push(() => relay.close())
-    const attestors: Dht[] = []
+    const attestors: BenchAttestor[] = []
     for (let i = 0; i < ATTESTORS; i++) {
-      const d = createDht({ bootstrap, keyPair: keyPair(seedFromName(`relay-bench-attestor-${i}`)) })
-      attestors.push(d)
-      closers.push(() => d.destroy())
+      const a = startAttestor(bootstrap, String(i))
+      attestors.push(a)
+      closers.push(() => a.dht.destroy())
     }
-    await Promise.all(attestors.map((d) => d.fullyBootstrapped()))
+    await Promise.all(attestors.map((a) => a.dht.fullyBootstrapped()))
 
     // Rows: per core × samples, the honest hoster idle, the relay at each distance, the honest hoster
     // under the hog. Rounds interleave them (one epoch of every idle row, then the hog rows with the hog
@@ -161,11 +168,8 @@ export async function runRelayBench(opts: RelayBenchOptions = {}): Promise<RunRe
       }
     }
     let epoch = 0
-    const challenge = (r: RunResult, attestor: Dht, ep: number, agreementId: string): Promise<ChallengeSample> => {
-      const core = held[r.coreIndex] as Core
-      const hosterNodeKey = r.kind === 'relay' ? relay.nodeKey : honest.nodeKey
-      return challengeOnce(attestor, { hosterNodeKey, coreKey: core.key, length: core.length, agreementId, epoch: ep, samples: r.samples })
-    }
+    const challenge = (r: RunResult, attestor: BenchAttestor, ep: number): Promise<ChallengeSample> =>
+      challengeOnce(attestor, ledger, r.kind === 'relay' ? relay.nodeKey : honest.nodeKey, agreementOf(r.coreIndex, r.samples), ep)
     const select = async (r: RunResult, ping: boolean): Promise<void> => {
       if (r.distanceMs === null) return
       const l = lines.get(r.distanceMs) as { client: ProofClient; pings: number[] }
@@ -176,14 +180,14 @@ export async function runRelayBench(opts: RelayBenchOptions = {}): Promise<RunRe
       await select(r, true)
       epoch++
       const one: ChallengeSample[] = []
-      for (const a of attestors) one.push(await challenge(r, a, epoch, `relay-bench-${r.coreIndex}`))
+      for (const a of attestors) one.push(await challenge(r, a, epoch))
       r.epochs.push(one)
     }
     // one unrecorded warm-up challenge per idle row (first DHT lookups, page cache)
     for (const r of results) {
       if (r.kind === 'honest+hog') continue
       await select(r, false)
-      await challenge(r, attestors[0] as Dht, 0, 'warmup')
+      await challenge(r, attestors[0] as BenchAttestor, 0)
     }
 
     const load = (): string => os.loadavg().map((x) => x.toFixed(2)).join(' ')
