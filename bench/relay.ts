@@ -212,6 +212,8 @@ export async function runRelayBench(opts: RelayBenchOptions = {}): Promise<RunRe
       const pings = (lines.get(d) as { pings: number[] }).pings
       out(`delay line d=${d} ms: round trip through it (one ping before each relay epoch, n=${pings.length}): min ${f1(percentile(pings, 0))} p50 ${f1(percentile(pings, 50))} p95 ${f1(percentile(pings, 95))} max ${f1(percentile(pings, 100))} ms`)
     }
+    const rtts = results.flatMap((r) => r.epochs.flat().map((x) => x.rttMs))
+    out(`attestor↔hoster round trip measured by the runner's pings (subtracted from the time judged), all challenges: p50 ${f1(percentile(rtts, 50))} p95 ${f1(percentile(rtts, 95))} max ${f1(percentile(rtts, 100))} ms`)
     out('')
     for (const r of results) {
       const bad = r.epochs.flat().filter((x) => x.outcome !== 'pass').map((x) => `${x.outcome}/${x.code}`)
