@@ -8,7 +8,8 @@
 // epoch rules (3 attestors, docs/challenges.md §3) turn the verdicts into per-epoch outcomes.
 //
 // Everything runs in this process on a loopback @hyperswarm/testnet, except the hogs.
-//   npm run bench:relay [-- --quick]        or   node --import tsx bench/relay.ts [--quick] [--epochs N]
+//   npm run bench:relay [-- --quick]   or   node --import tsx bench/relay.ts [--quick] [--epochs N]
+//     [--distances 0,5,20,50,100] [--deadlines 25,50,…,1000]
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -32,6 +33,10 @@ export interface RelayBenchOptions {
   quick?: boolean
   /** Rounds (default 16; quick 5): one epoch per idle row and two per row under the hog, each round. */
   epochs?: number
+  /** Round trips (ms) the relay's source is away; default 0, 5, 20, 50, 100. */
+  distances?: number[]
+  /** Candidate deadlines (ms) applied to the measured times; default 25 … 1000. */
+  deadlines?: number[]
   out?: (line: string) => void
 }
 
@@ -95,8 +100,8 @@ export async function runRelayBench(opts: RelayBenchOptions = {}): Promise<RunRe
         { label: '64 MiB / 4 KiB', bytes: 64 * MiB, blockSize: 4 * 1024 }
       ]
   const sampleCounts = quick ? [16] : [16, 32]
-  const distances = [0, 5, 20, 50, 100]
-  const deadlines = [25, 50, 75, 100, 150, 250, 500, 1000]
+  const distances = opts.distances ?? [0, 5, 20, 50, 100]
+  const deadlines = opts.deadlines ?? [25, 50, 75, 100, 150, 250, 500, 1000]
   const t0 = performance.now()
 
   const dir = await makeTempDir('relay-bench')
@@ -270,6 +275,16 @@ export async function runRelayBench(opts: RelayBenchOptions = {}): Promise<RunRe
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, epochs: { type: 'string' } } })
-  await runRelayBench({ quick: values.quick === true, ...(values.epochs ? { epochs: Number(values.epochs) } : {}) })
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, epochs: { type: 'string' }, distances: { type: 'string' }, deadlines: { type: 'string' } } })
+  const list = (v: string): number[] => v.split(',').map((x) => {
+    const n = Number(x.trim())
+    if (!Number.isFinite(n) || n < 0) throw new Error(`not a number of ms: ${x}`)
+    return n
+  })
+  await runRelayBench({
+    quick: values.quick === true,
+    ...(values.epochs ? { epochs: Number(values.epochs) } : {}),
+    ...(values.distances ? { distances: list(values.distances) } : {}),
+    ...(values.deadlines ? { deadlines: list(values.deadlines) } : {})
+  })
 }
