@@ -70,6 +70,8 @@ export interface FavorNodeOptions {
     deadlineMs?: number
     /** Cap on the round trip subtracted from the response time, so slow pongs buy no time. Default 500 ms. */
     maxRttAllowanceMs?: number
+    /** How long to wait for an answer after the nonce. Default max(3 × deadline, deadline + 1000 ms) + round trip. */
+    hardTimeoutMs?: number
     /** No connection within this is `unreachable`. Default 2000 ms. */
     connectTimeoutMs?: number
     /** Parallel challenges per epoch. Default 4. */
@@ -291,7 +293,8 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       deadlineMs: args.opts.challenge?.deadlineMs ?? 1000,
       connectTimeoutMs: args.opts.challenge?.connectTimeoutMs ?? 2000,
       concurrency: args.opts.challenge?.concurrency ?? 4,
-      maxRttAllowanceMs: args.opts.challenge?.maxRttAllowanceMs ?? DEFAULT_MAX_RTT_ALLOWANCE_MS
+      maxRttAllowanceMs: args.opts.challenge?.maxRttAllowanceMs ?? DEFAULT_MAX_RTT_ALLOWANCE_MS,
+      ...(args.opts.challenge?.hardTimeoutMs !== undefined ? { hardTimeoutMs: args.opts.challenge.hardTimeoutMs } : {})
     })
     this.indexer = this.roleSet.has('indexer')
       ? new Indexer(ctx, { epochMs: args.opts.epochMs ?? 3000, seed: blake2b([Buffer.from('favor/indexer/seed'), args.seed]) })

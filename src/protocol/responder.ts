@@ -57,9 +57,9 @@ export interface PreparedAnswer {
  */
 export interface ResponderTestHooks {
   /** Answer from this core instead of the hosted one (e.g. a copy of an abandoned fork, or a partial copy). */
-  core?(coreKey: Buffer): Core | null | Promise<Core | null>
-  /** Change the honest answer before it is signed (e.g. pretend some blocks are lost). */
-  alter?(answer: PreparedAnswer): PreparedAnswer
+  core?(coreKey: Buffer, hosted: Core | null): Core | null | Promise<Core | null>
+  /** Change the honest answer before it is signed (e.g. keep only the blocks a prefetcher would hold). */
+  alter?(answer: PreparedAnswer, req: ChallengeMessage): PreparedAnswer | Promise<PreparedAnswer>
   /** After signing: 'send' (default), 'silent' (never answer), or 'close' (destroy the connection instead). */
   shape?(answer: PreparedAnswer): 'send' | 'silent' | 'close'
   /** Wait this long before sending an answer. */
@@ -209,8 +209,9 @@ export class ChallengeResponder {
     if (indices.length === 0) return this.refuse(s, req, 'UNKNOWN_CHALLENGE', 'nothing to challenge (empty core or no samples)')
     const hooks = this.opts.testing
     const coreKey = Buffer.from(params.coreKey)
-    const honest = await prepareAnswer(await (hooks?.core ?? this.opts.core)(coreKey), indices)
-    const answer = hooks?.alter?.(honest) ?? honest
+    const hosted = await this.opts.core(coreKey)
+    const honest = await prepareAnswer(hooks?.core ? await hooks.core(coreKey, hosted) : hosted, indices)
+    const answer = hooks?.alter ? await hooks.alter(honest, req) : honest
     const items = answer.items.map((item, position) => itemHash(position, indices[position] as number, item))
     const signature = signReceipt({
       networkId: params.networkId, agreementId: req.agreementId, epoch: req.epoch, attestorKey: req.attestorKey, nonce: req.nonce,

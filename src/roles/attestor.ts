@@ -16,6 +16,8 @@ export interface AttestorOptions {
   concurrency: number
   /** Cap on the measured round trip subtracted from the response time. Default 500 ms. */
   maxRttAllowanceMs?: number
+  /** How long to wait for the answer after the nonce (default: runChallenge's). */
+  hardTimeoutMs?: number
 }
 
 export class Attestor {
@@ -81,6 +83,7 @@ export class Attestor {
         deadlineMs: this.opts.deadlineMs,
         connectTimeoutMs: this.opts.connectTimeoutMs,
         maxRttAllowanceMs: this.opts.maxRttAllowanceMs ?? DEFAULT_MAX_RTT_ALLOWANCE_MS,
+        ...(this.opts.hardTimeoutMs !== undefined ? { hardTimeoutMs: this.opts.hardTimeoutMs } : {}),
         signal: this.abort.signal
       })
     } catch (err) {
