@@ -1,9 +1,11 @@
-// From per-challenge measurements to per-epoch outcomes, with the rules of docs/challenges.md §3
-// (favor/challenge/2): a candidate deadline turns each valid answer into `pass` or `slow`, then
+// From per-challenge measurements to per-epoch outcomes: a candidate deadline turns each valid answer
+// into `pass` or `slow`, then the contract's own `decideOutcome` (src/ledger/accounting.ts; the rules of
+// docs/challenges.md §3) decides the epoch:
 //   1. any `missing` → missing;
 //   2. `pass` when a strict majority of the selected attestors passed and none said slow/unreachable;
 //   3. `slow`/`unreachable` when a strict majority said one of them (the more frequent; a tie → slow);
 //   4. otherwise no outcome (no pay, no penalty).
+import { decideOutcome } from '../src/ledger/index.js'
 import type { ChallengeSample } from './relay-protocol.js'
 
 export type Verdict = 'pass' | 'missing' | 'slow' | 'unreachable'
@@ -15,16 +17,9 @@ export function judge(s: ChallengeSample, deadlineMs: number): Verdict {
   return s.timeMs > deadlineMs ? 'slow' : 'pass'
 }
 
-/** An epoch's outcome from the verdicts of ALL its selected attestors. */
+/** An epoch's outcome from the verdicts of ALL its selected attestors, by the contract's rule. */
 export function epochOutcome(verdicts: readonly Verdict[]): EpochOutcome {
-  const n = verdicts.length
-  const count = (v: Verdict): number => verdicts.filter((x) => x === v).length
-  if (count('missing') > 0) return 'missing'
-  const slow = count('slow')
-  const unreachable = count('unreachable')
-  if (2 * count('pass') > n && slow + unreachable === 0) return 'pass'
-  if (2 * (slow + unreachable) > n) return unreachable > slow ? 'unreachable' : 'slow'
-  return 'none'
+  return decideOutcome(verdicts).outcome ?? 'none'
 }
 
 export interface DeadlineStats {
