@@ -37,6 +37,8 @@ const hex = (b: Uint8Array): Hex => Buffer.from(b.buffer, b.byteOffset, b.byteLe
 
 export { majority }
 
+const EMPTY = Buffer.alloc(0)
+
 function reasonOf(err: unknown): { code: RejectCodeValue; reason: string } {
   let reason: string
   let code: RejectCodeValue
@@ -406,7 +408,8 @@ async function report(ctx: Ctx, author: Account, op: OpOf<'report'>): Promise<vo
   let refused = 0
   for (const [j, r] of op.results.entries()) {
     const [att, i] = atts[j] as [Attestation, number]
-    const agr = await ctx.mustAgreement(r.agreementId)
+    // the core key matters only for re-verifying a failing proof: read the agreement just then
+    const coreKey = r.outcome === 'missing' && r.failing?.kind === 'proof' ? Buffer.from((await ctx.mustAgreement(r.agreementId)).coreKey, 'hex') : EMPTY
     const code = checkEvidence(r, {
       networkId,
       beacon,
@@ -414,7 +417,7 @@ async function report(ctx: Ctx, author: Account, op: OpOf<'report'>): Promise<vo
       agreementId: r.agreementId,
       attestorKey,
       nodeKey: Buffer.from(att.nodeKey, 'hex'),
-      coreKey: Buffer.from(agr.coreKey, 'hex'),
+      coreKey,
       length: att.length,
       fork: att.fork,
       samples: att.samples

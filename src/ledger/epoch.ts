@@ -197,6 +197,7 @@ async function timeoutPinning(ctx: Ctx, e: number): Promise<void> {
     const hoster = await ctx.mustAccount(agr.hoster)
     observe(hoster, 'failure', p.reputationDecayPpm)
     addWarning(hoster, 'unreachable')
+    hoster.lastFailEpoch = e
     ctx.putAccount(hoster)
     await ctx.endAgreement(agr, 'not-ready')
   }

@@ -7,8 +7,11 @@ import type { Attestation, LedgerKV } from '../ledger/index.js'
 import type { ChallengeParams, RefusalCode } from '../protocol/index.js'
 import type { RoleContext } from './context.js'
 
-/** How long to wait for our own view to catch up with the attestor's (it saw the epoch start first). */
-const CATCH_UP_MS = 1500
+/**
+ * How long to wait for our own view to catch up with the attestor's (it saw the epoch start first). A
+ * view further behind than this could not answer within any sensible deadline anyway.
+ */
+const CATCH_UP_MS = 3000
 
 type Answer = ChallengeParams | { refuse: RefusalCode; message: string }
 

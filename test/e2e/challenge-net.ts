@@ -32,20 +32,24 @@ export interface ChallengeNetOptions {
   /** The hoster under test's offered capacity (default capacityBytes). */
   badCapacityBytes?: number
   badHooks?: ResponderTestHooks | ((bad: () => FavorNode) => ResponderTestHooks)
+  /** Real epoch length and challenge timings (default: E2E_EPOCH_MS; deadline 600, hard timeout 900 ms). */
+  epochMs?: number
+  challenge?: FavorNodeOptions['challenge']
 }
 
 export async function challengeNet(opts: ChallengeNetOptions): Promise<ChallengeNet> {
   const net = await E2ENet.create()
   try {
-    const challenge: NonNullable<FavorNodeOptions['challenge']> = { deadlineMs: 600, connectTimeoutMs: 600, hardTimeoutMs: 900 }
-    const idx = await net.addNode({ name: 'idx' }, { params: { ...TEST_PARAMS, attestors: 3, ...opts.params }, challenge })
-    const pub = await net.addNode({ name: 'pub' }, { challenge })
-    await net.addNode({ name: 'att' }, { challenge })
+    const challenge: NonNullable<FavorNodeOptions['challenge']> = opts.challenge ?? { deadlineMs: 600, connectTimeoutMs: 600, hardTimeoutMs: 900 }
+    const timing = { challenge, ...(opts.epochMs !== undefined ? { epochMs: opts.epochMs } : {}) }
+    const idx = await net.addNode({ name: 'idx' }, { params: { ...TEST_PARAMS, attestors: 3, ...opts.params }, ...timing })
+    const pub = await net.addNode({ name: 'pub' }, timing)
+    await net.addNode({ name: 'att' }, timing)
     const capacityBytes = opts.capacityBytes ?? 256 * MiB
-    const good = await net.addNode({ name: 'good', hoster: { capacityBytes, group: 'good' } }, { challenge })
+    const good = await net.addNode({ name: 'good', hoster: { capacityBytes, group: 'good' } }, timing)
     let badNode: FavorNode | null = null
     const hooks = typeof opts.badHooks === 'function' ? opts.badHooks(() => badNode as FavorNode) : opts.badHooks
-    const bad = await net.addNode({ name: 'bad', hoster: { capacityBytes: opts.badCapacityBytes ?? capacityBytes, group: 'bad' } }, { challenge, ...(hooks ? { testing: { responder: hooks } } : {}) })
+    const bad = await net.addNode({ name: 'bad', hoster: { capacityBytes: opts.badCapacityBytes ?? capacityBytes, group: 'bad' } }, { ...timing, ...(hooks ? { testing: { responder: hooks } } : {}) })
     badNode = bad
     const core = await pub.localCore('data')
     for (let i = 0; i < opts.blocks; i += 256) await core.append(makeBlocks('data', i, Math.min(256, opts.blocks - i), opts.blockBytes))

@@ -7,13 +7,21 @@ import assert from 'node:assert/strict'
 import { getBalance, getEpoch, listAgreements } from '../../src/ledger/index.js'
 import { makeBlocks } from '../harness/blocks.js'
 import { waitFor } from '../harness/wait.js'
-import { E2E_EPOCH_MS } from './helpers.js'
 import { MiB, accepted, agreementOf, challengeNet, settledAttestation } from './challenge-net.js'
 
 const BLOCK = 64 * 1024
 
-test('a 64 MiB append just before an epoch boundary leaves both honest hosters passing', { timeout: 180_000 }, async (t) => {
-  const cn = await challengeNet({ blocks: 16, blockBytes: BLOCK })
+// All five nodes share this test's one event loop: while 128 MiB stream from the publisher to the two
+// hosters, every challenge answer waits behind that replication (0.7–1.3 s measured with the e2e
+// default 600 ms deadline, judged late; stalls of 3 s with the machine's load average at 13).
+// Separate processes do not share that queue; here the epoch and deadline are long enough that
+// lateness caused by the test's single process is not what is tested: growth is.
+const EPOCH_MS = 8000
+
+test('a 64 MiB append just before an epoch boundary leaves both honest hosters passing', { timeout: 300_000 }, async (t) => {
+  const cn = await challengeNet({
+    blocks: 16, blockBytes: BLOCK, epochMs: EPOCH_MS, challenge: { deadlineMs: 3000, connectTimeoutMs: 3000, hardTimeoutMs: 5000 }
+  })
   t.after(() => cn.net.close())
   const agrs = [cn.goodAgr, cn.badAgr]
   const kv = cn.idx.ledger.kv
@@ -26,7 +34,7 @@ test('a 64 MiB append just before an epoch boundary leaves both honest hosters p
   // 300 ms before the current epoch's scheduled end
   const e0 = await cn.idx.epoch()
   const start = (await getEpoch(kv, e0))?.time ?? Date.now()
-  await waitFor(() => Date.now() >= start + E2E_EPOCH_MS - 300, E2E_EPOCH_MS + 1000, 'just before the epoch boundary', 5)
+  await waitFor(() => Date.now() >= start + EPOCH_MS - 300, EPOCH_MS + 1000, 'just before the epoch boundary', 5)
   for (let i = 16; i < 16 + 1024; i += 128) await cn.core.append(makeBlocks('big', i, 128, BLOCK))
   const total = 16 + 1024
 
@@ -38,12 +46,14 @@ test('a 64 MiB append just before an epoch boundary leaves both honest hosters p
       if (x.challengedLength !== total) return false
     }
     return true
-  }, 90_000, 'both hosters acknowledged 64 MiB (or the grace ran out)')
+  }, 150_000, 'both hosters acknowledged 64 MiB (or the grace ran out)')
   const eLast = (await cn.idx.epoch()) + 1
+  const seen: string[] = []
   for (let e = eFirst; e <= eLast; e++) {
     for (const a of agrs) {
       const att = await settledAttestation(cn.idx, e, a.id)
       if (att === null) continue
+      seen.push(`e${e} a${a.id} L${att.length}: ${att.results.map((r) => (r === null ? '-' : `${r.outcome}/${r.code}/${r.latencyP99Ms}ms${r.refused}`)).join(' ')}`)
       assert.ok(!accepted(att).includes('missing'), `epoch ${e}, agreement ${a.id}: ${JSON.stringify(att.results)}`)
       assert.ok(att.results.every((r) => r === null || r.refused === ''), `refused results: ${JSON.stringify(att.results)}`)
     }
@@ -51,7 +61,7 @@ test('a 64 MiB append just before an epoch boundary leaves both honest hosters p
   for (const [i, a] of agrs.entries()) {
     const x = await agreementOf(cn.idx, a.id)
     assert.equal(x.state, 'active')
-    assert.equal(x.fails, 0, `agreement ${a.id} failed`)
+    assert.equal(x.fails, 0, `agreement ${a.id} failed: ${seen.join('; ')}`)
     const rep = (await getBalance(kv, a.hoster))?.reputationPpm ?? 0
     assert.ok(rep >= (repBefore[i] ?? 0), `hoster ${i} reputation ${repBefore[i]} → ${rep}`)
   }

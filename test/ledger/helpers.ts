@@ -21,7 +21,7 @@ import {
   MemoryKV,
   secretFor
 } from '../../src/ledger/index.js'
-import type { Account, Agreement, ApplyResult, Attestation, LedgerKV, NetworkParams, Op, Outcome, Receipt, ReportResult } from '../../src/ledger/index.js'
+import type { Account, Agreement, ApplyResult, Attestation, Effects, LedgerKV, NetworkParams, Op, Outcome, Receipt, ReportResult } from '../../src/ledger/index.js'
 
 export interface Member {
   name: string
@@ -191,15 +191,22 @@ export class TestNet {
    * epoch afterwards (unchanged if no majority ticked).
    */
   async tick(opts: { skip?: string[]; withhold?: string[] } = {}): Promise<number> {
+    await this.applyTick(opts)
+    return this.epoch()
+  }
+
+  /** As `tick`, returning each tick's effects (events, membership changes). */
+  async applyTick(opts: { skip?: string[]; withhold?: string[] } = {}): Promise<Effects[]> {
     this.time += this.tickMs
     const next = (await this.epoch()) + 1
+    const out: Effects[] = []
     for (const hex of await this.indexers()) {
       const name = this.nameOf(hex)
       if (!this.known(hex) || opts.skip?.includes(name) === true) continue
       const op = await this.tickOp(name, next, { withhold: opts.withhold?.includes(name) === true })
-      await this.ok(name, op)
+      out.push((await this.ok(name, op)).effects)
     }
-    return this.epoch()
+    return out
   }
 
   async offer(name: string, capacityBytes: number, group = ''): Promise<void> {
@@ -285,6 +292,8 @@ export class TestNet {
   }
 
   private nonceSeq = 0
+  /** The indices each simulated hoster answered: `${epoch}/${agreementId}/${attestorHex}` → indices. */
+  readonly answered = new Map<string, number[]>()
 
   /** The attestation record of an agreement in the current epoch. */
   async attestation(agreementId: number): Promise<Attestation> {
@@ -312,6 +321,7 @@ export class TestNet {
     if (!wantReceipt) return base
     const nonce = blake2b(Buffer.from(`nonce/${attestor}/${e}/${agreementId}/${this.nonceSeq++}`))
     const indices = challengeIndicesV2(beacon, agreementId, attestorKey, nonce, att.length, att.samples)
+    this.answered.set(`${e}/${agreementId}/${this.hex(attestor)}`, indices)
     const position = opts.position ?? 0
     const items: AnswerItem[] = indices.map((index, i) =>
       outcome === 'missing' && i === position ? (opts.item ?? { kind: 'error', code: ItemError.NOT_HELD }) : (opts.otherItem?.(i, index) ?? { kind: 'proof', proof: Buffer.from(`proof ${index}`) })
