@@ -14,6 +14,13 @@ export const BENCHES: { name: string; load: () => Promise<Bench> }[] = [
   { name: 'autobase', load: async () => (await import('./autobase.js')).runAutobaseBench },
   { name: 'statement', load: async () => (await import('./statement.js')).runStatementBench },
   {
+    name: 'relay',
+    load: async () => {
+      const { runRelayBench } = await import('./relay.js')
+      return async (o) => { await runRelayBench(o) }
+    }
+  },
+  {
     name: 'mirror',
     load: async () => {
       const { runMirrorBench } = await import('./mirror.js')
