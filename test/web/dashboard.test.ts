@@ -52,7 +52,12 @@ test('dashboard shows a real network and updates after an epoch', { timeout: 180
     page.on('pageerror', (err) => { errors.push(err.message) })
     // Console errors once logged in (logged out, the one refused /status is a console error by design).
     let loggedIn = false
-    page.on('console', (m) => { if (loggedIn && m.type() === 'error') errors.push(`console: ${m.text()}`) })
+    const loggedOutErrors: string[] = []
+    page.on('console', (m) => {
+      if (m.type() !== 'error') return
+      if (loggedIn) errors.push(`console: ${m.text()}`)
+      else loggedOutErrors.push(m.text())
+    })
     // Page-side conditions as strings: the test's TypeScript has no DOM types.
     const until = async (expr: string, timeout: number): Promise<void> => { await page.waitForFunction(expr, undefined, { timeout }) }
     // Not logged in: the page loads, its API calls get 401, and it says how to log in.
@@ -65,6 +70,8 @@ test('dashboard shows a real network and updates after an epoch', { timeout: 180
     await page.screenshot({ path: join(RESULTS, 'dashboard-logged-out.png') })
 
     // The printed link logs in once: it lands on / without the code, with an HttpOnly cookie.
+    // Logged out, the page makes one call: its 401 is the only console message of type error.
+    assert.ok(loggedOutErrors.length <= 1 && loggedOutErrors.every((e) => /status of 401/.test(e)), JSON.stringify(loggedOutErrors))
     const link = f.api.loginUrl()
     loggedIn = true
     await page.goto(link)

@@ -525,5 +525,6 @@ window.addEventListener('resize', () => {
 })
 
 void refresh() // connects the event stream once the first read shows a session
-setInterval(() => { void refresh() }, 10000)
+// Logged out there is nothing to poll: the login link loads the page afresh.
+setInterval(() => { if (state.loggedIn !== false) void refresh() }, 10000)
 setInterval(() => { if (state.nextEpoch !== null) showNextEpoch() }, 1000)
