@@ -13,7 +13,7 @@ import type { Core } from '../src/stack/index.js'
 import { encodeBundle, makeBlockProofs, sampleIndices, verifyBlockProof, verifyBlockProofs } from '../src/proof/index.js'
 import { percentile, runChallenge } from '../src/protocol/index.js'
 import { makeTempDir, removeDir } from '../test/harness/tmp.js'
-import { publishTo, startHoster, startNet } from '../test/protocol/helpers.js'
+import { challengeOptions, makeWorld, publishTo, startHoster, startNet } from '../test/protocol/helpers.js'
 
 function fill(core: Core, length: number, size: number): Promise<unknown> {
   const blocks: Buffer[] = []
@@ -78,11 +78,13 @@ async function verifyBench(dir: string, quick: boolean): Promise<void> {
 
 async function latencyBench(dir: string, quick: boolean): Promise<void> {
   const { testnet, attestor } = await startNet()
-  const hoster = await startHoster(testnet.bootstrap, dir, 'bench')
+  const world = makeWorld('bench')
+  const hoster = await startHoster(testnet.bootstrap, dir, 'bench', world)
   try {
     const length = quick ? 1024 : 4096
     const size = 4096
     const core = await publishTo(hoster, dir, 'bench', length, size)
+    world.agreements.set(1, { coreKey: core.key, length, samples: 16, fork: 0 })
     const runs = quick ? 8 : 30
     const challengeTotal: number[] = []
     const challengeResp: number[] = []
@@ -90,11 +92,8 @@ async function latencyBench(dir: string, quick: boolean): Promise<void> {
     const getBlock: number[] = []
     const getConnect: number[] = []
     for (let r = 0; r < runs; r++) {
-      const indices = sampleIndices(blake2b(Buffer.from(`lat-${r}`)), length, 16)
-      const res = await runChallenge({
-        dht: attestor, hosterNodeKey: hoster.keyPair.publicKey, coreKey: core.key, agreementId: 'bench', epoch: r,
-        indices, minLength: length, deadlineMs: 2000, connectTimeoutMs: 5000
-      })
+      const res = await runChallenge(challengeOptions(world, attestor, hoster, 1, { deadlineMs: 2000 }))
+      const indices = res.indices
       if (res.outcome !== 'pass') throw new Error(`challenge ${r}: ${res.outcome} ${JSON.stringify(res.error)}`)
       challengeTotal.push(res.latencyMs)
       challengeResp.push(res.responseMs ?? NaN)
@@ -127,7 +126,7 @@ async function latencyBench(dir: string, quick: boolean): Promise<void> {
     console.log(`\n## Challenge latency, k = 16, 4 KiB blocks, loopback (${runs} runs, fresh connection each)`)
     console.log('| | p50 ms | p99 ms |')
     console.log('| --- | --- | --- |')
-    console.log(`| challenge: request → verified answer (16 proofs + contact signature) | ${p(challengeResp, 50)} | ${p(challengeResp, 99)} |`)
+    console.log(`| challenge: nonce → receipt (16 items + receipt; pings before, verification after) | ${p(challengeResp, 50)} | ${p(challengeResp, 99)} |`)
     console.log(`| challenge: total incl. connect + verification | ${p(challengeTotal, 50)} | ${p(challengeTotal, 99)} |`)
     console.log(`| core.get ×16 in parallel over replication (after update) | ${p(getBatch, 50)} | ${p(getBatch, 99)} |`)
     console.log(`| core.get per block (within those batches) | ${p(getBlock, 50)} | ${p(getBlock, 99)} |`)

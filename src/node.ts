@@ -31,6 +31,7 @@ import {
   JoinError, JoinService, JoinTimeoutError, MAX_INVITE_BYTES,
   type AdmitRequest, type JoinReply, type JoinReplyCode, type JoinStage, type JoinStats
 } from './protocol/join.js'
+import { DEFAULT_MAX_RTT_ALLOWANCE_MS, type ResponderTestHooks } from './protocol/index.js'
 
 export type { ChallengeRecord, MirrorProgress, OfferOptions, PublishOptions } from './roles/types.js'
 export type { BootstrapNode } from './stack/index.js'
@@ -59,8 +60,12 @@ export interface FavorNodeOptions {
   networkKey?: string | null
   /** Genesis parameters when this node creates the network. */
   params?: Partial<NetworkParams>
-  /** Roles this node plays. Default: publisher, attestor, and indexer if it is one; hoster when `hoster` is set. */
-  roles?: Partial<Record<RoleName, boolean>>
+  /**
+   * Roles this node plays. Default: publisher and attestor; hoster when `hoster` is set. There is no
+   * switch for the indexer role: the contract promotes and demotes indexers (`indexerTarget`), and a node
+   * ticks exactly while the ledger lists it as one — a promoted node that did not tick would halt epochs.
+   */
+  roles?: Partial<Record<Exclude<RoleName, 'indexer'>, boolean>>
   /** Offer this capacity automatically once writable (if no offer is on the ledger yet). */
   hoster?: OfferOptions & {
     /** Keep an ended agreement's core this long before clearing it. Default 5000 ms. */
@@ -69,13 +74,22 @@ export interface FavorNodeOptions {
   /** Real time between this indexer's ticks (= epoch length when it is the only indexer). Default 3000 ms. */
   epochMs?: number
   challenge?: {
-    /** A valid answer later than this is `slow`. Default 1000 ms. */
+    /** A valid answer later than this (net of the measured round trip) is `slow`. Default 1000 ms. */
     deadlineMs?: number
+    /** Cap on the round trip subtracted from the response time, so slow pongs buy no time. Default 500 ms. */
+    maxRttAllowanceMs?: number
+    /** How long to wait for an answer after the nonce. Default max(3 × deadline, deadline + 1000 ms) + round trip. */
+    hardTimeoutMs?: number
     /** No connection within this is `unreachable`. Default 2000 ms. */
     connectTimeoutMs?: number
     /** Parallel challenges per epoch. Default 4. */
     concurrency?: number
   }
+  /**
+   * Tests only (never from a configuration file): injected misbehaviour of this node's challenge
+   * responder — a stale, prefetching, silent or closing hoster (src/protocol/responder.ts).
+   */
+  testing?: { responder?: ResponderTestHooks }
   /**
    * When this node opens a network it cannot write to yet (it joined by key, or was not admitted yet),
    * ask a writer to admit it over `favor/join/1` in the background (progress: the `join` event;
@@ -224,7 +238,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   readonly publisher: Publisher
   readonly hoster: Hoster
   readonly attestor: Attestor
-  readonly indexer: Indexer | null
+  readonly indexer: Indexer
   private readonly joinService: JoinService
   private readonly creator: boolean
   private readonly invites = new Set<string>()
@@ -266,7 +280,6 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     if (r.publisher !== false) this.roleSet.add('publisher')
     if (r.attestor !== false) this.roleSet.add('attestor')
     if (r.hoster === true || (r.hoster !== false && args.opts.hoster !== undefined)) this.roleSet.add('hoster')
-    if (r.indexer !== false) this.roleSet.add('indexer')
     const ctx: RoleContext = {
       ledger: this.ledger,
       store: this.store,
@@ -290,16 +303,17 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     this.publisher = new Publisher(ctx)
     this.hoster = new Hoster(ctx, {
       ...(args.opts.hoster ? { autoOffer: args.opts.hoster } : {}),
-      gcGraceMs: args.opts.hoster?.gcGraceMs ?? 5000
+      gcGraceMs: args.opts.hoster?.gcGraceMs ?? 5000,
+      ...(args.opts.testing?.responder ? { responderTesting: args.opts.testing.responder } : {})
     })
     this.attestor = new Attestor(ctx, {
       deadlineMs: args.opts.challenge?.deadlineMs ?? 1000,
       connectTimeoutMs: args.opts.challenge?.connectTimeoutMs ?? 2000,
-      concurrency: args.opts.challenge?.concurrency ?? 4
+      concurrency: args.opts.challenge?.concurrency ?? 4,
+      maxRttAllowanceMs: args.opts.challenge?.maxRttAllowanceMs ?? DEFAULT_MAX_RTT_ALLOWANCE_MS,
+      ...(args.opts.challenge?.hardTimeoutMs !== undefined ? { hardTimeoutMs: args.opts.challenge.hardTimeoutMs } : {})
     })
-    this.indexer = this.roleSet.has('indexer')
-      ? new Indexer(ctx, { epochMs: args.opts.epochMs ?? 3000, seed: blake2b([Buffer.from('favor/indexer/seed'), args.seed]) })
-      : null
+    this.indexer = new Indexer(ctx, { epochMs: args.opts.epochMs ?? 3000, seed: blake2b([Buffer.from('favor/indexer/seed'), args.seed]) })
     this.creator = args.creator === true
     for (const t of args.opts.join?.invites ?? []) this.invites.add(t.toLowerCase())
     if (args.opts.join?.invite !== undefined) this.joinInvite = parseInvite(args.opts.join.invite)
@@ -415,8 +429,9 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     return this.ledger.writable
   }
 
+  /** The roles this node plays now: its configured ones, and `indexer` while the ledger lists it as one. */
   get roles(): RoleName[] {
-    return [...this.roleSet]
+    return this.ledger.isIndexer ? [...this.roleSet, 'indexer'] : [...this.roleSet]
   }
 
   get closed(): boolean {
@@ -727,9 +742,12 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     })
   }
 
-  /** Demo/test hook: drop the whole local copy of a hosted core and stop mirroring it (a cheater). */
-  async dropCopy(coreKeyHex: string): Promise<boolean> {
-    return this.hoster.dropCopy(coreKeyHex)
+  /**
+   * Demo/test hook: drop the whole local copy of a hosted core (or only the given even block indices)
+   * and stop mirroring it (a cheater).
+   */
+  async dropCopy(coreKeyHex: string, indices?: readonly number[]): Promise<boolean> {
+    return this.hoster.dropCopy(coreKeyHex, indices)
   }
 
   /** Appends ops (throws NotWritableError before admission). */

@@ -24,7 +24,6 @@ async function handle(cmd: string, args: Record<string, unknown>): Promise<unkno
       networkKey: c.networkKey,
       ...(c.params ? { params: c.params } : {}),
       ...(c.hoster ? { hoster: c.hoster } : {}),
-      roles: { indexer: c.indexer !== false },
       epochMs: c.epochMs,
       challenge: { deadlineMs: c.deadlineMs ?? 1500, connectTimeoutMs: c.connectTimeoutMs ?? 1500 },
       log: createLogger({ prefix: c.name, level: 'error' })

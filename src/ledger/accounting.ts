@@ -84,28 +84,25 @@ export function debit(acct: Account, amount: bigint): DebitResult {
 export interface Decision {
   /** The agreement's outcome for the epoch, or null: no outcome (no pay, no penalty). */
   outcome: Outcome | null
-  /** Attestor positions (into the selection) on the winning side (paid on a pass; `attestAgreed` counted). */
+  /** Attestor positions (into the selection) on the deciding side (paid on a pass; `attestAgreed`, a success). */
   winners: number[]
-  /** Attestor positions penalised: a pass/fail disagreement that sampling cannot explain. */
+  /** Attestor positions that disagree with a majority (`attestDisagreed`, a failure of the attestor score). */
   losers: number[]
 }
 
 /**
- * The outcome from the attestors' results (null = not reported). Rules, in order:
- * 1. Missing counts on its own: if at least one selected attestor reported `missing` (it connected and the
- *    hoster failed to produce an authentic block; the attestor keeps the hoster-signed evidence whose hash
- *    is in its report), the outcome is `missing`, whatever the others reported and however many reported.
- *    Winners are the attestors that reported `missing`; nobody is penalised — a `pass` next to a `missing`
- *    is what independent samples of a partly lost core look like, and a `slow`/`unreachable` next to it is
- *    a different network path.
- * 2. Otherwise (only pass, slow, unreachable reports): a quorum of floor(selected/2)+1 reports is needed,
- *    else no outcome (silence neither pays nor punishes). Pass vs fail (slow or unreachable) by strict
- *    majority of the reports; a tie is no outcome. The failing kind is the most reported of slow and
- *    unreachable, a tie to `slow` (the milder reading: some attestor did reach the hoster). Attestors on
- *    the losing side of that pass/fail majority are losers (penalised): the hoster's answer does not
- *    depend on sampling there, only on whether and how fast it answered.
- * A lone report can therefore never escalate an outcome through a tie-break: the only outcome one report
- * decides is `missing` (rule 1), which rests on evidence the attestor must keep.
+ * The outcome from the accepted results of the k selected attestors (null = not reported, or refused for
+ * bad evidence). docs/challenges.md §3, in order:
+ * 1. Proven loss decides: any accepted `missing` (its evidence — the hoster's own signed answer — was
+ *    checked in apply) → `missing`. Winners: the `missing` reporters; nobody is penalised (samples differ).
+ * 2. Pay needs agreement: `pass` when a strict majority of the SELECTED attestors report `pass` and none
+ *    reports `slow`/`unreachable`. Winners: the `pass` reporters.
+ * 3. Judgements need a majority: when a strict majority of the selected report `slow` or `unreachable`,
+ *    the more reported of the two (a tie → `slow`, the milder reading). Winners: those reporters; losers:
+ *    the `pass` reporters (whether and how fast the hoster answered does not depend on sampling).
+ * 4. Otherwise no outcome. When the `pass` reporters are a strict majority of the selected, the lone
+ *    `slow`/`unreachable` reporters are losers (they blocked pay against the majority).
+ * No rule lets one report decide anything but a proven `missing`.
  */
 export function decideOutcome(results: readonly (Outcome | null)[]): Decision {
   const selected = results.length
@@ -121,23 +118,23 @@ export function decideOutcome(results: readonly (Outcome | null)[]): Decision {
   }
   const winners: number[] = []
   const losers: number[] = []
-  if (missing > 0) {
+  const positions = (pred: (r: Outcome) => boolean): number[] => {
+    const out: number[] = []
     results.forEach((r, i) => {
-      if (r === 'missing') winners.push(i)
+      if (r !== null && pred(r)) out.push(i)
     })
-    return { outcome: 'missing', winners, losers }
+    return out
   }
-  const fail = slow + unreachable
-  const quorum = Math.floor(selected / 2) + 1
-  if (selected === 0 || pass + fail < quorum || pass === fail) return { outcome: null, winners, losers }
-  const passed = pass > fail
-  const outcome: Outcome = passed ? 'pass' : unreachable > slow ? 'unreachable' : 'slow'
-  results.forEach((r, i) => {
-    if (r === null) return
-    if ((r === 'pass') === passed) winners.push(i)
-    else losers.push(i)
-  })
-  return { outcome, winners, losers }
+  const isJudgement = (r: Outcome): boolean => r === 'slow' || r === 'unreachable'
+  if (missing > 0) return { outcome: 'missing', winners: positions((r) => r === 'missing'), losers }
+  const maj = Math.floor(selected / 2) + 1
+  const judged = slow + unreachable
+  if (selected > 0 && pass >= maj && judged === 0) return { outcome: 'pass', winners: positions((r) => r === 'pass'), losers }
+  if (selected > 0 && judged >= maj) {
+    return { outcome: unreachable > slow ? 'unreachable' : 'slow', winners: positions(isJudgement), losers: positions((r) => r === 'pass') }
+  }
+  if (selected > 0 && pass >= maj) return { outcome: null, winners, losers: positions(isJudgement) }
+  return { outcome: null, winners, losers }
 }
 
 /** How an observation moves a Beta reputation. */
@@ -160,4 +157,12 @@ export function observe(acct: Pick<Account, 'alpha' | 'beta'>, obs: Observation,
 export function failureObservation(outcome: Outcome, failStreak: number): Observation {
   if (outcome === 'missing') return 'failure'
   return failStreak <= 1 ? 'warning' : 'failure'
+}
+
+/** The same Beta update on an account's attestor score (attestAlpha, attestBeta). */
+export function observeAttestor(acct: Pick<Account, 'attestAlpha' | 'attestBeta'>, obs: Observation, decayPpm: number): void {
+  const counts = { alpha: acct.attestAlpha, beta: acct.attestBeta }
+  observe(counts, obs, decayPpm)
+  acct.attestAlpha = counts.alpha
+  acct.attestBeta = counts.beta
 }

@@ -12,12 +12,15 @@ import {
   MAX_REPLICAS,
   MAX_REPORT_RESULTS,
   MAX_SAFE,
+  MAX_ITEM_HASHES,
   MAX_SAMPLES,
+  OLD_OP_VERSIONS,
   OP_VERSION
 } from './constants.js'
+import { MAX_MANIFEST_BYTES, MAX_PROOF_BYTES } from '../proof/format.js'
 import { DecodeError, UnknownOpError, UnknownVersionError } from './errors.js'
 import { OP_TAGS, OP_TYPES_BY_TAG, OUTCOMES } from './ops.js'
-import type { AdmissionPolicy, CoreSpec, NetworkParams, Op, Outcome, ReportResult } from './ops.js'
+import type { AdmissionPolicy, CoreSpec, FailingItem, NetworkParams, Op, Outcome, Receipt, ReportResult } from './ops.js'
 
 type State = ReturnType<typeof c.state>
 
@@ -46,6 +49,19 @@ function fixed32Out(s: State, b: Uint8Array, pre: boolean): void {
 function fixed32In(s: State): Uint8Array {
   return Uint8Array.from(c.fixed32.decode(s))
 }
+function fixed64Out(s: State, b: Uint8Array, pre: boolean): void {
+  if (b.byteLength !== 64) throw new DecodeError('expected 64 bytes')
+  if (pre) c.fixed64.preencode(s, b)
+  else c.fixed64.encode(s, b)
+}
+function fixed64In(s: State): Uint8Array {
+  return Uint8Array.from(c.fixed64.decode(s))
+}
+function u8Out(s: State, n: number, pre: boolean): void {
+  if (!Number.isInteger(n) || n < 0 || n > 255) throw new DecodeError(`not a byte: ${String(n)}`)
+  if (pre) c.uint8.preencode(s, n)
+  else c.uint8.encode(s, n)
+}
 function boolOut(s: State, v: boolean, pre: boolean): void {
   if (pre) c.bool.preencode(s, v)
   else c.bool.encode(s, v)
@@ -67,7 +83,8 @@ function stringIn(s: State, maxBytes: number): string {
   s.start = save
   return c.string.decode(s)
 }
-function bytesOut(s: State, b: Uint8Array, pre: boolean): void {
+function bytesOut(s: State, b: Uint8Array, pre: boolean, maxBytes = MAX_OP_BYTES): void {
+  if (b.byteLength > maxBytes) throw new DecodeError('bytes too long')
   if (pre) c.buffer.preencode(s, b)
   else c.buffer.encode(s, b)
 }
@@ -103,6 +120,11 @@ function paramsIO(s: State, p: NetworkParams, pre: boolean): void {
   uintOut(s, p.admissionsPerEpoch, pre)
   uintOut(s, p.reputationDecayPpm, pre)
   uintOut(s, p.pinningEpochs, pre)
+  uintOut(s, p.samplesNew, pre)
+  uintOut(s, p.growGraceEpochs, pre)
+  uintOut(s, p.growBytesPerEpoch, pre)
+  uintOut(s, p.indexerSilentEpochs, pre)
+  uintOut(s, p.indexerTarget, pre)
 }
 function paramsIn(s: State): NetworkParams {
   const epochSeconds = uintIn(s, 365 * 24 * 3600)
@@ -120,6 +142,11 @@ function paramsIn(s: State): NetworkParams {
   const admissionsPerEpoch = uintIn(s, 1_000_000)
   const reputationDecayPpm = uintIn(s, 1_000_000)
   const pinningEpochs = uintIn(s, 1_000_000)
+  const samplesNew = uintIn(s, MAX_SAMPLES)
+  const growGraceEpochs = uintIn(s, 1_000_000)
+  const growBytesPerEpoch = uintIn(s)
+  const indexerSilentEpochs = uintIn(s, 1_000_000)
+  const indexerTarget = uintIn(s, 15)
   return {
     epochSeconds,
     priceMicroPerGiBHour,
@@ -135,7 +162,12 @@ function paramsIn(s: State): NetworkParams {
     admission,
     admissionsPerEpoch,
     reputationDecayPpm,
-    pinningEpochs
+    pinningEpochs,
+    samplesNew,
+    growGraceEpochs,
+    growBytesPerEpoch,
+    indexerSilentEpochs,
+    indexerTarget
   }
 }
 
@@ -143,9 +175,56 @@ function coreOut(s: State, core: CoreSpec, pre: boolean): void {
   fixed32Out(s, core.key, pre)
   uintOut(s, core.length, pre)
   uintOut(s, core.byteLength, pre)
+  uintOut(s, core.fork, pre)
 }
 function coreIn(s: State): CoreSpec {
-  return { key: fixed32In(s), length: uintIn(s), byteLength: uintIn(s) }
+  return { key: fixed32In(s), length: uintIn(s), byteLength: uintIn(s), fork: uintIn(s) }
+}
+
+function receiptOut(s: State, r: Receipt, pre: boolean): void {
+  fixed32Out(s, r.nonce, pre)
+  uintOut(s, r.fork, pre)
+  uintOut(s, r.length, pre)
+  fixed32Out(s, r.answerHash, pre)
+  fixed64Out(s, r.signature, pre)
+}
+function receiptIn(s: State): Receipt {
+  return { nonce: fixed32In(s), fork: uintIn(s), length: uintIn(s), answerHash: fixed32In(s), signature: fixed64In(s) }
+}
+
+// A failing item: kind 0 = proof (errorCode 0, proof bytes), kind 1 = error (errorCode 1..255, no proof bytes).
+function failingOut(s: State, f: FailingItem, pre: boolean): void {
+  if (f.itemHashes.length > MAX_ITEM_HASHES) throw new DecodeError('too many item hashes')
+  if (f.kind === 'proof' ? f.errorCode !== 0 : f.proof.byteLength !== 0) throw new DecodeError('failing item: a proof has no error code, an error has no proof')
+  uintOut(s, f.position, pre)
+  u8Out(s, f.kind === 'proof' ? 0 : 1, pre)
+  u8Out(s, f.errorCode, pre)
+  bytesOut(s, f.proof, pre, MAX_PROOF_BYTES)
+  bytesOut(s, f.manifest, pre, MAX_MANIFEST_BYTES)
+  uintOut(s, f.itemHashes.length, pre)
+  for (const h of f.itemHashes) fixed32Out(s, h, pre)
+}
+function failingIn(s: State): FailingItem {
+  const position = uintIn(s, MAX_ITEM_HASHES - 1)
+  const k = c.uint8.decode(s)
+  if (k > 1) throw new DecodeError('failing item kind must be 0 or 1')
+  const kind = k === 0 ? 'proof' : 'error'
+  const errorCode = c.uint8.decode(s)
+  const proof = bytesIn(s, MAX_PROOF_BYTES)
+  const manifest = bytesIn(s, MAX_MANIFEST_BYTES)
+  const n = countIn(s, MAX_ITEM_HASHES, 'item hashes')
+  const itemHashes: Uint8Array[] = []
+  for (let i = 0; i < n; i++) itemHashes.push(fixed32In(s))
+  if (kind === 'proof' ? errorCode !== 0 : proof.byteLength !== 0) throw new DecodeError('failing item: a proof has no error code, an error has no proof')
+  return { position, kind, errorCode, proof, manifest, itemHashes }
+}
+
+function optionalOut<T>(s: State, v: T | null, pre: boolean, io: (s: State, v: T, pre: boolean) => void): void {
+  boolOut(s, v !== null, pre)
+  if (v !== null) io(s, v, pre)
+}
+function optionalIn<T>(s: State, read: (s: State) => T): T | null {
+  return boolIn(s) ? read(s) : null
 }
 
 function resultOut(s: State, r: ReportResult, pre: boolean): void {
@@ -153,10 +232,15 @@ function resultOut(s: State, r: ReportResult, pre: boolean): void {
   const o = OUTCOMES.indexOf(r.outcome)
   if (o < 0) throw new DecodeError('bad outcome')
   uintOut(s, o, pre)
+  if (r.samples > MAX_SAMPLES) throw new DecodeError('too many samples')
   uintOut(s, r.samples, pre)
+  if (r.latencyP50Ms > 0xffffffff || r.latencyP99Ms > 0xffffffff || r.rttMs > 0xffffffff) throw new DecodeError('latency over limit')
   uintOut(s, r.latencyP50Ms, pre)
   uintOut(s, r.latencyP99Ms, pre)
-  fixed32Out(s, r.evidenceHash, pre)
+  uintOut(s, r.rttMs, pre)
+  u8Out(s, r.code, pre)
+  optionalOut(s, r.receipt, pre, receiptOut)
+  optionalOut(s, r.failing, pre, failingOut)
 }
 function resultIn(s: State): ReportResult {
   const agreementId = uintIn(s)
@@ -165,8 +249,11 @@ function resultIn(s: State): ReportResult {
   const samples = uintIn(s, MAX_SAMPLES)
   const latencyP50Ms = uintIn(s, 0xffffffff)
   const latencyP99Ms = uintIn(s, 0xffffffff)
-  const evidenceHash = fixed32In(s)
-  return { agreementId, outcome, samples, latencyP50Ms, latencyP99Ms, evidenceHash }
+  const rttMs = uintIn(s, 0xffffffff)
+  const code = c.uint8.decode(s)
+  const receipt = optionalIn(s, receiptIn)
+  const failing = optionalIn(s, failingIn)
+  return { agreementId, outcome, samples, latencyP50Ms, latencyP99Ms, rttMs, code, receipt, failing }
 }
 
 function bodyIO(s: State, op: Op, pre: boolean): void {
@@ -197,7 +284,8 @@ function bodyIO(s: State, op: Op, pre: boolean): void {
     case 'ready':
       uintOut(s, op.agreementId, pre)
       uintOut(s, op.length, pre)
-      return uintOut(s, op.byteLength, pre)
+      uintOut(s, op.byteLength, pre)
+      return uintOut(s, op.fork, pre)
     case 'tick':
       uintOut(s, op.epoch, pre)
       uintOut(s, op.tickTime, pre)
@@ -221,7 +309,8 @@ function bodyIO(s: State, op: Op, pre: boolean): void {
       uintOut(s, op.requestId, pre)
       fixed32Out(s, op.coreKey, pre)
       uintOut(s, op.length, pre)
-      return uintOut(s, op.byteLength, pre)
+      uintOut(s, op.byteLength, pre)
+      return uintOut(s, op.fork, pre)
   }
 }
 
@@ -247,7 +336,7 @@ function bodyIn(s: State, type: Op['type'], time: number): Op {
     case 'cancel':
       return { type, time, requestId: uintIn(s) }
     case 'ready':
-      return { type, time, agreementId: uintIn(s), length: uintIn(s), byteLength: uintIn(s) }
+      return { type, time, agreementId: uintIn(s), length: uintIn(s), byteLength: uintIn(s), fork: uintIn(s) }
     case 'tick': {
       const epoch = uintIn(s)
       const tickTime = uintIn(s)
@@ -269,7 +358,7 @@ function bodyIn(s: State, type: Op['type'], time: number): Op {
     case 'set-limit':
       return { type, time, to: fixed32In(s), limit: c.biguint64.decode(s) }
     case 'grow':
-      return { type, time, requestId: uintIn(s), coreKey: fixed32In(s), length: uintIn(s), byteLength: uintIn(s) }
+      return { type, time, requestId: uintIn(s), coreKey: fixed32In(s), length: uintIn(s), byteLength: uintIn(s), fork: uintIn(s) }
   }
 }
 
@@ -308,7 +397,7 @@ export function decodeOp(bytes: Uint8Array): Op {
   let op: Op
   try {
     const version = c.uint8.decode(s)
-    if (version !== OP_VERSION) throw new UnknownVersionError(version)
+    if (version !== OP_VERSION) throw new UnknownVersionError(version, OLD_OP_VERSIONS.includes(version))
     const tag = c.uint8.decode(s)
     const type = OP_TYPES_BY_TAG.get(tag)
     if (type === undefined) throw new UnknownOpError(tag)

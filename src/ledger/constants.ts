@@ -2,7 +2,12 @@
 // NetworkParams (state.ts) and are fixed at genesis by `init-network`.
 
 /** Version byte written at the start of every op. Decoders reject any other value. */
-export const OP_VERSION = 1
+export const OP_VERSION = 2
+/**
+ * Op versions this code refuses with a clear reason instead of "unknown": version 1 (challenge v1:
+ * reports without receipts, cores without forks) is no longer accepted.
+ */
+export const OLD_OP_VERSIONS: readonly number[] = [1]
 
 /** Bytes in one GiB (the "G" of the favor unit: 1 favor = 1 GiB kept for 1 hour). */
 export const GIB = 1n << 30n
@@ -21,8 +26,22 @@ export const DEFAULT_PRICE_MICRO_PER_GIB_HOUR = 1_000_000n
 export const DEFAULT_WELCOME_CREDIT_MICRO = 10_000_000n
 /** Attestors selected per agreement per epoch (k). */
 export const DEFAULT_ATTESTORS = 3
-/** Block samples each attestor challenges per agreement per epoch. */
+/** Block samples each attestor challenges per agreement per epoch (vetted hoster, clean recent record). */
 export const DEFAULT_SAMPLES = 16
+/** Samples per attestor for an unvetted hoster or one with a recent failure or warning (docs/challenges.md §3). */
+export const DEFAULT_SAMPLES_NEW = 32
+/**
+ * "Recent" for samplesNew: a hoster whose last failing epoch (any agreement, any outcome other than pass)
+ * settled at most this many epochs ago is sampled with samplesNew.
+ */
+export const RECENT_FAILURE_EPOCHS = 24
+/** Growth grace: fixed epochs, plus one epoch per growBytesPerEpoch appended (docs/challenges.md §4). */
+export const DEFAULT_GROW_GRACE_EPOCHS = 2
+export const DEFAULT_GROW_BYTES_PER_EPOCH = 16 * 1024 * 1024
+/** Consecutive epochs without a tick after which an indexer is removed by the contract. */
+export const DEFAULT_INDEXER_SILENT_EPOCHS = 6
+/** Indexers the contract aims for (odd). */
+export const DEFAULT_INDEXER_TARGET = 3
 /** Hoster's share of an epoch's payment, ppm (the attestors share the rest). */
 export const DEFAULT_HOSTER_SHARE_PPM = 900_000
 /** Part of the hoster's share held back as collateral, ppm. */
@@ -51,6 +70,12 @@ export const REPUTATION_UNIT = PPM
 /** Initial Beta counts (alpha, beta) of a new account, ppm units: a neutral prior of 1 and 1. */
 export const INITIAL_ALPHA = PPM
 export const INITIAL_BETA = PPM
+/**
+ * An attestor is no longer selected once its attestor score (attestAlpha / (attestAlpha + attestBeta))
+ * is below one half after at least this many failures (disagreeing or refused results).
+ */
+export const ATTESTOR_MIN_FAILURES = 2
+export const ATTESTOR_MIN_SCORE_PPM = 500_000
 
 // Decoder limits (an op over these is rejected as malformed).
 /** Cores in one request. */
@@ -61,10 +86,15 @@ export const MAX_REPLICAS = 16
 export const MAX_REPORT_RESULTS = 1024
 /** Group name, bytes of UTF-8. */
 export const MAX_GROUP_BYTES = 64
-/** Whole op, bytes. */
-export const MAX_OP_BYTES = 128 * 1024
-/** Samples in one report result. */
-export const MAX_SAMPLES = 1024
+/**
+ * Whole op, bytes. Room for one failing item with a proof of the largest block (MAX_PROOF_BYTES, ~1 MiB)
+ * plus a full batch of receipts; an attestor puts a result with a large failing proof in its own op.
+ */
+export const MAX_OP_BYTES = 2 * 1024 * 1024
+/** Samples in one report result (= the most blocks one challenge may ask for). */
+export const MAX_SAMPLES = 64
+/** Item hashes in one failing item (= the most blocks one challenge may ask for). */
+export const MAX_ITEM_HASHES = 64
 /** A core's length (blocks) and byte length are at most this (2^53 - 1, a safe integer). */
 export const MAX_SAFE = Number.MAX_SAFE_INTEGER
 /** Largest amount in an op, micro-favor (2^64 - 1). */

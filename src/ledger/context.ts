@@ -1,6 +1,7 @@
 // The per-op context: typed access to records through the write overlay, and the shared state
 // transitions (ending an agreement, creating one) that several ops and the epoch logic use.
-import { RejectError } from './errors.js'
+import { RejectCode, RejectError } from './errors.js'
+import type { RejectCodeValue } from './errors.js'
 import type { Effects, LedgerEvent } from './events.js'
 import type { Account, Agreement, EndReason, Hex, HostingRequest, NetworkMeta, Offer } from './state.js'
 import { keys } from './state.js'
@@ -30,12 +31,26 @@ export function newAccount(id: Hex, credit: bigint, epoch: number): Account {
     commitEpoch: 0,
     withheld: 0,
     attestAgreed: 0,
-    attestDisagreed: 0
+    attestDisagreed: 0,
+    attestRefused: 0,
+    attestAlpha: INITIAL_ALPHA,
+    attestBeta: INITIAL_BETA,
+    lastFailEpoch: 0,
+    lastTickEpoch: epoch,
+    silentRemovedEpoch: 0
   }
 }
 
-export function reject(reason: string): never {
-  throw new RejectError(reason)
+export function reject(reason: string, code: RejectCodeValue = RejectCode.REFUSED): never {
+  throw new RejectError(reason, code)
+}
+
+/** The challenged state becomes the recorded one (an ack, or the growth grace ran out). */
+export function acknowledge(agr: Agreement): void {
+  agr.challengedLength = agr.length
+  agr.challengedByteLength = agr.byteLength
+  agr.challengedFork = agr.fork
+  agr.graceUntil = 0
 }
 
 export function addWarning(a: Account, w: string): void {

@@ -5,16 +5,21 @@
 import { checkReveal, genesisBeacon } from './beacon.js'
 import { decodeOp, encodeOp, peekOpType } from './codec.js'
 import { MAX_REASON_CHARS } from './constants.js'
-import { addWarning, Ctx, newAccount, reject } from './context.js'
+import { acknowledge, addWarning, Ctx, newAccount, reject } from './context.js'
 import { startEpoch } from './epoch.js'
-import { LedgerError } from './errors.js'
+import { LedgerError, RejectCode, RejectError, UnknownOpError, UnknownVersionError } from './errors.js'
+import type { RejectCodeValue } from './errors.js'
+import { checkEvidence } from './evidence.js'
+import { reconcileIndexers, setIndexer } from './indexers.js'
+import { observeAttestor } from './accounting.js'
 import type { Effects } from './events.js'
 import type { LedgerKV } from './kv.js'
 import type { NetworkParams, Op, OpOf, OpType } from './ops.js'
 import { Admission } from './ops.js'
+import { MAX_CHALLENGE_SAMPLES } from '../proof/receipt.js'
 import { encodeRecord } from './record.js'
-import type { Account, Attestation, EpochRecord, Hex, HostingRequest, NetworkMeta, Offer, Proposal, RejectedRecord } from './state.js'
-import { keys } from './state.js'
+import type { Account, Attestation, AttestResult, EpochRecord, Hex, HostingRequest, NetworkMeta, Offer, Proposal, RejectedRecord } from './state.js'
+import { emptyEpoch, keys, majority } from './state.js'
 import { Tx } from './tx.js'
 
 export interface ApplyMeta {
@@ -26,23 +31,33 @@ export interface ApplyMeta {
 
 export type ApplyResult =
   | { ok: true; type: OpType; effects: Effects }
-  | { ok: false; type: OpType | null; reason: string }
+  | { ok: false; type: OpType | null; code: RejectCodeValue; reason: string }
 
 const hex = (b: Uint8Array): Hex => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 
-/** Strict majority of n. */
-export function majority(n: number): number {
-  return Math.floor(n / 2) + 1
-}
+export { majority }
 
-function reasonOf(err: unknown): string {
+const EMPTY = Buffer.alloc(0)
+
+function reasonOf(err: unknown): { code: RejectCodeValue; reason: string } {
   let reason: string
-  if (err instanceof LedgerError) {
-    reason = err.code === 'E_REJECT' ? err.message : `${err.code === 'E_RECORD' ? 'internal' : 'malformed'}: ${err.message}`
+  let code: RejectCodeValue
+  if (err instanceof RejectError) {
+    reason = err.message
+    code = err.reject
+  } else if (err instanceof LedgerError) {
+    const internal = err.code === 'E_RECORD'
+    reason = `${internal ? 'internal' : 'malformed'}: ${err.message}`
+    code = internal
+      ? RejectCode.INTERNAL
+      : err instanceof UnknownVersionError
+        ? err.old ? RejectCode.OP_VERSION_OLD : RejectCode.OP_VERSION_UNKNOWN
+        : err instanceof UnknownOpError ? RejectCode.OP_TYPE_UNKNOWN : RejectCode.MALFORMED
   } else {
     reason = `internal: ${err instanceof Error ? err.message : String(err)}`
+    code = RejectCode.INTERNAL
   }
-  return reason.length > MAX_REASON_CHARS ? reason.slice(0, MAX_REASON_CHARS) : reason
+  return { code, reason: reason.length > MAX_REASON_CHARS ? reason.slice(0, MAX_REASON_CHARS) : reason }
 }
 
 /** Apply one op. Never throws (unless the store itself fails). */
@@ -61,7 +76,7 @@ export async function apply(kv: LedgerKV, opBytes: Uint8Array, meta: ApplyMeta):
     await tx.commit()
     return { ok: true, type: op.type, effects: ctx.effects }
   } catch (err) {
-    const reason = reasonOf(err)
+    const { code, reason } = reasonOf(err)
     let epoch: number
     try {
       const m = await new Tx(kv).get<NetworkMeta>(keys.meta)
@@ -69,9 +84,9 @@ export async function apply(kv: LedgerKV, opBytes: Uint8Array, meta: ApplyMeta):
     } catch {
       epoch = 0
     }
-    const rec: RejectedRecord = { opId: meta.opId, writer, type, reason, epoch }
+    const rec: RejectedRecord = { opId: meta.opId, writer, type, code, reason, epoch }
     await kv.put(keys.rejected(meta.opId), encodeRecord(rec))
-    return { ok: false, type, reason }
+    return { ok: false, type, code, reason }
   }
 }
 
@@ -103,7 +118,7 @@ async function dispatch(ctx: Ctx, op: Op): Promise<void> {
     case 'tick':
       return tick(ctx, author, op)
     case 'report':
-      return report(ctx, op)
+      return report(ctx, author, op)
     case 'transfer':
       return transfer(ctx, author, op)
     case 'sponsor':
@@ -118,7 +133,11 @@ async function dispatch(ctx: Ctx, op: Op): Promise<void> {
 function validateParams(p: NetworkParams): void {
   if (p.epochSeconds < 1) reject('epochSeconds must be ≥ 1')
   if (p.attestors < 1) reject('attestors must be ≥ 1')
-  if (p.samples < 1) reject('samples must be ≥ 1')
+  if (p.samples < 1 || p.samples > MAX_CHALLENGE_SAMPLES) reject(`samples must be 1..${MAX_CHALLENGE_SAMPLES}`)
+  if (p.samplesNew < p.samples || p.samplesNew > MAX_CHALLENGE_SAMPLES) reject(`samplesNew must be samples..${MAX_CHALLENGE_SAMPLES}`)
+  if (p.growBytesPerEpoch < 1) reject('growBytesPerEpoch must be ≥ 1')
+  if (p.indexerSilentEpochs < 1) reject('indexerSilentEpochs must be ≥ 1')
+  if (p.indexerTarget < 1 || p.indexerTarget % 2 === 0) reject('indexerTarget must be odd and ≥ 1')
   if (p.hosterSharePpm > 1_000_000 || p.heldBackPpm > 1_000_000) reject('shares must be ≤ 1,000,000 ppm')
   if (p.heldBackEpochs < 1 || p.failingEpochsToRepair < 1 || p.pausedEpochsToEnd < 1 || p.pinningEpochs < 1) reject('epoch counts must be ≥ 1')
   if (p.reputationDecayPpm < 1) reject('reputation decay must be ≥ 1 ppm')
@@ -133,7 +152,7 @@ function initNetwork(ctx: Ctx, op: OpOf<'init-network'>): void {
   ctx.putAccount(acct)
   ctx.tx.set(keys.accounts, [ctx.writer])
   ctx.tx.set(keys.offers, [])
-  const e0: EpochRecord = { epoch: 0, ticks: [], started: true, time: op.time, beacon, withheld: [], attested: [], summary: null }
+  const e0: EpochRecord = { ...emptyEpoch(0), started: true, time: op.time, beacon, indexerCount: 1 }
   ctx.tx.set(keys.epoch(0), e0)
   ctx.event({ type: 'network-initialised', admin: ctx.writer })
 }
@@ -166,6 +185,7 @@ async function addWriter(ctx: Ctx, author: Account, op: OpOf<'add-writer'>): Pro
   }
   ctx.effects.membership.push({ addWriter: Buffer.from(op.writerKey), indexer: op.indexer })
   ctx.event({ type: 'writer-added', writer: target, indexer: op.indexer, by: author.id })
+  await reconcileIndexers(ctx, op.indexer ? 'add' : 'auto')
 }
 
 async function indexerVote(ctx: Ctx, author: Account, op: OpOf<'add-indexer'> | OpOf<'remove-indexer'>): Promise<void> {
@@ -190,16 +210,8 @@ async function indexerVote(ctx: Ctx, author: Account, op: OpOf<'add-indexer'> | 
     return
   }
   ctx.tx.delete(key)
-  acct.indexer = adding
-  if (!adding) {
-    acct.commit = ''
-    acct.commitEpoch = 0
-  }
-  ctx.putAccount(acct)
-  ctx.meta.indexers = adding ? [...ctx.meta.indexers, target].sort() : ctx.meta.indexers.filter((h) => h !== target)
-  ctx.touchMeta()
-  ctx.effects.membership.push({ addWriter: Buffer.from(op.writerKey), indexer: adding })
-  ctx.event({ type: 'indexer-changed', indexer: target, added: adding })
+  setIndexer(ctx, acct, adding)
+  await reconcileIndexers(ctx, adding ? 'add' : 'remove', target)
 }
 
 async function offer(ctx: Ctx, op: OpOf<'offer'>): Promise<void> {
@@ -210,6 +222,12 @@ async function offer(ctx: Ctx, op: OpOf<'offer'>): Promise<void> {
   o.nodeKey = hex(op.nodeKey)
   o.withdrawn = false
   ctx.putOffer(o)
+  // a lower capacity than what the hoster holds: its newest agreements end over-capacity until it fits
+  for (const id of [...o.agreements].reverse()) {
+    if (o.usedBytes <= o.capacityBytes) break
+    await ctx.endAgreement(await ctx.mustAgreement(id), 'over-capacity')
+    Object.assign(o, await ctx.offer(ctx.writer))
+  }
   if (existing === null) {
     const list = (await ctx.tx.get<Hex[]>(keys.offers)) ?? []
     ctx.tx.set(keys.offers, [...list, ctx.writer])
@@ -256,7 +274,7 @@ async function request(ctx: Ctx, op: OpOf<'request'>): Promise<void> {
   const req: HostingRequest = {
     id,
     publisher: ctx.writer,
-    cores: op.cores.map((c) => ({ key: hex(c.key), length: c.length, byteLength: c.byteLength })),
+    cores: op.cores.map((c) => ({ key: hex(c.key), length: c.length, byteLength: c.byteLength, fork: c.fork })),
     replicas: op.replicas,
     until: op.until,
     maxPrice: op.maxPrice,
@@ -280,12 +298,27 @@ async function cancel(ctx: Ctx, op: OpOf<'cancel'>): Promise<void> {
   await ctx.endRequest(req, 'cancelled')
 }
 
+/**
+ * `ready {agreementId, length, byteLength, fork}`: the hoster holds a full verified copy of exactly the
+ * agreement's recorded state. On a pinning agreement it turns active; on an active or paused one it
+ * acknowledges growth: challenges and billing cover the recorded state from the next epoch on.
+ */
 async function ready(ctx: Ctx, op: OpOf<'ready'>): Promise<void> {
   const agr = await ctx.agreement(op.agreementId)
   if (agr === null) reject('no such agreement')
   if (agr.hoster !== ctx.writer) reject('only the hoster may report ready')
-  if (agr.state !== 'pinning') reject(`agreement is ${agr.state}, not pinning`)
-  if (op.length < agr.length || op.byteLength < agr.byteLength) reject('copy is shorter than the recorded length')
+  if (agr.state === 'ended') reject(`agreement is ${agr.state}`)
+  if (op.length !== agr.length || op.byteLength !== agr.byteLength || op.fork !== agr.fork) {
+    reject(`ready for length ${op.length}, ${op.byteLength} bytes, fork ${op.fork}: the agreement records length ${agr.length}, ${agr.byteLength} bytes, fork ${agr.fork}`, RejectCode.READY_MISMATCH)
+  }
+  if (agr.state !== 'pinning') {
+    if (agr.graceUntil === 0 && agr.challengedLength === agr.length && agr.challengedByteLength === agr.byteLength && agr.challengedFork === agr.fork) reject('nothing to acknowledge', RejectCode.READY_MISMATCH)
+    acknowledge(agr)
+    ctx.putAgreement(agr)
+    ctx.event({ type: 'agreement-acknowledged', agreementId: agr.id, hoster: agr.hoster, length: agr.length, byteLength: agr.byteLength, fork: agr.fork })
+    return
+  }
+  acknowledge(agr)
   agr.state = 'active'
   agr.activeEpoch = ctx.meta.epoch
   ctx.putAgreement(agr)
@@ -310,16 +343,7 @@ async function tick(ctx: Ctx, author: Account, op: OpOf<'tick'>): Promise<void> 
   const cur = ctx.meta.epoch
   if (op.epoch !== cur + 1 && op.epoch !== cur) reject(`tick for epoch ${op.epoch}, current is ${cur}`)
   if (op.epoch === 0) reject('epoch 0 is genesis')
-  const rec: EpochRecord = (await ctx.tx.get<EpochRecord>(keys.epoch(op.epoch))) ?? {
-    epoch: op.epoch,
-    ticks: [],
-    started: false,
-    time: 0,
-    beacon: '',
-    withheld: [],
-    attested: [],
-    summary: null
-  }
+  const rec: EpochRecord = (await ctx.tx.get<EpochRecord>(keys.epoch(op.epoch))) ?? emptyEpoch(op.epoch)
   if (rec.ticks.some((t) => t.indexer === author.id)) reject('duplicate tick')
   if (!rec.started) {
     const curRec = await ctx.tx.get<EpochRecord>(keys.epoch(cur))
@@ -340,6 +364,7 @@ async function tick(ctx: Ctx, author: Account, op: OpOf<'tick'>): Promise<void> 
   }
   author.commit = hex(op.commit)
   author.commitEpoch = op.epoch + 1
+  author.lastTickEpoch = Math.max(author.lastTickEpoch, op.epoch)
   ctx.putAccount(author)
   rec.ticks.push({ indexer: author.id, time: op.tickTime, commit: hex(op.commit), reveal: withheld ? '' : hex(op.reveal) })
   ctx.tx.set(keys.epoch(op.epoch), rec)
@@ -350,34 +375,78 @@ async function tick(ctx: Ctx, author: Account, op: OpOf<'tick'>): Promise<void> 
   }
 }
 
-async function report(ctx: Ctx, op: OpOf<'report'>): Promise<void> {
+/**
+ * `report {epoch, results[]}`: the op is refused whole when it is not for the current epoch, is empty,
+ * names an agreement twice, or names one the author is not a selected attestor of (or already reported).
+ * Otherwise every result's evidence is checked (evidence.ts); a result that fails is recorded as refused
+ * with its RejectCode and counts against the attestor (attestRefused, attestor score); the others apply.
+ */
+async function report(ctx: Ctx, author: Account, op: OpOf<'report'>): Promise<void> {
   const cur = ctx.meta.epoch
-  if (op.epoch < cur) reject(`late report for epoch ${op.epoch} (current ${cur})`)
-  if (op.epoch > cur) reject(`report for future epoch ${op.epoch} (current ${cur})`)
-  if (cur < 1) reject('no epoch has started')
-  if (op.results.length === 0) reject('empty report')
+  if (op.epoch < cur) reject(`late report for epoch ${op.epoch} (current ${cur})`, RejectCode.REPORT_LATE)
+  if (op.epoch > cur) reject(`report for future epoch ${op.epoch} (current ${cur})`, RejectCode.REPORT_FUTURE)
+  if (cur < 1) reject('no epoch has started', RejectCode.REPORT_FUTURE)
+  if (op.results.length === 0) reject('empty report', RejectCode.REPORT_EMPTY)
   const seen = new Set<number>()
+  const atts: [Attestation, number][] = []
   for (const r of op.results) {
-    if (seen.has(r.agreementId)) reject(`duplicate result for agreement ${r.agreementId}`)
+    if (seen.has(r.agreementId)) reject(`duplicate result for agreement ${r.agreementId}`, RejectCode.REPORT_DUPLICATE_RESULT)
     seen.add(r.agreementId)
     const att = await ctx.tx.get<Attestation>(keys.attest(cur, r.agreementId))
-    if (att === null) reject(`agreement ${r.agreementId} is not challenged in epoch ${cur}`)
+    if (att === null) reject(`agreement ${r.agreementId} is not challenged in epoch ${cur}`, RejectCode.NOT_CHALLENGED)
     const i = att.attestors.indexOf(ctx.writer)
-    if (i < 0) reject(`not a selected attestor of agreement ${r.agreementId}`)
-    if (att.results[i] !== null) reject(`duplicate report for agreement ${r.agreementId}`)
-    att.results[i] = {
+    if (i < 0) reject(`not a selected attestor of agreement ${r.agreementId}`, RejectCode.NOT_SELECTED)
+    if (att.results[i] !== null) reject(`duplicate report for agreement ${r.agreementId}`, RejectCode.DUPLICATE_REPORT)
+    atts.push([att, i])
+  }
+  const epochRec = await ctx.tx.get<EpochRecord>(keys.epoch(cur))
+  if (epochRec === null || !epochRec.started) throw new Error(`epoch ${cur} has no beacon`)
+  const beacon = Buffer.from(epochRec.beacon, 'hex')
+  const networkId = Buffer.from(ctx.meta.genesisBeacon, 'hex')
+  const attestorKey = Buffer.from(ctx.writer, 'hex')
+  const decay = ctx.meta.params.reputationDecayPpm
+  let refused = 0
+  for (const [j, r] of op.results.entries()) {
+    const [att, i] = atts[j] as [Attestation, number]
+    // the core key matters only for re-verifying a failing proof: read the agreement just then
+    const coreKey = r.outcome === 'missing' && r.failing?.kind === 'proof' ? Buffer.from((await ctx.mustAgreement(r.agreementId)).coreKey, 'hex') : EMPTY
+    const code = checkEvidence(r, {
+      networkId,
+      beacon,
+      epoch: cur,
+      agreementId: r.agreementId,
+      attestorKey,
+      nodeKey: Buffer.from(att.nodeKey, 'hex'),
+      coreKey,
+      length: att.length,
+      fork: att.fork,
+      samples: att.samples
+    })
+    const res: AttestResult = {
       outcome: r.outcome,
       samples: r.samples,
       latencyP50Ms: r.latencyP50Ms,
       latencyP99Ms: r.latencyP99Ms,
-      evidenceHash: hex(r.evidenceHash)
+      rttMs: r.rttMs,
+      code: r.code,
+      nonce: r.receipt === null ? '' : hex(r.receipt.nonce),
+      failingPosition: r.outcome === 'missing' && r.failing !== null ? r.failing.position : -1,
+      refused: code ?? ''
     }
+    att.results[i] = res
     ctx.tx.set(keys.attest(cur, r.agreementId), att)
+    if (code !== null) {
+      refused++
+      author.attestRefused++
+      observeAttestor(author, 'failure', decay)
+      ctx.event({ type: 'result-refused', epoch: cur, attestor: ctx.writer, agreementId: r.agreementId, code })
+    }
   }
+  if (refused > 0) ctx.putAccount(author)
   const rk = keys.report(cur, ctx.writer)
   const mine = (await ctx.tx.get<number[]>(rk)) ?? []
   ctx.tx.set(rk, [...mine, ...op.results.map((r) => r.agreementId)].sort((a, b) => a - b))
-  ctx.event({ type: 'report-accepted', epoch: cur, attestor: ctx.writer, results: op.results.length })
+  ctx.event({ type: 'report-accepted', epoch: cur, attestor: ctx.writer, results: op.results.length - refused, refused })
 }
 
 async function transfer(ctx: Ctx, author: Account, op: OpOf<'transfer'>): Promise<void> {
@@ -421,7 +490,16 @@ async function setLine(ctx: Ctx, author: Account, to: Hex, value: bigint, add: b
   ctx.event({ type: 'sponsor-line', sponsor: author.id, to, line: target })
 }
 
+/**
+ * `grow {requestId, coreKey, length, byteLength, fork}` (publisher only): the core grew on the same fork
+ * (never shorter) or was rewritten (a higher fork, any length ≥ 1). Every live agreement of the core
+ * records the new state; what challenges cover moves only on the hoster's `ready` or when the growth
+ * grace runs out (docs/challenges.md §4) — a rewrite lowers the challenged length to the new length at
+ * once. A hoster the growth would take past its offered capacity loses that agreement (`over-capacity`,
+ * no penalty); its slot is matched again at the next epoch start.
+ */
 async function grow(ctx: Ctx, op: OpOf<'grow'>): Promise<void> {
+  const p = ctx.meta.params
   const req = await ctx.request(op.requestId)
   if (req === null) reject('no such request')
   if (req.publisher !== ctx.writer) reject('only the request author may grow it')
@@ -430,22 +508,41 @@ async function grow(ctx: Ctx, op: OpOf<'grow'>): Promise<void> {
   const c = req.cores.findIndex((x) => x.key === key)
   const core = req.cores[c]
   if (core === undefined) reject('core not in request')
-  if (op.length < core.length || op.byteLength < core.byteLength) reject('a core cannot shrink')
-  if (op.length === core.length && op.byteLength === core.byteLength) reject('no growth')
+  if (op.length < 1) reject('core length must be ≥ 1', RejectCode.GROW_SHRINK)
+  if (op.fork < core.fork) reject(`fork ${op.fork} is older than the recorded fork ${core.fork}`, RejectCode.GROW_SHRINK)
+  const rewrite = op.fork > core.fork
+  if (!rewrite && (op.length < core.length || op.byteLength < core.byteLength)) reject('a core cannot shrink on the same fork', RejectCode.GROW_SHRINK)
+  if (!rewrite && op.length === core.length && op.byteLength === core.byteLength) reject('no growth')
   core.length = op.length
   core.byteLength = op.byteLength
+  core.fork = op.fork
   ctx.putRequest(req)
+  const e = ctx.meta.epoch
   for (const id of req.agreements) {
     const a = await ctx.mustAgreement(id)
     if (a.coreIndex !== c || a.state === 'ended') continue
     const o = await ctx.offer(a.hoster)
+    if (o !== null && o.usedBytes - a.byteLength + op.byteLength > o.capacityBytes) {
+      await ctx.endAgreement(a, 'over-capacity')
+      continue
+    }
     if (o !== null) {
-      o.usedBytes += op.byteLength - a.byteLength
+      o.usedBytes = o.usedBytes - a.byteLength + op.byteLength
       ctx.putOffer(o)
     }
     a.length = op.length
     a.byteLength = op.byteLength
+    a.fork = op.fork
+    // a pinning agreement is not challenged yet: its first `ready` must be for the new state
+    if (a.state !== 'pinning') {
+      if (rewrite) {
+        a.challengedLength = Math.min(a.challengedLength, op.length)
+        a.challengedByteLength = Math.min(a.challengedByteLength, op.byteLength)
+      }
+      const delta = Math.max(0, op.byteLength - a.challengedByteLength)
+      a.graceUntil = e + p.growGraceEpochs + Math.ceil(delta / p.growBytesPerEpoch)
+    }
     ctx.putAgreement(a)
   }
-  ctx.event({ type: 'request-grown', requestId: req.id, coreKey: key, length: op.length, byteLength: op.byteLength })
+  ctx.event({ type: 'request-grown', requestId: req.id, coreKey: key, length: op.length, byteLength: op.byteLength, fork: op.fork })
 }

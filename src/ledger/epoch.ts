@@ -1,15 +1,16 @@
 // What happens when epoch e begins (a majority of indexers ticked e): settle e−1, expire requests,
 // end agreements whose hoster never posted `ready` in time, match pending requests (including repairs), pause/resume by credit, and select attestors for e.
 // Linear in the live agreements; per-epoch attestation records make settling O(n).
-import { ATTEST_RETENTION_EPOCHS } from './constants.js'
-import { byteSeconds, debit, decideOutcome, epochCost, failureObservation, observe, splitPayment } from './accounting.js'
+import { ATTEST_RETENTION_EPOCHS, ATTESTOR_MIN_FAILURES, ATTESTOR_MIN_SCORE_PPM, RECENT_FAILURE_EPOCHS } from './constants.js'
+import { byteSeconds, debit, decideOutcome, epochCost, failureObservation, observe, observeAttestor, splitPayment } from './accounting.js'
 import { nextBeacon } from './beacon.js'
 import type { Ctx } from './context.js'
-import { addWarning, clearWarning } from './context.js'
+import { acknowledge, addWarning, clearWarning } from './context.js'
+import { removeSilentIndexers } from './indexers.js'
 import type { HosterCandidate, SlotConstraints } from './selection.js'
 import { attestorPrng, groupOf, HosterPool, matchPrng, selectAttestors } from './selection.js'
 import type { Account, Agreement, Attestation, EpochRecord, EpochSummary, Hex, HostingRequest } from './state.js'
-import { available, keys, reputationPpm } from './state.js'
+import { attestScorePpm, available, keys, majority, reputationPpm } from './state.js'
 
 /** Lower median of integers. */
 export function median(values: readonly number[]): number {
@@ -17,13 +18,37 @@ export function median(values: readonly number[]): number {
   return s[Math.floor((s.length - 1) / 2)] ?? 0
 }
 
+/**
+ * Epoch e starts (a strict majority of the indexers ticked it). The beacon: every commitment due in e is
+ * opened by the starting ticks or recorded as withheld now (whether or not its author ticked), so no
+ * commitment lapses silently. An epoch whose beacon holds fewer reveals than a strict majority of the
+ * indexers is WEAK: fewer than a majority of secrets went in, so a minority (or nobody) could know the
+ * beacon in advance; it does no matching and no attestor selection (its agreements settle with no
+ * outcome). Epoch 1 is always weak (no commitment can be due before the first tick).
+ */
 export async function startEpoch(ctx: Ctx, rec: EpochRecord): Promise<void> {
   const e = rec.epoch
   const prev = await ctx.tx.get<EpochRecord>(keys.epoch(e - 1))
   if (prev === null) throw new Error(`missing epoch ${e - 1}`)
+  const indexers = [...ctx.meta.indexers]
+  for (const id of indexers) {
+    const a = await ctx.mustAccount(id)
+    if (a.commit === '' || a.commitEpoch > e) continue
+    // due in e (or before) and not opened by the ticks that start e: it lapses, on the record
+    a.withheld++
+    addWarning(a, 'withheld-reveal')
+    a.commit = ''
+    a.commitEpoch = 0
+    ctx.putAccount(a)
+    if (!rec.withheld.includes(id)) rec.withheld.push(id)
+  }
   const reveals = rec.ticks.filter((t) => t.reveal !== '').map((t) => Buffer.from(t.reveal, 'hex'))
   rec.beacon = nextBeacon(Buffer.from(prev.beacon, 'hex'), reveals).toString('hex')
   rec.time = Math.max(prev.time, median(rec.ticks.map((t) => t.time)))
+  rec.startTicks = rec.ticks.length
+  rec.indexerCount = indexers.length
+  rec.reveals = reveals.length
+  rec.weak = reveals.length < majority(indexers.length)
   rec.started = true
   ctx.meta.epoch = e
   ctx.touchMeta()
@@ -31,10 +56,11 @@ export async function startEpoch(ctx: Ctx, rec: EpochRecord): Promise<void> {
   if (e - 1 >= 1) await settle(ctx, prev)
   await expire(ctx, e)
   await timeoutPinning(ctx, e)
-  await match(ctx, rec)
-  await selectAttestorsForEpoch(ctx, rec)
+  await removeSilentIndexers(ctx, e)
+  if (!rec.weak) await match(ctx, rec)
+  await prepareEpoch(ctx, rec)
   ctx.tx.set(keys.epoch(e), rec)
-  ctx.event({ type: 'epoch-started', epoch: e, time: rec.time, beacon: rec.beacon, attested: rec.attested.length })
+  ctx.event({ type: 'epoch-started', epoch: e, time: rec.time, beacon: rec.beacon, attested: rec.attested.length, weak: rec.weak, withheld: rec.withheld.length })
 }
 
 async function settle(ctx: Ctx, rec: EpochRecord): Promise<void> {
@@ -46,18 +72,20 @@ async function settle(ctx: Ctx, rec: EpochRecord): Promise<void> {
     const agr = await ctx.agreement(id)
     if (agr === null || agr.state === 'ended') continue
     summary.settled++
-    const d = decideOutcome(att.results.map((r) => (r === null ? null : r.outcome)))
+    // a refused result counts as no report (it was already counted against its attestor)
+    const d = decideOutcome(att.results.map((r) => (r === null || r.refused !== '' ? null : r.outcome)))
     const winners: Account[] = []
     for (const i of d.winners) {
       const a = await ctx.mustAccount(att.attestors[i] as Hex)
       a.attestAgreed++
+      observeAttestor(a, 'success', p.reputationDecayPpm)
       ctx.putAccount(a)
       winners.push(a)
     }
     for (const i of d.losers) {
       const a = await ctx.mustAccount(att.attestors[i] as Hex)
       a.attestDisagreed++
-      observe(a, 'failure', p.reputationDecayPpm)
+      observeAttestor(a, 'failure', p.reputationDecayPpm)
       ctx.putAccount(a)
     }
     if (d.outcome === null) {
@@ -69,7 +97,7 @@ async function settle(ctx: Ctx, rec: EpochRecord): Promise<void> {
     ctx.putAgreement(agr)
     if (d.outcome === 'pass') {
       const pub = await ctx.mustAccount(agr.publisher)
-      const cost = epochCost(agr.byteLength, p.epochSeconds, p.priceMicroPerGiBHour)
+      const cost = epochCost(att.byteLength, p.epochSeconds, p.priceMicroPerGiBHour)
       const db = debit(pub, cost)
       ctx.putAccount(pub)
       if (!db.ok) {
@@ -95,7 +123,7 @@ async function settle(ctx: Ctx, rec: EpochRecord): Promise<void> {
       winners.forEach((w, j) => {
         w.balance += split.attestors[j] ?? 0n
       })
-      const bs = byteSeconds(agr.byteLength, p.epochSeconds)
+      const bs = byteSeconds(att.byteLength, p.epochSeconds)
       hoster.given += bs
       pub.received += bs
       observe(hoster, 'success', p.reputationDecayPpm)
@@ -122,6 +150,7 @@ async function settle(ctx: Ctx, rec: EpochRecord): Promise<void> {
       agr.warning = d.outcome
       observe(hoster, failureObservation(d.outcome, agr.failStreak), p.reputationDecayPpm)
       addWarning(hoster, d.outcome)
+      hoster.lastFailEpoch = rec.epoch
       summary.failed++
       ctx.event({ type: 'agreement-warning', agreementId: agr.id, hoster: agr.hoster, outcome: d.outcome, failStreak: agr.failStreak })
       if (agr.failStreak >= p.failingEpochsToRepair) {
@@ -168,6 +197,7 @@ async function timeoutPinning(ctx: Ctx, e: number): Promise<void> {
     const hoster = await ctx.mustAccount(agr.hoster)
     observe(hoster, 'failure', p.reputationDecayPpm)
     addWarning(hoster, 'unreachable')
+    hoster.lastFailEpoch = e
     ctx.putAccount(hoster)
     await ctx.endAgreement(agr, 'not-ready')
   }
@@ -272,6 +302,11 @@ async function createAgreement(ctx: Ctx, req: HostingRequest, c: number, r: numb
     hoster,
     length: core.length,
     byteLength: core.byteLength,
+    fork: core.fork,
+    challengedLength: core.length,
+    challengedByteLength: core.byteLength,
+    challengedFork: core.fork,
+    graceUntil: 0,
     state: 'pinning',
     endReason: null,
     createdEpoch: ctx.meta.epoch,
@@ -309,14 +344,41 @@ async function createAgreement(ctx: Ctx, req: HostingRequest, c: number, r: numb
   ctx.event({ type: 'agreement-created', agreementId: id, requestId: req.id, hoster, coreKey: core.key, replaces: agr.replaces })
 }
 
-async function selectAttestorsForEpoch(ctx: Ctx, rec: EpochRecord): Promise<void> {
+/** Attestors no longer selected: score below one half after at least ATTESTOR_MIN_FAILURES failures. */
+export function attestorExcluded(a: Pick<Account, 'attestAlpha' | 'attestBeta' | 'attestDisagreed' | 'attestRefused'>): boolean {
+  return a.attestDisagreed + a.attestRefused >= ATTESTOR_MIN_FAILURES && attestScorePpm(a) < ATTESTOR_MIN_SCORE_PPM
+}
+
+/** Blocks per attestor for a hoster: samplesNew when unvetted or with a failing epoch in its recent record. */
+export function samplesFor(h: Pick<Account, 'passedEpochs' | 'lastFailEpoch'>, p: { samples: number; samplesNew: number; unvettedEpochs: number }, e: number): number {
+  const unvetted = h.passedEpochs < p.unvettedEpochs
+  const recent = h.lastFailEpoch !== 0 && e - h.lastFailEpoch <= RECENT_FAILURE_EPOCHS
+  return unvetted || recent ? p.samplesNew : p.samples
+}
+
+/**
+ * Per live agreement at the start of epoch e: the growth grace (the challenged state moves to the recorded
+ * one when its grace ran out), pause/resume by the publisher's credit, and — unless the epoch is weak —
+ * the attestors of e with what they challenge (length, fork, samples, the hoster's node key).
+ */
+async function prepareEpoch(ctx: Ctx, rec: EpochRecord): Promise<void> {
   const p = ctx.meta.params
   const accounts = [...((await ctx.tx.get<Hex[]>(keys.accounts)) ?? [])].sort()
   const offerIds = (await ctx.tx.get<Hex[]>(keys.offers)) ?? []
   const groupKey = new Map<Hex, string>()
+  const nodeKeys = new Map<Hex, Hex>()
   for (const hex of offerIds) {
     const o = await ctx.offer(hex)
-    if (o !== null) groupKey.set(hex, groupOf(hex, o.group))
+    if (o === null) continue
+    groupKey.set(hex, groupOf(hex, o.group))
+    nodeKeys.set(hex, o.nodeKey)
+  }
+  const barred = new Set<Hex>()
+  if (!rec.weak) {
+    for (const h of accounts) {
+      const a = await ctx.mustAccount(h)
+      if (attestorExcluded(a)) barred.add(h)
+    }
   }
   const groupOfAccount = (h: Hex): string => groupKey.get(h) ?? groupOf(h, '')
   const beacon = Buffer.from(rec.beacon, 'hex')
@@ -327,8 +389,12 @@ async function selectAttestorsForEpoch(ctx: Ctx, rec: EpochRecord): Promise<void
   for (const id of live.sorted()) {
     const agr = await ctx.mustAgreement(id)
     if (agr.state !== 'active' && agr.state !== 'paused') continue
+    if (agr.graceUntil !== 0 && rec.epoch >= agr.graceUntil) {
+      acknowledge(agr)
+      ctx.putAgreement(agr)
+    }
     const pub = await ctx.mustAccount(agr.publisher)
-    const cost = epochCost(agr.byteLength, p.epochSeconds, p.priceMicroPerGiBHour)
+    const cost = epochCost(agr.challengedByteLength, p.epochSeconds, p.priceMicroPerGiBHour)
     const res = reserved.get(pub.id) ?? 0n
     if (available(pub) - res < cost) {
       short.add(pub.id)
@@ -351,10 +417,22 @@ async function selectAttestorsForEpoch(ctx: Ctx, rec: EpochRecord): Promise<void
       ctx.putAgreement(agr)
       ctx.event({ type: 'agreement-resumed', agreementId: agr.id, publisher: agr.publisher })
     }
+    if (rec.weak) continue
     const hosterGroup = groupOfAccount(agr.hoster)
-    const excluded = (h: Hex): boolean => h === agr.hoster || h === agr.publisher || groupOfAccount(h) === hosterGroup
+    const excluded = (h: Hex): boolean => h === agr.hoster || h === agr.publisher || barred.has(h) || groupOfAccount(h) === hosterGroup
     const attestors = selectAttestors(attestorPrng(beacon, id), accounts, excluded, p.attestors)
-    const att: Attestation = { agreementId: id, epoch: rec.epoch, attestors, results: attestors.map(() => null) }
+    const hoster = await ctx.mustAccount(agr.hoster)
+    const att: Attestation = {
+      agreementId: id,
+      epoch: rec.epoch,
+      length: agr.challengedLength,
+      byteLength: agr.challengedByteLength,
+      fork: agr.challengedFork,
+      samples: samplesFor(hoster, p, rec.epoch),
+      nodeKey: nodeKeys.get(agr.hoster) ?? '',
+      attestors,
+      results: attestors.map(() => null)
+    }
     ctx.tx.set(keys.attest(rec.epoch, id), att)
     rec.attested.push(id)
   }

@@ -10,11 +10,13 @@ export type LedgerEvent =
   | { type: 'writer-added'; writer: Hex; indexer: boolean; by: Hex }
   | { type: 'indexer-vote'; kind: 'add-indexer' | 'remove-indexer'; target: Hex; votes: number; needed: number }
   | { type: 'indexer-changed'; indexer: Hex; added: boolean }
+  /** The contract removed an indexer that ticked none of the last indexerSilentEpochs epochs. */
+  | { type: 'indexer-silent'; indexer: Hex; epoch: number; lastTickEpoch: number }
   | { type: 'offer-updated'; hoster: Hex; capacityBytes: number }
   | { type: 'offer-withdrawn'; hoster: Hex }
   | { type: 'request-created'; requestId: number; publisher: Hex }
   | { type: 'request-ended'; requestId: number; state: RequestState }
-  | { type: 'request-grown'; requestId: number; coreKey: Hex; length: number; byteLength: number }
+  | { type: 'request-grown'; requestId: number; coreKey: Hex; length: number; byteLength: number; fork: number }
   | { type: 'agreement-created'; agreementId: number; requestId: number; hoster: Hex; coreKey: Hex; replaces: number }
   | { type: 'agreement-active'; agreementId: number; hoster: Hex }
   | { type: 'agreement-paused'; agreementId: number; publisher: Hex }
@@ -23,9 +25,13 @@ export type LedgerEvent =
   | { type: 'agreement-exiting'; agreementId: number; hoster: Hex }
   | { type: 'agreement-ended'; agreementId: number; hoster: Hex; reason: EndReason }
   | { type: 'tick'; epoch: number; indexer: Hex; withheld: boolean }
-  | { type: 'epoch-started'; epoch: number; time: number; beacon: Hex; attested: number }
+  /** `weak`: fewer reveals than a majority of indexers; no matching, no attestor selection this epoch. */
+  | { type: 'epoch-started'; epoch: number; time: number; beacon: Hex; attested: number; weak: boolean; withheld: number }
   | { type: 'epoch-settled'; epoch: number; summary: EpochSummary }
-  | { type: 'report-accepted'; epoch: number; attestor: Hex; results: number }
+  /** `results` accepted; `refused` results recorded with a RejectCode (counted against the attestor). */
+  | { type: 'report-accepted'; epoch: number; attestor: Hex; results: number; refused: number }
+  | { type: 'result-refused'; epoch: number; attestor: Hex; agreementId: number; code: string }
+  | { type: 'agreement-acknowledged'; agreementId: number; hoster: Hex; length: number; byteLength: number; fork: number }
   | { type: 'transfer'; from: Hex; to: Hex; amount: bigint }
   | { type: 'sponsor-line'; sponsor: Hex; to: Hex; line: bigint }
 

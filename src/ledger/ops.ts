@@ -16,8 +16,29 @@ export interface NetworkParams {
   welcomeCreditMicro: bigint
   /** Attestors per agreement per epoch. */
   attestors: number
-  /** Samples per attestor per agreement per epoch. */
+  /** Samples per attestor per agreement per epoch for a vetted hoster with no recent failure. */
   samples: number
+  /**
+   * Samples per attestor for an unvetted hoster, or one with a failure or warning in its recent record.
+   * 32 makes a hoster that goes silent whenever it lacks a block (10 % lost) fail its first epoch with
+   * probability ≥ 99 %, as one that admits the loss does (docs/challenges.md).
+   */
+  samplesNew: number
+  /**
+   * Growth grace: challenges keep covering the last acknowledged length for growGraceEpochs +
+   * ceil(appended bytes / growBytesPerEpoch) epochs after a grow, unless the hoster acknowledges the new
+   * length sooner with `ready`.
+   */
+  growGraceEpochs: number
+  growBytesPerEpoch: number
+  /** An indexer that ticks none of this many consecutive epochs is removed (and replaced if possible). */
+  indexerSilentEpochs: number
+  /**
+   * Indexers the contract aims for (odd; 1 allowed). When the members reach it, members are promoted in
+   * admission order up to the largest odd count ≤ indexerTarget; the set is never left at an even size ≥ 2
+   * when that can be avoided (README, "Indexers").
+   */
+  indexerTarget: number
   /** Hoster share of a payment, ppm. */
   hosterSharePpm: number
   /** Held-back part of the hoster share, ppm. */
@@ -53,17 +74,70 @@ export interface CoreSpec {
   length: number
   /** Bytes. */
   byteLength: number
+  /** The core's fork (bumped by a truncation); answers from an older fork fail. */
+  fork: number
 }
 
+/**
+ * A hoster's signed receipt over its whole answer to one challenge (src/proof/receipt.ts):
+ * signature = sign(H(network ‖ agreementId ‖ epoch ‖ attestorKey ‖ nonce ‖ answerHash ‖ fork ‖ length)).
+ * The agreement, epoch and attestor come from the report itself; the network id is the ledger's.
+ */
+export interface Receipt {
+  /** The attestor's fresh 32-byte nonce; the challenged indices derive from it. */
+  nonce: Uint8Array
+  /** Fork and signed length of the head the hoster answered from. */
+  fork: number
+  length: number
+  /** H(H(manifest) ‖ item hashes), 32 bytes. */
+  answerHash: Uint8Array
+  /** ed25519 by the hoster's node key (its offer's nodeKey), 64 bytes. */
+  signature: Uint8Array
+}
+
+/**
+ * The one item of a signed answer that shows lost data, with what the contract needs to check it:
+ * every item's hash (so the answer hash can be recomputed) and the manifest the hoster committed to.
+ */
+export interface FailingItem {
+  /** Position of the item in the answer (0-based, < itemHashes.length). */
+  position: number
+  /** The hoster's item: its wire proof bytes (kind 'proof') or its signed error code (kind 'error'). */
+  kind: 'proof' | 'error'
+  /** ItemError code when kind is 'error', else 0. */
+  errorCode: number
+  /** The wire proof bytes when kind is 'proof', else empty. */
+  proof: Uint8Array
+  /** The manifest bytes the hoster sent (empty if none). */
+  manifest: Uint8Array
+  /** The hash of every item of the answer, in order, 32 bytes each. */
+  itemHashes: Uint8Array[]
+}
+
+/**
+ * One attestor's result for one agreement in one epoch. Evidence the contract checks in apply:
+ * - pass: `receipt` required (valid signature by the hoster's node key, fork ≥ the recorded fork,
+ *   length ≥ the challenged length); `failing` must be null.
+ * - missing: `receipt` and `failing` required; the failing item must hash into the receipt's answer
+ *   hash and must really show loss (an admitted error, or a proof the contract re-verifies and finds
+ *   invalid, stale-forked or short).
+ * - slow / unreachable: judgements nobody can prove; `receipt` optional (a valid answer after the
+ *   deadline), `failing` null. They count only by a strict majority of the selected attestors.
+ */
 export interface ReportResult {
   agreementId: number
   outcome: Outcome
-  /** Samples challenged. */
+  /** Blocks challenged. */
   samples: number
+  /** Response time minus the measured round trip, ms (p50 and p99 over the challenge's blocks). */
   latencyP50Ms: number
   latencyP99Ms: number
-  /** BLAKE2b of the evidence the attestor keeps, 32 bytes. */
-  evidenceHash: Uint8Array
+  /** The round trip the attestor measured on the channel before sending the nonce, ms. */
+  rttMs: number
+  /** Why slow/unreachable (a JudgementCode of src/proof/receipt.ts, informational; 0 for pass and missing). */
+  code: number
+  receipt: Receipt | null
+  failing: FailingItem | null
 }
 
 interface Base {
@@ -80,13 +154,19 @@ export type Op =
   | (Base & { type: 'withdraw' })
   | (Base & { type: 'request'; cores: CoreSpec[]; replicas: number; until: number; maxPrice: bigint })
   | (Base & { type: 'cancel'; requestId: number })
-  | (Base & { type: 'ready'; agreementId: number; length: number; byteLength: number })
+  /**
+   * `ready`: the hoster holds a full verified copy at exactly the agreement's recorded (length, byteLength,
+   * fork) — the first one turns a pinning agreement active; later ones acknowledge growth, so that
+   * challenges cover the new length at once instead of after the growth grace period.
+   */
+  | (Base & { type: 'ready'; agreementId: number; length: number; byteLength: number; fork: number })
   | (Base & { type: 'tick'; epoch: number; tickTime: number; commit: Uint8Array; reveal: Uint8Array })
   | (Base & { type: 'report'; epoch: number; results: ReportResult[] })
   | (Base & { type: 'transfer'; to: Uint8Array; amount: bigint })
   | (Base & { type: 'sponsor'; to: Uint8Array; amount: bigint })
   | (Base & { type: 'set-limit'; to: Uint8Array; limit: bigint })
-  | (Base & { type: 'grow'; requestId: number; coreKey: Uint8Array; length: number; byteLength: number })
+  /** `grow`: the core grew (same fork, never shorter) or was rewritten (a higher fork, any length ≥ 1). */
+  | (Base & { type: 'grow'; requestId: number; coreKey: Uint8Array; length: number; byteLength: number; fork: number })
 
 export type OpType = Op['type']
 export type OpOf<T extends OpType> = Extract<Op, { type: T }>

@@ -3,7 +3,7 @@ import type { LedgerKV } from './kv.js'
 import type { NetworkParams } from './ops.js'
 import { decodeRecord } from './record.js'
 import type { Account, Agreement, AgreementState, Attestation, EpochRecord, Hex, HostingRequest, NetworkMeta, Offer, RejectedRecord } from './state.js'
-import { available, keys, reputationPpm } from './state.js'
+import { attestScorePpm, available, keys, reputationPpm } from './state.js'
 
 async function read<T>(kv: LedgerKV, key: string): Promise<T | null> {
   const raw = await kv.get(key)
@@ -16,6 +16,15 @@ export function getMeta(kv: LedgerKV): Promise<NetworkMeta | null> {
 
 export async function getParams(kv: LedgerKV): Promise<NetworkParams | null> {
   return (await getMeta(kv))?.params ?? null
+}
+
+/**
+ * The network id that challenge receipts bind to: the genesis beacon, 32 bytes (null before genesis).
+ * Hosters sign it into every receipt; attestors and the contract check it.
+ */
+export async function getNetworkId(kv: LedgerKV): Promise<Buffer | null> {
+  const m = await getMeta(kv)
+  return m === null ? null : Buffer.from(m.genesisBeacon, 'hex')
 }
 
 /** The current epoch (0 before the first epoch begins or before genesis). */
@@ -117,9 +126,15 @@ export function getAttestation(kv: LedgerKV, epoch: number, agreementId: number)
 
 export interface Assignment {
   agreement: Agreement
-  /** The hoster's DHT key for the challenge connection (hex). */
+  /** The hoster's DHT key for the challenge connection and the receipt's signer (hex), as recorded at selection. */
   nodeKey: Hex
   beacon: Buffer
+  /** The network id receipts bind to (getNetworkId). */
+  networkId: Buffer
+  /** What to challenge (the attestation record): length and fork (minimum fork and signed length), samples. */
+  length: number
+  fork: number
+  samples: number
   /** Whether this attestor already reported it. */
   reported: boolean
 }
@@ -129,6 +144,8 @@ export async function assignmentsFor(kv: LedgerKV, attestor: Hex, epoch: number)
   const e = await getEpoch(kv, epoch)
   if (e === null || !e.started) return []
   const beacon = Buffer.from(e.beacon, 'hex')
+  const networkId = await getNetworkId(kv)
+  if (networkId === null) return []
   const out: Assignment[] = []
   for (const id of e.attested) {
     const att = await getAttestation(kv, epoch, id)
@@ -136,9 +153,8 @@ export async function assignmentsFor(kv: LedgerKV, attestor: Hex, epoch: number)
     const i = att.attestors.indexOf(attestor)
     if (i < 0) continue
     const agreement = await getAgreement(kv, id)
-    const offer = agreement === null ? null : await getOffer(kv, agreement.hoster)
     if (agreement === null) continue
-    out.push({ agreement, nodeKey: offer?.nodeKey ?? '', beacon, reported: att.results[i] !== null })
+    out.push({ agreement, nodeKey: att.nodeKey, beacon, networkId, length: att.length, fork: att.fork, samples: att.samples, reported: att.results[i] !== null })
   }
   return out
 }
@@ -156,6 +172,8 @@ export interface Balance {
   given: bigint
   received: bigint
   reputationPpm: number
+  /** Attestor score (ppm) and whether it is excluded from attestor selection. */
+  attestScorePpm: number
 }
 
 export async function getBalance(kv: LedgerKV, id: Hex): Promise<Balance | null> {
@@ -171,7 +189,8 @@ export async function getBalance(kv: LedgerKV, id: Hex): Promise<Balance | null>
     heldBack: a.heldBack,
     given: a.given,
     received: a.received,
-    reputationPpm: reputationPpm(a)
+    reputationPpm: reputationPpm(a),
+    attestScorePpm: attestScorePpm(a)
   }
 }
 

@@ -1,6 +1,6 @@
 // Hoster selection for request slots, attestor selection per agreement per epoch, and the challenge
 // indices — all derived from the beacon through the BLAKE2b PRNG, so anyone can recompute them.
-import { Prng } from './prng.js'
+import { Prng } from '../proof/prng.js'
 import type { Hex } from './state.js'
 
 export interface HosterCandidate {

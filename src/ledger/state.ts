@@ -16,7 +16,7 @@ export interface NetworkMeta {
   /** Next ids. */
   nextRequestId: number
   nextAgreementId: number
-  /** Genesis beacon (hex). */
+  /** Genesis beacon (hex). It is also the network id that challenge receipts bind to (getNetworkId). */
   genesisBeacon: Hex
 }
 
@@ -55,9 +55,19 @@ export interface Account {
   commitEpoch: number
   /** Ticks in which this indexer withheld (or could not give) its reveal. */
   withheld: number
-  /** Attestor record: reports on the winning / losing side of a majority. */
+  /** Attestor record: results on the deciding side / against a majority / refused for bad evidence. */
   attestAgreed: number
   attestDisagreed: number
+  attestRefused: number
+  /** Attestor score, Beta counts in ppm units like alpha/beta (agreeing = success; disagreeing, refused = failure). */
+  attestAlpha: number
+  attestBeta: number
+  /** Epoch of this hoster's last failing settled epoch (any agreement), 0 = none: "recent record" for samplesNew. */
+  lastFailEpoch: number
+  /** Indexers: the last epoch this account ticked (or was made an indexer); silence is counted from it. */
+  lastTickEpoch: number
+  /** Epoch this account was removed as an indexer for silence (0 = never): not promoted automatically again. */
+  silentRemovedEpoch: number
 }
 
 export interface Offer {
@@ -77,6 +87,8 @@ export interface RequestCore {
   key: Hex
   length: number
   byteLength: number
+  /** The core's fork as last recorded (request, grow). */
+  fork: number
 }
 
 export type RequestState = 'queued' | 'active' | 'cancelled' | 'expired'
@@ -103,8 +115,10 @@ export type AgreementState = 'pinning' | 'active' | 'paused' | 'ended'
 /**
  * Why an agreement ended. `failed`: failingEpochsToRepair failing epochs in a row; `not-ready`: the hoster
  * did not post `ready` within pinningEpochs. Both exclude the hoster from the request and re-match the slot.
+ * `over-capacity`: a grow would take the hoster past its offered capacity: no penalty, held-back share
+ * released, the slot re-matched elsewhere.
  */
-export type EndReason = 'cancelled' | 'expired' | 'failed' | 'withdrawn' | 'out-of-credit' | 'not-ready'
+export type EndReason = 'cancelled' | 'expired' | 'failed' | 'withdrawn' | 'out-of-credit' | 'not-ready' | 'over-capacity'
 
 export interface Agreement {
   id: number
@@ -114,9 +128,20 @@ export interface Agreement {
   coreKey: Hex
   publisher: Hex
   hoster: Hex
-  /** Recorded length (blocks) and byte length: billing and challenges follow these. */
+  /** Recorded length (blocks), byte length and fork of the core (request, grow): what the hoster must hold. */
   length: number
   byteLength: number
+  fork: number
+  /**
+   * What challenges cover and billing follows (docs/challenges.md §4): the recorded state the hoster
+   * acknowledged with `ready`, or that the growth grace made due. A grow leaves it; a rewrite lowers the
+   * challenged length to at most the new length at once.
+   */
+  challengedLength: number
+  challengedByteLength: number
+  challengedFork: number
+  /** Epoch at which the challenged state moves to the recorded one without an ack (0: nothing pending). */
+  graceUntil: number
   state: AgreementState
   endReason: EndReason | null
   createdEpoch: number
@@ -142,10 +167,21 @@ export interface Agreement {
   fails: number
 }
 
-/** Per agreement per epoch: selected attestors and their results (null until reported). */
+/**
+ * Per agreement per epoch: what is challenged (fixed at selection), the selected attestors and, per
+ * attestor, its result (accepted, or refused with a RejectCode) — null until reported.
+ */
 export interface Attestation {
   agreementId: number
   epoch: number
+  /** The challenged length, byte length (billed on a pass) and fork: the agreement's challenged state at selection. */
+  length: number
+  byteLength: number
+  fork: number
+  /** Blocks per attestor: params.samples, or params.samplesNew for an unvetted or recently failing hoster. */
+  samples: number
+  /** The hoster's node key (hex) at selection: receipts must be signed by it. */
+  nodeKey: Hex
   attestors: Hex[]
   results: (AttestResult | null)[]
 }
@@ -155,7 +191,15 @@ export interface AttestResult {
   samples: number
   latencyP50Ms: number
   latencyP99Ms: number
-  evidenceHash: Hex
+  rttMs: number
+  /** The attestor's JudgementCode (informational). */
+  code: number
+  /** The receipt's nonce (hex; '' without a receipt): with the beacon it fixes the challenged indices. */
+  nonce: Hex
+  /** missing: the position of the failing item in the answer (-1 otherwise). */
+  failingPosition: number
+  /** '' when accepted; else the RejectCode it was refused with (then it counts as no report). */
+  refused: string
 }
 
 export interface TickRecord {
@@ -183,12 +227,30 @@ export interface EpochRecord {
   time: number
   /** beacon_e (hex), '' until started. */
   beacon: Hex
-  /** Indexers that withheld their reveal in their tick for this epoch. */
+  /**
+   * Indexers whose commitment was due in this epoch and was not opened by the ticks that started it
+   * (whether they ticked or not): recorded when the epoch starts.
+   */
   withheld: Hex[]
+  /** Ticks that started the epoch (the first `startTicks` of `ticks`), and the indexer count then. */
+  startTicks: number
+  indexerCount: number
+  /** Reveals in the beacon. */
+  reveals: number
+  /**
+   * Fewer reveals than a strict majority of indexerCount: the beacon could be known in advance, so this
+   * epoch does no matching and no attestor selection.
+   */
+  weak: boolean
   /** Agreements challenged in this epoch (with an attestation record), ascending. */
   attested: number[]
   /** Filled when this epoch is settled. */
   summary: EpochSummary | null
+}
+
+/** A new epoch record (not started). */
+export function emptyEpoch(epoch: number): EpochRecord {
+  return { epoch, ticks: [], started: false, time: 0, beacon: '', withheld: [], startTicks: 0, indexerCount: 0, reveals: 0, weak: false, attested: [], summary: null }
 }
 
 export interface Proposal {
@@ -201,6 +263,8 @@ export interface RejectedRecord {
   opId: string
   writer: Hex
   type: string | null
+  /** A RejectCode. */
+  code: string
   reason: string
   /** Epoch current when rejected. */
   epoch: number
@@ -228,10 +292,20 @@ export const keys = {
   rejected: (opId: string): string => `rejected/${opId}`
 }
 
+/** Strict majority of n. */
+export function majority(n: number): number {
+  return Math.floor(n / 2) + 1
+}
+
 /** A score in ppm from Beta counts: alpha / (alpha + beta). */
 export function reputationPpm(a: Pick<Account, 'alpha' | 'beta'>): number {
   const total = a.alpha + a.beta
   return total === 0 ? 0 : Math.floor((a.alpha * 1_000_000) / total)
+}
+
+/** The attestor score in ppm from its Beta counts. */
+export function attestScorePpm(a: Pick<Account, 'attestAlpha' | 'attestBeta'>): number {
+  return reputationPpm({ alpha: a.attestAlpha, beta: a.attestBeta })
 }
 
 /** Everything an account may still spend: balance + welcome credit + sponsor lines. */

@@ -27,3 +27,23 @@ export type { CheckedMultisigManifest, MultisigHead, VerifiedMultisigHead } from
 export { MAX_SIGNATURE_BYTES, MAX_VIEW_BLOCKS, VIEW_PROOF_VERSION, decodeViewProof, encodeViewProof, pathIndices, verifyViewProof } from './view-proof.js'
 export type { VerifiedViewProof, ViewBlock, ViewProof } from './view-proof.js'
 export { makeViewProof } from './make-view.js'
+export { Prng, PrngError, toBytes } from './prng.js'
+export {
+  CHALLENGE_VERSION,
+  ITEM_ERROR_CODES,
+  ITEM_ERROR_NAMES,
+  JUDGEMENT_NAMES,
+  JudgementCode,
+  ItemError,
+  MAX_CHALLENGE_SAMPLES,
+  NONCE_BYTES,
+  admitsLoss,
+  answerHash,
+  challengeIndicesV2,
+  itemHash,
+  judgeItem,
+  receiptSignable,
+  signReceipt,
+  verifyReceipt
+} from './receipt.js'
+export type { AnswerItem, ItemErrorCode, ItemJudgement, JudgementCodeValue, ReceiptFields } from './receipt.js'

@@ -1,7 +1,7 @@
 // Block-index sampling for challenges. One PRNG serves the whole project: the ledger's BLAKE2b
 // counter-mode `Prng`. The ledger's `challengeIndices` derives the seed from the epoch beacon, the
 // agreement and the attestor; this function samples from any seed (tests, benchmarks, tools).
-import { Prng } from '../ledger/prng.js'
+import { Prng } from './prng.js'
 
 /**
  * `samples` distinct block indices in [0, length), uniform over all such sets, in draw order.

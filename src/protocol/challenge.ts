@@ -1,182 +1,160 @@
-// Attestor side of `favor/challenge/1`: one storage challenge over a FRESH direct hyperdht connection
-// to the hoster's node key, classified into an outcome, with the evidence kept.
+// Attestor side of `favor/challenge/2` (docs/challenges.md §1): one storage challenge over a FRESH
+// direct hyperdht connection to the hoster's node key.
 //
-// Outcomes (DESIGN §4/§5; the attestor never confuses "could not reach" with "lost data"):
-//   unreachable  no connection within connectTimeoutMs (or the connection failed before opening), or
-//                the hoster never opened the challenge channel within connectTimeoutMs.
-//   missing      connected, and the hoster refused (NOT_HOSTED, MISSING_BLOCK, ...), answered with an
-//                invalid proof or an invalid proof-of-contact signature, sent malformed messages, or
-//                closed the channel/connection after receiving the request without answering.
-//   slow         connected, and either a VALID answer arrived after deadlineMs (code LATE), or nothing
-//                arrived by hardTimeoutMs (code NO_ANSWER), or the hoster said BUSY. A hoster that has
-//                the data answers within milliseconds on loopback; one that stalls is not proving
-//                anything in time, but it has not been caught lying either, so it is not `missing`.
-//   pass         a valid answer (every proof verifies from the core key, signed length ≥ minLength,
-//                fork ≥ minFork, the right indices, a valid contact signature) within deadlineMs.
-// The deadline runs from the moment the request is sent (the hoster cannot know the indices before).
-// An invalid answer is `missing` even when it is late.
-import c from 'compact-encoding'
-import { blake2b, muxOf, randomBytes, verify } from '../stack/index.js'
-import type { Connection, Dht, MuxMessage } from '../stack/index.js'
-import { ProofError, verifyBlockProofs } from '../proof/index.js'
-import type { BlockProofBundle } from '../proof/index.js'
+//   connect → open the channel → measure the round trip (min of a few pings, capped) → send a fresh
+//   nonce → collect one item per position and the receipt → judge (judge.ts).
+//
+// What cannot be proven is never `missing`: no connection or channel is `unreachable`; no pong, silence,
+// a closed connection, a refusal, BUSY/INTERNAL items or an answer the hoster did not sign are `slow`.
+// Only the hoster's own signed answer — an admitted loss, or a proof that does not verify — is `missing`.
+// The deadline applies to (receipt arrival − nonce sent) − round trip.
+import { randomBytes } from '../stack/index.js'
+import type { Connection, Dht } from '../stack/index.js'
+import { JudgementCode, MAX_CHALLENGE_SAMPLES, NONCE_BYTES, challengeIndicesV2 } from '../proof/index.js'
+import type { AnswerItem, JudgementCodeValue } from '../proof/index.js'
+import type { FailingItem, Outcome, Receipt } from '../ledger/ops.js'
 import {
-  MAX_DONE_BYTES,
-  MAX_ERROR_BYTES,
-  MAX_INDICES,
-  MAX_PROOF_MESSAGE_BYTES,
-  NONCE_BYTES,
-  PROTOCOL,
-  ProtocolError,
-  contactSignable,
-  decodeMessage,
-  doneCodec,
-  encodeMessage,
-  errorCodec,
-  proofMessageCodec,
-  rawCodec,
-  requestCodec,
-  responseDigest
-} from './messages.js'
+  challengeWire, createChallengeChannel, decodeWire, encodeWire, itemWire, pingWire, pongWire, receiptWire, refusalWire
+} from './challenge-wire.js'
+import type { ChallengeChannel, ReceiptMessage, RefusalMessage } from './challenge-wire.js'
+import { EventQueue } from './events.js'
+import { judgeAnswer } from './judge.js'
+import type { AnswerContext } from './judge.js'
+import { ProtocolError } from './messages.js'
 
-export type ChallengeOutcome = 'pass' | 'missing' | 'slow' | 'unreachable'
+export type ChallengeOutcome = Outcome
+
+export const DEFAULT_MAX_RTT_ALLOWANCE_MS = 500
+export const DEFAULT_PINGS = 3
 
 export interface ChallengeOptions {
-  /** The attestor's DHT node (its key pair identifies the attestor to the hoster). */
+  /** The attestor's DHT node (a fresh connection per challenge). */
   dht: Dht
   hosterNodeKey: Uint8Array
   coreKey: Uint8Array
-  agreementId: string
+  /** The ledger's network id (genesis beacon), the epoch's beacon, and the attestor's ledger account key. */
+  networkId: Uint8Array
+  beacon: Uint8Array
+  attestorKey: Uint8Array
+  agreementId: number
   epoch: number
-  /** 1..64 distinct block indices (beacon-derived; see src/proof/sampling.ts). */
-  indices: readonly number[]
-  /** The agreement's recorded length: the hoster's signed length must be at least this. */
-  minLength: number
-  /** The fork the attestor knows the core to be at (default 0). */
-  minFork?: number
-  /** A valid answer later than this (after the request was sent) is `slow`. */
+  /** From the attestation record: the challenged length and the samples per attestor. */
+  length: number
+  samples: number
+  /** The core's fork recorded on the ledger: proofs from an older fork fail. */
+  minFork: number
+  /** A valid answer later than this (net of the round trip) is `slow`. */
   deadlineMs: number
-  /** No open connection (and challenge channel) within this is `unreachable`. */
+  /** No open connection and channel within this is `unreachable`; no pong within this is `slow`. */
   connectTimeoutMs: number
-  /** How long to wait for any answer after the request; default max(3 × deadline, deadline + 1000). */
+  /** How long to wait for the answer after the nonce; default max(3 × deadline, deadline + 1000) + rtt. */
   hardTimeoutMs?: number
+  /** Cap on the measured round trip, so slow pongs buy no time. Default 500 ms. */
+  maxRttAllowanceMs?: number
+  /** Pings before the nonce; the smallest round trip counts. Default 3. */
+  pings?: number
   signal?: AbortSignal
   /** Tests only: a fixed nonce (otherwise 32 random bytes). */
   nonce?: Uint8Array
 }
 
-export interface ChallengeError {
-  code: string
-  message: string
-}
-
-/** What the attestor keeps: enough to show what it asked, what it got, from whom, and when. */
-export interface ChallengeEvidence {
-  version: 1
-  attestorKey: Buffer
-  hosterNodeKey: Buffer
-  coreKey: Buffer
-  agreementId: string
-  epoch: number
+export interface ChallengeResult {
+  outcome: Outcome
+  /** JudgementCode: why slow/unreachable; NONE for pass and missing. */
+  code: JudgementCodeValue
+  /** Why, for logs: a stable code and words (null for a clean pass). */
+  error: { code: string; message: string } | null
   nonce: Buffer
   indices: number[]
-  requestHash: Buffer
-  outcome: ChallengeOutcome
-  errorCode: string
-  /** BLAKE2b over every message the hoster sent on the channel (type ‖ length ‖ bytes each); empty if none. */
-  responseHash: Buffer
-  /** The hoster's signature over contactSignable(nonce, requestHash, H(proofs)); empty if none. */
-  contactSignature: Buffer
-  signedLength: number
-  fork: number
-  /** Wall-clock ms when the challenge started (the only non-integer-free field is not a float). */
-  startedAt: number
-  /** Microseconds from start to open connection, and from request sent to the final message; −1 if none. */
-  connectUs: number
-  responseUs: number
-}
-
-export interface ChallengeResult {
-  outcome: ChallengeOutcome
-  /** Total wall time of the challenge: connect + request + answer + verification. */
-  latencyMs: number
-  connectMs: number | null
-  /** Request sent → final message received. */
-  responseMs: number | null
-  /** Request sent → arrival of each block's proof message. */
-  perBlockMs?: number[]
   samples: number
-  signedLength?: number
-  fork?: number
-  /** The verified blocks of a passing (or valid but late) answer. */
-  blocks?: { index: number; value: Buffer }[]
-  evidence: ChallengeEvidence
-  evidenceHash: Buffer
-  error?: ChallengeError
+  /** The round trip used (min of the pings, capped), ms; 0 when none was measured. */
+  rttMs: number
+  connectMs: number | null
+  /** Nonce sent → receipt arrived, ms (null without a receipt). */
+  responseMs: number | null
+  /** Per item: arrival − nonce sent − rtt (≥ 0), ms. */
+  perItemMs: number[]
+  /** Total wall time of the challenge. */
+  latencyMs: number
+  receipt: Receipt | null
+  failing: FailingItem | null
 }
 
 type Event =
   | { type: 'open' }
-  | { type: 'conn-error'; message: string; code?: string }
-  | { type: 'conn-close' }
+  | { type: 'conn-closed'; message: string }
   | { type: 'channel-open' }
-  | { type: 'channel-close' }
-  | { type: 'done'; bytes: Uint8Array }
-  | { type: 'error-reply'; bytes: Uint8Array }
+  | { type: 'pong'; seq: number; at: number }
+  | { type: 'receipt'; msg: ReceiptMessage; at: number }
+  | { type: 'refusal'; msg: RefusalMessage }
   | { type: 'violation'; err: ProtocolError }
   | { type: 'abort' }
-  | { type: 'timeout' }
 
-/** A queue of connection events with a bounded wait. */
-class Events {
-  private queue: Event[] = []
-  private waiter: ((e: Event) => void) | null = null
-
-  push(e: Event): void {
-    if (this.waiter) {
-      const w = this.waiter
-      this.waiter = null
-      w(e)
-    } else {
-      this.queue.push(e)
-    }
-  }
-
-  /** The next event whose type is in `types` (or an abort), or a 'timeout' event after ms. */
-  async next(types: readonly Event['type'][], ms: number): Promise<Event> {
-    const wanted = (e: Event): boolean => e.type === 'abort' || types.includes(e.type)
-    const deadline = performance.now() + ms
-    for (;;) {
-      const i = this.queue.findIndex(wanted)
-      if (i >= 0) return this.queue.splice(i, 1)[0] as Event
-      const left = deadline - performance.now()
-      if (left <= 0) return { type: 'timeout' }
-      const e = await new Promise<Event>(resolve => {
-        const timer = setTimeout(() => {
-          this.waiter = null
-          resolve({ type: 'timeout' })
-        }, left)
-        this.waiter = (ev: Event): void => {
-          clearTimeout(timer)
-          resolve(ev)
-        }
-      })
-      if (e.type === 'timeout' || wanted(e)) return e
-      this.queue.push(e) // not what we wait for now; a later phase may
-    }
-  }
-}
-
-const us = (ms: number): number => Math.round(ms * 1000)
 const round2 = (ms: number): number => Math.round(ms * 100) / 100
 
 function checkOptions(o: ChallengeOptions): void {
-  if (o.indices.length === 0 || o.indices.length > MAX_INDICES) throw new RangeError(`1..${MAX_INDICES} indices per challenge`)
-  if (new Set(o.indices).size !== o.indices.length) throw new RangeError('challenge indices must be distinct')
-  for (const i of o.indices) if (!Number.isSafeInteger(i) || i < 0 || i >= o.minLength) throw new RangeError(`index ${i} outside the agreement's length ${o.minLength}`)
-  if (o.coreKey.byteLength !== 32 || o.hosterNodeKey.byteLength !== 32) throw new RangeError('keys are 32 bytes')
+  if (o.coreKey.byteLength !== 32 || o.hosterNodeKey.byteLength !== 32 || o.attestorKey.byteLength !== 32 || o.networkId.byteLength !== 32) {
+    throw new RangeError('keys and the network id are 32 bytes')
+  }
+  if (!Number.isSafeInteger(o.length) || o.length < 1) throw new RangeError(`nothing to challenge at length ${o.length}`)
+  if (!Number.isSafeInteger(o.samples) || o.samples < 1 || o.samples > MAX_CHALLENGE_SAMPLES) throw new RangeError(`1..${MAX_CHALLENGE_SAMPLES} samples per challenge`)
   if (o.nonce && o.nonce.byteLength !== NONCE_BYTES) throw new RangeError(`nonce is ${NONCE_BYTES} bytes`)
   if (!(o.deadlineMs > 0) || !(o.connectTimeoutMs > 0)) throw new RangeError('deadlineMs and connectTimeoutMs must be positive')
+}
+
+/** One challenge in flight: its connection, channel, events and what arrived. */
+class Session {
+  readonly events = new EventQueue<Event>()
+  readonly t0 = performance.now()
+  readonly items: (AnswerItem | undefined)[] = []
+  readonly arrivals: number[] = []
+  conn: Connection | null = null
+  ch: ChallengeChannel | null = null
+  tConnected: number | null = null
+  tNonce: number | null = null
+  rttMs = 0
+
+  constructor(readonly opts: ChallengeOptions, readonly nonce: Buffer, readonly indices: number[]) {}
+
+  fail(outcome: Outcome, code: JudgementCodeValue, errCode: string, message: string): ChallengeResult {
+    return this.result({ outcome, code, reason: { code: errCode, message }, receipt: null, failing: null }, null)
+  }
+
+  result(j: { outcome: Outcome; code: JudgementCodeValue; reason: { code: string; message: string } | null; receipt: Receipt | null; failing: FailingItem | null }, tReceipt: number | null): ChallengeResult {
+    const tNonce = this.tNonce
+    return {
+      outcome: j.outcome,
+      code: j.code,
+      error: j.reason,
+      nonce: this.nonce,
+      indices: this.indices,
+      samples: this.indices.length,
+      rttMs: round2(this.rttMs),
+      connectMs: this.tConnected === null ? null : round2(this.tConnected - this.t0),
+      responseMs: tNonce === null || tReceipt === null ? null : round2(tReceipt - tNonce),
+      perItemMs: tNonce === null ? [] : this.arrivals.map((at) => round2(Math.max(0, at - tNonce - this.rttMs))),
+      latencyMs: round2(performance.now() - this.t0),
+      receipt: j.receipt,
+      failing: j.failing
+    }
+  }
+
+  /** Item messages are stored as they arrive (in position order); anything out of order is a violation. */
+  onItem(bytes: Uint8Array): void {
+    if (this.tNonce === null) return this.violate(new ProtocolError('UNEXPECTED', 'an item before the challenge'))
+    try {
+      const m = decodeWire(itemWire, bytes)
+      if (m.position !== this.items.length || m.position >= this.indices.length) throw new ProtocolError('UNEXPECTED', `item ${m.position} out of order`)
+      this.items.push(m.item)
+      this.arrivals.push(performance.now())
+    } catch (err) {
+      this.violate(err)
+    }
+  }
+
+  violate(err: unknown): void {
+    this.events.push({ type: 'violation', err: err instanceof ProtocolError ? err : new ProtocolError('MALFORMED', String(err)) })
+  }
 }
 
 /**
@@ -186,254 +164,116 @@ function checkOptions(o: ChallengeOptions): void {
 export async function runChallenge(opts: ChallengeOptions): Promise<ChallengeResult> {
   checkOptions(opts)
   opts.signal?.throwIfAborted()
-  const indices = [...opts.indices]
   const nonce = Buffer.from(opts.nonce ?? randomBytes(NONCE_BYTES))
-  const requestBytes = encodeMessage(requestCodec, { agreementId: opts.agreementId, coreKey: opts.coreKey, epoch: opts.epoch, nonce, indices })
-  const requestHash = blake2b(requestBytes)
-  const hardTimeoutMs = opts.hardTimeoutMs ?? Math.max(3 * opts.deadlineMs, opts.deadlineMs + 1000)
-  const hosterKey = Buffer.from(opts.hosterNodeKey)
-
-  const startedAt = Date.now()
-  const t0 = performance.now()
-  let tConnected: number | null = null
-  let tSent: number | null = null
-  let tFinal: number | null = null
-  const received: Buffer[] = []
-  const proofs: Uint8Array[] = []
-  const perBlockMs: number[] = []
-  let contactSignature: Buffer = Buffer.alloc(0)
-  let signedLength = 0
-  let fork = 0
-  let blocks: { index: number; value: Buffer }[] | undefined
-
-  const events = new Events()
-  const onAbort = (): void => events.push({ type: 'abort' })
+  const indices = challengeIndicesV2(opts.beacon, opts.agreementId, opts.attestorKey, nonce, opts.length, opts.samples)
+  const s = new Session(opts, nonce, indices)
+  const onAbort = (): void => s.events.push({ type: 'abort' })
   opts.signal?.addEventListener('abort', onAbort, { once: true })
-
-  const conn: Connection = opts.dht.connect(hosterKey)
-  conn.on('open', () => events.push({ type: 'open' }))
-  conn.on('error', (err: Error & { code?: string }) => events.push({ type: 'conn-error', message: err.message, code: err.code ?? 'CONNECTION_ERROR' }))
-  conn.on('close', () => events.push({ type: 'conn-close' }))
-
-  const finish = (outcome: ChallengeOutcome, error?: ChallengeError): ChallengeResult => {
-    const end = performance.now()
-    const evidence: ChallengeEvidence = {
-      version: 1,
-      attestorKey: Buffer.from(conn.publicKey ?? Buffer.alloc(0)),
-      hosterNodeKey: hosterKey,
-      coreKey: Buffer.from(opts.coreKey),
-      agreementId: opts.agreementId,
-      epoch: opts.epoch,
-      nonce,
-      indices,
-      requestHash,
-      outcome,
-      errorCode: error?.code ?? '',
-      responseHash: received.length ? blake2b(received) : Buffer.alloc(0),
-      contactSignature,
-      signedLength,
-      fork,
-      startedAt,
-      connectUs: tConnected === null ? -1 : us(tConnected - t0),
-      responseUs: tSent === null || tFinal === null ? -1 : us(tFinal - tSent)
-    }
-    const result: ChallengeResult = {
-      outcome,
-      latencyMs: round2(end - t0),
-      connectMs: tConnected === null ? null : round2(tConnected - t0),
-      responseMs: tSent === null || tFinal === null ? null : round2(tFinal - tSent),
-      samples: indices.length,
-      evidence,
-      evidenceHash: evidenceHash(evidence)
-    }
-    if (perBlockMs.length) result.perBlockMs = perBlockMs.map(round2)
-    if (signedLength) {
-      result.signedLength = signedLength
-      result.fork = fork
-    }
-    if (blocks) result.blocks = blocks
-    if (error) result.error = error
-    return result
-  }
-  const record = (type: number, bytes: Uint8Array): void => {
-    const head = Buffer.alloc(5)
-    head[0] = type
-    head.writeUInt32LE(bytes.byteLength, 1)
-    received.push(head, Buffer.from(bytes))
-  }
-  const aborted = (): never => {
-    throw opts.signal?.reason instanceof Error ? opts.signal.reason : new DOMException('challenge aborted', 'AbortError')
-  }
-
   try {
-    // 1. the connection
-    const c1 = await events.next(['open', 'conn-error', 'conn-close'], opts.connectTimeoutMs)
-    if (c1.type === 'abort') aborted()
-    if (c1.type !== 'open') {
-      const error = c1.type === 'timeout'
-        ? { code: 'CONNECT_TIMEOUT', message: `no connection within ${opts.connectTimeoutMs} ms` }
-        : c1.type === 'conn-error' ? { code: c1.code ?? 'CONNECTION_ERROR', message: c1.message } : { code: 'CLOSED', message: 'connection closed before opening' }
-      return finish('unreachable', error)
-    }
-    tConnected = performance.now()
-
-    // 2. the challenge channel, beside whatever else runs on this connection
-    const channel = muxOf(conn).createChannel({
-      protocol: PROTOCOL,
-      onopen: () => events.push({ type: 'channel-open' }),
-      onclose: () => events.push({ type: 'channel-close' })
-    })
-    if (!channel) return finish('unreachable', { code: 'NO_CHANNEL', message: 'could not create the challenge channel' })
-    const sendRequest: MuxMessage<Uint8Array> = channel.addMessage({ encoding: rawCodec })
-    channel.addMessage({
-      encoding: rawCodec,
-      onmessage: (bytes: Uint8Array) => {
-        if (tSent === null || tFinal !== null) return
-        record(1, bytes)
-        try {
-          const m = decodeMessage(proofMessageCodec, bytes, 'proof message', MAX_PROOF_MESSAGE_BYTES)
-          if (m.seq !== proofs.length || proofs.length >= indices.length) throw new ProtocolError('UNEXPECTED', `proof ${m.seq} out of order`)
-          proofs.push(m.proof)
-          perBlockMs.push(performance.now() - tSent)
-        } catch (err) {
-          events.push({ type: 'violation', err: err instanceof ProtocolError ? err : new ProtocolError('MALFORMED', String(err)) })
-        }
-      }
-    })
-    channel.addMessage({
-      encoding: rawCodec,
-      onmessage: (bytes: Uint8Array) => {
-        if (tSent === null || tFinal !== null) return
-        record(2, bytes)
-        events.push({ type: 'done', bytes })
-      }
-    })
-    channel.addMessage({
-      encoding: rawCodec,
-      onmessage: (bytes: Uint8Array) => {
-        if (tSent === null || tFinal !== null) return
-        record(3, bytes)
-        events.push({ type: 'error-reply', bytes })
-      }
-    })
-    channel.open()
-    const c2 = await events.next(['channel-open', 'channel-close', 'conn-close', 'conn-error'], opts.connectTimeoutMs)
-    if (c2.type === 'abort') aborted()
-    if (c2.type !== 'channel-open') {
-      return finish('unreachable', { code: 'NO_CHANNEL', message: c2.type === 'timeout' ? `hoster did not open ${PROTOCOL} within ${opts.connectTimeoutMs} ms` : `connection closed before ${PROTOCOL} opened` })
-    }
-
-    // 3. the request and the answer
-    tSent = performance.now()
-    sendRequest.send(requestBytes)
-    const r = await events.next(['done', 'error-reply', 'violation', 'channel-close', 'conn-close', 'conn-error'], hardTimeoutMs)
-    tFinal = performance.now()
-    if (r.type === 'abort') aborted()
-    if (r.type === 'timeout') return finish('slow', { code: 'NO_ANSWER', message: `no answer within ${hardTimeoutMs} ms` })
-    if (r.type === 'violation') return finish('missing', { code: r.err.code, message: r.err.message })
-    if (r.type === 'channel-close' || r.type === 'conn-close' || r.type === 'conn-error') {
-      return finish('missing', { code: 'CLOSED', message: 'the hoster closed the challenge without answering' })
-    }
-    if (r.type === 'error-reply') {
-      let reply
-      try {
-        reply = decodeMessage(errorCodec, r.bytes, 'error reply', MAX_ERROR_BYTES)
-      } catch (err) {
-        return finish('missing', { code: (err as ProtocolError).code ?? 'MALFORMED', message: (err as Error).message })
-      }
-      return finish(reply.code === 'BUSY' ? 'slow' : 'missing', { code: reply.code, message: reply.message })
-    }
-    if (r.type !== 'done') return finish('missing', { code: 'UNEXPECTED', message: `unexpected ${r.type}` })
-
-    // 4. verify: contact signature, then every proof from the core key alone
-    let done
-    try {
-      done = decodeMessage(doneCodec, r.bytes, 'done message', MAX_DONE_BYTES)
-    } catch (err) {
-      return finish('missing', { code: (err as ProtocolError).code ?? 'MALFORMED', message: (err as Error).message })
-    }
-    contactSignature = Buffer.from(done.signature)
-    if (proofs.length !== indices.length) {
-      return finish('missing', { code: 'WRONG_INDEX', message: `answer holds ${proofs.length} proofs for ${indices.length} indices` })
-    }
-    const bundle: BlockProofBundle = { manifest: done.manifest, proofs }
-    if (!verify(contactSignable(nonce, requestHash, responseDigest(bundle)), done.signature, hosterKey)) {
-      return finish('missing', { code: 'BAD_CONTACT_SIGNATURE', message: 'the answer is not signed by the hoster node key' })
-    }
-    try {
-      const v = verifyBlockProofs(opts.coreKey, bundle, { minLength: opts.minLength, minFork: opts.minFork ?? 0, expectedIndices: indices })
-      signedLength = v.length
-      fork = v.fork
-      blocks = v.blocks
-    } catch (err) {
-      if (err instanceof ProofError) return finish('missing', { code: err.code, message: err.message })
-      throw err
-    }
-    const responseMs = tFinal - tSent
-    if (responseMs > opts.deadlineMs) {
-      return finish('slow', { code: 'LATE', message: `valid answer after ${Math.round(responseMs)} ms, deadline ${opts.deadlineMs} ms` })
-    }
-    return finish('pass')
+    return (await connect(s)) ?? (await openChannel(s)) ?? (await measureRtt(s)) ?? (await challengeAndJudge(s))
   } finally {
     opts.signal?.removeEventListener('abort', onAbort)
-    conn.destroy()
+    s.conn?.destroy()
   }
 }
 
-const evidenceFields = {
-  preencode(s: c.State, e: ChallengeEvidence): void {
-    c.uint.preencode(s, e.version)
-    c.buffer.preencode(s, e.attestorKey)
-    c.fixed32.preencode(s, e.hosterNodeKey)
-    c.fixed32.preencode(s, e.coreKey)
-    c.string.preencode(s, e.agreementId)
-    c.uint.preencode(s, e.epoch)
-    c.fixed32.preencode(s, e.nonce)
-    c.array(c.uint).preencode(s, e.indices)
-    c.fixed32.preencode(s, e.requestHash)
-    c.string.preencode(s, e.outcome)
-    c.string.preencode(s, e.errorCode)
-    c.buffer.preencode(s, e.responseHash)
-    c.buffer.preencode(s, e.contactSignature)
-    c.uint.preencode(s, e.signedLength)
-    c.uint.preencode(s, e.fork)
-    c.uint.preencode(s, e.startedAt)
-    c.int.preencode(s, e.connectUs)
-    c.int.preencode(s, e.responseUs)
-  },
-  encode(s: c.State, e: ChallengeEvidence): void {
-    c.uint.encode(s, e.version)
-    c.buffer.encode(s, e.attestorKey)
-    c.fixed32.encode(s, e.hosterNodeKey)
-    c.fixed32.encode(s, e.coreKey)
-    c.string.encode(s, e.agreementId)
-    c.uint.encode(s, e.epoch)
-    c.fixed32.encode(s, e.nonce)
-    c.array(c.uint).encode(s, e.indices)
-    c.fixed32.encode(s, e.requestHash)
-    c.string.encode(s, e.outcome)
-    c.string.encode(s, e.errorCode)
-    c.buffer.encode(s, e.responseHash)
-    c.buffer.encode(s, e.contactSignature)
-    c.uint.encode(s, e.signedLength)
-    c.uint.encode(s, e.fork)
-    c.uint.encode(s, e.startedAt)
-    c.int.encode(s, e.connectUs)
-    c.int.encode(s, e.responseUs)
+function aborted(s: Session): never {
+  const reason: unknown = s.opts.signal?.reason
+  throw reason instanceof Error ? reason : new DOMException('challenge aborted', 'AbortError')
+}
+
+/** 1. A fresh connection to the hoster's node key; null when open. */
+async function connect(s: Session): Promise<ChallengeResult | null> {
+  const conn = s.opts.dht.connect(Buffer.from(s.opts.hosterNodeKey))
+  s.conn = conn
+  conn.on('open', () => s.events.push({ type: 'open' }))
+  conn.on('error', (err: Error) => s.events.push({ type: 'conn-closed', message: err.message }))
+  conn.on('close', () => s.events.push({ type: 'conn-closed', message: 'connection closed' }))
+  const e = await s.events.next(['open', 'conn-closed', 'abort'], s.opts.connectTimeoutMs)
+  if (e?.type === 'abort') aborted(s)
+  if (e === null) return s.fail('unreachable', JudgementCode.CONNECT_TIMEOUT, 'CONNECT_TIMEOUT', `no connection within ${s.opts.connectTimeoutMs} ms`)
+  if (e.type === 'conn-closed') return s.fail('unreachable', JudgementCode.CONNECTION_FAILED, 'CONNECTION_FAILED', e.message)
+  s.tConnected = performance.now()
+  return null
+}
+
+/** 2. The challenge channel, beside whatever else runs on the connection; null when open. */
+async function openChannel(s: Session): Promise<ChallengeResult | null> {
+  const conn = s.conn as Connection
+  const at = (): number => performance.now()
+  s.ch = createChallengeChannel(conn, {
+    pong: (bytes) => {
+      try {
+        s.events.push({ type: 'pong', seq: decodeWire(pongWire, bytes).seq, at: at() })
+      } catch (err) {
+        s.violate(err)
+      }
+    },
+    item: (bytes) => s.onItem(bytes),
+    receipt: (bytes) => {
+      const t = at()
+      try {
+        s.events.push({ type: 'receipt', msg: decodeWire(receiptWire, bytes), at: t })
+      } catch (err) {
+        s.violate(err)
+      }
+    },
+    refusal: (bytes) => {
+      try {
+        s.events.push({ type: 'refusal', msg: decodeWire(refusalWire, bytes) })
+      } catch (err) {
+        s.violate(err)
+      }
+    }
+  }, {
+    onopen: () => s.events.push({ type: 'channel-open' }),
+    onclose: () => s.events.push({ type: 'conn-closed', message: 'the challenge channel closed' })
+  })
+  if (!s.ch) return s.fail('unreachable', JudgementCode.NO_CHANNEL, 'NO_CHANNEL', 'could not create the challenge channel')
+  s.ch.channel.open()
+  const e = await s.events.next(['channel-open', 'conn-closed', 'abort'], s.opts.connectTimeoutMs)
+  if (e?.type === 'abort') aborted(s)
+  if (e?.type !== 'channel-open') return s.fail('unreachable', JudgementCode.NO_CHANNEL, 'NO_CHANNEL', e === null ? `the hoster did not open the channel within ${s.opts.connectTimeoutMs} ms` : e.message)
+  return null
+}
+
+/** 3. The round trip: the smallest of a few ping → pong times, capped. null when measured. */
+async function measureRtt(s: Session): Promise<ChallengeResult | null> {
+  const ch = s.ch as ChallengeChannel
+  const rtts: number[] = []
+  for (let seq = 0; seq < (s.opts.pings ?? DEFAULT_PINGS); seq++) {
+    const sent = performance.now()
+    ch.send.ping.send(encodeWire(pingWire, { seq }))
+    let e
+    do e = await s.events.next(['pong', 'conn-closed', 'violation', 'abort'], s.opts.connectTimeoutMs)
+    while (e?.type === 'pong' && e.seq !== seq) // a late pong of an earlier ping
+    if (e?.type === 'abort') aborted(s)
+    if (e?.type === 'conn-closed') return s.fail('unreachable', JudgementCode.CONNECTION_FAILED, 'CONNECTION_FAILED', `${e.message} before the challenge`)
+    if (e?.type === 'violation') return s.fail('slow', JudgementCode.HOSTER_TROUBLE, e.err.code, e.err.message)
+    if (e === null) break
+    rtts.push(e.at - sent)
   }
+  if (rtts.length === 0) return s.fail('slow', JudgementCode.NO_PONG, 'NO_PONG', `no pong within ${s.opts.connectTimeoutMs} ms`)
+  s.rttMs = Math.min(Math.min(...rtts), s.opts.maxRttAllowanceMs ?? DEFAULT_MAX_RTT_ALLOWANCE_MS)
+  return null
 }
 
-/** The canonical bytes of the evidence (compact-encoding, fixed field order). */
-export function encodeEvidence(e: ChallengeEvidence): Buffer {
-  const s = c.state()
-  evidenceFields.preencode(s, e)
-  const buffer = Buffer.allocUnsafe(s.end)
-  s.buffer = buffer
-  evidenceFields.encode(s, e)
-  return buffer
-}
-
-/** BLAKE2b of the canonical evidence bytes: what a `report` result carries. */
-export function evidenceHash(e: ChallengeEvidence): Buffer {
-  return blake2b(encodeEvidence(e))
+/** 4. The nonce, the answer, the judgement. */
+async function challengeAndJudge(s: Session): Promise<ChallengeResult> {
+  const o = s.opts
+  const ch = s.ch as ChallengeChannel
+  const hardTimeoutMs = (o.hardTimeoutMs ?? Math.max(3 * o.deadlineMs, o.deadlineMs + 1000)) + s.rttMs
+  s.tNonce = performance.now()
+  ch.send.challenge.send(encodeWire(challengeWire, { agreementId: o.agreementId, epoch: o.epoch, attestorKey: o.attestorKey, nonce: s.nonce }))
+  const e = await s.events.next(['receipt', 'refusal', 'violation', 'conn-closed', 'abort'], hardTimeoutMs)
+  if (e?.type === 'abort') aborted(s)
+  if (e === null) return s.fail('slow', JudgementCode.NO_ANSWER, 'NO_ANSWER', `no answer within ${Math.round(hardTimeoutMs)} ms`)
+  if (e.type === 'conn-closed') return s.fail('slow', JudgementCode.CLOSED_AFTER_REQUEST, 'CLOSED_AFTER_REQUEST', `${e.message} after the challenge was sent`)
+  if (e.type === 'refusal') return s.fail('slow', JudgementCode.HOSTER_TROUBLE, e.msg.code, e.msg.message)
+  if (e.type === 'violation') return s.fail('slow', JudgementCode.HOSTER_TROUBLE, e.err.code, e.err.message)
+  const ctx: AnswerContext = {
+    networkId: o.networkId, agreementId: o.agreementId, epoch: o.epoch, attestorKey: o.attestorKey, nonce: s.nonce,
+    hosterNodeKey: o.hosterNodeKey, coreKey: o.coreKey, indices: s.indices, minFork: o.minFork, minLength: o.length, deadlineMs: o.deadlineMs
+  }
+  return s.result(judgeAnswer(ctx, s.items, e.msg, e.at - s.tNonce - s.rttMs), e.at)
 }

@@ -1,27 +1,21 @@
-// Wire protocols over protomux on a hyperdht connection. `favor/challenge/1`: storage challenges.
-export { ChallengeResponder } from './responder.js'
-export type { CoreLookup, ResponderOptions, ResponderStats } from './responder.js'
-export { runChallenge, encodeEvidence, evidenceHash } from './challenge.js'
-export type { ChallengeEvidence, ChallengeError, ChallengeOptions, ChallengeOutcome, ChallengeResult } from './challenge.js'
+// Wire protocols over protomux on a hyperdht connection. `favor/challenge/2`: storage challenges
+// (docs/challenges.md); `favor/join/1`: admission.
+export { ChallengeResponder, prepareAnswer } from './responder.js'
+export type { ChallengeParams, CoreLookup, ParamsLookup, PreparedAnswer, ResponderOptions, ResponderStats, ResponderTestHooks } from './responder.js'
+export { runChallenge, DEFAULT_MAX_RTT_ALLOWANCE_MS, DEFAULT_PINGS } from './challenge.js'
+export type { ChallengeOptions, ChallengeOutcome, ChallengeResult } from './challenge.js'
+export { judgeAnswer } from './judge.js'
+export type { AnswerContext, Judgement } from './judge.js'
 export { toReportResult, percentile } from './report.js'
-export type { ReportResult } from './report.js'
 export {
-  PROTOCOL as CHALLENGE_PROTOCOL,
-  MAX_INDICES,
-  MAX_REQUEST_BYTES,
-  NONCE_BYTES,
-  ProtocolError,
-  contactSignable,
-  decodeMessage,
-  encodeMessage,
-  errorCodec,
-  doneCodec,
-  proofMessageCodec,
-  rawCodec,
-  requestCodec,
-  responseDigest
-} from './messages.js'
-export type { ChallengeRequest, DoneMessage, ErrorMessage, ErrorReplyCode, ProofMessage, ProtocolErrorCode } from './messages.js'
+  CHALLENGE_PROTOCOL, MESSAGE_TYPES, REFUSAL_CODES, challengeWire, createChallengeChannel, decodeWire, encodeWire,
+  itemWire, pingWire, pongWire, receiptWire, refusalWire
+} from './challenge-wire.js'
+export type {
+  ChallengeChannel, ChallengeMessage, ItemMessage, MessageType, PingMessage, ReceiptMessage, RefusalCode, RefusalMessage, WireMessage
+} from './challenge-wire.js'
+export { ProtocolError, codeMessageCodec, decodeMessage, encodeMessage, fixedBytes, rawCodec, safeUint, struct } from './messages.js'
+export type { ProtocolErrorCode } from './messages.js'
 export { silentLogger } from './log.js'
 export type { Logger } from './log.js'
 export * from './join.js'

@@ -1,17 +1,8 @@
-// From a challenge result to the `report` result the ledger records (DESIGN §3: one result per
-// agreement in an attestor's per-epoch `report` op). Integers only: the ledger does no float math.
-import type { ChallengeOutcome, ChallengeResult } from './challenge.js'
-
-export interface ReportResult {
-  agreementId: string
-  outcome: ChallengeOutcome
-  samples: number
-  /** Whole milliseconds. Per-block response times when the hoster answered, else the total latency. */
-  latencyP50Ms: number
-  latencyP99Ms: number
-  /** BLAKE2b-256 of the attestor's evidence (see encodeEvidence). */
-  evidenceHash: Buffer
-}
+// From a challenge result to the `report` result the ledger records and checks (docs/challenges.md §2):
+// pass carries the receipt; missing the receipt and the failing item; slow/unreachable their code.
+// Integers only: the ledger does no float math.
+import type { ReportResult } from '../ledger/ops.js'
+import type { ChallengeResult } from './challenge.js'
 
 /** Nearest-rank percentile of a non-empty list. */
 export function percentile(values: readonly number[], p: number): number {
@@ -21,14 +12,18 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[rank - 1] as number
 }
 
-export function toReportResult(agreementId: string, result: ChallengeResult): ReportResult {
-  const times = result.perBlockMs && result.perBlockMs.length ? result.perBlockMs : [result.latencyMs]
+export function toReportResult(agreementId: number, r: ChallengeResult): ReportResult {
+  const net = r.responseMs === null ? null : Math.max(0, r.responseMs - r.rttMs)
+  const times = r.perItemMs.length > 0 ? r.perItemMs : [net ?? r.latencyMs]
   return {
     agreementId,
-    outcome: result.outcome,
-    samples: result.samples,
+    outcome: r.outcome,
+    samples: r.samples,
     latencyP50Ms: Math.round(percentile(times, 50)),
     latencyP99Ms: Math.round(percentile(times, 99)),
-    evidenceHash: Buffer.from(result.evidenceHash)
+    rttMs: Math.round(r.rttMs),
+    code: r.code,
+    receipt: r.outcome === 'unreachable' ? null : r.receipt,
+    failing: r.outcome === 'missing' ? r.failing : null
   }
 }

@@ -1,55 +1,92 @@
-// Hoster side of `favor/challenge/1`: answers storage challenges from the cores it hosts.
+// Hoster side of `favor/challenge/2` (docs/challenges.md §1): answers pings at once, and a challenge with
+// one item per challenged position (a block proof, or a signed error for what it lacks) and a receipt
+// signed with the node key over the whole answer.
 //
-// Attach it to every connection of the node's hyperdht server, beside replication:
+// The responder does not read the ledger: the node injects `params`, which looks up in ITS OWN ledger
+// view what the attestation record says (challenged length, samples, the epoch's beacon, the network id,
+// the core), so the hoster learns the indices only when the nonce arrives.
+//
+// Attach it to every connection of the node's hyperdht server, beside replication, synchronously in the
+// connection handler (protomux rejects a channel the remote opens before the protocol is paired):
 //
 //   const server = dht.createServer(conn => { store.replicate(conn); responder.attach(conn) })
 //
-// `attach` must run synchronously in the connection handler (protomux rejects a channel that the
-// remote opens before anyone has paired the protocol). A peer that sends garbage, oversized or
-// truncated bytes gets an error reply, its channel is closed and its connection destroyed; the
-// responder keeps serving every other connection.
-import { blake2b, muxOf, sign } from '../stack/index.js'
-import type { Connection, Core, KeyPair, MuxChannel, MuxMessage } from '../stack/index.js'
-import { ProofError, makeBlockProofs } from '../proof/index.js'
-import type { BlockProofBundle } from '../proof/index.js'
+// A peer that sends garbage, oversized or truncated bytes gets a BAD_REQUEST refusal; its channel is
+// closed and its connection destroyed; the responder keeps serving every other connection.
+import { encodeManifest, muxOf } from '../stack/index.js'
+import type { Connection, Core, KeyPair } from '../stack/index.js'
+import { ItemError, ProofError, answerHash, challengeIndicesV2, itemHash, makeBlockProofs, signReceipt } from '../proof/index.js'
+import type { AnswerItem } from '../proof/index.js'
 import {
-  MAX_INDICES,
-  MAX_REQUEST_BYTES,
-  PROTOCOL,
-  ProtocolError,
-  contactSignable,
-  decodeMessage,
-  doneCodec,
-  encodeMessage,
-  errorCodec,
-  proofMessageCodec,
-  rawCodec,
-  requestCodec,
-  responseDigest
-} from './messages.js'
-import type { ChallengeRequest, ErrorReplyCode } from './messages.js'
+  CHALLENGE_PROTOCOL, challengeWire, createChallengeChannel, decodeWire, encodeWire, itemWire, pingWire, pongWire, receiptWire, refusalWire
+} from './challenge-wire.js'
+import type { ChallengeChannel, ChallengeMessage, RefusalCode } from './challenge-wire.js'
+import { ProtocolError } from './messages.js'
 import { silentLogger } from './log.js'
 import type { Logger } from './log.js'
 
+/** What the hoster's own ledger view says about one (epoch, agreement, attestor) challenge. */
+export interface ChallengeParams {
+  /** The ledger's network id (its genesis beacon), 32 bytes. */
+  networkId: Uint8Array
+  /** The beacon of the challenge's epoch. */
+  beacon: Uint8Array
+  coreKey: Uint8Array
+  /** The challenged length and the samples of the attestation record. */
+  length: number
+  samples: number
+}
+
+export type ParamsLookup = (q: { agreementId: number; epoch: number; attestorKey: Uint8Array }) =>
+  Promise<ChallengeParams | { refuse: RefusalCode; message: string }>
+
 export type CoreLookup = (coreKey: Buffer) => Core | null | Promise<Core | null>
 
-export interface ResponderOptions {
-  /** The node's key pair: the key the hyperdht server listens on, which signs proofs of contact. */
-  keyPair: KeyPair
-  /** The hoster's hosted cores (from its corestore); null when the core is not hosted here. */
-  lookup: CoreLookup
-  log?: Logger
-  /** At most this many challenges are worked on at once across all connections; more get BUSY. */
-  maxConcurrent?: number
-  /** Requests per channel before the hoster closes it (a challenge is one request). Default 4. */
-  maxRequestsPerChannel?: number
-  /** Test hook: wait this long before answering (simulates a slow hoster). */
+/** A prepared answer, before it is sent. */
+export interface PreparedAnswer {
+  indices: number[]
+  items: AnswerItem[]
+  manifest: Uint8Array
+  fork: number
+  length: number
+}
+
+/**
+ * Test-only behaviour, injected by tests through the options (never set by the node's configuration):
+ * what a dishonest or broken hoster does instead of answering honestly from what it holds.
+ */
+export interface ResponderTestHooks {
+  /** Answer from this core instead of the hosted one (e.g. a copy of an abandoned fork, or a partial copy). */
+  core?(coreKey: Buffer, hosted: Core | null): Core | null | Promise<Core | null>
+  /** Change the honest answer before it is signed (e.g. keep only the blocks a prefetcher would hold). */
+  alter?(answer: PreparedAnswer, req: ChallengeMessage): PreparedAnswer | Promise<PreparedAnswer>
+  /** After signing: 'send' (default), 'silent' (never answer), or 'close' (destroy the connection instead). */
+  shape?(answer: PreparedAnswer): 'send' | 'silent' | 'close'
+  /** Wait this long before sending an answer. */
   delayMs?: number
+  /** Wait this long before answering a ping (a hoster trying to buy time with a slow round trip). */
+  pongDelayMs?: number
+}
+
+export interface ResponderOptions {
+  /** The node's key pair: the key the hyperdht server listens on, which signs receipts. */
+  keyPair: KeyPair
+  params: ParamsLookup
+  /** The hoster's hosted cores; null when the core is not hosted here. */
+  core: CoreLookup
+  log?: Logger
+  /** At most this many challenges are worked on at once across all connections; more are refused BUSY. */
+  maxConcurrent?: number
+  /** Challenges per channel before the hoster closes it (an attestor sends one). Default 4. */
+  maxChallengesPerChannel?: number
+  /** Pings per channel before the hoster closes it. Default 16. */
+  maxPingsPerChannel?: number
+  testing?: ResponderTestHooks
 }
 
 export interface ResponderStats {
   connections: number
-  requests: number
+  challenges: number
   answered: number
   refused: number
   violations: number
@@ -57,35 +94,25 @@ export interface ResponderStats {
 
 interface ChannelState {
   conn: Connection
-  channel: MuxChannel
+  ch: ChallengeChannel
   busy: boolean
-  requests: number
-  sendProof: MuxMessage<Uint8Array>
-  sendDone: MuxMessage<Uint8Array>
-  sendError: MuxMessage<Uint8Array>
+  challenges: number
+  pings: number
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
 export class ChallengeResponder {
-  private readonly keyPair: KeyPair
-  private readonly lookup: CoreLookup
+  private readonly opts: ResponderOptions
   private readonly log: Logger
-  private readonly maxConcurrent: number
-  private readonly maxRequestsPerChannel: number
-  private readonly delayMs: number
   private readonly channels = new Set<ChannelState>()
   private active = 0
   private closed = false
-  readonly stats: ResponderStats = { connections: 0, requests: 0, answered: 0, refused: 0, violations: 0 }
+  readonly stats: ResponderStats = { connections: 0, challenges: 0, answered: 0, refused: 0, violations: 0 }
 
   constructor(opts: ResponderOptions) {
-    this.keyPair = opts.keyPair
-    this.lookup = opts.lookup
+    this.opts = opts
     this.log = opts.log ?? silentLogger
-    this.maxConcurrent = opts.maxConcurrent ?? 32
-    this.maxRequestsPerChannel = opts.maxRequestsPerChannel ?? 4
-    this.delayMs = opts.delayMs ?? 0
   }
 
   /** Serves challenges on this connection (call synchronously from the server's connection handler). */
@@ -93,125 +120,145 @@ export class ChallengeResponder {
     if (this.closed) return
     this.stats.connections++
     conn.on('error', (err: Error) => this.log.debug('challenge: connection error', { remote: hex(conn.remotePublicKey), error: err.message }))
-    const mux = muxOf(conn)
-    mux.pair({ protocol: PROTOCOL }, () => this.openChannel(conn))
+    muxOf(conn).pair({ protocol: CHALLENGE_PROTOCOL }, () => this.openChannel(conn))
   }
 
   private openChannel(conn: Connection): void {
     if (this.closed) return
     let state: ChannelState | null = null
-    const channel = muxOf(conn).createChannel({
-      protocol: PROTOCOL,
-      onclose: () => {
-        if (state) this.channels.delete(state)
-      }
-    })
-    if (!channel) return // already one open challenge channel on this connection
-    channel.addMessage({
-      encoding: rawCodec,
-      onmessage: (bytes: Uint8Array) => {
-        if (state) this.onRequest(state, bytes)
-      }
-    })
-    const sendProof = channel.addMessage({ encoding: rawCodec })
-    const sendDone = channel.addMessage({ encoding: rawCodec })
-    const sendError = channel.addMessage({ encoding: rawCodec })
-    state = { conn, channel, busy: false, requests: 0, sendProof, sendDone, sendError }
+    const ch = createChallengeChannel(conn, {
+      ping: (bytes) => { if (state) this.onPing(state, bytes) },
+      challenge: (bytes) => { if (state) this.onChallenge(state, bytes) }
+    }, { onclose: () => { if (state) this.channels.delete(state) } })
+    if (!ch) return // already one open challenge channel on this connection
+    state = { conn, ch, busy: false, challenges: 0, pings: 0 }
     this.channels.add(state)
-    channel.open()
+    ch.channel.open()
   }
 
-  private violation(state: ChannelState, err: ProtocolError | Error): void {
+  private onPing(s: ChannelState, bytes: Uint8Array): void {
+    let ping
+    try {
+      ping = decodeWire(pingWire, bytes)
+    } catch (err) {
+      this.violation(s, err as Error)
+      return
+    }
+    if (++s.pings > (this.opts.maxPingsPerChannel ?? 16)) {
+      this.violation(s, new ProtocolError('UNEXPECTED', 'too many pings on one channel'))
+      return
+    }
+    const pong = encodeWire(pongWire, ping)
+    const delay = this.opts.testing?.pongDelayMs ?? 0
+    if (delay > 0) setTimeout(() => { if (!s.ch.channel.closed) s.ch.send.pong.send(pong) }, delay)
+    else s.ch.send.pong.send(pong)
+  }
+
+  private violation(s: ChannelState, err: Error): void {
     this.stats.violations++
     const code = err instanceof ProtocolError ? err.code : 'UNEXPECTED'
-    this.log.error('challenge: protocol violation, closing the channel and the connection', {
-      remote: hex(state.conn.remotePublicKey),
-      code,
-      error: err.message
-    })
-    state.sendError.send(encodeMessage(errorCodec, { code: 'BAD_REQUEST', message: err.message.slice(0, 200) }))
-    state.channel.close()
-    this.channels.delete(state)
-    // Let the error reply and the channel close flush before the connection goes.
-    setTimeout(() => state.conn.destroy(), 50).unref()
+    this.log.error('challenge: protocol violation, closing the channel and the connection', { remote: hex(s.conn.remotePublicKey), code, error: err.message })
+    s.ch.send.refusal.send(encodeWire(refusalWire, { code: 'BAD_REQUEST', message: err.message.slice(0, 200) }))
+    s.ch.channel.close()
+    this.channels.delete(s)
+    // Let the refusal and the channel close flush before the connection goes.
+    setTimeout(() => s.conn.destroy(), 50).unref()
   }
 
-  private refuse(state: ChallengeRequest | null, ch: ChannelState, code: ErrorReplyCode, message: string): void {
+  private refuse(s: ChannelState, req: ChallengeMessage, code: RefusalCode, message: string): void {
     this.stats.refused++
-    this.log.info('challenge: refused', {
-      remote: hex(ch.conn.remotePublicKey),
-      agreementId: state?.agreementId,
-      code,
-      message
-    })
-    ch.sendError.send(encodeMessage(errorCodec, { code, message: message.slice(0, 500) }))
+    this.log.info('challenge: refused', { remote: hex(s.conn.remotePublicKey), agreementId: req.agreementId, epoch: req.epoch, code, message })
+    if (!s.ch.channel.closed) s.ch.send.refusal.send(encodeWire(refusalWire, { code, message: message.slice(0, 500) }))
   }
 
-  private onRequest(ch: ChannelState, bytes: Uint8Array): void {
-    let req: ChallengeRequest
+  private onChallenge(s: ChannelState, bytes: Uint8Array): void {
+    let req: ChallengeMessage
     try {
-      req = decodeMessage(requestCodec, bytes, 'challenge request', MAX_REQUEST_BYTES)
+      req = decodeWire(challengeWire, bytes)
     } catch (err) {
-      this.violation(ch, err as Error)
+      this.violation(s, err as Error)
       return
     }
-    this.stats.requests++
-    if (++ch.requests > this.maxRequestsPerChannel) {
-      this.violation(ch, new ProtocolError('UNEXPECTED', `more than ${this.maxRequestsPerChannel} requests on one channel`))
+    this.stats.challenges++
+    if (++s.challenges > (this.opts.maxChallengesPerChannel ?? 4)) {
+      this.violation(s, new ProtocolError('UNEXPECTED', 'too many challenges on one channel'))
       return
     }
-    if (ch.busy || this.active >= this.maxConcurrent) {
-      this.refuse(req, ch, 'BUSY', 'another challenge is in progress')
+    if (s.busy || this.active >= (this.opts.maxConcurrent ?? 32)) {
+      this.refuse(s, req, 'BUSY', 'too many challenges in progress')
       return
     }
-    ch.busy = true
+    s.busy = true
     this.active++
-    this.answer(ch, req)
+    this.answer(s, req)
       .catch((err: unknown) => {
-        this.log.error('challenge: failed to answer', { remote: hex(ch.conn.remotePublicKey), error: (err as Error).message })
-        this.refuse(req, ch, 'INTERNAL', 'internal error')
+        this.log.error('challenge: failed to answer', { remote: hex(s.conn.remotePublicKey), error: (err as Error).message })
+        this.refuse(s, req, 'INTERNAL', 'internal error')
       })
       .finally(() => {
-        ch.busy = false
+        s.busy = false
         this.active--
       })
   }
 
-  private async answer(ch: ChannelState, req: ChallengeRequest): Promise<void> {
+  private async answer(s: ChannelState, req: ChallengeMessage): Promise<void> {
     const started = performance.now()
-    const requestHash = blake2b(encodeMessage(requestCodec, req))
-    if (req.indices.length > MAX_INDICES) return this.refuse(req, ch, 'BAD_REQUEST', 'too many indices')
-    const core = await this.lookup(Buffer.from(req.coreKey))
-    if (!core) return this.refuse(req, ch, 'NOT_HOSTED', `core ${hex(req.coreKey)} is not hosted here`)
+    const params = await this.opts.params({ agreementId: req.agreementId, epoch: req.epoch, attestorKey: req.attestorKey })
+    if ('refuse' in params) return this.refuse(s, req, params.refuse, params.message)
+    const indices = challengeIndicesV2(params.beacon, req.agreementId, req.attestorKey, req.nonce, params.length, params.samples)
+    if (indices.length === 0) return this.refuse(s, req, 'UNKNOWN_CHALLENGE', 'nothing to challenge (empty core or no samples)')
+    const hooks = this.opts.testing
+    const coreKey = Buffer.from(params.coreKey)
+    const hosted = await this.opts.core(coreKey)
+    const honest = await prepareAnswer(hooks?.core ? await hooks.core(coreKey, hosted) : hosted, indices)
+    const answer = hooks?.alter ? await hooks.alter(honest, req) : honest
+    const items = answer.items.map((item, position) => itemHash(position, indices[position] as number, item))
+    const signature = signReceipt({
+      networkId: params.networkId, agreementId: req.agreementId, epoch: req.epoch, attestorKey: req.attestorKey, nonce: req.nonce,
+      answerHash: answerHash(answer.manifest, items), fork: answer.fork, length: answer.length
+    }, this.opts.keyPair.secretKey)
 
-    let bundle: BlockProofBundle
-    try {
-      bundle = await makeBlockProofs(core, req.indices)
-    } catch (err) {
-      if (err instanceof ProofError && err.code === 'NOT_HELD') return this.refuse(req, ch, 'MISSING_BLOCK', err.message)
-      if (err instanceof ProofError && err.code === 'OVERSIZED') return this.refuse(req, ch, 'TOO_LARGE', err.message)
-      if (err instanceof ProofError && err.code === 'WRONG_INDEX') return this.refuse(req, ch, 'BAD_REQUEST', err.message)
-      throw err
-    }
-    const signature = sign(contactSignable(req.nonce, requestHash, responseDigest(bundle)), this.keyPair.secretKey)
-    if (this.delayMs > 0) await new Promise<void>(resolve => setTimeout(resolve, this.delayMs))
-    if (ch.channel.closed) return
-    bundle.proofs.forEach((proof, seq) => ch.sendProof.send(encodeMessage(proofMessageCodec, { seq, proof })))
-    ch.sendDone.send(encodeMessage(doneCodec, { manifest: bundle.manifest, signature }))
+    if (hooks?.delayMs) await new Promise<void>((resolve) => setTimeout(resolve, hooks.delayMs))
+    const shape = hooks?.shape?.(answer) ?? 'send'
+    if (shape === 'close') return void s.conn.destroy()
+    if (shape === 'silent' || s.ch.channel.closed) return
+    answer.items.forEach((item, position) => s.ch.send.item.send(encodeWire(itemWire, { position, item })))
+    s.ch.send.receipt.send(encodeWire(receiptWire, { manifest: answer.manifest, fork: answer.fork, length: answer.length, signature }))
     this.stats.answered++
     this.log.debug('challenge: answered', {
-      remote: hex(ch.conn.remotePublicKey),
-      agreementId: req.agreementId,
-      epoch: req.epoch,
-      blocks: req.indices.length,
-      ms: Math.round(performance.now() - started)
+      remote: hex(s.conn.remotePublicKey), agreementId: req.agreementId, epoch: req.epoch, blocks: indices.length,
+      lacking: answer.items.filter((i) => i.kind === 'error').length, ms: Math.round(performance.now() - started)
     })
   }
 
   /** Stops answering: closes every open challenge channel; later connections are not served. */
   close(): void {
     this.closed = true
-    for (const s of this.channels) s.channel.close()
+    for (const s of this.channels) s.ch.channel.close()
     this.channels.clear()
   }
+}
+
+/**
+ * The honest answer from what this node holds: a proof per held block against the core's current head,
+ * NOT_HELD for a block it lacks, NOT_HOSTED everywhere when it does not host the core, INTERNAL when
+ * proving fails for another reason. Each position is proven on its own: the attestor judges each item
+ * independently, so one lost block does not hide the others.
+ */
+export async function prepareAnswer(core: Core | null, indices: number[]): Promise<PreparedAnswer> {
+  if (core === null) return { indices, items: indices.map(() => ({ kind: 'error', code: ItemError.NOT_HOSTED })), manifest: new Uint8Array(0), fork: 0, length: 0 }
+  await core.ready()
+  const fork = core.fork
+  const length = core.length
+  const manifest: Uint8Array = core.manifest ? encodeManifest(core.manifest) : new Uint8Array(0)
+  const items = await Promise.all(indices.map(async (index): Promise<AnswerItem> => {
+    try {
+      const bundle = await makeBlockProofs(core, [index])
+      return { kind: 'proof', proof: bundle.proofs[0] as Uint8Array }
+    } catch (err) {
+      if (err instanceof ProofError && err.code === 'NOT_HELD') return { kind: 'error', code: ItemError.NOT_HELD }
+      return { kind: 'error', code: ItemError.INTERNAL }
+    }
+  }))
+  return { indices, items, manifest, fork, length }
 }

@@ -1,11 +1,11 @@
-// Attestor: each epoch, challenges the agreements the beacon assigned to it — indices from the
-// ledger's challengeIndices, a FRESH hyperdht connection per challenge with a deadline — and sends ONE
-// batched `report` op for the epoch (reports for a past epoch are refused, so a late batch is dropped).
-import {
-  assignmentsFor, challengeIndices, currentEpoch, getParams,
-  type Assignment, type LedgerKV, type ReportResult
-} from '../ledger/index.js'
-import { runChallenge, toReportResult, MAX_INDICES } from '../protocol/index.js'
+// Attestor: each epoch, challenges the agreements the beacon assigned to it over `favor/challenge/2` —
+// a FRESH hyperdht connection per challenge, a measured round trip, a fresh nonce — with what the
+// ledger's attestation record fixes (challenged length, fork, samples, the hoster's node key), and sends
+// ONE batched `report` op for the epoch with each result's evidence (reports for a past epoch are
+// refused, so a late batch is dropped).
+import { assignmentsFor, currentEpoch, type Assignment, type LedgerKV, type ReportResult } from '../ledger/index.js'
+import { DEFAULT_MAX_RTT_ALLOWANCE_MS, runChallenge, toReportResult } from '../protocol/index.js'
+import type { ChallengeResult } from '../protocol/index.js'
 import type { RoleContext } from './context.js'
 import { toError } from './context.js'
 import type { ChallengeRecord } from './types.js'
@@ -14,6 +14,10 @@ export interface AttestorOptions {
   deadlineMs: number
   connectTimeoutMs: number
   concurrency: number
+  /** Cap on the measured round trip subtracted from the response time. Default 500 ms. */
+  maxRttAllowanceMs?: number
+  /** How long to wait for the answer after the nonce (default: runChallenge's). */
+  hardTimeoutMs?: number
 }
 
 export class Attestor {
@@ -38,20 +42,15 @@ export class Attestor {
   }
 
   private async runEpoch(epoch: number): Promise<void> {
-    const kv = this.ctx.ledger.kv
-    const params = await getParams(kv)
-    if (params === null) return
-    const all = await assignmentsFor(kv, this.ctx.account, epoch)
-    const todo = all.filter((a) => !a.reported && a.agreement.length > 0 && a.nodeKey !== '')
+    const all = await assignmentsFor(this.ctx.ledger.kv, this.ctx.account, epoch)
+    const todo = all.filter((a) => !a.reported && a.length > 0 && a.samples > 0 && a.nodeKey !== '')
     this.doneEpoch = epoch
     if (todo.length === 0) return
-    const me = Buffer.from(this.ctx.account, 'hex')
     const results: ReportResult[] = []
     let next = 0
     const worker = async (): Promise<void> => {
       while (next < todo.length && !this.abort.signal.aborted) {
-        const a = todo[next++] as Assignment
-        const r = await this.challenge(a, epoch, me, Math.min(params.samples, MAX_INDICES))
+        const r = await this.challenge(todo[next++] as Assignment, epoch)
         if (r !== null) results.push(r)
       }
     }
@@ -65,29 +64,33 @@ export class Attestor {
     await this.ctx.append({ type: 'report', time: Date.now(), epoch, results })
   }
 
-  private async challenge(a: Assignment, epoch: number, me: Buffer, samples: number): Promise<ReportResult | null> {
+  private async challenge(a: Assignment, epoch: number): Promise<ReportResult | null> {
     const agr = a.agreement
-    const indices = challengeIndices(a.beacon, agr.id, me, agr.length, samples)
-    if (indices.length === 0) return null
-    let res
+    let res: ChallengeResult
     try {
       res = await runChallenge({
         dht: this.ctx.dht,
         hosterNodeKey: Buffer.from(a.nodeKey, 'hex'),
         coreKey: Buffer.from(agr.coreKey, 'hex'),
-        agreementId: String(agr.id),
+        networkId: a.networkId,
+        beacon: a.beacon,
+        attestorKey: Buffer.from(this.ctx.account, 'hex'),
+        agreementId: agr.id,
         epoch,
-        indices,
-        minLength: agr.length,
+        length: a.length,
+        samples: a.samples,
+        minFork: a.fork,
         deadlineMs: this.opts.deadlineMs,
         connectTimeoutMs: this.opts.connectTimeoutMs,
+        maxRttAllowanceMs: this.opts.maxRttAllowanceMs ?? DEFAULT_MAX_RTT_ALLOWANCE_MS,
+        ...(this.opts.hardTimeoutMs !== undefined ? { hardTimeoutMs: this.opts.hardTimeoutMs } : {}),
         signal: this.abort.signal
       })
     } catch (err) {
       if (!this.abort.signal.aborted) this.ctx.emitWarning(toError(err))
       return null
     }
-    const r = toReportResult(String(agr.id), res)
+    const r = toReportResult(agr.id, res)
     const rec: ChallengeRecord = {
       epoch,
       agreementId: agr.id,
@@ -99,20 +102,15 @@ export class Attestor {
       latencyMs: Math.round(res.latencyMs),
       latencyP50Ms: r.latencyP50Ms,
       latencyP99Ms: r.latencyP99Ms,
+      rttMs: r.rttMs,
       connectMs: res.connectMs === null ? null : Math.round(res.connectMs),
+      code: r.code,
       errorCode: res.error?.code ?? null,
-      evidenceHash: r.evidenceHash.toString('hex'),
+      nonce: res.nonce.toString('hex'),
       at: Date.now()
     }
     this.ctx.emitChallenge(rec)
-    return {
-      agreementId: agr.id,
-      outcome: r.outcome,
-      samples: r.samples,
-      latencyP50Ms: r.latencyP50Ms,
-      latencyP99Ms: r.latencyP99Ms,
-      evidenceHash: r.evidenceHash
-    }
+    return r
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,12 @@
 // Indexer: ticks epochs on a timer with commit–reveal. In tick e it reveals secret_e (committed in its
 // tick for e−1) and commits H(secret_{e+1}). Secrets derive from a seed kept in the node directory
 // (node.json), so a restarted indexer can still reveal what it committed.
+//
+// An epoch starts with a strict majority of the indexers' ticks, so with three indexers one is usually
+// late. A late indexer ticks the epoch that already started (no reveal: its commitment for it was
+// recorded as withheld) instead of skipping it: that tick commits for the next epoch, so every indexer
+// always holds a commitment due next, and the ticks that start the next epoch carry a majority of
+// reveals (otherwise the late one's turn to start an epoch comes with no reveal, and the epoch is weak).
 import { commitOf, getAccount, getEpoch, getMeta, secretFor } from '../ledger/index.js'
 import { RepeatingTask } from '../runtime/index.js'
 import type { RoleContext } from './context.js'
@@ -41,10 +47,11 @@ export class Indexer {
     if (meta === null || !meta.indexers.includes(this.ctx.account)) return
     const acct = await getAccount(kv, this.ctx.account)
     if (acct === null) return
-    const target = meta.epoch + 1
-    const rec = await getEpoch(kv, target)
-    if (rec !== null && rec.ticks.some((t) => t.indexer === this.ctx.account)) return
     const cur = await getEpoch(kv, meta.epoch)
+    const ticked = (r: { ticks: { indexer: string }[] } | null): boolean => r !== null && r.ticks.some((t) => t.indexer === this.ctx.account)
+    // late for the current epoch: tick it now (it commits for the next one), not the next one
+    const target = meta.epoch >= 1 && cur !== null && cur.started && !ticked(cur) ? meta.epoch : meta.epoch + 1
+    if (target !== meta.epoch && ticked(await getEpoch(kv, target))) return
     let reveal: Buffer = Buffer.alloc(0)
     if (acct.commit !== '' && acct.commitEpoch === target) {
       const secret = secretFor(this.opts.seed, target)

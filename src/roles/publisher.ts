@@ -1,5 +1,6 @@
-// Publisher: posts hosting requests for its cores, keeps serving its own cores while online, and
-// posts `grow` when a published core grows (billing and challenges follow the recorded length).
+// Publisher: posts hosting requests for its cores (length, byte length and fork), keeps serving its own
+// cores while online, and posts `grow` when a published core grows or is rewritten (a truncation bumps
+// the fork): hosters fetch, and challenges and billing follow, what the ledger records.
 import {
   available, currentEpoch, epochCost, getAccount, getParams, listRequests, type AppliedInfo, type LedgerKV
 } from '../ledger/index.js'
@@ -39,7 +40,7 @@ async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
 export class Publisher {
   private readonly ctx: RoleContext
   /** Cores this node serves as their publisher (its own writable cores, or cores it published). */
-  private readonly served = new Map<string, { core: Core; discovery: PeerDiscovery; onAppend: () => void }>()
+  private readonly served = new Map<string, { core: Core; discovery: PeerDiscovery; onChange: () => void }>()
   private readonly growPending = new Set<string>()
   private closed = false
   private restored = false
@@ -65,9 +66,10 @@ export class Publisher {
     const hex = core.key.toString('hex')
     if (this.served.has(hex) || this.closed) return
     const discovery = this.ctx.swarm.join(core.discoveryKey, { server: true, client: true })
-    const onAppend = (): void => { this.growPending.add(hex) }
-    core.on('append', onAppend)
-    this.served.set(hex, { core, discovery, onAppend })
+    const onChange = (): void => { this.growPending.add(hex) }
+    core.on('append', onChange)
+    core.on('truncate', onChange)
+    this.served.set(hex, { core, discovery, onChange })
   }
 
   async publishCore(core: Core, opts: PublishOptions): Promise<{ requestId: number }> {
@@ -158,7 +160,7 @@ export class Publisher {
     await this.ctx.append({
       type: 'request',
       time: Date.now(),
-      cores: [{ key: coreKey, length: core.length, byteLength: core.byteLength }],
+      cores: [{ key: coreKey, length: core.length, byteLength: core.byteLength, fork: core.fork }],
       replicas: opts.replicas,
       until: opts.until ?? epoch + DEFAULT_UNTIL_EPOCHS,
       maxPrice: opts.maxPrice ?? price
@@ -177,7 +179,7 @@ export class Publisher {
     throw new PublishError('TIMEOUT', `the request was not applied within ${APPLY_TIMEOUT_MS} ms`)
   }
 
-  /** Posts `grow` for published cores that grew. */
+  /** Posts `grow` for published cores that grew (same fork) or were rewritten (a higher fork). */
   async reconcile(kv: LedgerKV): Promise<void> {
     if (!this.restored) {
       // After a restart: serve again the cores of our open requests that we can write.
@@ -190,7 +192,7 @@ export class Publisher {
           await core.ready()
           if (core.writable && core.length > 0) {
             this.serve(core)
-            if (core.length > c.length) this.growPending.add(c.key)
+            if (core.length > c.length || core.fork > c.fork) this.growPending.add(c.key)
           } else {
             await core.close()
           }
@@ -207,9 +209,11 @@ export class Publisher {
       for (const r of mine) {
         if (r.state !== 'queued' && r.state !== 'active') continue
         const c = r.cores.find((x) => x.key === hex)
-        if (!c || core.length <= c.length) continue
+        if (!c || core.length < 1) continue
+        const rewritten = core.fork > c.fork
+        if (!rewritten && (core.fork < c.fork || core.length <= c.length)) continue
         try {
-          await this.ctx.append({ type: 'grow', time: Date.now(), requestId: r.id, coreKey: core.key, length: core.length, byteLength: core.byteLength })
+          await this.ctx.append({ type: 'grow', time: Date.now(), requestId: r.id, coreKey: core.key, length: core.length, byteLength: core.byteLength, fork: core.fork })
         } catch (err) {
           this.growPending.add(hex)
           this.ctx.emitWarning(toError(err))
@@ -220,7 +224,10 @@ export class Publisher {
 
   close(): Promise<void> {
     this.closed = true
-    for (const { core, onAppend } of this.served.values()) core.off('append', onAppend)
+    for (const { core, onChange } of this.served.values()) {
+      core.off('append', onChange)
+      core.off('truncate', onChange)
+    }
     this.served.clear()
     return Promise.resolve()
   }

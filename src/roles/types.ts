@@ -10,13 +10,19 @@ export interface ChallengeRecord {
   coreKey: string
   outcome: Outcome
   samples: number
-  /** Total wall time of the challenge (connect + answer + verify), ms. */
+  /** Total wall time of the challenge (connect + round trip + answer + verify), ms. */
   latencyMs: number
   latencyP50Ms: number
   latencyP99Ms: number
+  /** The round trip subtracted from the response time (min of the pings, capped), ms. */
+  rttMs: number
   connectMs: number | null
+  /** JudgementCode (src/proof/receipt.ts): why slow/unreachable; 0 for pass and missing. */
+  code: number
+  /** Why, as a stable code (e.g. NOT_HELD, FORK_MISMATCH, CLOSED_AFTER_REQUEST), or null for a clean pass. */
   errorCode: string | null
-  evidenceHash: string
+  /** The challenge's nonce (hex): with the beacon it fixes the challenged indices. */
+  nonce: string
   /** Wall-clock ms when it finished. */
   at: number
 }

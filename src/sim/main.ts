@@ -3,8 +3,9 @@
 // --groups N --attestors N --samples N --progress --json
 import { parseArgs } from 'node:util'
 import { printEpoch, printLine, printReport } from './report.js'
+import { damageLines, runDamage } from './damage.js'
 import { runSim } from './simulator.js'
-import { SCENARIOS } from './types.js'
+import { ATTACK_SCENARIOS, SCENARIOS } from './types.js'
 import type { ScenarioName, SimConfig } from './types.js'
 
 const USAGE = `usage: favor-sim [--hosters 20] [--agreements 100] [--epochs 30] [--seed 1] [--scenario ${SCENARIOS.join('|')}]
@@ -66,6 +67,16 @@ export async function main(argv: string[]): Promise<number> {
     blockBytes: int(values['block-bytes'], 'block-bytes', undefined),
     hosterGroups: int(values.groups, 'groups', undefined),
     params
+  }
+  if ((ATTACK_SCENARIOS as readonly string[]).includes(scenario)) {
+    // attack scenarios: the run, and its damage against the same run without the attackers
+    const { attack, damage } = await runDamage(cfg)
+    if (values.json === true) printLine(JSON.stringify({ report: attack, damage }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2))
+    else {
+      printReport(attack)
+      for (const l of damageLines(damage)) printLine(l)
+    }
+    return 0
   }
   const report = await runSim(cfg, values.progress === true ? { onEpoch: printEpoch } : {})
   if (values.json === true) printLine(JSON.stringify(report, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2))

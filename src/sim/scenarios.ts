@@ -40,6 +40,21 @@ export function scenarioBehaviours(name: ScenarioName, seed: number, hosters: nu
     case 'lying':
       assign(pickHosters(seed, hosters, share * 2), (j) => (j % 2 === 0 ? { kind: 'lyingAttestor', mode: 'fail' } : { kind: 'lyingAttestor', mode: 'pass' }))
       break
+    case 'liar':
+      // attestors that report `missing` over a receipt they forged, or `slow` for everything
+      assign(pickHosters(seed, hosters, share * 2), (j) => ({ kind: 'lyingAttestor', mode: j % 2 === 0 ? 'fail' : 'slow' }))
+      break
+    case 'lazy':
+      // attestors that report `pass` without running the challenge (no receipt)
+      assign(pickHosters(seed, hosters, share), () => ({ kind: 'lyingAttestor', mode: 'pass' }))
+      break
+    case 'relay':
+      // hosters that keep nothing and relay from a holder ~900 ms away, against a 1,000 ms deadline
+      assign(pickHosters(seed, hosters, share), () => ({ kind: 'relay', delayMs: 900, jitterMs: 150, deadlineMs: 1000 }))
+      break
+    case 'silent-indexer':
+      out[indexerLabel(1)] = { kind: 'offline', from, to: epochs + 1 }
+      break
     case 'mixed': {
       const kinds: ((j: number) => Behaviour)[] = [
         () => ({ kind: 'lossy', fraction: 0.1, from }),
@@ -67,7 +82,9 @@ export function resolveConfig(c: SimConfig): ResolvedConfig {
   const coresPerRequest = Math.max(1, Math.min(64, c.coresPerRequest ?? Math.ceil(Math.ceil(c.agreements / replicas) / publishers)))
   const coreBlocks = c.coreBlocks ?? 1000
   const blockBytes = c.blockBytes ?? 65_536
-  const base = defaultParams({ admissionsPerEpoch: 1_000_000, ...c.params })
+  const indexers = Math.max(1, c.indexers ?? 3)
+  // the contract keeps an odd indexer set: an even count asks for one more (the first hoster is promoted)
+  const base = defaultParams({ admissionsPerEpoch: 1_000_000, indexerTarget: indexers % 2 === 1 ? indexers : indexers + 1, ...c.params })
   // Each publisher may pay for all its cores every epoch of the run, with room to spare.
   const cores = Math.ceil(c.agreements / replicas)
   const perPublisherAgreements = Math.ceil(cores / publishers) * replicas
@@ -83,7 +100,7 @@ export function resolveConfig(c: SimConfig): ResolvedConfig {
     agreements: c.agreements,
     epochs: c.epochs,
     publishers,
-    indexers: Math.max(1, c.indexers ?? 3),
+    indexers,
     replicas,
     coresPerRequest,
     coreBlocks,

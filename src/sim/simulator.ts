@@ -7,9 +7,10 @@
 // state and events; the simulator's own bookkeeping is a mirror of the contract's events, O(n) per epoch.
 import { performance } from 'node:perf_hooks'
 import { blake2b, keyPair, seedFromName } from '../stack/crypto.js'
+import { answerHash, challengeIndicesV2, itemHash, ItemError, JudgementCode, signReceipt } from '../proof/receipt.js'
+import type { AnswerItem } from '../proof/receipt.js'
 import {
   apply,
-  challengeIndices,
   commitOf,
   decodeRecord,
   digest,
@@ -17,6 +18,7 @@ import {
   keys,
   MemoryKV,
   Prng,
+  attestScorePpm,
   reputationPpm,
   secretFor
 } from '../ledger/index.js'
@@ -52,8 +54,22 @@ interface Node {
   seq: number
   behaviour: Behaviour
   beaconSeed: Buffer
+  /** Node (DHT) key of its offer; its secret signs the receipts of its answers. */
+  nodeKey: Buffer
+  nodeSecret: Buffer
   /** attestDisagreed at the last flow sample (to count honest attestors penalised). */
   lastDisagreed: number
+}
+
+/** What a simulated challenge produced: the outcome, and for a loss the position of the first lost block. */
+interface Observed {
+  outcome: Outcome
+  /** missing: position (in the challenge) of the block the hoster admits it lost. */
+  lostPosition: number
+  code: number
+  /** Whether the hoster signed an answer (pass, missing, or a late answer). */
+  answered: boolean
+  latencyMs: number
 }
 
 interface AgMirror {
@@ -136,6 +152,10 @@ export class Simulator {
   private honestPenalties = 0
   private agreementsCreated = 0
   private readonly ops = { applied: 0, accepted: 0, rejected: 0, byType: {} as Record<string, number>, rejectedByReason: {} as Record<string, number> }
+  private readonly refusedResults: Record<string, number> = {}
+  private weakEpochs = 0
+  private readonly endedHonest: Partial<Record<EndReason, number>> = {}
+  private networkId: Buffer = Buffer.alloc(32)
   private peakRss = 0
   /** Wall time inside the contract's apply, ms. */
   private applyMs = 0
@@ -151,6 +171,7 @@ export class Simulator {
     const mk = (label: string, role: Role): Node => {
       const name = `favor-sim/${this.cfg.seed}/${label}`
       const kp = keyPair(seedFromName(name))
+      const node = keyPair(seedFromName(`${name}/node`))
       const n: Node = {
         label,
         role,
@@ -159,6 +180,8 @@ export class Simulator {
         seq: 0,
         behaviour: this.cfg.behaviours[label] ?? { kind: 'honest' },
         beaconSeed: seedFromName(`${name}/beacon`),
+        nodeKey: node.publicKey,
+        nodeSecret: node.secretKey,
         lastDisagreed: 0
       }
       this.nodes.push(n)
@@ -237,7 +260,12 @@ export class Simulator {
   private onEvents(events: readonly LedgerEvent[]): void {
     let cur = this.epoch
     for (const ev of events) {
-      if (ev.type === 'epoch-started') cur = ev.epoch
+      if (ev.type === 'epoch-started') {
+        cur = ev.epoch
+        if (ev.weak) this.weakEpochs++
+      } else if (ev.type === 'result-refused') {
+        this.refusedResults[ev.code] = (this.refusedResults[ev.code] ?? 0) + 1
+      }
     }
     if (cur !== this.epoch && !this.outcomes.has(cur)) {
       const started = events.find((e) => e.type === 'epoch-started')
@@ -277,6 +305,7 @@ export class Simulator {
           if (m !== undefined) m.state = 'ended'
           this.pinning.delete(ev.agreementId)
           if (eo !== undefined) eo.endedBy[ev.reason] = (eo.endedBy[ev.reason] ?? 0) + 1
+          if (m !== undefined && m.hoster.behaviour.kind === 'honest') this.endedHonest[ev.reason] = (this.endedHonest[ev.reason] ?? 0) + 1
           const inc = this.incidentOf.get(ev.agreementId)
           if (inc !== undefined && inc.endedEpoch === null) {
             inc.endedEpoch = cur
@@ -364,6 +393,7 @@ export class Simulator {
     if (b.kind === 'offline' && inRange(e, b.from, b.to)) return 'offline'
     if (b.kind === 'slow' && inRange(e, b.from, b.to)) return 'slow'
     if (b.kind === 'lossy' && e >= b.from) return 'lossy'
+    if (b.kind === 'relay') return 'relay'
     return null
   }
 
@@ -379,31 +409,64 @@ export class Simulator {
     return s
   }
 
-  /** What an honest attestor observes when it challenges agreement `m` in epoch e. */
-  private challenge(m: AgMirror, attestor: Node, e: number, beacon: Buffer): Outcome {
-    const h = m.hoster
-    const fault = this.faultAt(h, e)
-    if (fault === 'offline') return 'unreachable'
-    if (fault === 'slow') return 'slow'
-    if (fault === 'lossy' && h.behaviour.kind === 'lossy') {
-      const lost = this.lostBlocks(h, m, h.behaviour.fraction)
-      if (lost.size === 0) return 'pass'
-      for (const i of challengeIndices(beacon, m.id, attestor.key, m.length, this.cfg.params.samples)) if (lost.has(i)) return 'missing'
-    }
-    return 'pass'
+  /** A normal deviate from the simulator's noise (Box–Muller), for relay latencies. */
+  private gaussian(): number {
+    const u = ((this.noise() % 1_000_000) + 1) / 1_000_001
+    const v = (this.noise() % 1_000_000) / 1_000_000
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v)
   }
 
-  private result(agreementId: number, outcome: Outcome, samples: number, evidence: Buffer): ReportResult {
+  /** What an honest attestor observes when it challenges agreement `m` in epoch e with these indices. */
+  private challenge(m: AgMirror, e: number, indices: readonly number[]): Observed {
+    const h = m.hoster
+    const fault = this.faultAt(h, e)
+    const ok: Observed = { outcome: 'pass', lostPosition: -1, code: JudgementCode.NONE, answered: true, latencyMs: 15 + (this.noise() % 40) }
+    if (fault === 'offline') return { outcome: 'unreachable', lostPosition: -1, code: JudgementCode.CONNECT_TIMEOUT, answered: false, latencyMs: 0 }
+    if (fault === 'slow') return { outcome: 'slow', lostPosition: -1, code: JudgementCode.LATE, answered: true, latencyMs: DEADLINE_MS + (this.noise() % 3000) }
+    if (fault === 'relay' && h.behaviour.kind === 'relay') {
+      const b = h.behaviour
+      const latencyMs = Math.max(0, Math.round(b.delayMs + b.jitterMs * this.gaussian()))
+      return latencyMs > b.deadlineMs ? { outcome: 'slow', lostPosition: -1, code: JudgementCode.LATE, answered: true, latencyMs } : { ...ok, latencyMs }
+    }
+    if (fault === 'lossy' && h.behaviour.kind === 'lossy') {
+      const lost = this.lostBlocks(h, m, h.behaviour.fraction)
+      const at = indices.findIndex((i) => lost.has(i))
+      if (at < 0) return ok
+      if (h.behaviour.mode === 'silent') return { outcome: 'slow', lostPosition: -1, code: JudgementCode.NO_ANSWER, answered: false, latencyMs: 0 }
+      return { outcome: 'missing', lostPosition: at, code: JudgementCode.NONE, answered: true, latencyMs: ok.latencyMs }
+    }
+    return ok
+  }
+
+  /**
+   * The report result with its evidence: the hoster signs a receipt over its answer (opaque proof items,
+   * and a NOT_HELD error at the lost position) with its node key; `signer` other than the hoster forges.
+   */
+  private result(agreementId: number, e: number, att: Attestation, attestor: Node, nonce: Buffer, indices: readonly number[], o: Observed, signer: Node | null): ReportResult {
     let p50 = 0
     let p99 = 0
-    if (outcome === 'pass' || outcome === 'missing') {
-      p50 = 15 + (this.noise() % 40)
+    if (o.answered) {
+      p50 = o.latencyMs
       p99 = p50 + (this.noise() % 120)
-    } else if (outcome === 'slow') {
-      p50 = DEADLINE_MS + (this.noise() % 3000)
-      p99 = p50 + (this.noise() % 2000)
     }
-    return { agreementId, outcome, samples, latencyP50Ms: p50, latencyP99Ms: p99, evidenceHash: evidence }
+    const base: ReportResult = { agreementId, outcome: o.outcome, samples: indices.length, latencyP50Ms: p50, latencyP99Ms: p99, rttMs: 1 + (this.noise() % 5), code: o.code, receipt: null, failing: null }
+    if (!o.answered || signer === null) return base
+    // the contract opens the answer only for a `missing`: a pass commits to an answer the simulator does not
+    // materialise (one hash instead of one per block; the receipt is signed over it all the same)
+    const manifest = new Uint8Array(0)
+    let hashes: Buffer[] = []
+    let ah: Buffer
+    if (o.outcome === 'missing') {
+      const items: AnswerItem[] = indices.map((index, i) => (i === o.lostPosition ? { kind: 'error', code: ItemError.NOT_HELD } : { kind: 'proof', proof: u32(index) }))
+      hashes = items.map((it, i) => itemHash(i, indices[i] as number, it))
+      ah = answerHash(manifest, hashes)
+    } else {
+      ah = blake2b([Buffer.from('favor-sim/answer'), nonce])
+    }
+    const signature = signReceipt({ networkId: this.networkId, agreementId, epoch: e, attestorKey: attestor.key, nonce, answerHash: ah, fork: att.fork, length: att.length }, signer.nodeSecret)
+    const receipt = { nonce, fork: att.fork, length: att.length, answerHash: ah, signature }
+    if (o.outcome !== 'missing') return { ...base, receipt }
+    return { ...base, receipt, failing: { position: o.lostPosition, kind: 'error', errorCode: ItemError.NOT_HELD, proof: new Uint8Array(0), manifest, itemHashes: hashes } }
   }
 
   // --- the run ---
@@ -475,16 +538,19 @@ export class Simulator {
     const c = this.cfg
     const boot = this.indexers[0] as Node
     await this.send(boot, { type: 'init-network', time: this.time, params: c.params })
+    // the indexers are admitted first: the contract promotes members in admission order up to indexerTarget
     for (const n of this.nodes) {
       if (n === boot) continue
-      await this.send(boot, { type: 'add-writer', time: this.time, writerKey: n.key, indexer: n.role === 'indexer' })
+      await this.send(boot, { type: 'add-writer', time: this.time, writerKey: n.key, indexer: false })
     }
+    const meta = this.read<NetworkMeta>(keys.meta)
+    if (meta !== null) this.networkId = Buffer.from(meta.genesisBeacon, 'hex')
     const coreBytes = c.coreBlocks * c.blockBytes
     const cores = Math.ceil(c.agreements / c.replicas)
     const capacity = Math.max(coreBytes * 2, Math.ceil((3 * coreBytes * cores * c.replicas) / c.hosters))
     for (const [i, h] of this.hosters.entries()) {
       const group = c.hosterGroups > 0 ? `g${i % c.hosterGroups}` : ''
-      await this.send(h, { type: 'offer', time: this.time, capacityBytes: capacity, group, nodeKey: blake2b([Buffer.from('favor-sim/node'), h.key]) })
+      await this.send(h, { type: 'offer', time: this.time, capacityBytes: capacity, group, nodeKey: h.nodeKey })
     }
     // cores round-robin over publishers, `coresPerRequest` per request op
     const byPublisher: number[][] = this.publishers.map(() => [])
@@ -496,7 +562,7 @@ export class Simulator {
         await this.send(pub, {
           type: 'request',
           time: this.time,
-          cores: chunk.map((k) => ({ key: blake2b([Buffer.from('favor-sim/core'), this.seedBuf, u32(k)]), length: c.coreBlocks, byteLength: coreBytes })),
+          cores: chunk.map((k) => ({ key: blake2b([Buffer.from('favor-sim/core'), this.seedBuf, u32(k)]), length: c.coreBlocks, byteLength: coreBytes, fork: 0 })),
           replicas: c.replicas,
           until: c.epochs + 1_000,
           maxPrice: c.params.priceMicroPerGiBHour
@@ -533,16 +599,14 @@ export class Simulator {
       const a = this.readPlain<Agreement>(keys.agreement(id))
       if (a === null || a.state !== 'pinning') continue
       m.length = a.length
-      await this.send(m.hoster, { type: 'ready', time: this.time, agreementId: id, length: a.length, byteLength: a.byteLength })
+      await this.send(m.hoster, { type: 'ready', time: this.time, agreementId: id, length: a.length, byteLength: a.byteLength, fork: a.fork })
     }
     // the selected attestors challenge and report, one batch per attestor
     const rec = this.readPlain<EpochRecord>(keys.epoch(e))
     if (rec === null || !rec.started) return
     const beacon = Buffer.from(rec.beacon, 'hex')
     const batches = new Map<Node, ReportResult[]>()
-    const evidence = new Map<Node, Buffer>()
     const checks: Incident[] = []
-    const samples = this.cfg.params.samples
     let results = 0
     for (const id of rec.attested) {
       const att = this.readPlain<Attestation>(keys.attest(e, id))
@@ -558,20 +622,23 @@ export class Simulator {
         if (att.results[i] !== null) continue
         const a = this.byHex.get(hex)
         if (a === undefined || this.offlineAt(a, e)) continue
-        let outcome: Outcome
-        if (a.behaviour.kind === 'lyingAttestor') outcome = a.behaviour.mode === 'pass' ? 'pass' : 'missing'
-        else outcome = this.challenge(m, a, e, beacon)
-        let ev = evidence.get(a)
-        if (ev === undefined) {
-          ev = blake2b([Buffer.from('favor-sim/evidence'), a.key, u32(e)])
-          evidence.set(a, ev)
+        const nonce = blake2b([Buffer.from('favor-sim/nonce'), a.key, u32(e), u32(id)])
+        const indices = challengeIndicesV2(beacon, id, a.key, nonce, att.length, att.samples)
+        let r: ReportResult
+        if (a.behaviour.kind === 'lyingAttestor') {
+          const mode = a.behaviour.mode
+          const lie: Observed = { outcome: mode === 'pass' ? 'pass' : mode === 'slow' ? 'slow' : 'missing', lostPosition: 0, code: mode === 'slow' ? JudgementCode.LATE : 0, answered: mode === 'fail', latencyMs: 20 }
+          // lazy: a pass without running (no receipt); liar: a missing over a receipt it signed itself
+          r = this.result(id, e, att, a, nonce, indices, lie, mode === 'fail' ? a : null)
+        } else {
+          r = this.result(id, e, att, a, nonce, indices, this.challenge(m, e, indices), m.hoster)
         }
         let list = batches.get(a)
         if (list === undefined) {
           list = []
           batches.set(a, list)
         }
-        list.push(this.result(id, outcome, Math.min(samples, m.length), ev))
+        list.push(r)
         results++
       }
     }
@@ -586,7 +653,7 @@ export class Simulator {
     for (const inc of checks) {
       if (inc.firstReportEpoch !== null) continue
       const att = this.readPlain<Attestation>(keys.attest(e, inc.agreementId))
-      if (att?.results.some((r) => r !== null && r.outcome !== 'pass') === true) inc.firstReportEpoch = e
+      if (att?.results.some((r) => r !== null && r.refused === '' && r.outcome !== 'pass') === true) inc.firstReportEpoch = e
     }
   }
 
@@ -604,9 +671,9 @@ export class Simulator {
       let lines = 0n
       for (const v of Object.values(a.lines)) lines += v
       conserved += a.balance + a.heldBack + lines
-      if (a.attestDisagreed > n.lastDisagreed) {
-        if (n.behaviour.kind !== 'lyingAttestor') this.honestPenalties += a.attestDisagreed - n.lastDisagreed
-        n.lastDisagreed = a.attestDisagreed
+      if (a.attestDisagreed + a.attestRefused > n.lastDisagreed) {
+        if (n.behaviour.kind !== 'lyingAttestor') this.honestPenalties += a.attestDisagreed + a.attestRefused - n.lastDisagreed
+        n.lastDisagreed = a.attestDisagreed + a.attestRefused
       }
       const series = this.tracked.get(n.label)
       if (series !== undefined) {
@@ -634,11 +701,14 @@ export class Simulator {
         passedEpochs: a.passedEpochs,
         attestAgreed: a.attestAgreed,
         attestDisagreed: a.attestDisagreed,
+        attestRefused: a.attestRefused,
+        attestScorePpm: attestScorePpm(a),
+        indexer: a.indexer,
         warnings: a.warnings
       })
     }
     const detection: SimReport['detection'] = {}
-    for (const kind of ['lossy', 'offline', 'slow', 'withdraw'] as const) {
+    for (const kind of ['lossy', 'offline', 'slow', 'withdraw', 'relay'] as const) {
       const list = this.incidents.filter((i) => i.kind === kind)
       if (list.length > 0) detection[kind] = detectionStats(list)
     }
@@ -677,6 +747,9 @@ export class Simulator {
       accounts,
       honestAttestorPenalties: this.honestPenalties,
       ops: this.ops,
+      refusedResults: this.refusedResults,
+      weakEpochs: this.weakEpochs,
+      endedHonest: this.endedHonest,
       agreementsCreated: this.agreementsCreated,
       agreementsLive: live.length,
       perf: { setupMs: 0, runMs: 0, wallMs: 0, epochsPerSec: 0, opsPerSec: 0, peakRssBytes: 0, peakHeapBytes: 0, kvEntries: 0, applyMs: 0 }

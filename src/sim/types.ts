@@ -7,19 +7,33 @@ export type Behaviour =
   | { kind: 'honest' }
   /** Unreachable from epoch `from` to `to`: answers no challenge, posts nothing, reports nothing. */
   | { kind: 'offline'; from: number; to: number }
-  /** From epoch `from`, has lost `fraction` (0..1) of the blocks of every core it holds (chosen from the seed). */
-  | { kind: 'lossy'; fraction: number; from: number }
+  /**
+   * From epoch `from`, has lost `fraction` (0..1) of the blocks of every core it holds (chosen from the seed).
+   * `mode` admit (default): answers a challenge that hits a lost block with a signed NOT_HELD error (the
+   * attestor reports a proven `missing`); silent: goes silent instead (the attestor reports `slow`).
+   */
+  | { kind: 'lossy'; fraction: number; from: number; mode?: 'admit' | 'silent' }
+  /**
+   * Keeps nothing and relays every challenge to a holder: its answer time (beyond the round trip) is
+   * normal around `delayMs` with deviation `jitterMs`; an answer after `deadlineMs` is `slow`.
+   */
+  | { kind: 'relay'; delayMs: number; jitterMs: number; deadlineMs: number }
   /** Answers challenges after the deadline from `from` to `to`. */
   | { kind: 'slow'; from: number; to: number }
   /** Sends `withdraw` in epoch `at` (graceful exit: keeps serving until replaced). */
   | { kind: 'withdraws'; at: number }
-  /** As an attestor: reports `pass` for everything, or `missing` for everything (a lie for honest hosters). */
-  | { kind: 'lyingAttestor'; mode: 'pass' | 'fail' }
+  /**
+   * As an attestor: `pass` (lazy) reports pass without running a challenge (no receipt); `fail` reports
+   * `missing` for everything with a receipt it forged itself; `slow` reports `slow` for everything.
+   */
+  | { kind: 'lyingAttestor'; mode: 'pass' | 'fail' | 'slow' }
 
 export type BehaviourKind = Behaviour['kind']
 
-export type ScenarioName = 'honest' | 'lossy' | 'offline' | 'slow' | 'withdraw' | 'lying' | 'mixed'
-export const SCENARIOS: readonly ScenarioName[] = ['honest', 'lossy', 'offline', 'slow', 'withdraw', 'lying', 'mixed']
+export type ScenarioName = 'honest' | 'lossy' | 'offline' | 'slow' | 'withdraw' | 'lying' | 'mixed' | 'liar' | 'lazy' | 'relay' | 'silent-indexer'
+export const SCENARIOS: readonly ScenarioName[] = ['honest', 'lossy', 'offline', 'slow', 'withdraw', 'lying', 'mixed', 'liar', 'lazy', 'relay', 'silent-indexer']
+/** Scenarios whose report includes the attack's damage against the same run without it (damage.ts). */
+export const ATTACK_SCENARIOS: readonly ScenarioName[] = ['liar', 'lazy', 'relay', 'silent-indexer']
 
 export type Role = 'indexer' | 'hoster' | 'publisher'
 
@@ -102,7 +116,7 @@ export interface EpochOutcome {
   wallMs: number
 }
 
-export type IncidentKind = 'lossy' | 'offline' | 'slow' | 'withdraw'
+export type IncidentKind = 'lossy' | 'offline' | 'slow' | 'withdraw' | 'relay'
 
 /** One agreement of a misbehaving (or withdrawing) hoster, followed from the first affected epoch. */
 export interface Incident {
@@ -176,6 +190,9 @@ export interface AccountFlow {
   passedEpochs: number
   attestAgreed: number
   attestDisagreed: number
+  attestRefused: number
+  attestScorePpm: number
+  indexer: boolean
   warnings: string[]
 }
 
@@ -194,6 +211,12 @@ export interface SimReport {
   /** Honest attestors that took a reputation failure for being on the losing side of a pass/fail majority. */
   honestAttestorPenalties: number
   ops: { applied: number; accepted: number; rejected: number; byType: Record<string, number>; rejectedByReason: Record<string, number> }
+  /** Report results the contract refused, by RejectCode (recorded; counted against their attestors). */
+  refusedResults: Record<string, number>
+  /** Epochs that started weak (too few reveals: no matching, no attestor selection). */
+  weakEpochs: number
+  /** Agreements ended, by reason and by whether their hoster behaves honestly. */
+  endedHonest: Partial<Record<EndReason, number>>
   /** Agreements created in total, and live (not ended) at the end. */
   agreementsCreated: number
   agreementsLive: number

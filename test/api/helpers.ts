@@ -58,7 +58,7 @@ export async function startFixture(opts: FixtureOptions = {}): Promise<ApiFixtur
     const addNode = async (name: string, o: { hoster?: number } = {}): Promise<FavorNode> => {
       const n = await FavorNode.create({
         dataDir: join(root, name), name, bootstrap: net.bootstrap, networkKey: main.networkKey,
-        roles: { indexer: false }, ...(o.hoster !== undefined ? { hoster: { capacityBytes: o.hoster } } : {})
+        ...(o.hoster !== undefined ? { hoster: { capacityBytes: o.hoster } } : {})
       })
       nodes.push(n)
       await main.admit(n.account)

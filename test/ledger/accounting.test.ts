@@ -46,16 +46,22 @@ test('decideOutcome: any missing → missing, nobody penalised for it', () => {
   assert.deepEqual(decideOutcome(['missing', 'missing', 'slow']), { outcome: 'missing', winners: [0, 1], losers: [] })
 })
 
-test('decideOutcome: without missing, quorum and strict pass/fail majority; losers only on that split', () => {
-  assert.deepEqual(decideOutcome(['pass', 'pass', 'unreachable']), { outcome: 'pass', winners: [0, 1], losers: [2] })
-  assert.deepEqual(decideOutcome(['slow', 'pass', 'pass']), { outcome: 'pass', winners: [1, 2], losers: [0] })
+test('decideOutcome: pay needs a strict majority of the selected and no slow/unreachable; judgements need a majority', () => {
+  assert.deepEqual(decideOutcome(['pass', 'pass', 'pass']), { outcome: 'pass', winners: [0, 1, 2], losers: [] })
+  assert.deepEqual(decideOutcome(['pass', 'pass', null]), { outcome: 'pass', winners: [0, 1], losers: [] })
+  // a lone judgement against a pass majority: no outcome (no pay, no penalty), the judgement disagrees
+  assert.deepEqual(decideOutcome(['pass', 'pass', 'unreachable']), { outcome: null, winners: [], losers: [2] })
+  assert.deepEqual(decideOutcome(['slow', 'pass', 'pass']), { outcome: null, winners: [], losers: [0] })
+  // a judgement majority decides; pass reporters against it disagree
   assert.deepEqual(decideOutcome(['unreachable', 'unreachable', 'pass']), { outcome: 'unreachable', winners: [0, 1], losers: [2] })
-  assert.deepEqual(decideOutcome(['pass', null, null]).outcome, null) // below quorum
-  assert.deepEqual(decideOutcome(['pass', 'slow', null]), { outcome: null, winners: [], losers: [] }) // tie
   assert.deepEqual(decideOutcome([null, 'slow', 'slow']), { outcome: 'slow', winners: [1, 2], losers: [] })
+  assert.deepEqual(decideOutcome(['pass', null, null]).outcome, null) // 1 of 3 is no majority of the selected
+  assert.deepEqual(decideOutcome(['pass', 'slow', null]), { outcome: null, winners: [], losers: [] }) // neither side a majority
   assert.deepEqual(decideOutcome(['unreachable', null, null]).outcome, null) // a lone unreachable decides nothing
   assert.deepEqual(decideOutcome([]).outcome, null)
   assert.deepEqual(decideOutcome(['pass']).outcome, 'pass')
+  assert.deepEqual(decideOutcome(['pass', 'pass', 'pass', 'slow']).outcome, null)
+  assert.deepEqual(decideOutcome(['pass', 'pass', null, null]).outcome, null) // 2 of 4 is no strict majority
 })
 
 test('decideOutcome: slow/unreachable tie goes to the milder slow; no tie-break can escalate to missing', () => {

@@ -1,8 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { TestNet, GiB, coreKey } from './helpers.js'
-import { getEpoch, getAttestation, getRequest, getRejected, getOffer, pinStatus, reputationPpm, getAccount } from '../../src/ledger/index.js'
-import type { Outcome } from '../../src/ledger/index.js'
+import { getEpoch, getAttestation, getRequest, getRejected, getOffer, pinStatus, reputationPpm, getAccount, attestScorePpm } from '../../src/ledger/index.js'
 
 const NAMES = ['boot', 'pub', 'h1', 'h2', 'h3', 'a1', 'a2', 'a3', 'a4']
 
@@ -11,9 +10,9 @@ async function hosted(replicas = 1, params = {}): Promise<{ net: TestNet; reqId:
   const net = await TestNet.create({ names: NAMES, params })
   for (const h of ['h1', 'h2', 'h3']) await net.offer(h, 10 * GiB, 'g-' + h)
   const reqId = await net.request('pub', [{ name: 'c1', byteLength: GiB }], { replicas })
-  await net.tick() // epoch 1: matched
+  assert.equal(await net.tickStrong(), 2) // epoch 1 is weak (no reveal can be due); epoch 2: matched
   assert.equal(await net.readyAll(), replicas)
-  await net.tick() // epoch 2: attestors selected
+  await net.tick() // epoch 3: attestors selected
   return { net, reqId }
 }
 
@@ -52,22 +51,39 @@ test('admission: only writers act; add-writer by a writer; duplicates; admin-onl
   assert.equal(b.credit, 10_000_000n)
 })
 
-test('indexers: add/remove by majority vote of current indexers', async () => {
-  const net = await TestNet.create({ names: ['boot', 'i2', 'i3', 'w'], indexers: ['i2', 'i3'] })
+test('indexers: add/remove by majority vote of current indexers; the set never stays even', async () => {
+  const net = await TestNet.create({ names: ['boot', 'i2', 'i3', 'w', 'v'], indexers: ['i2', 'i3'] })
   assert.equal((await net.indexers()).length, 3)
   const v1 = await net.ok('boot', { type: 'add-indexer', time: 0, writerKey: net.m('w').key })
   assert.deepEqual(v1.effects.membership, [])
   await net.rejected('boot', { type: 'add-indexer', time: 0, writerKey: net.m('w').key }, /duplicate vote/)
   await net.rejected('w', { type: 'add-indexer', time: 0, writerKey: net.m('w').key }, /only indexers/)
+  // the vote passes: 4 would be even, so the first promotable member (v) is promoted with it
   const v2 = await net.ok('i2', { type: 'add-indexer', time: 0, writerKey: net.m('w').key })
-  assert.deepEqual(v2.effects.membership, [{ addWriter: net.m('w').key, indexer: true }])
-  assert.equal((await net.indexers()).length, 4)
-  // removal needs 3 of 4
+  assert.deepEqual(v2.effects.membership, [{ addWriter: net.m('w').key, indexer: true }, { addWriter: net.m('v').key, indexer: true }])
+  assert.equal((await net.indexers()).length, 5)
+  // removal needs 3 of 5; 4 left would be even and nobody can be promoted: one more is demoted (the one
+  // that ticked least recently, the later admitted on a tie: v)
   await net.ok('boot', { type: 'remove-indexer', time: 0, writerKey: net.m('i3').key })
   await net.ok('i2', { type: 'remove-indexer', time: 0, writerKey: net.m('i3').key })
-  assert.equal((await net.indexers()).length, 4)
-  await net.ok('w', { type: 'remove-indexer', time: 0, writerKey: net.m('i3').key })
+  assert.equal((await net.indexers()).length, 5)
+  const r = await net.ok('w', { type: 'remove-indexer', time: 0, writerKey: net.m('i3').key })
+  assert.deepEqual(r.effects.membership, [{ addWriter: net.m('i3').key, indexer: false }, { addWriter: net.m('v').key, indexer: false }])
   assert.deepEqual(await net.indexers(), [net.hex('boot'), net.hex('i2'), net.hex('w')].sort())
+  // adding one more would leave 4 with nobody else to promote (i3 and v were just removed … v may be
+  // promoted again: it was not removed for silence) — so the add promotes v along
+  await net.ok('boot', { type: 'add-indexer', time: 0, writerKey: net.m('i3').key })
+  const r2 = await net.ok('i2', { type: 'add-indexer', time: 0, writerKey: net.m('i3').key })
+  assert.equal(r2.effects.membership.length, 2)
+  assert.equal((await net.indexers()).length, 5)
+})
+
+test('indexers: an add that would leave an even set with nobody to promote is refused (INDEXER_SET_EVEN)', async () => {
+  const net = await TestNet.create({ names: ['boot', 'i2', 'i3', 'w'], indexers: ['i2', 'i3'] })
+  await net.ok('boot', { type: 'add-indexer', time: 0, writerKey: net.m('w').key })
+  const r = await net.apply('i2', { type: 'add-indexer', time: 0, writerKey: net.m('w').key })
+  assert.ok(!r.ok && r.code === 'INDEXER_SET_EVEN', JSON.stringify(r))
+  assert.equal((await net.indexers()).length, 3)
 })
 
 test('offer/request/match: agreements per core per replica, never the publisher, never two in one group, then ready', async () => {
@@ -78,6 +94,9 @@ test('offer/request/match: agreements per core per replica, never the publisher,
   await net.offer('h3', 100 * GiB)
   await net.offer('h4', 1) // too small
   const reqId = await net.request('pub', [{ name: 'c1', byteLength: GiB }, { name: 'c2', byteLength: GiB }], { replicas: 2 })
+  assert.equal(await pinStatus(net.kv, reqId), 'queued')
+  await net.tick()
+  assert.equal((await getEpoch(net.kv, 1))?.weak, true, 'epoch 1 is weak: no matching')
   assert.equal(await pinStatus(net.kv, reqId), 'queued')
   await net.tick()
   const ags = await net.agreements({ requestId: reqId })
@@ -92,20 +111,22 @@ test('offer/request/match: agreements per core per replica, never the publisher,
   assert.ok(ags.every((a) => a.state === 'pinning'))
   assert.equal(await pinStatus(net.kv, reqId), 'pinning')
   const first = ags[0]!
-  await net.rejected('pub', { type: 'ready', time: 0, agreementId: first.id, length: 100, byteLength: GiB }, /only the hoster/)
-  await net.rejected(net.nameOf(first.hoster), { type: 'ready', time: 0, agreementId: first.id, length: 99, byteLength: GiB }, /shorter/)
+  await net.rejected('pub', { type: 'ready', time: 0, agreementId: first.id, length: 100, byteLength: GiB, fork: 0 }, /only the hoster/)
+  await net.rejected(net.nameOf(first.hoster), { type: 'ready', time: 0, agreementId: first.id, length: 99, byteLength: GiB, fork: 0 }, /records length 100/)
+  await net.rejected(net.nameOf(first.hoster), { type: 'ready', time: 0, agreementId: first.id, length: 100, byteLength: GiB, fork: 1 }, /records length 100/)
   await net.readyAll()
   assert.equal(await pinStatus(net.kv, reqId), 'pinned')
-  await net.rejected(net.nameOf(first.hoster), { type: 'ready', time: 0, agreementId: first.id, length: 100, byteLength: GiB }, /not pinning/)
+  await net.rejected(net.nameOf(first.hoster), { type: 'ready', time: 0, agreementId: first.id, length: 100, byteLength: GiB, fork: 0 }, /nothing to acknowledge/)
   const h3 = await getOffer(net.kv, net.hex('h3'))
   assert.equal(h3?.usedBytes, 2 * GiB)
 })
 
 test('request validation: price above maxPrice, past until, duplicate cores', async () => {
   const net = await TestNet.create({ names: ['boot', 'pub'] })
-  await net.rejected('pub', { type: 'request', time: 0, cores: [{ key: coreKey('x'), length: 1, byteLength: 1 }], replicas: 1, until: 10, maxPrice: 1n }, /maxPrice/)
-  await net.rejected('pub', { type: 'request', time: 0, cores: [{ key: coreKey('x'), length: 1, byteLength: 1 }], replicas: 1, until: 0, maxPrice: 1n << 40n }, /future/)
-  await net.rejected('pub', { type: 'request', time: 0, cores: [{ key: coreKey('x'), length: 1, byteLength: 1 }, { key: coreKey('x'), length: 1, byteLength: 1 }], replicas: 1, until: 9, maxPrice: 1n << 40n }, /duplicate core/)
+  const core = { key: coreKey('x'), length: 1, byteLength: 1, fork: 0 }
+  await net.rejected('pub', { type: 'request', time: 0, cores: [core], replicas: 1, until: 10, maxPrice: 1n }, /maxPrice/)
+  await net.rejected('pub', { type: 'request', time: 0, cores: [core], replicas: 1, until: 0, maxPrice: 1n << 40n }, /future/)
+  await net.rejected('pub', { type: 'request', time: 0, cores: [core, core], replicas: 1, until: 9, maxPrice: 1n << 40n }, /duplicate core/)
 })
 
 test('tick + beacon: majority starts the epoch, median time, commit–reveal checked, withheld recorded', async () => {
@@ -130,8 +151,14 @@ test('tick + beacon: majority starts the epoch, median time, commit–reveal che
   await net.ok('i2', await net.tickOp('i2', 2))
   const e2 = await getEpoch(net.kv, 2)
   assert.equal(e2?.started, true)
-  assert.deepEqual(e2?.withheld, [net.hex('boot')])
+  // boot withheld in its tick; i3 ticked epoch 1 late (after it started), committed for 2, and did not
+  // tick 2 before it started: its commitment lapses on the record too
+  assert.deepEqual(e2?.withheld, [net.hex('boot'), net.hex('i3')])
   assert.equal((await net.account('boot')).withheld, 1)
+  assert.equal((await net.account('i3')).withheld, 1)
+  assert.equal((await net.account('i3')).commit, '')
+  assert.equal(e2?.reveals, 1)
+  assert.equal(e2?.weak, true, 'one reveal of three indexers: weak')
   // the beacon is H(beacon_1 ‖ reveals in apply order): recompute it
   const { nextBeacon, secretFor } = await import('../../src/ledger/index.js')
   const expect = nextBeacon(Buffer.from(e1?.beacon ?? '', 'hex'), [secretFor(net.m('i2').beaconSeed, 2)])
@@ -147,7 +174,7 @@ test('attestor selection: k per agreement, never the hoster, the publisher, or t
   await net.offer('h1b', 10 * GiB, 'shared')
   await net.offer('h2', 10 * GiB)
   const reqId = await net.request('pub', [{ name: 'c1', byteLength: GiB }], { replicas: 2 })
-  await net.tick()
+  await net.tickStrong()
   await net.readyAll()
   for (let i = 0; i < 5; i++) {
     const e = await net.tick()
@@ -172,7 +199,7 @@ test('report authorization: unselected, duplicate, wrong epoch, late, unknown ag
   const att = (await getAttestation(net.kv, e, agr.id))!
   const selected = att.attestors.map((h) => net.nameOf(h))
   const outsider = NAMES.find((n) => !selected.includes(n) && net.hex(n) !== agr.hoster)!
-  const result = { agreementId: agr.id, outcome: 'pass' as Outcome, samples: 16, latencyP50Ms: 1, latencyP99Ms: 2, evidenceHash: Buffer.alloc(32) }
+  const result = await net.result(agr.id, selected[0]!, 'pass')
   await net.rejected(outsider, { type: 'report', time: 0, epoch: e, results: [result] }, /not a selected attestor/)
   await net.rejected(selected[0]!, { type: 'report', time: 0, epoch: e + 1, results: [result] }, /future epoch/)
   await net.rejected(selected[0]!, { type: 'report', time: 0, epoch: e, results: [result, result] }, /duplicate result/)
@@ -206,7 +233,7 @@ test('settlement: amounts exactly as DESIGN §5 (1 GiB × 1 h at 1 favor/GiB-h =
   assert.equal(summary?.paidMicro, 1_000_000n)
 })
 
-test('no outcome: silence pays nothing and punishes nothing; a minority unreachable against a pass majority is penalised', async () => {
+test('no outcome: silence pays nothing and punishes nothing; a lone unreachable against a pass majority blocks pay and costs its attestor', async () => {
   const { net } = await hosted()
   const [agr] = await net.agreements({ state: 'active' })
   await net.epochWith(() => null)
@@ -216,12 +243,17 @@ test('no outcome: silence pays nothing and punishes nothing; a minority unreacha
   const e = await net.epoch()
   const att = (await getAttestation(net.kv, e, agr!.id))!
   const liar = net.nameOf(att.attestors[2]!)
-  const repBefore = reputationPpm(await net.account(liar))
+  const before = await net.account(liar)
+  const hBefore = await getAccount(net.kv, agr!.hoster)
   await net.epochWith((_a, who) => (who === liar ? 'unreachable' : 'pass'))
   const l = await net.account(liar)
-  assert.ok(reputationPpm(l) < repBefore)
+  assert.ok(attestScorePpm(l) < attestScorePpm(before))
+  assert.equal(l.beta, before.beta, 'the attestor score is separate from the hosting reputation')
   assert.equal(l.attestDisagreed, 1)
-  assert.equal((await net.agreement(agr!.id)).passes, 1)
+  const a = await net.agreement(agr!.id)
+  assert.equal(a.passes, 0, 'pay needs no slow/unreachable')
+  assert.equal(a.failStreak, 0, 'and the lone judgement is no failure')
+  assert.deepEqual((await getAccount(net.kv, agr!.hoster))?.beta, hBefore?.beta)
 })
 
 test('missing counts on its own: one missing report fails the epoch; nobody is penalised for the pass/missing split', async () => {
@@ -419,16 +451,16 @@ test('cancel only by the author; ends agreements and releases held-back shares',
 test('until: a request expires after its last epoch', async () => {
   const net = await TestNet.create({ names: NAMES })
   await net.offer('h1', 10 * GiB)
-  const reqId = await net.request('pub', [{ name: 'c', byteLength: GiB }], { until: 3 })
-  await net.tick()
+  const reqId = await net.request('pub', [{ name: 'c', byteLength: GiB }], { until: 4 })
+  await net.tickStrong() // 2: matched
   await net.readyAll()
-  await net.tick() // 2
-  await net.epochWith() // 3
+  await net.tick() // 3: challenged
+  await net.epochWith() // 4: settles 3
   assert.equal((await getRequest(net.kv, reqId))?.state, 'active')
-  await net.epochWith() // 4: settles 3, expires
+  await net.epochWith() // 5: settles 4, expires
   assert.equal((await getRequest(net.kv, reqId))?.state, 'expired')
   assert.equal((await net.agreements({ requestId: reqId }))[0]?.endReason, 'expired')
-  assert.equal((await net.account('pub')).balance, -2_000_000n) // epochs 2 and 3
+  assert.equal((await net.account('pub')).balance, -2_000_000n) // epochs 3 and 4
 })
 
 test('withdraw: repair elsewhere, keep serving until the replacement is ready, then released with held-back', async () => {
@@ -452,23 +484,34 @@ test('withdraw: repair elsewhere, keep serving until the replacement is ready, t
   assert.equal((await getRequest(net.kv, reqId))?.slots[0]?.[0], repl.id)
 })
 
-test('grow: billing follows the recorded byte length; only the author', async () => {
+test('grow: billing follows the challenged byte length, which moves on the hoster\'s ack; only the author', async () => {
   const { net, reqId } = await hosted()
   const [agr] = await net.agreements({ state: 'active' })
-  await net.rejected('h1', { type: 'grow', time: 0, requestId: reqId, coreKey: coreKey('c1'), length: 200, byteLength: 2 * GiB }, /only the request author/)
-  await net.rejected('pub', { type: 'grow', time: 0, requestId: reqId, coreKey: coreKey('c1'), length: 50, byteLength: 2 * GiB }, /shrink/)
-  await net.ok('pub', { type: 'grow', time: 0, requestId: reqId, coreKey: coreKey('c1'), length: 200, byteLength: 2 * GiB })
-  assert.equal((await net.agreement(agr!.id)).byteLength, 2 * GiB)
+  const H = net.nameOf(agr!.hoster)
+  await net.rejected('h1', { type: 'grow', time: 0, requestId: reqId, coreKey: coreKey('c1'), length: 200, byteLength: 2 * GiB, fork: 0 }, /only the request author/)
+  await net.rejected('pub', { type: 'grow', time: 0, requestId: reqId, coreKey: coreKey('c1'), length: 50, byteLength: 2 * GiB, fork: 0 }, /shrink/)
+  await net.ok('pub', { type: 'grow', time: 0, requestId: reqId, coreKey: coreKey('c1'), length: 200, byteLength: 2 * GiB, fork: 0 })
+  const g = await net.agreement(agr!.id)
+  assert.equal(g.byteLength, 2 * GiB)
+  assert.equal(g.challengedByteLength, GiB)
   assert.equal((await getOffer(net.kv, agr!.hoster))?.usedBytes, 2 * GiB)
-  await net.epochWith()
+  await net.epochWith() // settles the epoch selected before the grow: 1 GiB
+  assert.equal((await net.account('pub')).balance, -1_000_000n)
+  assert.equal((await net.attestation(agr!.id)).length, 100, 'not acknowledged: still challenged at 100 blocks')
+  await net.rejected(H, { type: 'ready', time: 0, agreementId: agr!.id, length: 150, byteLength: 2 * GiB, fork: 0 }, /records length 200/)
+  await net.ok(H, { type: 'ready', time: 0, agreementId: agr!.id, length: 200, byteLength: 2 * GiB, fork: 0 })
+  await net.epochWith() // settles an epoch selected before the ack: 1 GiB
   assert.equal((await net.account('pub')).balance, -2_000_000n)
+  assert.equal((await net.attestation(agr!.id)).length, 200)
+  await net.epochWith()
+  assert.equal((await net.account('pub')).balance, -4_000_000n)
 })
 
 test('unvetted hosters: at most one replica per core until vetted', async () => {
   const net = await TestNet.create({ names: NAMES, params: { unvettedEpochs: 5 } })
   for (const h of ['h1', 'h2', 'h3']) await net.offer(h, 10 * GiB)
   const reqId = await net.request('pub', [{ name: 'c', byteLength: GiB }], { replicas: 3 })
-  await net.tick()
+  await net.tickStrong()
   const ags = await net.agreements({ requestId: reqId })
   assert.equal(ags.length, 1)
   assert.equal(await pinStatus(net.kv, reqId), 'pinning')
@@ -496,7 +539,7 @@ test('atomicity: a rejected op leaves none of its staged writes; an internal err
   const [agr] = await net.agreements({ state: 'active' })
   const att = (await getAttestation(net.kv, e, agr!.id))!
   const who = net.nameOf(att.attestors[0]!)
-  const good = { agreementId: agr!.id, outcome: 'pass' as Outcome, samples: 16, latencyP50Ms: 1, latencyP99Ms: 2, evidenceHash: Buffer.alloc(32) }
+  const good = await net.result(agr!.id, who, 'pass')
   await net.rejected(who, { type: 'report', time: 0, epoch: e, results: [good, { ...good, agreementId: 12345 }] }, /not challenged/)
   assert.equal((await getAttestation(net.kv, e, agr!.id))?.results[0], null, 'first result not kept')
   await net.ok(who, { type: 'report', time: 0, epoch: e, results: [good] })
@@ -513,18 +556,18 @@ test('pinning timeout: no ready within pinningEpochs ends the agreement (not-rea
   const net = await TestNet.create({ names: NAMES, params: { pinningEpochs: 2 } })
   for (const h of ['h1', 'h2', 'h3']) await net.offer(h, 10 * GiB, 'g-' + h)
   const reqId = await net.request('pub', [{ name: 'c1', byteLength: GiB }])
-  await net.tick() // epoch 1: matched, pinning
+  await net.tickStrong() // epoch 2: matched, pinning
   const [first] = await net.agreements({ requestId: reqId })
-  assert.ok(first !== undefined && first.state === 'pinning' && first.createdEpoch === 1)
+  assert.ok(first !== undefined && first.state === 'pinning' && first.createdEpoch === 2)
   const slow = net.nameOf(first.hoster)
   const before = await net.account(slow)
-  await net.tick() // epoch 2: still within the window
+  await net.tick() // epoch 3: still within the window
   assert.equal((await net.agreement(first.id)).state, 'pinning')
-  assert.equal(await net.tick(), 3) // epoch 3 = createdEpoch + pinningEpochs: timed out
+  assert.equal(await net.tick(), 4) // epoch 4 = createdEpoch + pinningEpochs: timed out
   const ended = await net.agreement(first.id)
   assert.equal(ended.state, 'ended')
   assert.equal(ended.endReason, 'not-ready')
-  assert.equal(ended.endedEpoch, 3)
+  assert.equal(ended.endedEpoch, 4)
   const h = await net.account(slow)
   assert.ok(h.beta > before.beta && reputationPpm(h) < reputationPpm(before), 'reputation hit')
   assert.ok(h.warnings.includes('unreachable'))
@@ -540,7 +583,7 @@ test('pinning timeout: no ready within pinningEpochs ends the agreement (not-rea
   assert.equal(repl[0]!.state, 'pinning')
   assert.equal(req.slots[0]![0], repl[0]!.id)
   assert.equal(await pinStatus(net.kv, reqId), 'pinning')
-  await net.rejected(slow, { type: 'ready', time: 0, agreementId: first.id, length: 100, byteLength: GiB }, /not pinning/)
+  await net.rejected(slow, { type: 'ready', time: 0, agreementId: first.id, length: 100, byteLength: GiB, fork: 0 }, /agreement is ended/)
   await net.readyAll()
   assert.equal(await pinStatus(net.kv, reqId), 'pinned')
   await net.tick()

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { encodeOp, MemoryKV, Prng, digestEntries, OP_TAGS } from '../../src/ledger/index.js'
+import { encodeOp, decodeOp, MemoryKV, Prng, digestEntries, OP_TAGS, RejectCode, getAttestation } from '../../src/ledger/index.js'
 import type { ApplyResult } from '../../src/ledger/index.js'
 import { TestNet, GiB } from './helpers.js'
 import { bytes, randomOp } from './gen.js'
@@ -34,7 +34,7 @@ async function world(): Promise<TestNet> {
   const net = await TestNet.create({ names: ['boot', 'pub', 'h1', 'h2', 'h3', 'a1', 'a2', 'a3'] })
   for (const h of ['h1', 'h2', 'h3']) await net.offer(h, 10 * GiB)
   await net.request('pub', [{ name: 'c1', byteLength: GiB }], { replicas: 2 })
-  await net.tick()
+  await net.tickStrong()
   await net.readyAll()
   await net.tick()
   return net
@@ -99,4 +99,58 @@ test('fuzz: mutated ops from admitted writers never throw; every refusal is reco
   assert.equal(a.recorded, a.refused)
   assert.ok(a.accepted > 0, 'some random ops are valid (the test exercises real transitions)')
   assert.deepEqual(a, b)
+})
+
+test('fuzz: mutated evidence (nonce, receipt, proof, item hashes) from selected attestors: each result refused with a stable code or accepted, nothing throws, nothing else changes', async () => {
+  const net = await world()
+  const e = await net.epoch()
+  const [agr] = await net.agreements({ state: 'active' })
+  assert.ok(agr !== undefined)
+  const att = await net.attestation(agr.id)
+  const who = net.nameOf(att.attestors[0] as string)
+  const p = Prng.from('fuzz-evidence')
+  const codes = new Set<string>(Object.values(RejectCode))
+  const seen = new Map<string, number>()
+  const kv = net.kv as MemoryKV
+  for (let i = 0; i < 400; i++) {
+    const outcome = (['pass', 'missing', 'slow', 'unreachable'] as const)[p.uniform(4)]!
+    const base = await net.result(agr.id, who, outcome === 'slow' || outcome === 'unreachable' ? 'pass' : outcome)
+    const r = { ...base, outcome }
+    // mutate one field of the evidence
+    const rc = r.receipt
+    switch (p.uniform(9)) {
+      case 7: r.receipt = null; break
+      case 0: if (rc) rc.nonce = bytes(p, 32); break
+      case 1: if (rc) rc.signature = bytes(p, 64); break
+      case 2: if (rc) rc.answerHash = bytes(p, 32); break
+      case 3: if (rc) rc.length = p.uniform(1000); break
+      case 4: if (r.failing) r.failing = { ...r.failing, kind: 'proof', errorCode: 0, proof: bytes(p, p.uniform(400)) }; break
+      case 5: if (r.failing) r.failing = { ...r.failing, itemHashes: r.failing.itemHashes.map((h, j) => (j === p.uniform(r.failing!.itemHashes.length) ? bytes(p, 32) : h)) }; break
+      case 6: if (r.failing) r.failing = { ...r.failing, manifest: bytes(p, p.uniform(100)) }; break
+      case 8: if (r.failing) r.failing = { ...r.failing, position: p.uniform(64) }; break
+      default: break // unmutated
+    }
+    // the bytes go through the codec: what a writer can really append
+    const op = decodeOp(encodeOp({ type: 'report', time: 0, epoch: e, results: [r] }))
+    const copyKv = new MemoryKV()
+    for (const [k, v] of kv.entries()) await copyKv.put(k, v)
+    const before = digestEntries(copyKv.entries().filter(([k]) => !k.startsWith(`epoch/`) && !k.startsWith('acct/') && !k.startsWith('report/')))
+    const { apply } = await import('../../src/ledger/index.js')
+    let res
+    try {
+      res = await apply(copyKv, encodeOp(op), { writerKey: net.m(who).key, opId: `fuzz:${i}` })
+    } catch (err) {
+      assert.fail(`apply threw: ${String(err)}`)
+    }
+    assert.ok(res.ok, 'a well-formed report by a selected attestor is applied (its result may be refused)')
+    const a = await getAttestation(copyKv, e, agr.id)
+    const rec = a?.results[a.attestors.indexOf(net.hex(who))]
+    assert.ok(rec !== null && rec !== undefined)
+    assert.ok(rec.refused === '' || codes.has(rec.refused), rec.refused)
+    seen.set(rec.refused || 'accepted', (seen.get(rec.refused || 'accepted') ?? 0) + 1)
+    // only the attestation record, the attestor's account and its report index changed
+    assert.ok(before.equals(digestEntries(copyKv.entries().filter(([k]) => !k.startsWith(`epoch/`) && !k.startsWith('acct/') && !k.startsWith('report/')))))
+  }
+  console.log('fuzzed evidence:', JSON.stringify(Object.fromEntries(seen)))
+  assert.ok(seen.size >= 5, 'many different refusals were exercised')
 })

@@ -1,6 +1,6 @@
 // Seeded generators of random valid ops (codec property tests, fuzzing, simulator inputs).
 import { defaultParams, OP_TAGS, OUTCOMES } from '../../src/ledger/index.js'
-import type { Prng, Op, OpType } from '../../src/ledger/index.js'
+import type { FailingItem, Prng, Op, OpType } from '../../src/ledger/index.js'
 
 export function bytes(p: Prng, n: number): Buffer {
   const b = Buffer.alloc(n)
@@ -13,6 +13,19 @@ function num(p: Prng): number {
 }
 function big(p: Prng): bigint {
   return p.uniformBig((1n << 64n) - 1n)
+}
+
+function randomFailing(p: Prng): FailingItem {
+  const kind = p.uniform(2) === 0 ? 'proof' : 'error'
+  const n = 1 + p.uniform(64)
+  return {
+    position: p.uniform(n),
+    kind,
+    errorCode: kind === 'error' ? 1 + p.uniform(255) : 0,
+    proof: kind === 'proof' ? bytes(p, p.uniform(300)) : Buffer.alloc(0),
+    manifest: bytes(p, p.uniform(80)),
+    itemHashes: Array.from({ length: n }, () => bytes(p, 32))
+  }
 }
 
 /** A random valid op of each type (used by the codec and fuzz tests). */
@@ -36,7 +49,7 @@ export function randomOp(p: Prng, type?: OpType): Op {
       return {
         type: t,
         time,
-        cores: Array.from({ length: 1 + p.uniform(4) }, () => ({ key: bytes(p, 32), length: num(p), byteLength: num(p) })),
+        cores: Array.from({ length: 1 + p.uniform(4) }, () => ({ key: bytes(p, 32), length: num(p), byteLength: num(p), fork: num(p) })),
         replicas: 1 + p.uniform(5),
         until: num(p),
         maxPrice: big(p)
@@ -44,7 +57,7 @@ export function randomOp(p: Prng, type?: OpType): Op {
     case 'cancel':
       return { type: t, time, requestId: num(p) }
     case 'ready':
-      return { type: t, time, agreementId: num(p), length: num(p), byteLength: num(p) }
+      return { type: t, time, agreementId: num(p), length: num(p), byteLength: num(p), fork: num(p) }
     case 'tick':
       return { type: t, time, epoch: num(p), tickTime: num(p), commit: bytes(p, 32), reveal: p.uniform(2) ? bytes(p, 32) : Buffer.alloc(0) }
     case 'report':
@@ -55,10 +68,13 @@ export function randomOp(p: Prng, type?: OpType): Op {
         results: Array.from({ length: 1 + p.uniform(5) }, () => ({
           agreementId: num(p),
           outcome: OUTCOMES[p.uniform(4)]!,
-          samples: p.uniform(1000),
+          samples: p.uniform(65),
           latencyP50Ms: p.uniform(100000),
           latencyP99Ms: p.uniform(100000),
-          evidenceHash: bytes(p, 32)
+          rttMs: p.uniform(1000),
+          code: p.uniform(9),
+          receipt: p.uniform(3) === 0 ? null : { nonce: bytes(p, 32), fork: num(p), length: num(p), answerHash: bytes(p, 32), signature: bytes(p, 64) },
+          failing: p.uniform(3) !== 0 ? null : randomFailing(p)
         }))
       }
     case 'transfer':
@@ -67,7 +83,7 @@ export function randomOp(p: Prng, type?: OpType): Op {
     case 'set-limit':
       return { type: t, time, to: bytes(p, 32), limit: big(p) }
     case 'grow':
-      return { type: t, time, requestId: num(p), coreKey: bytes(p, 32), length: num(p), byteLength: num(p) }
+      return { type: t, time, requestId: num(p), coreKey: bytes(p, 32), length: num(p), byteLength: num(p), fork: num(p) }
   }
 }
 

@@ -3,6 +3,8 @@
 // reports). The simulator and the Autobase tests reuse it.
 import assert from 'node:assert/strict'
 import { blake2b, keyPair, seedFromName } from '../../src/stack/crypto.js'
+import { answerHash, challengeIndicesV2, itemHash, ItemError, signReceipt } from '../../src/proof/receipt.js'
+import type { AnswerItem } from '../../src/proof/receipt.js'
 import {
   apply,
   commitOf,
@@ -14,11 +16,12 @@ import {
   getAttestation,
   getEpoch,
   getMeta,
+  getNetworkId,
   listAgreements,
   MemoryKV,
   secretFor
 } from '../../src/ledger/index.js'
-import type { Account, Agreement, ApplyResult, LedgerKV, NetworkParams, Op, Outcome, ReportResult } from '../../src/ledger/index.js'
+import type { Account, Agreement, ApplyResult, Attestation, Effects, LedgerKV, NetworkParams, Op, Outcome, Receipt, ReportResult } from '../../src/ledger/index.js'
 
 export interface Member {
   name: string
@@ -26,8 +29,9 @@ export interface Member {
   key: Buffer
   hex: string
   secretKey: Buffer
-  /** Node (DHT) key used in offers. */
+  /** Node (DHT) key used in offers; its secret signs challenge receipts. */
   nodeKey: Buffer
+  nodeSecretKey: Buffer
   /** Seed for beacon secrets. */
   beaconSeed: Buffer
   seq: number
@@ -36,7 +40,10 @@ export interface Member {
 export interface TestNetOptions {
   /** Account names; the first is the bootstrap writer (admin, indexer). */
   names: string[]
-  /** Extra indexers (names), added directly by the bootstrap writer while it is the sole indexer. */
+  /**
+   * Extra indexers (names): admitted first, so that the contract promotes them (admission order) once the
+   * members reach indexerTarget, which defaults to 1 + their number (1 without them).
+   */
   indexers?: string[]
   params?: Partial<NetworkParams>
   kv?: LedgerKV
@@ -44,9 +51,26 @@ export interface TestNetOptions {
   time?: number
 }
 
-/** Test network parameters: fast epochs and small thresholds unless overridden. */
+/** Test network parameters: fast epochs, small thresholds and one indexer unless overridden. */
 export function testParams(overrides: Partial<NetworkParams> = {}): NetworkParams {
-  return defaultParams({ admissionsPerEpoch: 1000, heldBackEpochs: 4, unvettedEpochs: 0, ...overrides })
+  return defaultParams({ admissionsPerEpoch: 1000, heldBackEpochs: 4, unvettedEpochs: 0, indexerTarget: 1, ...overrides })
+}
+
+/** What a simulated hoster answers and an attestor reports, for `TestNet.result`. */
+export interface ResultOptions {
+  /** missing: the failing item (default: a signed NOT_HELD error at position 0). */
+  item?: AnswerItem
+  position?: number
+  /** The manifest the hoster committed to (default empty). */
+  manifest?: Uint8Array
+  /** Items at the other positions (default: opaque proof bytes). */
+  otherItem?: (position: number, index: number) => AnswerItem
+  /** Receipt overrides (after signing unless `resign`). */
+  receipt?: Partial<Receipt>
+  /** Sign with these fields instead of the true ones (a receipt for another agreement, epoch, attestor …). */
+  sign?: { agreementId?: number; epoch?: number; attestorKey?: Uint8Array; networkId?: Uint8Array; secretKey?: Uint8Array; fork?: number; length?: number }
+  /** No receipt at all. */
+  noReceipt?: boolean
 }
 
 export function member(name: string): Member {
@@ -57,6 +81,7 @@ export function member(name: string): Member {
     hex: kp.publicKey.toString('hex'),
     secretKey: kp.secretKey,
     nodeKey: keyPair(seedFromName('node/' + name)).publicKey,
+    nodeSecretKey: keyPair(seedFromName('node/' + name)).secretKey,
     beaconSeed: seedFromName('beacon/' + name),
     seq: 0
   }
@@ -87,9 +112,9 @@ export class TestNet {
     const [boot, ...rest] = opts.names
     assert.ok(boot !== undefined, 'at least one name')
     for (const n of opts.names) net.members.set(n, member(n))
-    await net.ok(boot, { type: 'init-network', time: net.time, params: testParams(opts.params) })
     const indexers = new Set(opts.indexers ?? [])
-    for (const n of rest) if (indexers.has(n)) await net.ok(boot, { type: 'add-writer', time: net.time, writerKey: net.m(n).key, indexer: true })
+    await net.ok(boot, { type: 'init-network', time: net.time, params: testParams({ indexerTarget: 1 + indexers.size, ...opts.params }) })
+    for (const n of rest) if (indexers.has(n)) await net.ok(boot, { type: 'add-writer', time: net.time, writerKey: net.m(n).key, indexer: false })
     for (const n of rest) if (!indexers.has(n)) await net.ok(boot, { type: 'add-writer', time: net.time, writerKey: net.m(n).key, indexer: false })
     return net
   }
@@ -166,15 +191,22 @@ export class TestNet {
    * epoch afterwards (unchanged if no majority ticked).
    */
   async tick(opts: { skip?: string[]; withhold?: string[] } = {}): Promise<number> {
+    await this.applyTick(opts)
+    return this.epoch()
+  }
+
+  /** As `tick`, returning each tick's effects (events, membership changes). */
+  async applyTick(opts: { skip?: string[]; withhold?: string[] } = {}): Promise<Effects[]> {
     this.time += this.tickMs
     const next = (await this.epoch()) + 1
+    const out: Effects[] = []
     for (const hex of await this.indexers()) {
       const name = this.nameOf(hex)
       if (!this.known(hex) || opts.skip?.includes(name) === true) continue
       const op = await this.tickOp(name, next, { withhold: opts.withhold?.includes(name) === true })
-      await this.ok(name, op)
+      out.push((await this.ok(name, op)).effects)
     }
-    return this.epoch()
+    return out
   }
 
   async offer(name: string, capacityBytes: number, group = ''): Promise<void> {
@@ -184,13 +216,13 @@ export class TestNet {
   /** Create a request; returns its id. */
   async request(
     name: string,
-    cores: { name: string; length?: number; byteLength: number }[],
+    cores: { name: string; length?: number; byteLength: number; fork?: number; key?: Uint8Array }[],
     opts: { replicas?: number; until?: number; maxPrice?: bigint } = {}
   ): Promise<number> {
     const r = await this.ok(name, {
       type: 'request',
       time: this.time,
-      cores: cores.map((c) => ({ key: coreKey(c.name), length: c.length ?? 100, byteLength: c.byteLength })),
+      cores: cores.map((c) => ({ key: c.key ?? coreKey(c.name), length: c.length ?? 100, byteLength: c.byteLength, fork: c.fork ?? 0 })),
       replicas: opts.replicas ?? 1,
       until: opts.until ?? 1_000_000,
       maxPrice: opts.maxPrice ?? 1n << 40n
@@ -220,7 +252,7 @@ export class TestNet {
   async readyAll(): Promise<number> {
     let n = 0
     for (const a of await this.agreements({ state: 'pinning', liveOnly: true })) {
-      await this.ok(this.nameOf(a.hoster), { type: 'ready', time: this.time, agreementId: a.id, length: a.length, byteLength: a.byteLength })
+      await this.ok(this.nameOf(a.hoster), { type: 'ready', time: this.time, agreementId: a.id, length: a.length, byteLength: a.byteLength, fork: a.fork })
       n++
     }
     return n
@@ -245,7 +277,7 @@ export class TestNet {
         const o = outcome(agr, name)
         if (o === null) continue
         const list = byAttestor.get(name) ?? []
-        list.push({ agreementId: id, outcome: o, samples: 16, latencyP50Ms: 20, latencyP99Ms: 80, evidenceHash: Buffer.alloc(32, 1) })
+        list.push(await this.result(id, name, o))
         byAttestor.set(name, list)
       }
     }
@@ -257,6 +289,78 @@ export class TestNet {
       }
     }
     return ops
+  }
+
+  private nonceSeq = 0
+  /** The indices each simulated hoster answered: `${epoch}/${agreementId}/${attestorHex}` → indices. */
+  readonly answered = new Map<string, number[]>()
+
+  /** The attestation record of an agreement in the current epoch. */
+  async attestation(agreementId: number): Promise<Attestation> {
+    const a = await getAttestation(this.kv, await this.epoch(), agreementId)
+    assert.ok(a !== null, `agreement ${agreementId} is challenged in the current epoch`)
+    return a
+  }
+
+  /**
+   * The result `attestor` reports for `agreementId` in the current epoch, with the evidence an honest
+   * run produces: the hoster (this helper holds its node key) signs a receipt over its answer to a fresh
+   * nonce; `missing` carries one failing item (a signed NOT_HELD by default). `opts` bends it.
+   */
+  async result(agreementId: number, attestor: string, outcome: Outcome, opts: ResultOptions = {}): Promise<ReportResult> {
+    const e = await this.epoch()
+    const att = await this.attestation(agreementId)
+    const agr = await this.agreement(agreementId)
+    const rec = await getEpoch(this.kv, e)
+    const networkId = await getNetworkId(this.kv)
+    assert.ok(rec !== null && networkId !== null)
+    const beacon = Buffer.from(rec.beacon, 'hex')
+    const attestorKey = this.m(attestor).key
+    const base = { agreementId, outcome, samples: att.samples, latencyP50Ms: 20, latencyP99Ms: 80, rttMs: 1, code: 0, receipt: null, failing: null }
+    const wantReceipt = opts.noReceipt !== true && (outcome === 'pass' || outcome === 'missing' || opts.receipt !== undefined)
+    if (!wantReceipt) return base
+    const nonce = blake2b(Buffer.from(`nonce/${attestor}/${e}/${agreementId}/${this.nonceSeq++}`))
+    const indices = challengeIndicesV2(beacon, agreementId, attestorKey, nonce, att.length, att.samples)
+    this.answered.set(`${e}/${agreementId}/${this.hex(attestor)}`, indices)
+    const position = opts.position ?? 0
+    const items: AnswerItem[] = indices.map((index, i) =>
+      outcome === 'missing' && i === position ? (opts.item ?? { kind: 'error', code: ItemError.NOT_HELD }) : (opts.otherItem?.(i, index) ?? { kind: 'proof', proof: Buffer.from(`proof ${index}`) })
+    )
+    const manifest = opts.manifest ?? new Uint8Array(0)
+    const hashes = items.map((it, i) => itemHash(i, indices[i] as number, it))
+    const ah = answerHash(manifest, hashes)
+    const s = opts.sign ?? {}
+    const fork = s.fork ?? att.fork
+    const length = s.length ?? att.length
+    const signature = signReceipt(
+      { networkId: s.networkId ?? networkId, agreementId: s.agreementId ?? agreementId, epoch: s.epoch ?? e, attestorKey: s.attestorKey ?? attestorKey, nonce, answerHash: ah, fork, length },
+      s.secretKey ?? this.m(this.nameOf(agr.hoster)).nodeSecretKey
+    )
+    const receipt: Receipt = { nonce, fork, length, answerHash: ah, signature, ...opts.receipt }
+    if (outcome !== 'missing') return { ...base, receipt }
+    const item = items[position] as AnswerItem
+    return {
+      ...base,
+      receipt,
+      failing: {
+        position,
+        kind: item.kind,
+        errorCode: item.kind === 'error' ? item.code : 0,
+        proof: item.kind === 'proof' ? item.proof : new Uint8Array(0),
+        manifest,
+        itemHashes: hashes
+      }
+    }
+  }
+
+  /** Tick until the first epoch that is not weak (matching and attestor selection run); returns it. */
+  async tickStrong(): Promise<number> {
+    for (let i = 0; i < 8; i++) {
+      const e = await this.tick()
+      const rec = await getEpoch(this.kv, e)
+      if (rec !== null && rec.started && !rec.weak) return e
+    }
+    assert.fail('no strong epoch within 8 ticks')
   }
 
   /** One full epoch: report (with `outcome`), then tick. */

@@ -6,7 +6,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createDht } from '../../src/stack/index.js'
 import {
-  byteSeconds, defaultParams, epochCost, getAccount, getAgreement, getBalance, getRejected, getRequest, listAgreements, splitPayment,
+  byteSeconds, currentEpoch, defaultParams, epochCost, getAccount, getAgreement, getAttestation, getBalance, getBeacon, getNetworkId, getRejected,
+  getRequest, listAgreements, splitPayment,
   type AppliedInfo, type LedgerEvent
 } from '../../src/ledger/index.js'
 import { runChallenge } from '../../src/protocol/index.js'
@@ -57,14 +58,23 @@ test('withdraw → graceful exit; cancel by author only; transfer and sponsor ex
     const a = await getAgreement(oldNode.ledger.kv, first.id)
     return a?.exiting === true ? a : null
   }, 10_000, 'the agreement is exiting')
-  // while exiting, the old hoster still answers storage challenges for the core
+  // while exiting, the old hoster still answers storage challenges for the core (as one of the epoch's
+  // selected attestors would ask them: the hoster answers only challenges its ledger view records)
   const dht = createDht({ bootstrap: net.testnet.bootstrap })
   try {
+    const { epoch, att } = await waitFor(async () => {
+      const e = await currentEpoch(kv())
+      const a = await getAttestation(kv(), e, first.id)
+      return a === null ? null : { epoch: e, att: a }
+    }, 10_000, 'an attestation record for the exiting agreement')
     const res = await runChallenge({
-      dht, hosterNodeKey: Buffer.from(oldNode.nodeKey, 'hex'), coreKey: core.key, agreementId: String(first.id), epoch: 0,
-      indices: [0, 5, BLOCKS - 1], minLength: exiting.length, deadlineMs: 2_000, connectTimeoutMs: 5_000
+      dht, hosterNodeKey: Buffer.from(oldNode.nodeKey, 'hex'), coreKey: core.key, agreementId: first.id, epoch,
+      networkId: (await getNetworkId(kv())) ?? Buffer.alloc(32), beacon: (await getBeacon(kv(), epoch)) ?? Buffer.alloc(32),
+      attestorKey: Buffer.from(att.attestors[0] ?? '', 'hex'), length: att.length, samples: att.samples, minFork: att.fork,
+      deadlineMs: 2_000, connectTimeoutMs: 5_000
     })
     assert.equal(res.outcome, 'pass', JSON.stringify(res.error))
+    assert.ok(exiting.length >= att.length)
   } finally {
     await dht.destroy()
   }
@@ -96,7 +106,8 @@ test('withdraw → graceful exit; cancel by author only; transfer and sponsor ex
   assert.equal(ended.fails, 0)
   assert.equal(oldAcct.balance, BigInt(ended.passes) * (split.hosterNow + split.held))
   assert.equal(oldAcct.given, BigInt(ended.passes) * byteSeconds(core.byteLength, p.epochSeconds))
-  assert.deepEqual(oldAcct.warnings, [])
+  // no hosting warning ('withheld-reveal' is an indexer's: with 3 indexers one is usually late for an epoch's start)
+  assert.deepEqual(oldAcct.warnings.filter((w) => w !== 'withheld-reveal'), [])
   const repAfter = (await getBalance(kv(), oldNode.account))?.reputationPpm ?? -1
   assert.ok(repAfter >= repBefore, `reputation ${repBefore} → ${repAfter}`)
 

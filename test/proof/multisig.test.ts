@@ -105,12 +105,13 @@ test('a three-indexer Autobase view (quorum 2): proofs verify, a lone signature 
     return ledger
   }
   const alice = await open('ms-alice', null)
-  await alice.append({ type: 'init-network', time: Date.now(), params: testParams() })
+  await alice.append({ type: 'init-network', time: Date.now(), params: testParams({ indexerTarget: 3 }) })
   const bob = await open('ms-bob', alice.key)
   const carol = await open('ms-carol', alice.key)
+  // The contract promotes bob and carol together once the network has three members (indexerTarget 3).
   await alice.append([
-    { type: 'add-writer', time: Date.now(), writerKey: bob.writerKey, indexer: true },
-    { type: 'add-writer', time: Date.now(), writerKey: carol.writerKey, indexer: true }
+    { type: 'add-writer', time: Date.now(), writerKey: bob.writerKey, indexer: false },
+    { type: 'add-writer', time: Date.now(), writerKey: carol.writerKey, indexer: false }
   ])
   // Activity from every writer so that all three ack and the view migrates to the 3-signer manifest.
   const core = await waitFor(async () => {

@@ -1,39 +1,42 @@
-// The challenge protocol between real nodes on a loopback testnet.
+// `favor/challenge/2` between real nodes on a loopback testnet: honest, lossy, prefetching, stale,
+// silent, closing, slow and rogue hosters, each judged as docs/challenges.md §1 says.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
-import { blake2b, createDht, keyPair, muxOf, seedFromName } from '../../src/stack/index.js'
+import { blake2b, createDht, keyPair, seedFromName } from '../../src/stack/index.js'
 import type { Core, Dht, Testnet } from '../../src/stack/index.js'
-import { sampleIndices } from '../../src/proof/index.js'
 import {
-  CHALLENGE_PROTOCOL,
-  encodeMessage,
-  rawCodec,
-  requestCodec,
-  runChallenge,
-  toReportResult
+  ItemError, JudgementCode, Prng, answerHash, challengeIndicesV2, itemHash, sampleIndices, verifyReceipt
+} from '../../src/proof/index.js'
+import type { AnswerItem } from '../../src/proof/index.js'
+import {
+  createChallengeChannel, encodeWire, itemWire, pongWire, receiptWire, decodeWire, pingWire, runChallenge, toReportResult
 } from '../../src/protocol/index.js'
-import type { ChallengeOptions, ChallengeResult } from '../../src/protocol/index.js'
+import type { ChallengeOptions, ChallengeResult, MessageType } from '../../src/protocol/index.js'
 import { makeTempDir, removeDir } from '../harness/tmp.js'
 import { withTimeout } from '../harness/wait.js'
-import { block, publishTo, startHoster, startNet } from './helpers.js'
-import type { HosterNode } from './helpers.js'
+import { ATTESTOR_ACCOUNT, challengeOptions, makeSource, makeWorld, mirror, publishTo, startHoster, startNet } from './helpers.js'
+import type { HosterNode, World } from './helpers.js'
 
 let dir: string
 let testnet: Testnet
 let attestor: Dht
 let hoster: HosterNode
 let core: Core
+const world: World = makeWorld()
 const extra: HosterNode[] = []
 
 const LENGTH = 1000
 const SIZE = 1024
+let nextId = 1
 
 before(async () => {
   dir = await makeTempDir('challenge')
   ;({ testnet, attestor } = await startNet())
-  hoster = await startHoster(testnet.bootstrap, dir, 'main')
+  hoster = await startHoster(testnet.bootstrap, dir, 'main', world)
   core = await publishTo(hoster, dir, 'main', LENGTH, SIZE)
+  world.agreements.set(1, { coreKey: core.key, length: LENGTH, samples: 16, fork: 0 })
+  nextId = 2
 })
 
 after(async () => {
@@ -44,209 +47,349 @@ after(async () => {
   await removeDir(dir)
 })
 
-function opts(over: Partial<ChallengeOptions> = {}): ChallengeOptions {
-  return {
-    dht: attestor,
-    hosterNodeKey: hoster.keyPair.publicKey,
-    coreKey: core.key,
-    agreementId: 'agr-1',
-    epoch: 7,
-    indices: sampleIndices(blake2b(Buffer.from('beacon-7')), LENGTH, 16),
-    minLength: LENGTH,
-    deadlineMs: 1000,
-    connectTimeoutMs: 5000,
-    ...over
-  }
+function agreement(coreKey: Uint8Array, length: number, samples = 16, fork = 0): number {
+  const id = nextId++
+  world.agreements.set(id, { coreKey, length, samples, fork })
+  return id
 }
 
-async function challenge(over: Partial<ChallengeOptions> = {}): Promise<ChallengeResult> {
-  return withTimeout(runChallenge(opts(over)), 15_000, 'a challenge')
+async function challenge(h: HosterNode, id: number, over: Partial<ChallengeOptions> = {}): Promise<ChallengeResult> {
+  return withTimeout(runChallenge(challengeOptions(world, attestor, h, id, over)), 20_000, 'a challenge')
 }
 
-test('an honest hoster passes, with evidence and a report result', async () => {
-  const r = await challenge()
+/** Every item hash and the manifest recombine into the receipt's answer hash, signed by the hoster. */
+function assertEvidence(r: ChallengeResult, h: HosterNode, id: number): void {
+  assert.ok(r.receipt && r.failing)
+  const f = r.failing
+  assert.equal(f.itemHashes.length, r.samples)
+  assert.deepEqual(answerHash(f.manifest, f.itemHashes), r.receipt.answerHash)
+  const item: AnswerItem = f.kind === 'proof' ? { kind: 'proof', proof: f.proof } : { kind: 'error', code: f.errorCode }
+  assert.deepEqual(itemHash(f.position, r.indices[f.position] as number, item), f.itemHashes[f.position])
+  assert.ok(verifyReceipt({
+    networkId: world.networkId, agreementId: id, epoch: world.currentEpoch, attestorKey: ATTESTOR_ACCOUNT, nonce: r.nonce,
+    answerHash: r.receipt.answerHash, fork: r.receipt.fork, length: r.receipt.length
+  }, r.receipt.signature, h.keyPair.publicKey))
+}
+
+test('an honest hoster passes with a receipt; the indices come from the fresh nonce', async () => {
+  const r = await challenge(hoster, 1)
   assert.equal(r.outcome, 'pass', JSON.stringify(r.error))
+  assert.equal(r.code, JudgementCode.NONE)
   assert.equal(r.samples, 16)
-  assert.equal(r.signedLength, LENGTH)
-  assert.equal(r.blocks?.length, 16)
-  for (const b of r.blocks ?? []) assert.deepEqual(b.value, block(b.index, SIZE))
-  assert.equal(r.perBlockMs?.length, 16)
-  assert.ok(r.connectMs !== null && r.responseMs !== null && r.latencyMs >= r.responseMs)
-  assert.equal(r.evidenceHash.length, 32)
-  assert.equal(r.evidence.contactSignature.length, 64)
-  assert.deepEqual(r.evidence.hosterNodeKey, hoster.keyPair.publicKey)
-  const rep = toReportResult('agr-1', r)
-  assert.deepEqual(Object.keys(rep).sort(), ['agreementId', 'evidenceHash', 'latencyP50Ms', 'latencyP99Ms', 'outcome', 'samples'])
+  assert.deepEqual(r.indices, challengeIndicesV2(world.beacon(7), 1, ATTESTOR_ACCOUNT, r.nonce, LENGTH, 16))
+  assert.equal(r.perItemMs.length, 16)
+  assert.ok(r.rttMs > 0 && r.responseMs !== null && r.connectMs !== null)
+  assert.ok(r.receipt)
+  assert.equal(r.receipt.length, LENGTH)
+  assert.equal(r.receipt.fork, 0)
+  const r2 = await challenge(hoster, 1)
+  assert.notDeepEqual(r2.nonce, r.nonce)
+  assert.notDeepEqual(r2.indices, r.indices, 'another nonce, other indices')
+
+  const rep = toReportResult(1, r)
   assert.equal(rep.outcome, 'pass')
-  assert.ok(Number.isInteger(rep.latencyP50Ms) && Number.isInteger(rep.latencyP99Ms) && rep.latencyP50Ms <= rep.latencyP99Ms)
-  // a second challenge with another nonce has other evidence
-  const r2 = await challenge()
-  assert.equal(r2.outcome, 'pass')
-  assert.notDeepEqual(r2.evidenceHash, r.evidenceHash)
+  assert.equal(rep.failing, null)
+  assert.deepEqual(rep.receipt, r.receipt)
+  assert.ok(verifyReceipt({
+    networkId: world.networkId, agreementId: 1, epoch: 7, attestorKey: ATTESTOR_ACCOUNT, nonce: rep.receipt?.nonce ?? Buffer.alloc(0),
+    answerHash: r.receipt.answerHash, fork: 0, length: LENGTH
+  }, r.receipt.signature, hoster.keyPair.publicKey))
 })
 
-test('a hoster without the core is missing (NOT_HOSTED); one that cleared it is missing (MISSING_BLOCK)', async () => {
+test('a hoster without the core signs NOT_HOSTED; one that cleared it signs NOT_HELD: missing, with checkable evidence', async () => {
   const gone = await publishTo(hoster, dir, 'gone', 64, SIZE)
-  const key = gone.key
-  hoster.hosted.delete(key.toString('hex'))
-  const r = await challenge({ coreKey: key, minLength: 64, indices: [1, 2, 3] })
-  assert.equal(r.outcome, 'missing')
-  assert.equal(r.error?.code, 'NOT_HOSTED')
+  hoster.hosted.delete(gone.key.toString('hex'))
+  const id = agreement(gone.key, 64, 8)
+  const r = await challenge(hoster, id)
+  assert.equal(r.outcome, 'missing', JSON.stringify(r.error))
+  assert.equal(r.failing?.kind, 'error')
+  assert.equal(r.failing.errorCode, ItemError.NOT_HOSTED)
+  assertEvidence(r, hoster, id)
 
   const cleared = await publishTo(hoster, dir, 'cleared', 64, SIZE)
   await cleared.clear(0, cleared.length)
-  const r2 = await challenge({ coreKey: cleared.key, minLength: 64, indices: [5, 20, 40] })
-  assert.equal(r2.outcome, 'missing')
-  assert.equal(r2.error?.code, 'MISSING_BLOCK')
+  const id2 = agreement(cleared.key, 64, 8)
+  const r2 = await challenge(hoster, id2)
+  assert.equal(r2.outcome, 'missing', JSON.stringify(r2.error))
+  assert.equal(r2.failing?.errorCode, ItemError.NOT_HELD)
+  assertEvidence(r2, hoster, id2)
+  const rep = toReportResult(id2, r2)
+  assert.ok(rep.receipt && rep.failing)
 })
 
-test('a hoster that dropped 10 % of its blocks is caught by 3 × 16 samples', async () => {
-  const lossy = await publishTo(hoster, dir, 'lossy', LENGTH, SIZE)
-  // drop 100 of the 500 even blocks (odd single clears corrupt the tree in hypercore 11.37.1)
-  const evens = sampleIndices(blake2b(Buffer.from('drop')), LENGTH / 2, LENGTH / 10).map(i => 2 * i)
+/** A copy of `LENGTH` blocks with 10 % of them (even indices only: hypercore 11.37.1) cleared. */
+async function lossyCopy(h: HosterNode, name: string): Promise<{ id: number; dropped: Set<number> }> {
+  const lossy = await publishTo(h, dir, name, LENGTH, SIZE)
+  const evens = sampleIndices(blake2b(Buffer.from(`drop-${name}`)), LENGTH / 2, LENGTH / 10).map((i) => 2 * i)
   for (const i of evens) await lossy.clear(i, i + 1)
-  const dropped = new Set(evens)
-  const TRIALS = 6
-  let detectedTrials = 0
-  let missingChallenges = 0
-  for (let t = 0; t < TRIALS; t++) {
-    let caught = false
-    for (let a = 0; a < 3; a++) {
-      const indices = sampleIndices(blake2b(Buffer.from(`trial-${t}-attestor-${a}`)), LENGTH, 16)
-      const r = await challenge({ coreKey: lossy.key, indices, agreementId: 'agr-lossy' })
-      const hits = indices.some(i => dropped.has(i))
-      // exact: missing iff a sampled block was dropped; otherwise the honest remainder still passes
-      assert.equal(r.outcome, hits ? 'missing' : 'pass', `trial ${t} attestor ${a}: ${JSON.stringify(r.error)}`)
-      if (hits) {
-        assert.equal(r.error?.code, 'MISSING_BLOCK')
-        missingChallenges++
-        caught = true
-      }
+  return { id: agreement(lossy.key, LENGTH, 16), dropped: new Set(evens) }
+}
+
+test('a hoster that dropped 10 % of its blocks and admits it: missing exactly when a dropped block is drawn', async () => {
+  const { id, dropped } = await lossyCopy(hoster, 'lossy')
+  let missing = 0
+  for (let t = 0; t < 9; t++) {
+    const r = await challenge(hoster, id)
+    const hit = r.indices.some((i) => dropped.has(i))
+    assert.equal(r.outcome, hit ? 'missing' : 'pass', `challenge ${t}: ${JSON.stringify(r.error)}`)
+    if (hit) {
+      assert.equal(r.failing?.errorCode, ItemError.NOT_HELD)
+      assert.ok(dropped.has(r.indices[r.failing.position] as number))
+      assertEvidence(r, hoster, id)
+      missing++
     }
-    if (caught) detectedTrials++
   }
-  console.log(`# 10 % loss: ${missingChallenges}/${3 * TRIALS} challenges missing, ${detectedTrials}/${TRIALS} epochs detected`)
-  // P(one attestor misses) ≈ 0.9^16 ≈ 0.18; P(an epoch escapes all three) ≈ 0.6 %.
-  assert.ok(missingChallenges >= 10, `only ${missingChallenges} of ${3 * TRIALS} challenges caught the loss (expected ~15)`)
-  assert.ok(detectedTrials >= TRIALS - 1, `only ${detectedTrials} of ${TRIALS} epochs caught the loss`)
+  // P(a challenge of 16 draws no dropped block) ≈ 0.9^16 ≈ 0.18
+  assert.ok(missing >= 4, `only ${missing} of 9 challenges caught the loss`)
+})
+
+test('a 10 %-lossy hoster that goes silent whenever it lacks a block is slow (NO_ANSWER), never a pass', async () => {
+  const silent = await startHoster(testnet.bootstrap, dir, 'silent', world, {
+    testing: { shape: (a) => (a.items.some((i) => i.kind === 'error') ? 'silent' : 'send') }
+  })
+  extra.push(silent)
+  const { id, dropped } = await lossyCopy(silent, 'lossy-silent')
+  let slow = 0
+  for (let t = 0; t < 6; t++) {
+    const r = await challenge(silent, id, { deadlineMs: 200, hardTimeoutMs: 400 })
+    const hit = r.indices.some((i) => dropped.has(i))
+    assert.equal(r.outcome, hit ? 'slow' : 'pass', `challenge ${t}: ${JSON.stringify(r.error)}`)
+    if (hit) {
+      assert.equal(r.code, JudgementCode.NO_ANSWER)
+      slow++
+    }
+  }
+  assert.ok(slow >= 2, `only ${slow} of 6 challenges drew a lost block`)
+})
+
+test('a prefetching hoster (kept only the blocks the old, nonce-free formula named at epoch start) fails; an honest one passes', async () => {
+  const pre = await startHoster(testnet.bootstrap, dir, 'prefetcher', world)
+  extra.push(pre)
+  const src = await makeSource(dir, 'prefetched', LENGTH, SIZE)
+  const id = agreement(src.core.key, LENGTH, 16)
+  // At epoch start it computes what each of 3 attestors would ask under favor/challenge/1's formula
+  // PRNG('favor/challenge/1' ‖ beacon ‖ agreement ‖ attestor) and fetches exactly those from an honest peer.
+  const attestors = [ATTESTOR_ACCOUNT, blake2b(Buffer.from('attestor-2')), blake2b(Buffer.from('attestor-3'))]
+  const wanted = new Set(attestors.flatMap((a) => Prng.from('favor/challenge/1', world.beacon(7), id, a).sampleDistinct(LENGTH, 16)))
+  const a = src.store.replicate(true)
+  const b = pre.store.replicate(false)
+  a.pipe(b).pipe(a)
+  const copy = pre.store.get({ key: src.core.key })
+  await copy.ready()
+  await copy.update({ wait: true })
+  await Promise.all([...wanted].map((i) => copy.get(i, { timeout: 10_000 })))
+  a.destroy()
+  b.destroy()
+  pre.hosted.set(copy.key.toString('hex'), copy)
+  assert.equal((await copy.info()).contiguousLength < LENGTH, true)
+
+  const honest = await mirror(hoster, src)
+  await src.store.close()
+  assert.equal(honest.length, LENGTH)
+  for (let t = 0; t < 3; t++) {
+    const r = await challenge(pre, id)
+    assert.equal(r.outcome, 'missing', `prefetcher challenge ${t}: ${JSON.stringify(r.error)}`)
+    assert.equal(r.failing?.errorCode, ItemError.NOT_HELD)
+    const ok = await challenge(hoster, id)
+    assert.equal(ok.outcome, 'pass', `honest challenge ${t}: ${JSON.stringify(ok.error)}`)
+  }
+})
+
+test('a stale-fork answer fails: the publisher truncated and rewrote, a hoster answers from the old fork', async () => {
+  const stale = await startHoster(testnet.bootstrap, dir, 'stale', world)
+  extra.push(stale)
+  const src = await makeSource(dir, 'rewritten', 200, SIZE)
+  await mirror(stale, src) // fork 0, 200 blocks
+  await src.core.truncate(150)
+  await src.core.append(Array.from({ length: 60 }, (_, i) => Buffer.alloc(SIZE, 200 + i)))
+  assert.equal(src.core.fork, 1)
+  const fresh = await mirror(hoster, src) // fork 1, 210 blocks
+  await src.store.close()
+  assert.equal(fresh.fork, 1)
+  const id = agreement(src.core.key, 150, 16, 1)
+  const r = await challenge(stale, id)
+  assert.equal(r.outcome, 'missing', JSON.stringify(r.error))
+  assert.equal(r.failing?.kind, 'proof')
+  assert.equal(r.error?.code, 'FORK_MISMATCH')
+  assert.equal(r.receipt?.fork, 0, 'the receipt shows the old fork')
+  assertEvidence(r, stale, id)
+  const ok = await challenge(hoster, id)
+  assert.equal(ok.outcome, 'pass', JSON.stringify(ok.error))
+  assert.equal(ok.receipt?.fork, 1)
+})
+
+test('another core under the agreed key, or a copy shorter than the challenged length: missing', async () => {
+  const liar = await startHoster(testnet.bootstrap, dir, 'liar', world)
+  extra.push(liar)
+  const real = await publishTo(liar, dir, 'real', 64, SIZE)
+  const fake = await publishTo(liar, dir, 'fake', 64, SIZE)
+  liar.hosted.set(real.key.toString('hex'), fake)
+  const id = agreement(real.key, 64, 4)
+  const r = await challenge(liar, id)
+  assert.equal(r.outcome, 'missing')
+  assert.equal(r.error?.code, 'BAD_MANIFEST')
+  assertEvidence(r, liar, id)
+
+  const longer = agreement(core.key, LENGTH + 500, 16)
+  const short = await challenge(hoster, longer)
+  assert.equal(short.outcome, 'missing', JSON.stringify(short.error))
+  assertEvidence(short, hoster, longer)
+})
+
+test('a hoster that closes the connection after seeing the nonce is slow (CLOSED_AFTER_REQUEST), never missing', async () => {
+  const closer = await startHoster(testnet.bootstrap, dir, 'closer', world, { testing: { shape: () => 'close' } })
+  extra.push(closer)
+  const c = await publishTo(closer, dir, 'closer', 64, SIZE)
+  const id = agreement(c.key, 64, 8)
+  const r = await challenge(closer, id)
+  assert.equal(r.outcome, 'slow', JSON.stringify(r.error))
+  assert.equal(r.code, JudgementCode.CLOSED_AFTER_REQUEST)
+  assert.equal(toReportResult(id, r).failing, null)
 })
 
 test('an offline hoster is unreachable, not missing', async () => {
   const nobody = keyPair(seedFromName('never-online')).publicKey
   const started = Date.now()
-  const r = await challenge({ hosterNodeKey: nobody, connectTimeoutMs: 1500 })
+  const r = await challenge(hoster, 1, { hosterNodeKey: nobody, connectTimeoutMs: 1500 })
   assert.equal(r.outcome, 'unreachable')
-  assert.ok(r.connectMs === null)
-  assert.ok(Date.now() - started < 1500 + 1000, 'bounded by the connect timeout')
-
-  // a hoster that was online and then went away
-  const gone = await startHoster(testnet.bootstrap, dir, 'went-offline')
-  const key = gone.keyPair.publicKey
-  await gone.close()
-  const r2 = await challenge({ hosterNodeKey: key, connectTimeoutMs: 1500 })
-  assert.equal(r2.outcome, 'unreachable', JSON.stringify(r2.error))
+  assert.ok(r.code === JudgementCode.CONNECT_TIMEOUT || r.code === JudgementCode.CONNECTION_FAILED, `code ${r.code}`)
+  assert.ok(Date.now() - started < 1500 + 1500, 'bounded by the connect timeout')
+  assert.equal(toReportResult(1, r).receipt, null)
 })
 
-test('a hoster delayed past the deadline is slow (late but valid, or no answer at all)', async () => {
-  const lazy = await startHoster(testnet.bootstrap, dir, 'lazy', { delayMs: 400 })
+test('the deadline is judged net of the round trip, and the round trip allowance is capped', async () => {
+  // A hoster whose pongs and answers both take 300 ms: its network is slow, its answer is not.
+  const far = await startHoster(testnet.bootstrap, dir, 'far', world, { testing: { pongDelayMs: 300, delayMs: 300 } })
+  extra.push(far)
+  const c = await publishTo(far, dir, 'far', 64, SIZE)
+  const id = agreement(c.key, 64, 4)
+  const r = await challenge(far, id, { deadlineMs: 150 })
+  assert.equal(r.outcome, 'pass', JSON.stringify(r.error))
+  assert.ok(r.rttMs >= 290 && r.responseMs !== null && r.responseMs >= 290, `rtt ${r.rttMs}, response ${r.responseMs}`)
+  // With the allowance capped at 50 ms, slow pongs buy no time: the same answer is late.
+  const capped = await challenge(far, id, { deadlineMs: 150, maxRttAllowanceMs: 50 })
+  assert.equal(capped.outcome, 'slow', JSON.stringify(capped.error))
+  assert.equal(capped.code, JudgementCode.LATE)
+  assert.equal(capped.rttMs, 50)
+  assert.ok(capped.receipt, 'a late answer still carries its receipt')
+})
+
+test('a hoster delayed past the deadline is slow: late but valid (LATE), or no answer at all (NO_ANSWER)', async () => {
+  const lazy = await startHoster(testnet.bootstrap, dir, 'lazy', world, { testing: { delayMs: 400 } })
   extra.push(lazy)
   const c = await publishTo(lazy, dir, 'lazy', 64, SIZE)
-  const base = { hosterNodeKey: lazy.keyPair.publicKey, coreKey: c.key, minLength: 64, indices: [0, 10, 63] }
-  const late = await challenge({ ...base, deadlineMs: 150, hardTimeoutMs: 3000 })
+  const id = agreement(c.key, 64, 3)
+  const late = await challenge(lazy, id, { deadlineMs: 150, hardTimeoutMs: 3000 })
   assert.equal(late.outcome, 'slow')
-  assert.equal(late.error?.code, 'LATE')
-  assert.equal(late.blocks?.length, 3, 'the late answer was still verified')
-  const stalled = await challenge({ ...base, deadlineMs: 100, hardTimeoutMs: 250 })
+  assert.equal(late.code, JudgementCode.LATE)
+  const stalled = await challenge(lazy, id, { deadlineMs: 100, hardTimeoutMs: 250 })
   assert.equal(stalled.outcome, 'slow')
-  assert.equal(stalled.error?.code, 'NO_ANSWER')
-  const patient = await challenge({ ...base, deadlineMs: 2000 })
-  assert.equal(patient.outcome, 'pass')
+  assert.equal(stalled.code, JudgementCode.NO_ANSWER)
+  const patient = await challenge(lazy, id, { deadlineMs: 2000 })
+  assert.equal(patient.outcome, 'pass', JSON.stringify(patient.error))
 })
 
-test('invalid answers are missing: another core under the key, a signed length below the agreement', async () => {
-  const liar = await startHoster(testnet.bootstrap, dir, 'liar')
-  extra.push(liar)
-  const real = await publishTo(liar, dir, 'real', 64, SIZE)
-  const fake = await publishTo(liar, dir, 'fake', 64, SIZE)
-  liar.hosted.set(real.key.toString('hex'), fake) // serves another core's blocks for the agreed key
-  const r = await challenge({ hosterNodeKey: liar.keyPair.publicKey, coreKey: real.key, minLength: 64, indices: [3, 4] })
-  assert.equal(r.outcome, 'missing')
-  assert.equal(r.error?.code, 'BAD_MANIFEST')
-
-  const short = await challenge({ minLength: LENGTH + 50, indices: [1, 2] })
-  assert.equal(short.outcome, 'missing')
-  assert.equal(short.error?.code, 'TOO_SHORT')
+test('a challenge for an unknown epoch, agreement or attestor is refused: slow, never missing', async () => {
+  const wrongEpoch = await challenge(hoster, 1, { epoch: 6, beacon: world.beacon(6) })
+  assert.equal(wrongEpoch.outcome, 'slow')
+  assert.equal(wrongEpoch.error?.code, 'UNKNOWN_CHALLENGE')
+  world.agreements.set(900, { coreKey: core.key, length: LENGTH, samples: 4, fork: 0, attestors: [blake2b(Buffer.from('someone-else'))] })
+  const notSelected = await challenge(hoster, 900)
+  assert.equal(notSelected.outcome, 'slow')
+  assert.equal(notSelected.error?.code, 'NOT_SELECTED')
+  // The attestor's view differs from the hoster's (another network id): the receipt does not verify for it.
+  const otherNet = await challenge(hoster, 1, { networkId: blake2b(Buffer.from('another network')) })
+  assert.equal(otherNet.outcome, 'slow')
+  assert.equal(otherNet.error?.code, 'BAD_RECEIPT')
+  const busy = await startHoster(testnet.bootstrap, dir, 'busy', world, { maxConcurrent: 0 })
+  extra.push(busy)
+  const b = await challenge(busy, 1)
+  assert.equal(b.outcome, 'slow')
+  assert.equal(b.error?.code, 'BUSY')
 })
 
-/** Opens a raw challenge channel and sends `bytes` as a request; resolves when the hoster closes it. */
-async function sendRaw(bytes: Uint8Array): Promise<{ closed: boolean; replies: number }> {
+/** Opens a raw challenge channel to the main hoster, sends `bytes` as `type`; resolves when it closes the connection. */
+async function sendRaw(type: MessageType, bytes: Uint8Array): Promise<{ refusals: number }> {
   const rogue = createDht({ bootstrap: testnet.bootstrap, keyPair: keyPair(seedFromName(`rogue-${Math.random()}`)) })
   try {
     const conn = rogue.connect(hoster.keyPair.publicKey)
     conn.on('error', () => undefined) // the hoster resets the connection: expected
-    const closed = new Promise<void>(resolve => conn.once('close', () => resolve()))
+    const closed = new Promise<void>((resolve) => conn.once('close', () => resolve()))
     await withTimeout(once(conn, 'open'), 5000, 'rogue connection')
-    let replies = 0
-    const ch = muxOf(conn).createChannel({ protocol: CHALLENGE_PROTOCOL })
+    let refusals = 0
+    let opened!: () => void
+    const isOpen = new Promise<void>((resolve) => { opened = resolve })
+    const ch = createChallengeChannel(conn, { refusal: () => { refusals++ } }, { onopen: () => opened() })
     assert.ok(ch)
-    const req = ch.addMessage({ encoding: rawCodec })
-    for (let i = 0; i < 3; i++) ch.addMessage({ encoding: rawCodec, onmessage: () => { replies++ } })
-    const opened = new Promise<void>(resolve => {
-      const check = setInterval(() => { if (ch.opened) { clearInterval(check); resolve() } }, 5)
-    })
-    ch.open()
-    await withTimeout(opened, 5000, 'rogue channel open')
-    req.send(bytes)
+    ch.channel.open()
+    await withTimeout(isOpen, 5000, 'rogue channel open')
+    ch.send[type].send(bytes)
     await withTimeout(closed, 5000, 'the hoster closing the rogue connection')
-    return { closed: true, replies }
+    return { refusals }
   } finally {
     await rogue.destroy()
   }
 }
 
-test('garbage, oversized and truncated requests close that connection with a clear error; others are still served', async () => {
-  const good = encodeMessage(requestCodec, { agreementId: 'agr-1', coreKey: core.key, epoch: 1, nonce: Buffer.alloc(32, 7), indices: [1, 2, 3] })
-  const cases: [string, Uint8Array, string][] = [
-    ['garbage', Buffer.from('\xff\xff\xff\xff\xffgarbage', 'latin1'), 'MALFORMED'],
-    ['oversized', Buffer.alloc(64 * 1024, 1), 'OVERSIZED'],
-    ['truncated', good.subarray(0, good.length - 5), 'MALFORMED'],
-    ['trailing', Buffer.concat([good, Buffer.from([0])]), 'MALFORMED']
+test('garbage, oversized and truncated messages to a hoster close that connection with a clear error; others are still served', async () => {
+  const good = Buffer.from(encodeWire(itemWire, { position: 0, item: { kind: 'error', code: 1 } }))
+  const challengeBytes = Buffer.concat([Buffer.from([1, 7]), Buffer.alloc(32, 1), Buffer.alloc(32, 2)])
+  const cases: [string, MessageType, Uint8Array, string][] = [
+    ['garbage challenge', 'challenge', Buffer.from('\xff\xff\xff\xff\xffgarbage', 'latin1'), 'MALFORMED'],
+    ['oversized challenge', 'challenge', Buffer.alloc(64 * 1024, 1), 'OVERSIZED'],
+    ['truncated challenge', 'challenge', challengeBytes.subarray(0, challengeBytes.length - 5), 'MALFORMED'],
+    ['trailing challenge', 'challenge', Buffer.concat([challengeBytes, Buffer.from([0])]), 'MALFORMED'],
+    ['garbage ping', 'ping', Buffer.from([0xff, 0xff]), 'MALFORMED'],
+    ['a ping with trailing bytes', 'ping', good, 'MALFORMED']
   ]
-  for (const [what, bytes, code] of cases) {
+  assert.deepEqual(decodeWire(pingWire, encodeWire(pingWire, { seq: 3 })), { seq: 3 })
+  for (const [what, type, bytes, code] of cases) {
     const before = hoster.log.entries.length
-    // a concurrent honest challenge on another connection is not disturbed
-    const [raw, honest] = await Promise.all([sendRaw(bytes), challenge({ indices: [5, 6, 7] })])
-    assert.equal(raw.closed, true, what)
-    assert.equal(raw.replies, 1, `${what}: one error reply before the close`)
+    const [raw, honest] = await Promise.all([sendRaw(type, bytes), challenge(hoster, 1)])
+    assert.equal(raw.refusals, 1, `${what}: one refusal before the close`)
     assert.equal(honest.outcome, 'pass', `${what}: ${JSON.stringify(honest.error)}`)
-    const logged = hoster.log.entries.slice(before).find(e => e.level === 'error')
+    const logged = hoster.log.entries.slice(before).find((e) => e.level === 'error')
     assert.ok(logged, `${what}: logged`)
     assert.match(logged.msg, /protocol violation/)
     assert.equal((logged.data as { code: string }).code, code, what)
   }
-  const after = await challenge()
-  assert.equal(after.outcome, 'pass')
+  assert.equal((await challenge(hoster, 1)).outcome, 'pass')
 })
 
-test('replication and challenges share the hoster server', async () => {
-  const { openStore } = await import('../../src/stack/index.js')
-  const path = await import('node:path')
-  const reader = openStore(path.join(dir, 'reader'))
-  try {
-    const conn = attestor.connect(hoster.keyPair.publicKey)
+test('a rogue hoster that answers with garbage, an oversized item or a forged receipt is slow, never missing', async () => {
+  const kp = keyPair(seedFromName('rogue-hoster'))
+  const dht = createDht({ bootstrap: testnet.bootstrap, keyPair: kp })
+  let mode: 'garbage' | 'oversized' | 'forged' | 'out-of-order' = 'garbage'
+  const server = dht.createServer((conn) => {
     conn.on('error', () => undefined)
-    await withTimeout(once(conn, 'open'), 5000, 'reader connection')
-    reader.replicate(conn)
-    const copy = reader.get({ key: core.key })
-    await copy.ready()
-    const [value, r] = await Promise.all([
-      withTimeout(copy.get(123, { timeout: 5000 }), 6000, 'a replicated block'),
-      challenge({ indices: [123, 124] })
-    ])
-    assert.deepEqual(value, block(123, SIZE))
-    assert.equal(r.outcome, 'pass')
-    conn.destroy()
+    const ch = createChallengeChannel(conn, {
+      ping: (bytes) => ch?.send.pong.send(encodeWire(pongWire, decodeWire(pingWire, bytes))),
+      challenge: () => {
+        if (!ch) return
+        if (mode === 'garbage') ch.send.item.send(Buffer.from([0xff, 0xfe, 0xfd]))
+        else if (mode === 'oversized') ch.send.item.send(Buffer.alloc(2 * 1024 * 1024, 0))
+        else if (mode === 'out-of-order') ch.send.item.send(encodeWire(itemWire, { position: 3, item: { kind: 'error', code: ItemError.NOT_HELD } }))
+        else {
+          for (let position = 0; position < 4; position++) ch.send.item.send(encodeWire(itemWire, { position, item: { kind: 'error', code: ItemError.NOT_HELD } }))
+          ch.send.receipt.send(encodeWire(receiptWire, { manifest: Buffer.alloc(0), fork: 0, length: 0, signature: Buffer.alloc(64, 9) }))
+        }
+      }
+    })
+    ch?.channel.open()
+  })
+  await server.listen(kp)
+  try {
+    const rogue = { keyPair: kp } as HosterNode
+    for (const m of ['garbage', 'oversized', 'out-of-order', 'forged'] as const) {
+      mode = m
+      world.agreements.set(901, { coreKey: core.key, length: LENGTH, samples: 4, fork: 0 })
+      const r = await challenge(rogue, 901, { hardTimeoutMs: 3000 })
+      assert.equal(r.outcome, 'slow', `${m}: ${JSON.stringify(r.error)}`)
+      assert.equal(r.code, JudgementCode.HOSTER_TROUBLE, m)
+      assert.equal(r.failing, null)
+    }
   } finally {
-    await reader.close()
+    await server.close()
+    await dht.destroy()
   }
 })

@@ -50,7 +50,7 @@ async function refused(author: FavorNode, op: Op, checkers: FavorNode[], reason:
 }
 
 function fakeReport(epoch: number, agreementId: number): Op {
-  return { type: 'report', time: Date.now(), epoch, results: [{ agreementId, outcome: 'missing', samples: 8, latencyP50Ms: 1, latencyP99Ms: 1, evidenceHash: Buffer.alloc(32, 9) }] }
+  return { type: 'report', time: Date.now(), epoch, results: [{ agreementId, outcome: 'missing', samples: 8, latencyP50Ms: 1, latencyP99Ms: 1, rttMs: 0, code: 0, receipt: null, failing: null }] }
 }
 
 test('authorisation: refused and recorded', { timeout: 150_000 }, async (t) => {
@@ -74,7 +74,7 @@ test('authorisation: refused and recorded', { timeout: 150_000 }, async (t) => {
   // a node that was never admitted (auto-join off: on this open network a join request would be granted)
   const oDir = await makeTempDir('outsider')
   net.dirs.push(oDir)
-  outsider = await FavorNode.create({ dataDir: oDir, name: 'outsider', bootstrap: net.testnet.bootstrap, networkKey: idx.networkKey, params: TEST_PARAMS, roles: { indexer: false }, autoJoin: false })
+  outsider = await FavorNode.create({ dataDir: oDir, name: 'outsider', bootstrap: net.testnet.bootstrap, networkKey: idx.networkKey, params: TEST_PARAMS, autoJoin: false })
   await assert.rejects(outsider.transfer(pub.account, 1n), NotWritableError)
   let rawErr = 'appended locally'
   try {

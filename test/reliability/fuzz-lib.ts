@@ -1,5 +1,5 @@
 // Bounded, seeded fuzzers against LIVE components: the ledger inside a real Autobase (two members on a
-// loopback swarm), a live ChallengeResponder (the hoster side of favor/challenge/1), and the live HTTP
+// loopback swarm), a live ChallengeResponder (the hoster side of favor/challenge/2), and the live HTTP
 // API over a real FavorNode. Used by fuzz.test.ts (small counts, part of `npm test`) and fuzz-cli.ts
 // (`npm run fuzz -- --ledger N --challenge N --api N --seed S`).
 import { once } from 'node:events'
@@ -7,15 +7,14 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { ApiServer } from '../../src/api/index.js'
 import { Ledger, OP_TAGS, Prng, encodeOp, getRejected, type AppliedInfo } from '../../src/ledger/index.js'
 import { FavorNode } from '../../src/node.js'
-import { sampleIndices } from '../../src/proof/index.js'
-import { CHALLENGE_PROTOCOL, encodeMessage, rawCodec, requestCodec, runChallenge } from '../../src/protocol/index.js'
-import { blake2b, muxOf } from '../../src/stack/index.js'
+import { challengeWire, createChallengeChannel, encodeWire, pingWire, runChallenge } from '../../src/protocol/index.js'
+import type { MessageType } from '../../src/protocol/index.js'
 import { TestNetwork } from '../harness/network.js'
 import { makeTempDir, removeDir } from '../harness/tmp.js'
 import { waitFor, withTimeout } from '../harness/wait.js'
 import { bytes, randomOp } from '../ledger/gen.js'
 import { testParams } from '../ledger/helpers.js'
-import { publishTo, startHoster, startNet } from '../protocol/helpers.js'
+import { challengeOptions, makeWorld, publishTo, startHoster, startNet } from '../protocol/helpers.js'
 
 function mutate(p: Prng, enc: Buffer): Buffer {
   const b = Buffer.from(enc)
@@ -140,44 +139,52 @@ export async function fuzzChallenge(count: number, seed: string): Promise<Challe
   const started = Date.now()
   const dir = await makeTempDir('fuzz-challenge')
   const { testnet, attestor } = await startNet()
-  const hoster = await startHoster(testnet.bootstrap, dir, 'fuzz')
+  const world = makeWorld('fuzz')
+  const hoster = await startHoster(testnet.bootstrap, dir, 'fuzz', world)
   try {
     const LENGTH = 64
     const core = await publishTo(hoster, dir, 'fuzz', LENGTH, 1024)
+    world.agreements.set(1, { coreKey: core.key, length: LENGTH, samples: 8, fork: 0 })
     const p = Prng.from(seed)
-    const good = (): Buffer => encodeMessage(requestCodec, {
-      agreementId: String(p.uniform(1000)), coreKey: p.uniform(4) === 0 ? bytes(p, 32) : core.key, epoch: p.uniform(1000), nonce: bytes(p, 32),
-      indices: [...new Set(Array.from({ length: 1 + p.uniform(8) }, () => p.uniform(p.uniform(3) === 0 ? 10_000 : LENGTH)))]
+    // a well-formed challenge: for the known agreement and epoch most of the time, else refused
+    const good = (): Buffer => encodeWire(challengeWire, {
+      agreementId: p.uniform(3) === 0 ? p.uniform(1000) : 1, epoch: p.uniform(4) === 0 ? p.uniform(1000) : world.currentEpoch,
+      attestorKey: bytes(p, 32), nonce: bytes(p, 32)
     })
     let answered = 0
     let errorReplies = 0
     let closedByHoster = 0
     let silent = 0
     const one = async (i: number): Promise<void> => {
-      const kind = i % 7
+      const kind = i % 8
       let msgs: Buffer[]
+      let type: MessageType = 'challenge'
       if (kind === 0) msgs = [bytes(p, p.uniform(200))]
       else if (kind === 1) msgs = [good().subarray(0, p.uniform(40))]
       else if (kind === 2) msgs = [Buffer.alloc(1024 + p.uniform(64 * 1024), p.uniform(256))]
       else if (kind === 3) msgs = [mutate(p, good())]
       else if (kind === 4) msgs = Array.from({ length: 2 + p.uniform(8) }, () => good())
       else if (kind === 5) msgs = [Buffer.concat([good(), bytes(p, 1 + p.uniform(4))])]
-      else msgs = [good()]
+      else if (kind === 6) {
+        type = 'ping'
+        msgs = [p.uniform(2) === 0 ? encodeWire(pingWire, { seq: p.uniform(100) }) : bytes(p, 1 + p.uniform(12))]
+      } else msgs = [good()]
       // a real hyperdht (secret-stream) connection per case: the hoster destroys it on a violation
       const a = attestor.connect(hoster.keyPair.publicKey)
       a.on('error', () => undefined)
       await withTimeout(once(a, 'open'), 5000, 'fuzz connection')
       let replies = 0
       let done = false
-      const ch = muxOf(a).createChannel({ protocol: CHALLENGE_PROTOCOL })
+      const ch = createChallengeChannel(a, {
+        pong: () => { replies++; done = true },
+        item: () => { replies++ },
+        receipt: () => { replies++; done = true; answered++ },
+        refusal: () => { replies++; done = true; errorReplies++ }
+      })
       if (ch === null) throw new Error('no channel')
-      const send = ch.addMessage({ encoding: rawCodec })
-      ch.addMessage({ encoding: rawCodec, onmessage: () => { replies++ } })
-      ch.addMessage({ encoding: rawCodec, onmessage: () => { replies++; done = true; answered++ } })
-      ch.addMessage({ encoding: rawCodec, onmessage: () => { replies++; done = true; errorReplies++ } })
-      ch.open()
-      await waitFor(() => ch.opened || ch.closed, 2000, 'fuzz channel open', 1)
-      for (const m of msgs) send.send(m)
+      ch.channel.open()
+      await waitFor(() => ch.channel.opened || ch.channel.closed, 2000, 'fuzz channel open', 1)
+      for (const m of msgs) ch.send[type].send(m)
       const deadline = Date.now() + 1000
       while (!done && !a.destroyed && Date.now() < deadline) await sleep(2)
       if (a.destroyed) closedByHoster++
@@ -188,10 +195,7 @@ export async function fuzzChallenge(count: number, seed: string): Promise<Challe
       await Promise.all(Array.from({ length: Math.min(8, count - i) }, (_, j) => one(i + j)))
     }
     // the hoster keeps serving an honest challenge over a real hyperdht connection afterwards
-    const honest = await runChallenge({
-      dht: attestor, hosterNodeKey: hoster.keyPair.publicKey, coreKey: core.key, agreementId: 'after-fuzz', epoch: 1,
-      indices: sampleIndices(blake2b(Buffer.from('after-fuzz')), LENGTH, 16), minLength: LENGTH, deadlineMs: 2000, connectTimeoutMs: 5000
-    })
+    const honest = await runChallenge(challengeOptions(world, attestor, hoster, 1, { deadlineMs: 2000 }))
     return { cases: count, answered, errorReplies, closedByHoster, silent, violations: hoster.responder.stats.violations, honestAfter: honest.outcome, ms: Date.now() - started }
   } finally {
     await hoster.close()

@@ -34,7 +34,7 @@ async function open(c: ProcConfig): Promise<unknown> {
     networkKey: c.networkKey,
     ...(c.params ? { params: c.params } : {}),
     ...(c.hoster ? { hoster: c.hoster } : {}),
-    roles: { indexer: c.indexer === true, attestor: c.attestor !== false },
+    roles: { attestor: c.attestor !== false },
     epochMs: c.epochMs,
     ...(process.env.FAVOR_BEE_CACHE_ENTRIES !== undefined ? { beeCacheEntries: Number(process.env.FAVOR_BEE_CACHE_ENTRIES) } : {}),
     challenge: { deadlineMs: c.deadlineMs ?? 1500, connectTimeoutMs: c.connectTimeoutMs ?? 1500, concurrency: c.concurrency ?? 4 },

@@ -113,7 +113,7 @@ test('a statement verifies from the network key alone and proves the ledger\'s v
 })
 
 test('after an indexer change, a statement is refused as UNKNOWN_SIGNER unless the verifier trusts the new set', { timeout: 120_000 }, async (t) => {
-  const net = await TestNetwork.create({ peers: ['sti-alice', 'sti-bob'] })
+  const net = await TestNetwork.create({ peers: ['sti-alice', 'sti-bob', 'sti-carol'] })
   const ledgers: Ledger[] = []
   t.after(async () => {
     for (const l of ledgers.reverse()) await l.close()
@@ -127,15 +127,20 @@ test('after an indexer change, a statement is refused as UNKNOWN_SIGNER unless t
     return l
   }
   const alice = await open('sti-alice', null)
-  await alice.append({ type: 'init-network', time: Date.now(), params: testParams() })
+  await alice.append({ type: 'init-network', time: Date.now(), params: testParams({ indexerTarget: 3 }) })
   // One more op, so that the view is signed past the prologue Autobase gives it with its first indexer.
   await alice.append({ type: 'withdraw', time: Date.now() })
   const before = await settledStatement(alice, alice.account)
   assert.equal(verifyStatement(before, { networkKey: alice.key }).signers.length, 1)
 
   const bob = await open('sti-bob', alice.key)
-  await alice.append({ type: 'add-writer', time: Date.now(), writerKey: bob.writerKey, indexer: true })
-  // Activity from both until the view is signed under the two-indexer manifest.
+  const carol = await open('sti-carol', alice.key)
+  // With three members the contract promotes bob and carol together (indexerTarget 3; never two indexers).
+  await alice.append([
+    { type: 'add-writer', time: Date.now(), writerKey: bob.writerKey, indexer: false },
+    { type: 'add-writer', time: Date.now(), writerKey: carol.writerKey, indexer: false }
+  ])
+  // Activity from all until the view is signed under the three-indexer manifest.
   const after = await waitFor(async () => {
     for (const l of ledgers) {
       await l.update()
@@ -153,9 +158,9 @@ test('after an indexer change, a statement is refused as UNKNOWN_SIGNER unless t
   // The old statement still verifies (it is what the old indexer signed; its age is what tells).
   assert.equal(code(() => verifyStatement(before, { networkKey: alice.key })), 'OK')
   assert.equal(code(() => verifyStatement(after, { networkKey: alice.key })), 'UNKNOWN_SIGNER')
-  const v = verifyStatement(after, { networkKey: alice.key, indexers: [bob.writerKey] })
-  assert.equal(v.signers.length, 2, 'quorum 2 of 2: both indexers signed')
-  assert.deepEqual([...v.indexers].sort(), [alice.account, bob.writerKey.toString('hex')].sort(), 'the ledger records both as indexers')
+  const v = verifyStatement(after, { networkKey: alice.key, indexers: [bob.writerKey, carol.writerKey] })
+  assert.ok(v.signers.length >= 2, 'a quorum (2 of 3) of the indexers signed')
+  assert.deepEqual([...v.indexers].sort(), [alice.account, bob.writerKey.toString('hex'), carol.writerKey.toString('hex')].sort(), 'the ledger records all three as indexers')
   // Trusting an unrelated key instead does not help.
   assert.equal(code(() => verifyStatement(after, { networkKey: alice.key, indexers: [keyPair().publicKey] })), 'UNKNOWN_SIGNER')
 })

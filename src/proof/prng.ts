@@ -1,13 +1,14 @@
-// Deterministic PRNG: BLAKE2b-256 in counter mode. block_i = BLAKE2b(seed ‖ u64be(i)); the bytes are
+// Deterministic PRNG: BLAKE2b-256 in counter mode. It lives below the ledger (src/proof) because the
+// challenge indices, which the proof layer, the protocol and the contract all derive, come from it.
+// block_i = BLAKE2b(seed ‖ u64be(i)); the bytes are
 // consumed as big-endian u32 words. Every random choice of the ledger comes from one of these, seeded
 // from the beacon, so anyone can recompute it.
 import { blake2b } from '../stack/crypto.js'
-import { LedgerError } from './errors.js'
 
-export class PrngError extends LedgerError {
-  constructor(message: string) {
-    super('E_PRNG', message)
-  }
+/** A PRNG call with impossible arguments (a bug in the caller, never data from the network). */
+export class PrngError extends Error {
+  override name = 'PrngError'
+  readonly code = 'E_PRNG'
 }
 
 const TWO32 = 0x1_0000_0000

@@ -1,12 +1,12 @@
-#!/usr/bin/env node
 // `npm run test:stress [-- --runs N]`: runs the whole test suite while CPU hogs keep every core busy,
 // N times in a row (default 3), and stops at the first failing run. Tests must wait on conditions, not
 // on time, so a busy machine may slow them down but must not fail them.
 //
 // The hogs are plain busy loops at normal priority, one per core (os.availableParallelism()); they are
-// killed when the runs end, on Ctrl-C and if this script dies. The suite is built once, then each run
-// executes the compiled tests exactly as `npm test` does.
+// killed when the runs end, on Ctrl-C and if this script dies. The npm script builds the suite once,
+// then each run executes the compiled tests exactly as `npm test` does.
 import { spawn, spawnSync } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { availableParallelism } from 'node:os'
 import { readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
@@ -19,20 +19,20 @@ if (!Number.isInteger(runs) || runs < 1) {
   process.exit(2)
 }
 
-const hogs = []
-function startHogs() {
+const hogs: ChildProcess[] = []
+function startHogs(): void {
   for (let i = 0; i < availableParallelism(); i++) {
     hogs.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }))
   }
 }
-function stopHogs() {
+function stopHogs(): void {
   for (const h of hogs.splice(0)) h.kill('SIGKILL')
 }
 process.on('exit', stopHogs)
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { stopHogs(); process.exit(130) })
 
-function testFiles(dir) {
-  const out = []
+function testFiles(dir: string): string[] {
+  const out: string[] = []
   for (const name of readdirSync(dir)) {
     const p = path.join(dir, name)
     if (statSync(p).isDirectory()) out.push(...testFiles(p))
@@ -41,11 +41,9 @@ function testFiles(dir) {
   return out.sort()
 }
 
-const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' })
-if (build.status !== 0) process.exit(build.status ?? 1)
 const files = testFiles('dist/test')
 
-const results = []
+const results: { run: number, status: number | null, seconds: number }[] = []
 for (let run = 1; run <= runs; run++) {
   startHogs()
   const started = Date.now()

@@ -1,0 +1,44 @@
+// What the hoster's responder needs to answer one challenge, read from THIS node's ledger view: the
+// attestation record of (epoch, agreement) — challenged length, samples, selected attestors, the node key
+// it was recorded for —, the epoch's beacon, the network id and the core. The responder itself never
+// reads the ledger (src/protocol stays independent of it).
+import { getAgreement, getAttestation, getBeacon, getNetworkId } from '../ledger/index.js'
+import type { Attestation, LedgerKV } from '../ledger/index.js'
+import type { ChallengeParams, RefusalCode } from '../protocol/index.js'
+import type { RoleContext } from './context.js'
+
+/**
+ * How long to wait for our own view to catch up with the attestor's (it saw the epoch start first). A
+ * view further behind than this could not answer within any sensible deadline anyway.
+ */
+const CATCH_UP_MS = 3000
+
+type Answer = ChallengeParams | { refuse: RefusalCode; message: string }
+
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([p, new Promise<void>((resolve) => { timer = setTimeout(resolve, ms) })])
+  clearTimeout(timer)
+}
+
+async function fromView(kv: LedgerKV, att: Attestation, q: { agreementId: number; epoch: number; attestorKey: Uint8Array }, nodeKey: string): Promise<Answer> {
+  if (att.nodeKey !== nodeKey) return { refuse: 'UNKNOWN_CHALLENGE', message: `agreement ${q.agreementId} is not challenged on this node key in epoch ${q.epoch}` }
+  if (!att.attestors.includes(Buffer.from(q.attestorKey).toString('hex'))) return { refuse: 'NOT_SELECTED', message: `not a selected attestor of agreement ${q.agreementId} in epoch ${q.epoch}` }
+  const [agreement, beacon, networkId] = await Promise.all([getAgreement(kv, q.agreementId), getBeacon(kv, q.epoch), getNetworkId(kv)])
+  if (agreement === null || beacon === null || networkId === null) return { refuse: 'UNKNOWN_CHALLENGE', message: 'the ledger view lacks the agreement, the beacon or the network id' }
+  return { networkId, beacon, coreKey: Buffer.from(agreement.coreKey, 'hex'), length: att.length, samples: att.samples }
+}
+
+/** The responder's `params` lookup for a node. */
+export async function challengeParams(ctx: RoleContext, q: { agreementId: number; epoch: number; attestorKey: Uint8Array }): Promise<Answer> {
+  const nodeKey = ctx.nodeKeyPair.publicKey.toString('hex')
+  const deadline = Date.now() + CATCH_UP_MS
+  for (;;) {
+    const kv = ctx.ledger.kv
+    const att = await getAttestation(kv, q.epoch, q.agreementId)
+    if (att !== null) return fromView(kv, att, q, nodeKey)
+    const left = deadline - Date.now()
+    if (left <= 0) return { refuse: 'UNKNOWN_CHALLENGE', message: `no attestation record for agreement ${q.agreementId} in epoch ${q.epoch}` }
+    await within(ctx.ledger.update(), Math.min(left, 250))
+  }
+}
