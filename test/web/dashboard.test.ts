@@ -138,7 +138,7 @@ test('dashboard shows a real network and updates after an epoch', { timeout: 180
     assert.ok(axisMax - axisMin <= 4 * span, `axis ${axisMin}..${axisMax} is in the data's range ${dataMin}..${dataMax}`)
     const microPer: Record<string, number> = { 'ƒ': 1e6, 'mƒ': 1e3, 'µƒ': 1 }
     const perUnit = microPer[unit ?? ''] ?? NaN
-    const ticks = (await chart.locator('svg text.tick-y').allTextContents()).map((t) => Number(t.replaceAll(',', '')) * perUnit)
+    const ticks = (await chart.locator('svg text.tick-y').allTextContents()).map((t) => Number(t.replaceAll(',', '').replace('−', '-')) * perUnit)
     assert.ok(ticks.length >= 3 && ticks.every(Number.isFinite), `tick labels ${JSON.stringify(ticks)} (${unit})`)
     assert.ok(Math.abs(Math.min(...ticks) - axisMin) <= Math.abs(axisMin) * 1e-6 + 1e-6 && Math.abs(Math.max(...ticks) - axisMax) <= Math.abs(axisMax) * 1e-6 + 1e-6, `labels ${JSON.stringify(ticks)} = axis ${axisMin}..${axisMax}`)
     console.log(`# balance axis ${axisMin}..${axisMax} µƒ (labels in ${unit}) for data ${dataMin}..${dataMax} µƒ`)

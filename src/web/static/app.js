@@ -110,8 +110,11 @@ function fillTable(id, rows, empty) {
 
 // --- scales -------------------------------------------------------------------------------------
 
-/** Ticks on 1-2-2.5-5 steps that cover [lo, hi] (in display units); at least `count` intervals wide. */
-function niceScale(lo, hi, count = 4) {
+/**
+ * Ticks on 1-2-5 steps that cover [lo, hi] with about `count` intervals; the step is at least
+ * `minStep` (1 for micro-favor and for counts, so labels stay whole numbers).
+ */
+function niceScale(lo, hi, count = 4, minStep = 0) {
   if (!(hi > lo)) {
     const pad = Math.abs(lo) * 0.1 || 1
     lo -= pad
@@ -119,21 +122,34 @@ function niceScale(lo, hi, count = 4) {
   }
   const raw = (hi - lo) / count
   const mag = 10 ** Math.floor(Math.log10(raw))
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw * 0.999) ?? 10 * mag
+  const step = Math.max(minStep, [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw * 0.999) ?? 10 * mag)
   const min = Math.floor(lo / step + 1e-9) * step
   const max = Math.ceil(hi / step - 1e-9) * step
-  let decimals = 0
-  while (decimals < 6 && Math.abs(Math.round(step * 10 ** decimals) - step * 10 ** decimals) > 1e-6) decimals++
   const ticks = []
-  for (let v = min; v <= max + step / 2; v += step) ticks.push(Number(v.toFixed(decimals)))
-  return { min, max, step, ticks, decimals }
+  for (let k = 0; min + k * step <= max + step / 2; k++) ticks.push(min + k * step)
+  return { min, max, step, ticks }
 }
 
-/** The favor unit that keeps axis labels short: ƒ, mƒ or µƒ (values are micro-favor). */
-function favorUnit(maxAbsMicro) {
-  if (maxAbsMicro >= 1e6) return { name: 'ƒ', micro: 1e6, title: 'favor' }
-  if (maxAbsMicro >= 1e3) return { name: 'mƒ', micro: 1e3, title: 'milli-favor' }
-  return { name: 'µƒ', micro: 1, title: 'micro-favor' }
+const UNITS = [
+  { name: 'ƒ', micro: 1e6, title: 'favor' },
+  { name: 'mƒ', micro: 1e3, title: 'milli-favor' },
+  { name: 'µƒ', micro: 1, title: 'micro-favor' }
+]
+
+/**
+ * The favor unit for axis labels (values are micro-favor): the largest in which every tick is a whole
+ * number of at most five digits; failing that, the one whose labels are 1 to 99,999 with decimals.
+ */
+function favorUnit(step, maxAbsMicro) {
+  return UNITS.find((u) => step % u.micro === 0 && maxAbsMicro / u.micro < 1e5) ??
+    UNITS.find((u) => maxAbsMicro / u.micro >= 1 && maxAbsMicro / u.micro < 1e5) ?? UNITS[0]
+}
+
+/** Digits after the point that show multiples of `step` exactly. */
+function decimalsOf(step) {
+  let d = 0
+  while (d < 6 && Math.abs(Math.round(step * 10 ** d) - step * 10 ** d) > 1e-6) d++
+  return d
 }
 
 function chartWidth(container) {
@@ -153,16 +169,17 @@ function balanceChart(container, series, xs) {
   }
   const dataMin = Math.min(...all)
   const dataMax = Math.max(...all)
-  const unit = favorUnit(Math.max(Math.abs(dataMin), Math.abs(dataMax)))
-  const sc = niceScale(dataMin / unit.micro, dataMax / unit.micro)
+  const sc = niceScale(dataMin, dataMax, 4, 1) // in micro-favor: whole ticks
+  const unit = favorUnit(sc.step, Math.max(Math.abs(sc.min), Math.abs(sc.max)))
+  const decimals = decimalsOf(sc.step / unit.micro)
   const W = chartWidth(container), H = 230, R = 12, T = 24, B = 30
-  const labels = sc.ticks.map((v) => `${v.toLocaleString(undefined, { minimumFractionDigits: sc.decimals, maximumFractionDigits: sc.decimals })}`)
+  const labels = sc.ticks.map((v) => (v / unit.micro).toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals }).replace('-', '−'))
   const L = 16 + Math.max(...labels.map((l) => l.length)) * 6.5
   const x = (i) => L + (xs.length === 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (xs.length - 1))
-  const y = (micro) => T + (H - T - B) * (1 - (micro / unit.micro - sc.min) / (sc.max - sc.min))
+  const y = (micro) => T + (H - T - B) * (1 - (micro - sc.min) / (sc.max - sc.min))
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-label': `favor balances per epoch, in ${unit.title}` })
   sc.ticks.forEach((v, k) => {
-    const yy = y(v * unit.micro)
+    const yy = y(v)
     root.append(svg('line', { class: 'grid', x1: L, x2: W - R, y1: yy, y2: yy }))
     root.append(svg('text', { class: 'tick-y', x: L - 6, y: yy + 3, 'text-anchor': 'end' }, labels[k]))
   })
@@ -187,7 +204,7 @@ function balanceChart(container, series, xs) {
   container.append(root)
   // What the page shows, for tests and tools: the axis and the data, in micro-favor.
   Object.assign(container.dataset, {
-    axisMin: String(sc.min * unit.micro), axisMax: String(sc.max * unit.micro),
+    axisMin: String(sc.min), axisMax: String(sc.max),
     dataMin: String(dataMin), dataMax: String(dataMax), unit: unit.name
   })
 }
@@ -200,10 +217,10 @@ function outcomeChart(container, epochs) {
     return
   }
   const totals = list.map((e) => OUTCOMES.reduce((s, k) => s + (e.reports[k] ?? 0), 0))
-  const cs = niceScale(0, Math.max(4, ...totals))
+  const cs = niceScale(0, Math.max(4, ...totals), 4, 1)
   const lats = list.map((e) => e.latencyP50Ms)
   const known = lats.filter((v) => v !== null)
-  const ls = niceScale(0, Math.max(4, ...known), cs.ticks.length - 1)
+  const ls = niceScale(0, Math.max(4, ...known), cs.ticks.length - 1, 1)
   const W = chartWidth(container), H = 230, T = 24, B = 30
   const L = 14 + String(cs.max).length * 7, R = 18 + String(ls.max).length * 7
   const bw = (W - L - R) / list.length
