@@ -93,7 +93,7 @@ test('dashboard shows a real network and updates after an epoch', { timeout: 180
     await until("document.querySelectorAll('[data-testid=hosters] tbody tr').length >= 2", 20_000)
     assert.match(await page.locator('[data-testid="my-roles"]').innerText(), /publisher/)
     assert.match(await page.locator('[data-testid="my-balance"]').innerText(), /ƒ/)
-    await until("document.querySelectorAll('[data-testid=agreements] tbody tr').length >= 1", 30_000)
+    await until("document.querySelectorAll('[data-testid=agreements] tbody tr').length >= 1", 60_000)
     await page.waitForSelector('[data-testid="live"].on', { timeout: 10_000 })
 
     // Names, not keys: this node's own name and the address book's names for the hosters.
@@ -105,11 +105,11 @@ test('dashboard shows a real network and updates after an epoch', { timeout: 180
 
     // My pins: the publisher's requests, one line per replica with its hoster and state.
     const pinSel = (id: string): string => `[data-testid=pins] article[data-requestid="${id}"]`
-    await until(`document.querySelectorAll('${pinSel(pin.body.requestid)} .replicas li').length === 2`, 30_000)
+    await until(`document.querySelectorAll('${pinSel(pin.body.requestid)} .replicas li').length === 2`, 60_000)
     assert.match(await page.locator(pinSel(pin.body.requestid)).innerText(), /web/)
-    await until(`[...document.querySelectorAll('${pinSel(pin.body.requestid)} .replicas li')].every((li) => ${JSON.stringify(hosters.map((n) => n.name))}.some((n) => li.innerText.includes(n)))`, 30_000)
+    await until(`[...document.querySelectorAll('${pinSel(pin.body.requestid)} .replicas li')].every((li) => ${JSON.stringify(hosters.map((n) => n.name))}.some((n) => li.innerText.includes(n)))`, 60_000)
     // The 3-replica pin: two hosters take a slot each, the third slot is open and the page says why.
-    await until(`document.querySelectorAll('${pinSel(pin3.body.requestid)} .replicas li[data-state]:not([data-state=open])').length === 2`, 30_000)
+    await until(`document.querySelectorAll('${pinSel(pin3.body.requestid)} .replicas li[data-state]:not([data-state=open])').length === 2`, 60_000)
     assert.equal(await page.locator(`${pinSel(pin3.body.requestid)} .replicas li[data-state="open"]`).count(), 1)
     assert.match(await page.locator(`${pinSel(pin3.body.requestid)} [data-testid="pin-details"]`).innerText(), /1 slot open: no eligible hoster/)
 
@@ -119,8 +119,8 @@ test('dashboard shows a real network and updates after an epoch', { timeout: 180
     // Updates after an epoch, live (no reload): the epoch pill and the balance chart move on.
     const epochBefore = Number(await page.locator('[data-testid="epoch"]').getAttribute('data-epoch'))
     const pointsBefore = Number(await page.locator('[data-testid="balance-chart"]').getAttribute('data-points'))
-    await until(`Number(document.querySelector('[data-testid=epoch]').getAttribute('data-epoch')) >= ${epochBefore + 2}`, 30_000)
-    await until(`Number(document.querySelector('[data-testid=balance-chart]').getAttribute('data-points')) > ${pointsBefore}`, 30_000)
+    await until(`Number(document.querySelector('[data-testid=epoch]').getAttribute('data-epoch')) >= ${epochBefore + 2}`, 60_000)
+    await until(`Number(document.querySelector('[data-testid=balance-chart]').getAttribute('data-points')) > ${pointsBefore}`, 60_000)
     await until("document.querySelectorAll('[data-testid=events] li').length >= 1", 20_000)
     // Challenges ran: the epochs table shows passes.
     await until("[...document.querySelectorAll('[data-testid=epochs] tbody tr')].some((tr) => Number(tr.children[3].textContent) > 0)", 45_000)
