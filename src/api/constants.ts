@@ -57,3 +57,10 @@ export const TOKEN_BYTES = 32
 
 /** Recent challenge results kept for `GET /reports` when the service keeps none. */
 export const MAX_RECENT_EVENTS = 500
+
+/** The node's address book: names for other accounts (`{ "<account hex>": "name" }`), read by the API. */
+export const NAMES_FILE_NAME = 'names.json'
+
+/** Longest name kept from the address book, in characters, and most entries read. */
+export const MAX_NAME_CHARS = 64
+export const MAX_NAMES = 10_000

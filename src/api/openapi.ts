@@ -65,7 +65,9 @@ export function openApiDocument(version: string): Record<string, unknown> {
         Account: {
           type: 'object',
           properties: {
-            id: hex, me: { type: 'boolean' }, writer: { type: 'boolean' }, indexer: { type: 'boolean' },
+            id: hex,
+            name: { type: 'string', nullable: true, maxLength: 64, description: 'a readable name from this node (its own `--name`, or its address book `<dir>/names.json`); null when it knows none. Not on the ledger' },
+            me: { type: 'boolean' }, writer: { type: 'boolean' }, indexer: { type: 'boolean' },
             balance: amount, credit: amount, lines: amount, available: amount, heldBack: amount,
             given: { type: 'string', description: 'byte-seconds hosted and proven' },
             received: { type: 'string', description: 'byte-seconds of this account\'s data hosted' },

@@ -20,6 +20,7 @@ import { EventStream } from './handlers/events.js'
 import { BalanceHistory } from './handlers/history.js'
 import { LedgerApi } from './handlers/ledger.js'
 import { LoginApi } from './handlers/login.js'
+import { NameBook } from './names.js'
 import { hostAllowed } from './host-check.js'
 import { StatementApi } from './handlers/statement.js'
 import { NodeApi } from './handlers/node.js'
@@ -125,7 +126,9 @@ export class ApiServer extends Resource {
     this.events = new EventStream(this.opts.service, this.opts.heartbeatMs ?? SSE_HEARTBEAT_MS,
       this.opts.maxSseClients ?? MAX_SSE_CLIENTS, this.opts.maxSsePerClient ?? MAX_SSE_PER_CLIENT)
     new PinsApi(this.opts.service, pins).register(this.router)
-    new LedgerApi(this.opts.service).register(this.router)
+    const service = this.opts.service
+    const names = new NameBook(this.opts.dataDir, () => ({ account: service.account, name: service.name }), this.log)
+    new LedgerApi(service, names).register(this.router)
     new StatementApi(this.opts.service).register(this.router)
     new NodeApi(this.opts.service, { version: API_VERSION, startedAt: this.startedAt }).register(this.router)
     this.events.register(this.router)

@@ -18,6 +18,8 @@ export type FavorServiceEventName = keyof FavorServiceEvents
 export interface FavorService {
   /** This node's account on the ledger (writer key, hex). */
   readonly account: string
+  /** This node's readable name (`favor init --name`); the dashboard shows it for this account. */
+  readonly name?: string
   /** The network's key (hex) once the node is in one. */
   readonly networkKey: string | null
   /** Read-only ledger state for the queries in src/ledger/queries.ts. */

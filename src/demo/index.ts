@@ -4,9 +4,10 @@
 // mirroring progress, challenge outcomes and latencies, favor balances. `cheat` makes one hoster drop
 // its copy mid-run so the viewer sees it caught (`missing`), the agreement repaired and a new hoster
 // take over.
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { NAMES_FILE_NAME } from '../api/index.js'
 import { createLoopbackTestnet, type Testnet } from '../stack/index.js'
 import type { Agreement, NetworkParams } from '../ledger/index.js'
 import type { ChallengeRecord, MirrorProgress } from '../roles/types.js'
@@ -139,6 +140,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       })
       n.on('mirror-progress', (p) => progress.set(`${n.name}/${p.agreementId}`, { ...p, node: n.name }))
     }
+    // node1's address book: its dashboard shows the other nodes by name (src/api/names.ts).
+    await writeFile(path.join(root, 'node1', NAMES_FILE_NAME), JSON.stringify(Object.fromEntries(names), null, 2))
     for (const n of rest) {
       await first.call('admit', { account: n.hello?.account })
     }

@@ -5,6 +5,7 @@ import {
 } from '../../ledger/index.js'
 import type { Account, AgreementState, Attestation, LedgerKV, Offer } from '../../ledger/index.js'
 import { notFound } from '../errors.js'
+import type { NameBook } from '../names.js'
 import type { RequestContext, Router } from '../router.js'
 import type { FavorService } from '../service.js'
 import { boolean, checkQuery, hexKey, integer, wordList } from '../validate.js'
@@ -15,7 +16,7 @@ const MAX_LIST = 1000
 type Result = { status: number, body: unknown }
 
 export class LedgerApi {
-  constructor(private readonly service: FavorService) {}
+  constructor(private readonly service: FavorService, private readonly names: NameBook) {}
 
   register(router: Router): void {
     router.get('/accounts', (ctx) => this.accounts(ctx))
@@ -31,10 +32,11 @@ export class LedgerApi {
     return this.service.ledger.kv
   }
 
-  private async accountView(a: Account, offer: Offer | null): Promise<Record<string, unknown>> {
+  private async accountView(a: Account, offer: Offer | null, names: ReadonlyMap<string, string>): Promise<Record<string, unknown>> {
     const bal = await getBalance(this.kv, a.id)
     return {
       id: a.id,
+      name: names.get(a.id) ?? null,
       me: a.id === this.service.account,
       writer: a.writer,
       indexer: a.indexer,
@@ -68,11 +70,12 @@ export class LedgerApi {
     checkQuery(q, ['hosters'])
     const hostersOnly = q.get('hosters') === null ? false : boolean(q.get('hosters'), 'hosters')
     const offers = new Map((await listOffers(this.kv)).map((o) => [o.hoster, o]))
+    const names = await this.names.names()
     const out: Record<string, unknown>[] = []
     for (const a of await listAccounts(this.kv)) {
       const offer = offers.get(a.id) ?? null
       if (hostersOnly && offer === null) continue
-      out.push(await this.accountView(a, offer))
+      out.push(await this.accountView(a, offer, names))
     }
     return { status: 200, body: { count: out.length, results: out } }
   }
@@ -83,7 +86,7 @@ export class LedgerApi {
     const id = raw === 'me' ? this.service.account : hexKey(raw, 'account id')
     const a = await getAccount(this.kv, id)
     if (a === null) throw notFound(`no account ${id} on the ledger`)
-    const view = await this.accountView(a, await getOffer(this.kv, id))
+    const view = await this.accountView(a, await getOffer(this.kv, id), await this.names.names())
     return { status: 200, body: { ...view, sponsorLines: a.lines, sponsoring: a.sponsoring } }
   }
 

@@ -5,6 +5,7 @@ import { epochCost, getBalance, getEpoch, getParams, getRequest, listAgreements,
 import type { Agreement, HostingRequest, LedgerKV } from '../../ledger/index.js'
 import { DEFAULT_PIN_LIMIT, DEFAULT_PIN_REPLICAS, MAX_CID_FILTER, MAX_META_ENTRIES, MAX_META_TEXT, MAX_PIN_LIMIT, MAX_PIN_NAME } from '../constants.js'
 import { badRequest, conflict, fromServiceError, notFound } from '../errors.js'
+import { explainOpenSlots } from '../open-slots.js'
 import type { PinRecord, PinStore } from '../pin-store.js'
 import type { RequestContext, Router } from '../router.js'
 import type { FavorService } from '../service.js'
@@ -126,9 +127,20 @@ export class PinsApi {
     }
     if (replicas !== null) info.replicas = String(replicas)
     if (req !== null) info.until = String(req.until)
+    // Open slots say why they are open (src/api/open-slots.ts); filled ones wait for their hosters.
+    const open = req === null || status === 'failed' ? null : await explainOpenSlots(kv, req)
+    const mirroring = serving.filter((a) => a.state === 'pinning').length
+    const paused = serving.filter((a) => a.state === 'paused').length
     if (status === 'failed') info.status_details = reasonOf(req) ?? 'failed'
-    else if (status === 'queued') info.status_details = req === null ? 'waiting for the ledger to apply the request' : 'waiting for the next epoch to match hosters (and for the publisher to afford one epoch)'
-    else if (status === 'pinning') info.status_details = `waiting for hosters to mirror the core and post ready (${active} of ${slots} active)`
+    else if (status === 'queued') info.status_details = req === null ? 'waiting for the ledger to apply the request' : open ?? 'waiting for the next epoch to match hosters'
+    else if (status === 'pinning') {
+      info.status_details = [
+        `${active} of ${slots} replicas active`,
+        mirroring > 0 ? `${mirroring} waiting for ${mirroring === 1 ? 'its hoster' : 'their hosters'} to mirror the core and post ready` : '',
+        paused > 0 ? `${paused} paused (the publisher's favor ran out: it resumes when it can pay an epoch)` : '',
+        open ?? ''
+      ].filter((s) => s !== '').join('; ')
+    }
     const created = rec?.created ?? (req === null ? new Date().toISOString() : await epochTimeIso(kv, req.createdEpoch))
     const pin: PinStatusBody['pin'] = {
       cid: rec?.cid ?? req?.cores[0]?.key ?? '',
