@@ -80,9 +80,12 @@ test('a statement verifies from the network key alone and proves the ledger\'s v
   assert.equal(code(() => verifyStatement(keyPair().secretKey, opts)), 'MALFORMED')
   const garbage = Buffer.concat([Buffer.from('FAVORSTM'), Buffer.from([1]), Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919 + 13) & 0xff))])
   assert.notEqual(code(() => verifyStatement(garbage, opts)), 'OK')
-  const v2 = Buffer.from(sample)
-  v2.writeUInt8(2, 8) // the format version right after the magic
-  assert.equal(code(() => verifyStatement(v2, opts)), 'UNSUPPORTED_VERSION')
+  const v3 = Buffer.from(sample)
+  v3.writeUInt8(3, 8) // the format version right after the magic
+  assert.equal(code(() => verifyStatement(v3, opts)), 'UNSUPPORTED_VERSION')
+  // A version 1 file (no chain) still verifies: a one-indexer network needs no chain.
+  const asV1 = encodeStatement({ ...decodeStatement(sample), version: 1 })
+  assert.equal(verifyStatement(asV1, opts).balance, verifyStatement(sample, opts).balance)
   assert.equal(code(() => verifyStatement(sample, { networkKey: 'zz' })), 'MALFORMED')
 
   // Age: epoch 0 has no time, so any maximum age refuses it.
@@ -112,7 +115,7 @@ test('a statement verifies from the network key alone and proves the ledger\'s v
   assert.ok(relabelled === 'BAD_PATH' || relabelled === 'MALFORMED', relabelled)
 })
 
-test('after an indexer change, a statement is refused as UNKNOWN_SIGNER unless the verifier trusts the new set', { timeout: 120_000 }, async (t) => {
+test('after an indexer change, the statement\'s chain carries trust from the network key alone; without it, UNKNOWN_SIGNER', { timeout: 120_000 }, async (t) => {
   const net = await TestNetwork.create({ peers: ['sti-alice', 'sti-bob'] })
   const ledgers: Ledger[] = []
   t.after(async () => {
@@ -132,6 +135,7 @@ test('after an indexer change, a statement is refused as UNKNOWN_SIGNER unless t
   await alice.append({ type: 'withdraw', time: Date.now() })
   const before = await settledStatement(alice, alice.account)
   assert.equal(verifyStatement(before, { networkKey: alice.key }).signers.length, 1)
+  assert.equal(decodeStatement(before).chain.length, 0, 'one indexer: no chain')
 
   const bob = await open('sti-bob', alice.key)
   await alice.append({ type: 'add-writer', time: Date.now(), writerKey: bob.writerKey, indexer: true })
@@ -143,19 +147,54 @@ test('after an indexer change, a statement is refused as UNKNOWN_SIGNER unless t
     }
     try {
       const bytes = await makeStatement(alice, alice.account)
-      return code(() => verifyStatement(bytes, { networkKey: alice.key })) === 'UNKNOWN_SIGNER' ? bytes : null
+      const st = decodeStatement(bytes)
+      const signers = verifyStatement(encodeStatement({ ...st, chain: [] }), { networkKey: alice.key, indexers: [bob.writerKey] }).signers
+      return signers.length === 2 ? bytes : null
     } catch (err) {
       if (err instanceof StatementError && err.code === 'NOT_READY') return null
       throw err
     }
   }, 90_000, 'a statement signed under the new indexer set', 200)
 
+  // From the network key alone: the chain links the bootstrap writer to the two-indexer set.
+  const st = decodeStatement(after)
+  assert.ok(st.chain.length >= 1, 'the statement carries a chain link')
+  const v = verifyStatement(after, { networkKey: alice.key })
+  assert.equal(v.signers.length, 2, 'quorum 2 of 2: both indexers signed')
+  assert.equal(v.chainLinks, st.chain.length)
+  assert.deepEqual([...v.indexers].sort(), [alice.account, bob.writerKey.toString('hex')].sort(), 'the ledger records both as indexers')
+  t.diagnostic(`statement after the change: ${after.byteLength} bytes, ${st.chain.length} chain link(s) of ${st.chain.map((l) => l.byteLength).join(', ')} bytes`)
+
   // The old statement still verifies (it is what the old indexer signed; its age is what tells).
   assert.equal(code(() => verifyStatement(before, { networkKey: alice.key })), 'OK')
-  assert.equal(code(() => verifyStatement(after, { networkKey: alice.key })), 'UNKNOWN_SIGNER')
-  const v = verifyStatement(after, { networkKey: alice.key, indexers: [bob.writerKey] })
-  assert.equal(v.signers.length, 2, 'quorum 2 of 2: both indexers signed')
-  assert.deepEqual([...v.indexers].sort(), [alice.account, bob.writerKey.toString('hex')].sort(), 'the ledger records both as indexers')
+  // A chain that does not cover the change: the new signers are unknown.
+  const unchained = encodeStatement({ ...st, chain: [] })
+  assert.equal(code(() => verifyStatement(unchained, { networkKey: alice.key })), 'UNKNOWN_SIGNER')
+  // …unless the verifier names the new indexer itself (the anchor it takes from elsewhere).
+  assert.equal(code(() => verifyStatement(unchained, { networkKey: alice.key, indexers: [bob.writerKey] })), 'OK')
   // Trusting an unrelated key instead does not help.
-  assert.equal(code(() => verifyStatement(after, { networkKey: alice.key, indexers: [keyPair().publicKey] })), 'UNKNOWN_SIGNER')
+  assert.equal(code(() => verifyStatement(unchained, { networkKey: alice.key, indexers: [keyPair().publicKey] })), 'UNKNOWN_SIGNER')
+  // A link repeated (not after the previous one) or a statement older than its chain: BAD_CHAIN.
+  const link = st.chain[0] as Buffer
+  assert.equal(code(() => verifyStatement(encodeStatement({ ...st, chain: [link, link] }), { networkKey: alice.key })), 'BAD_CHAIN')
+  const old = decodeStatement(before)
+  assert.equal(code(() => verifyStatement(encodeStatement({ ...old, chain: [link] }), { networkKey: alice.key })), 'BAD_CHAIN')
+  // A link of another network: its signers are not a majority of this one's trusted set.
+  const other = await soloLedger('st-chain-other', 1)
+  t.after(() => other.close())
+  const foreignView = decodeStatement(await settledStatement(other.ledger, other.ledger.account)).viewProof
+  const foreign = code(() => verifyStatement(encodeStatement({ ...st, chain: [foreignView] }), { networkKey: alice.key }))
+  assert.ok(foreign === 'WRONG_NETWORK' || foreign === 'BAD_CHAIN', foreign)
+
+  // Every single-bit flip of the chained statement fails (seeded sample, 2,000 positions here; the
+  // 10,000-position run is on the one-indexer statement above).
+  const prng = new Prng(Buffer.from('favor/statement/chain-bitflips'))
+  const bits = after.byteLength * 8
+  const codes = new Map<string, number>()
+  for (const bit of prng.sampleDistinct(bits, Math.min(bits, 2000))) {
+    const c = code(() => verifyStatement(flipBit(after, bit), { networkKey: alice.key }))
+    assert.notEqual(c, 'OK', `flipping bit ${bit} (byte ${bit >> 3}) must fail`)
+    codes.set(c, (codes.get(c) ?? 0) + 1)
+  }
+  t.diagnostic(`chained statement bit flips: ${[...codes].map(([c, n]) => `${c} ${n}`).join(', ')}`)
 })
