@@ -22,6 +22,8 @@ import { LedgerApi } from './handlers/ledger.js'
 import { LoginApi } from './handlers/login.js'
 import { hostAllowed } from './host-check.js'
 import { StatementApi } from './handlers/statement.js'
+import { CreditApi } from './handlers/credit.js'
+import { CreditStore } from './credit-store.js'
 import { NodeApi } from './handlers/node.js'
 import { PinsApi } from './handlers/pins.js'
 import { toJSON } from './json.js'
@@ -127,6 +129,7 @@ export class ApiServer extends Resource {
     new PinsApi(this.opts.service, pins).register(this.router)
     new LedgerApi(this.opts.service).register(this.router)
     new StatementApi(this.opts.service).register(this.router)
+    new CreditApi(this.opts.service, await CreditStore.open(this.opts.dataDir)).register(this.router)
     new NodeApi(this.opts.service, { version: API_VERSION, startedAt: this.startedAt }).register(this.router)
     this.events.register(this.router)
     this.history = new BalanceHistory(this.opts.service)

@@ -95,15 +95,20 @@ export async function viewKeyHistory(base: Base): Promise<Buffer[]> {
   if (!system) return [Buffer.from(base.view.core.key)]
   const keys: Buffer[] = []
   const seen = new Set<string>()
-  // flushes() walks newest first.
-  for await (const { info } of system.constructor.flushes(system.core, { wait: false })) {
-    const k = info.views[0]?.key
-    if (k === undefined) continue
-    const hex = Buffer.from(k).toString('hex')
-    if (!seen.has(hex)) {
-      seen.add(hex)
-      keys.push(Buffer.from(k))
+  // flushes() walks newest first, and closes the core it is given: give it a session of its own.
+  const session = (system.core as unknown as { session(): Core }).session()
+  try {
+    for await (const { info } of system.constructor.flushes(session, { wait: false })) {
+      const k = info.views[0]?.key
+      if (k === undefined) continue
+      const hex = Buffer.from(k).toString('hex')
+      if (!seen.has(hex)) {
+        seen.add(hex)
+        keys.push(Buffer.from(k))
+      }
     }
+  } finally {
+    await session.close()
   }
   keys.reverse()
   const current = Buffer.from(base.view.core.key)

@@ -22,6 +22,8 @@ export type StatementErrorCode =
   | 'NO_SUCH_ACCOUNT'
   /** The ledger version is older than the verifier's maximum age (or its age is unknown). */
   | 'TOO_OLD'
+  /** Honouring a statement: the proven balance gives no credit line. */
+  | 'NO_CREDIT'
   /** Maker side: the ledger view has no signed head yet, or a block is not held locally. */
   | 'NOT_READY'
 

@@ -75,8 +75,8 @@ function lookup(blocks: BeeBlocks, length: number, key: string): Buffer | null {
  * (MALFORMED, OVERSIZED, UNSUPPORTED_VERSION, WRONG_NETWORK, UNKNOWN_SIGNER, BAD_SIGNATURE, BAD_PATH,
  * NO_SUCH_ACCOUNT, TOO_OLD).
  */
-/** A view proof's signatures and namespaces checked (not yet who signed): its head, signers, blocks. */
-function checkedView(bytes: Buffer, network: Buffer, entropy: Buffer, what: string): VerifiedViewProof {
+/** A view proof's signatures checked (not yet who signed, nor their namespaces): its head, signers, blocks. */
+function checkedView(bytes: Buffer, what: string): VerifiedViewProof {
   let proof: ViewProof
   try {
     proof = decodeViewProof(bytes)
@@ -97,11 +97,15 @@ function checkedView(bytes: Buffer, network: Buffer, entropy: Buffer, what: stri
   } catch (err) {
     fromProofError(err)
   }
+  return verified
+}
+
+/** Every signer's namespace must name this network's ledger view (bind.ts). */
+function checkNamespaces(verified: VerifiedViewProof, network: Buffer, entropy: Buffer, what: string): void {
   const expectedNs = viewSignerNamespace(network, entropy)
   verified.manifest.namespaces.forEach((ns, i) => {
-    if (!(ns).equals(expectedNs)) throw new StatementError('WRONG_NETWORK', `${what}: signer ${i}'s namespace does not name this network's ledger view`)
+    if (!ns.equals(expectedNs)) throw new StatementError('WRONG_NETWORK', `${what}: signer ${i}'s namespace does not name this network's ledger view`)
   })
-  return verified
 }
 
 function blocksOf(verified: VerifiedViewProof): BeeBlocks {
@@ -133,7 +137,8 @@ function followChain(links: readonly Buffer[], anchor: Set<string>, network: Buf
   let last = 0
   links.forEach((bytes, i) => {
     const what = `chain link ${i}`
-    const v = checkedView(bytes, network, entropy, what)
+    const v = checkedView(bytes, what)
+    checkNamespaces(v, network, entropy, what)
     const signedBy = v.signers.filter((s) => trusted.has(accountOfSigner(v.manifest.publicKeys[s] as Buffer).toString('hex'))).length
     if (signedBy < majority(trusted.size)) {
       throw new StatementError('BAD_CHAIN', `${what} is signed by ${signedBy} of the ${trusted.size} indexers trusted before it; a majority (${majority(trusted.size)}) is needed`)
@@ -171,12 +176,13 @@ export function verifyStatement(bytes: Uint8Array, opts: VerifyStatementOptions)
   const anchor = new Set<string>([network.toString('hex')])
   for (const k of opts.indexers ?? []) anchor.add(key32(k, 'an indexer key').toString('hex'))
   const { trusted, length: chainLength } = followChain(st.chain, anchor, network, st.entropy)
-  const verified = checkedView(st.viewProof, network, st.entropy, 'the statement')
+  const verified = checkedView(st.viewProof, 'the statement')
   if (verified.length < chainLength) throw new StatementError('BAD_CHAIN', `the statement's ledger version ${verified.length} is before its chain's last link (${chainLength})`)
   for (const pk of verified.manifest.publicKeys) {
     const id = accountOfSigner(pk).toString('hex')
     if (!trusted.has(id)) throw new StatementError('UNKNOWN_SIGNER', `the view is signed under ${id}, not an indexer the network key (and the statement's chain) vouches for`)
   }
+  checkNamespaces(verified, network, st.entropy, 'the statement')
 
   // The records, by Hyperbee's own lookup over exactly the proven blocks.
   const blocks = blocksOf(verified)
