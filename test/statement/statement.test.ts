@@ -196,3 +196,61 @@ test('after an indexer change, the statement\'s chain carries trust from the net
   }
   t.diagnostic(`chained statement bit flips: ${[...codes].map(([c, n]) => `${c} ${n}`).join(', ')}`)
 })
+
+const viewSigners = (l: Ledger): number => (l.base.view.core.manifest as { signers?: unknown[] } | null)?.signers?.length ?? 0
+
+test('two indexer changes (1 → 2 → 3): the chain links each set to the next, from the network key alone', { timeout: 180_000 }, async (t) => {
+  const net = await TestNetwork.create({ peers: ['st3-alice', 'st3-bob', 'st3-carol'] })
+  const ledgers: Ledger[] = []
+  t.after(async () => {
+    for (const l of ledgers.reverse()) await l.close()
+    await net.close()
+  })
+  const open = async (name: string, key: Buffer | null): Promise<Ledger> => {
+    const peer = net.peer(name)
+    const l = await Ledger.open({ store: peer.store, bootstrap: key, ackIntervalMs: 100 })
+    peer.swarm.join(l.discoveryKey, { server: true, client: true })
+    ledgers.push(l)
+    return l
+  }
+  const activity = async (): Promise<void> => {
+    for (const l of ledgers) {
+      await l.update()
+      if (l.writable) await l.append({ type: 'withdraw', time: Date.now() })
+    }
+  }
+  const alice = await open('st3-alice', null)
+  await alice.append({ type: 'init-network', time: Date.now(), params: testParams() })
+  const bob = await open('st3-bob', alice.key)
+  await alice.append({ type: 'add-writer', time: Date.now(), writerKey: bob.writerKey, indexer: true })
+  await waitFor(async () => {
+    await activity()
+    return viewSigners(alice) === 2 && bob.writable
+  }, 60_000, 'two indexers', 100)
+  // Still epoch 0 (no ticks here): the admin may add the third indexer directly.
+  const carol = await open('st3-carol', alice.key)
+  await alice.append({ type: 'add-writer', time: Date.now(), writerKey: carol.writerKey, indexer: true })
+  const tries = { n: 0, codes: new Map<string, number>() }
+  const bytes = await waitFor(async () => {
+    await activity()
+    if (viewSigners(alice) !== 3) return null
+    try {
+      const b = await makeStatement(alice, alice.account)
+      tries.n++
+      const c = code(() => verifyStatement(b, { networkKey: alice.key }))
+      tries.codes.set(c, (tries.codes.get(c) ?? 0) + 1)
+      return c === 'OK' ? b : null
+    } catch (err) {
+      if (err instanceof StatementError && err.code === 'NOT_READY') return null
+      throw err
+    }
+  }, 120_000, 'a statement under three indexers that verifies from the network key alone', 200)
+  const st = decodeStatement(bytes)
+  const v = verifyStatement(bytes, { networkKey: alice.key })
+  assert.equal(v.indexers.length, 3)
+  assert.ok(st.chain.length >= 1)
+  t.diagnostic(`after ${tries.n} statement(s) (${[...tries.codes].map(([c, n]) => `${c} ${n}`).join(', ')}): ${bytes.byteLength} bytes, ${st.chain.length} link(s), signed by ${v.signers.length} of 3`)
+  // Without its chain, or with only its first link, the three-indexer statement is refused.
+  assert.equal(code(() => verifyStatement(encodeStatement({ ...st, chain: [] }), { networkKey: alice.key })), 'UNKNOWN_SIGNER')
+  if (st.chain.length >= 2) assert.equal(code(() => verifyStatement(encodeStatement({ ...st, chain: st.chain.slice(0, 1) }), { networkKey: alice.key })), 'UNKNOWN_SIGNER')
+})
