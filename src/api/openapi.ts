@@ -77,7 +77,18 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
         Agreement: { type: 'object', description: 'A ledger agreement (src/ledger/state.ts Agreement); bigints as decimal strings' },
         Epoch: { type: 'object', description: 'An epoch with its settlement summary, report outcome counts and latencies' },
-        Ok: { type: 'object', properties: { ok: { type: 'boolean' } } }
+        Ok: { type: 'object', properties: { ok: { type: 'boolean' } } },
+        StatementLine: {
+          type: 'object',
+          ...favorAddition('a sponsor line opened from another network\'s statement, and the statement that backed it'),
+          properties: {
+            to: hex, amount, rate: { type: 'string' }, limit: amount, basis: { type: 'string', enum: ['balance'] }, boundBy: { type: 'string', enum: ['rate', 'limit'] },
+            statement: { type: 'object', properties: { network: hex, networkFrom: { type: 'string', enum: ['given', 'file'] }, account: hex, version: { type: 'integer' }, epoch: { type: 'integer' }, epochTime: { type: 'integer', nullable: true }, balance: { type: 'string' }, chainLinks: { type: 'integer' }, bytes: { type: 'integer' }, sha256: { type: 'string' } } },
+            created: { type: 'string', format: 'date-time' },
+            lineNow: { ...amount, description: 'what is left of the line now (GET only)' },
+            warnings: { type: 'array', items: { type: 'string' }, description: 'POST only' }
+          }
+        }
       }
     },
     paths: {
@@ -111,6 +122,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/withdraw': favorPath({ post: { summary: 'Withdraw the offer (graceful exit)', responses: { 202: ok('Withdrawn', ref('Ok')), ...WRITE_ERRORS } } }, { post: 'withdraw' }),
       '/transfer': favorPath({ post: { summary: 'Transfer favor', requestBody: writeBody({ type: 'object', required: ['to', 'amount'], properties: { to: hex, amount } }), responses: { 202: ok('Done', ref('Ok')), ...WRITE_ERRORS } } }, { post: 'transfer' }),
       '/sponsor': favorPath({ post: { summary: 'Open a sponsor line', requestBody: writeBody({ type: 'object', required: ['to', 'amount'], properties: { to: hex, amount } }), responses: { 202: ok('Done', ref('Ok')), ...WRITE_ERRORS } } }, { post: 'sponsor' }),
+      '/sponsor/statement': favorPath({ post: { summary: 'Honour a statement of another network: verify it offline, then escrow min(limit, rate × its proven balance) of this node\'s balance as a sponsor line for `to` (an account of this network) and record which statement backed it', requestBody: writeBody({ type: 'object', required: ['to', 'statement', 'rate', 'limit'], properties: { to: hex, statement: { type: 'string', description: 'the statement file, base64' }, rate: { type: 'string', pattern: '^[0-9]{1,4}(\\.[0-9]{1,6})?$', description: 'favor of this network per favor of the other, e.g. 0.5' }, limit: amount, network: { ...hex, description: 'the other network\'s key; without it, the key the file names is trusted (a warning says so)' }, maxAgeMs: { type: 'integer', minimum: 1, description: 'refuse older statements (default one day)' } } }), responses: { 202: ok('The line is open', ref('StatementLine')), ...WRITE_ERRORS } } }, { post: 'sponsorFromStatement' }),
+      '/sponsor/statements': favorPath({ get: { summary: 'The lines this node opened from statements, with the statement that backed each and what is left of the line', responses: { 200: ok('Lines', { type: 'object', properties: { lines: { type: 'array', items: ref('StatementLine') } } }), ...ERRORS } } }, { get: 'listStatementLines' }),
       '/set-limit': favorPath({ post: { summary: 'Set the unused part of a sponsor line to exactly `limit` (0 closes it)', requestBody: writeBody({ type: 'object', required: ['to', 'limit'], properties: { to: hex, limit: amount } }), responses: { 202: ok('Done', ref('Ok')), ...WRITE_ERRORS } } }, { post: 'setLimit' }),
       '/writers': favorPath({ post: { summary: 'Admit a writer to the ledger', requestBody: writeBody({ type: 'object', required: ['key'], properties: { key: hex, indexer: { type: 'boolean' } } }), responses: { 202: ok('Admitted', ref('Ok')), ...WRITE_ERRORS } } }, { post: 'admitWriter' }),
       '/ledger/verify': favorPath({ post: { summary: 'Replay the ledger from the writers\' logs and compare', responses: { 200: ok('Verify report', { type: 'object' }), ...WRITE_ERRORS } } }, { post: 'verifyLedger' }),

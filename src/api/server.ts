@@ -23,6 +23,8 @@ import { LoginApi } from './handlers/login.js'
 import { NameBook } from './names.js'
 import { hostAllowed } from './host-check.js'
 import { StatementApi } from './handlers/statement.js'
+import { CreditApi } from './handlers/credit.js'
+import { CreditStore } from './credit-store.js'
 import { NodeApi } from './handlers/node.js'
 import { PinsApi } from './handlers/pins.js'
 import { toJSON } from './json.js'
@@ -130,6 +132,7 @@ export class ApiServer extends Resource {
     const names = new NameBook(this.opts.dataDir, () => ({ account: service.account, name: service.name }), this.log)
     new LedgerApi(service, names).register(this.router)
     new StatementApi(this.opts.service).register(this.router)
+    new CreditApi(this.opts.service, await CreditStore.open(this.opts.dataDir)).register(this.router)
     new NodeApi(this.opts.service, { version: API_VERSION, startedAt: this.startedAt }).register(this.router)
     this.events.register(this.router)
     this.history = new BalanceHistory(this.opts.service)

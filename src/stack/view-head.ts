@@ -78,3 +78,48 @@ export function systemEntropy(base: Base): Buffer | null {
   const e = (base as unknown as { _applyState?: { system?: { entropy?: Buffer | null } } })._applyState?.system?.entropy
   return e ? Buffer.from(e) : null
 }
+
+interface SystemInfo { views: { key: Uint8Array }[] }
+interface SystemViewClass {
+  flushes(core: Core, opts: { wait: boolean }): AsyncIterable<{ length: number, info: SystemInfo }>
+}
+
+/**
+ * The keys the ledger view's core has had, oldest first: Autobase migrates the view to a new core (a
+ * new multi-signer manifest) whenever the indexer set changes, and its system core records the view's
+ * key in every flush (`views[0].key`). The retired cores stay in the store. Reads the whole system
+ * history (one record per flush): a maker-side cost, not a verifier's.
+ */
+export async function viewKeyHistory(base: Base): Promise<Buffer[]> {
+  const system = (base as unknown as { system?: { core: Core, constructor: SystemViewClass } | null }).system
+  if (!system) return [Buffer.from(base.view.core.key)]
+  const keys: Buffer[] = []
+  const seen = new Set<string>()
+  // flushes() walks newest first, and closes the core it is given: give it a session of its own.
+  const session = (system.core as unknown as { session(): Core }).session()
+  try {
+    for await (const { info } of system.constructor.flushes(session, { wait: false })) {
+      const k = info.views[0]?.key
+      if (k === undefined) continue
+      const hex = Buffer.from(k).toString('hex')
+      if (!seen.has(hex)) {
+        seen.add(hex)
+        keys.push(Buffer.from(k))
+      }
+    }
+  } finally {
+    await session.close()
+  }
+  keys.reverse()
+  const current = Buffer.from(base.view.core.key)
+  if (!seen.has(current.toString('hex'))) keys.push(current)
+  return keys
+}
+
+/** A session on the signed state of a view core by key (a retired one included). Close it when done. */
+export async function openCoreByKey(base: Base, key: Uint8Array): Promise<Core> {
+  const store = (base as unknown as { store: { get(o: unknown): Core } }).store
+  const core = store.get({ key, active: false })
+  await core.ready()
+  return core
+}

@@ -12,6 +12,8 @@ export type StatementErrorCode =
   | 'WRONG_NETWORK'
   /** The view is signed under a signer the verifier does not trust as the network's indexer. */
   | 'UNKNOWN_SIGNER'
+  /** A link of the indexer-set chain is not signed by a majority of the set before it, or is out of order. */
+  | 'BAD_CHAIN'
   /** A signature, or a block's hash against the signed head, does not verify. */
   | 'BAD_SIGNATURE'
   /** A Merkle path or the Hyperbee path to a record is of the wrong shape, or a block it needs is missing. */
@@ -20,6 +22,8 @@ export type StatementErrorCode =
   | 'NO_SUCH_ACCOUNT'
   /** The ledger version is older than the verifier's maximum age (or its age is unknown). */
   | 'TOO_OLD'
+  /** Honouring a statement: the proven balance gives no credit line. */
+  | 'NO_CREDIT'
   /** Maker side: the ledger view has no signed head yet, or a block is not held locally. */
   | 'NOT_READY'
 

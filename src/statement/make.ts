@@ -9,54 +9,32 @@ import {
   DEFAULT_SIGNER_NAMESPACE, decodeManifest, openSignedView, readCoreManifest, signedHead, systemEntropy, writerKeyForSigner,
   type Core
 } from '../stack/index.js'
-import { BeeBlocks, MissingBlockError, beeGet } from './bee-walk.js'
+import { beeGet } from './bee-walk.js'
+import { makeChain } from './chain.js'
+import { collectBlocks } from './collect.js'
 import { viewSignerNamespace } from './bind.js'
 import { StatementError } from './errors.js'
 import { encodeStatement } from './format.js'
 import { intField, parseRecord } from './values.js'
 
 const ATTEMPTS = 5
-const MAX_FETCHES = 10_000
-/** A signed head can run ahead of what this node applied (another indexer's view replicated in). */
-const BLOCK_TIMEOUT_MS = 10_000
 
 function accountKey(account: string | Uint8Array): Buffer {
   const b = typeof account === 'string' ? (/^[0-9a-f]{64}$/i.test(account) ? Buffer.from(account, 'hex') : null) : Buffer.from(account)
   if (b === null || b.byteLength !== 32) throw new StatementError('MALFORMED', 'an account id is 32 bytes (64 hex characters)')
   return b
 }
-
 /** The blocks Hyperbee's lookups of the meta, the account and the current epoch read at `length`. */
 async function lookupBlocks(core: Core, length: number, account: string): Promise<number[]> {
-  const fetched = new Map<number, Buffer>()
-  for (let n = 0; n < MAX_FETCHES; n++) {
-    const blocks = new BeeBlocks((seq) => {
-      const b = fetched.get(seq)
-      if (b === undefined) throw new MissingBlockError(seq)
-      return b
-    })
-    try {
-      const meta = beeGet(blocks, length, Buffer.from(keys.meta))
-      if (meta === null) throw new StatementError('NOT_READY', 'the signed ledger has no network record yet')
-      const acct = beeGet(blocks, length, Buffer.from(keys.account(account)))
-      if (acct === null) throw new StatementError('NO_SUCH_ACCOUNT', `account ${account} does not exist at ledger version ${length}`)
-      const epoch = intField(parseRecord(meta, 'network'), 'epoch', 'network')
-      if (epoch > 0) beeGet(blocks, length, Buffer.from(keys.epoch(epoch)))
-      return [...blocks.touched]
-    } catch (err) {
-      if (!(err instanceof MissingBlockError)) throw err
-      if (err.seq >= length) throw new StatementError('BAD_PATH', `the view's tree points past its signed length (${err.seq})`)
-      let b: Buffer | null
-      try {
-        b = await core.get(err.seq, { timeout: BLOCK_TIMEOUT_MS })
-      } catch (e) {
-        throw new StatementError('NOT_READY', `view block ${err.seq} is not available: ${(e as Error).message}`, { cause: e })
-      }
-      if (b === null) throw new StatementError('NOT_READY', `view block ${err.seq} is not available`)
-      fetched.set(err.seq, b)
-    }
-  }
-  throw new StatementError('BAD_PATH', `lookups need more than ${MAX_FETCHES} blocks`)
+  const { seqs } = await collectBlocks(core, length, (blocks) => {
+    const meta = beeGet(blocks, length, Buffer.from(keys.meta))
+    if (meta === null) throw new StatementError('NOT_READY', 'the signed ledger has no network record yet')
+    const acct = beeGet(blocks, length, Buffer.from(keys.account(account)))
+    if (acct === null) throw new StatementError('NO_SUCH_ACCOUNT', `account ${account} does not exist at ledger version ${length}`)
+    const epoch = intField(parseRecord(meta, 'network'), 'epoch', 'network')
+    if (epoch > 0) beeGet(blocks, length, Buffer.from(keys.epoch(epoch)))
+  })
+  return seqs
 }
 
 /** Which entropy (see bind.ts) the view's signers were derived with. */
@@ -77,6 +55,8 @@ export async function makeStatement(ledger: Pick<Ledger, 'key' | 'base'>, accoun
   if (!bootSigner || bootManifest.signers.length !== 1 || !writerKeyForSigner(bootSigner).equals(networkKey)) {
     throw new StatementError('NOT_READY', 'the network key is not (yet known to be) a default single-signer writer core')
   }
+  // The chain first: its links are at or before the view's current signed head, which only grows.
+  const chain = await makeChain(ledger.base, networkKey)
   const core = await openSignedView(ledger.base)
   try {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -94,7 +74,7 @@ export async function makeStatement(ledger: Pick<Ledger, 'key' | 'base'>, accoun
       const ns = decodeManifest(proof.manifest).signers[0]?.namespace
       if (!ns) throw new StatementError('NOT_READY', 'the view manifest has no signers')
       const entropy = findEntropy(networkKey, Buffer.from(ns), [DEFAULT_SIGNER_NAMESPACE, systemEntropy(ledger.base)])
-      return encodeStatement({ networkKey, bootstrapSigner: Buffer.from(bootSigner), entropy, account: acct, viewProof: encodeViewProof(proof) })
+      return encodeStatement({ networkKey, bootstrapSigner: Buffer.from(bootSigner), entropy, account: acct, chain: chain.links, viewProof: encodeViewProof(proof) })
     }
     throw new StatementError('NOT_READY', 'the signed head kept moving')
   } finally {

@@ -38,6 +38,7 @@ export function describeStatement(v: VerifiedStatement): string[] {
     `given       ${v.given.toString()} byte-seconds    received ${v.received.toString()} byte-seconds`,
     `reputation  ${(v.reputationPpm / 10_000).toFixed(1)}%`,
     `signed by   ${v.signers.length} indexer(s): ${v.signers.join(', ')}`,
+    `trust       ${v.chainLinks === 0 ? 'the network key\'s bootstrap writer (no indexer change to cover)' : `from the network key through ${v.chainLinks} signed indexer-set change(s)`}`,
     `statement   ${v.bytes} bytes`
   ]
 }

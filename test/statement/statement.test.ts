@@ -80,9 +80,12 @@ test('a statement verifies from the network key alone and proves the ledger\'s v
   assert.equal(code(() => verifyStatement(keyPair().secretKey, opts)), 'MALFORMED')
   const garbage = Buffer.concat([Buffer.from('FAVORSTM'), Buffer.from([1]), Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919 + 13) & 0xff))])
   assert.notEqual(code(() => verifyStatement(garbage, opts)), 'OK')
-  const v2 = Buffer.from(sample)
-  v2.writeUInt8(2, 8) // the format version right after the magic
-  assert.equal(code(() => verifyStatement(v2, opts)), 'UNSUPPORTED_VERSION')
+  const v3 = Buffer.from(sample)
+  v3.writeUInt8(3, 8) // the format version right after the magic
+  assert.equal(code(() => verifyStatement(v3, opts)), 'UNSUPPORTED_VERSION')
+  // A version 1 file (no chain) still verifies: a one-indexer network needs no chain.
+  const asV1 = encodeStatement({ ...decodeStatement(sample), version: 1 })
+  assert.equal(verifyStatement(asV1, opts).balance, verifyStatement(sample, opts).balance)
   assert.equal(code(() => verifyStatement(sample, { networkKey: 'zz' })), 'MALFORMED')
 
   // Age: epoch 0 has no time, so any maximum age refuses it.
@@ -112,7 +115,7 @@ test('a statement verifies from the network key alone and proves the ledger\'s v
   assert.ok(relabelled === 'BAD_PATH' || relabelled === 'MALFORMED', relabelled)
 })
 
-test('after an indexer change, a statement is refused as UNKNOWN_SIGNER unless the verifier trusts the new set', { timeout: 120_000 }, async (t) => {
+test('after an indexer change, the statement\'s chain carries trust from the network key alone; without it, UNKNOWN_SIGNER', { timeout: 120_000 }, async (t) => {
   const net = await TestNetwork.create({ peers: ['sti-alice', 'sti-bob', 'sti-carol'] })
   const ledgers: Ledger[] = []
   t.after(async () => {
@@ -132,6 +135,7 @@ test('after an indexer change, a statement is refused as UNKNOWN_SIGNER unless t
   await alice.append({ type: 'withdraw', time: Date.now() })
   const before = await settledStatement(alice, alice.account)
   assert.equal(verifyStatement(before, { networkKey: alice.key }).signers.length, 1)
+  assert.equal(decodeStatement(before).chain.length, 0, 'one indexer: no chain')
 
   const bob = await open('sti-bob', alice.key)
   const carol = await open('sti-carol', alice.key)
@@ -148,19 +152,120 @@ test('after an indexer change, a statement is refused as UNKNOWN_SIGNER unless t
     }
     try {
       const bytes = await makeStatement(alice, alice.account)
-      return code(() => verifyStatement(bytes, { networkKey: alice.key })) === 'UNKNOWN_SIGNER' ? bytes : null
+      const st = decodeStatement(bytes)
+      const signers = verifyStatement(encodeStatement({ ...st, chain: [] }), { networkKey: alice.key, indexers: [bob.writerKey, carol.writerKey] }).signers
+      return signers.length >= 2 ? bytes : null
     } catch (err) {
       if (err instanceof StatementError && err.code === 'NOT_READY') return null
       throw err
     }
   }, 90_000, 'a statement signed under the new indexer set', 200)
 
+  // From the network key alone: the chain links the bootstrap writer to the three-indexer set.
+  const st = decodeStatement(after)
+  assert.ok(st.chain.length >= 1, 'the statement carries a chain link')
+  const v = verifyStatement(after, { networkKey: alice.key })
+  assert.ok(v.signers.length >= 2, 'a quorum (2 of 3) of the indexers signed')
+  assert.equal(v.chainLinks, st.chain.length)
+  assert.deepEqual([...v.indexers].sort(), [alice.account, bob.writerKey.toString('hex'), carol.writerKey.toString('hex')].sort(), 'the ledger records all three as indexers')
+  t.diagnostic(`statement after the change: ${after.byteLength} bytes, ${st.chain.length} chain link(s) of ${st.chain.map((l) => l.byteLength).join(', ')} bytes`)
+
   // The old statement still verifies (it is what the old indexer signed; its age is what tells).
   assert.equal(code(() => verifyStatement(before, { networkKey: alice.key })), 'OK')
-  assert.equal(code(() => verifyStatement(after, { networkKey: alice.key })), 'UNKNOWN_SIGNER')
-  const v = verifyStatement(after, { networkKey: alice.key, indexers: [bob.writerKey, carol.writerKey] })
-  assert.ok(v.signers.length >= 2, 'a quorum (2 of 3) of the indexers signed')
-  assert.deepEqual([...v.indexers].sort(), [alice.account, bob.writerKey.toString('hex'), carol.writerKey.toString('hex')].sort(), 'the ledger records all three as indexers')
+  // A chain that does not cover the change: the new signers are unknown.
+  const unchained = encodeStatement({ ...st, chain: [] })
+  assert.equal(code(() => verifyStatement(unchained, { networkKey: alice.key })), 'UNKNOWN_SIGNER')
+  // …unless the verifier names the new indexer itself (the anchor it takes from elsewhere).
+  assert.equal(code(() => verifyStatement(unchained, { networkKey: alice.key, indexers: [bob.writerKey, carol.writerKey] })), 'OK')
   // Trusting an unrelated key instead does not help.
-  assert.equal(code(() => verifyStatement(after, { networkKey: alice.key, indexers: [keyPair().publicKey] })), 'UNKNOWN_SIGNER')
+  assert.equal(code(() => verifyStatement(unchained, { networkKey: alice.key, indexers: [keyPair().publicKey] })), 'UNKNOWN_SIGNER')
+  // A link repeated (not after the previous one) or a statement older than its chain: BAD_CHAIN.
+  const link = st.chain[0] as Buffer
+  assert.equal(code(() => verifyStatement(encodeStatement({ ...st, chain: [link, link] }), { networkKey: alice.key })), 'BAD_CHAIN')
+  const old = decodeStatement(before)
+  assert.equal(code(() => verifyStatement(encodeStatement({ ...old, chain: [link] }), { networkKey: alice.key })), 'BAD_CHAIN')
+  // A chain whose only link is the old indexer's head from before the change does not cover it (a link
+  // carries only the network record's blocks, so this one is MALFORMED; were it not, its record names
+  // only the old indexer and the new signer would stay unknown).
+  const stale = code(() => verifyStatement(encodeStatement({ ...st, chain: [old.viewProof] }), { networkKey: alice.key }))
+  assert.ok(stale === 'MALFORMED' || stale === 'UNKNOWN_SIGNER', stale)
+  // Every single-bit flip of the chained statement fails (seeded sample, 2,000 positions here; the
+  // 10,000-position run is on the one-indexer statement above).
+  const prng = new Prng(Buffer.from('favor/statement/chain-bitflips'))
+  const bits = after.byteLength * 8
+  const codes = new Map<string, number>()
+  for (const bit of prng.sampleDistinct(bits, Math.min(bits, 2000))) {
+    const c = code(() => verifyStatement(flipBit(after, bit), { networkKey: alice.key }))
+    assert.notEqual(c, 'OK', `flipping bit ${bit} (byte ${bit >> 3}) must fail`)
+    codes.set(c, (codes.get(c) ?? 0) + 1)
+  }
+  t.diagnostic(`chained statement bit flips: ${[...codes].map(([c, n]) => `${c} ${n}`).join(', ')}`)
+})
+
+const viewSigners = (l: Ledger): number => (l.base.view.core.manifest as { signers?: unknown[] } | null)?.signers?.length ?? 0
+
+test('two indexer changes (1 → 3 → 5): the chain links each set to the next, from the network key alone', { timeout: 180_000 }, async (t) => {
+  const names = ['st3-alice', 'st3-bob', 'st3-carol', 'st3-dave', 'st3-erin']
+  const net = await TestNetwork.create({ peers: names })
+  const ledgers: Ledger[] = []
+  t.after(async () => {
+    for (const l of ledgers.reverse()) await l.close()
+    await net.close()
+  })
+  const open = async (name: string, key: Buffer | null): Promise<Ledger> => {
+    const peer = net.peer(name)
+    const l = await Ledger.open({ store: peer.store, bootstrap: key, ackIntervalMs: 100 })
+    peer.swarm.join(l.discoveryKey, { server: true, client: true })
+    ledgers.push(l)
+    return l
+  }
+  const activity = async (): Promise<void> => {
+    for (const l of ledgers) {
+      await l.update()
+      if (l.writable) await l.append({ type: 'withdraw', time: Date.now() })
+    }
+  }
+  const alice = await open('st3-alice', null)
+  await alice.append({ type: 'init-network', time: Date.now(), params: testParams({ indexerTarget: 5 }) })
+  const bob = await open('st3-bob', alice.key)
+  const carol = await open('st3-carol', alice.key)
+  // three members: the contract promotes bob and carol (1 → 3)
+  await alice.append([
+    { type: 'add-writer', time: Date.now(), writerKey: bob.writerKey, indexer: false },
+    { type: 'add-writer', time: Date.now(), writerKey: carol.writerKey, indexer: false }
+  ])
+  await waitFor(async () => {
+    await activity()
+    return viewSigners(alice) === 3 && bob.writable && carol.writable
+  }, 60_000, 'three indexers', 100)
+  // five members: dave and erin are promoted too (3 → 5)
+  const dave = await open('st3-dave', alice.key)
+  const erin = await open('st3-erin', alice.key)
+  await alice.append([
+    { type: 'add-writer', time: Date.now(), writerKey: dave.writerKey, indexer: false },
+    { type: 'add-writer', time: Date.now(), writerKey: erin.writerKey, indexer: false }
+  ])
+  const tries = { n: 0, codes: new Map<string, number>() }
+  const bytes = await waitFor(async () => {
+    await activity()
+    if (viewSigners(alice) !== 5) return null
+    try {
+      const b = await makeStatement(alice, alice.account)
+      tries.n++
+      const c = code(() => verifyStatement(b, { networkKey: alice.key }))
+      tries.codes.set(c, (tries.codes.get(c) ?? 0) + 1)
+      return c === 'OK' ? b : null
+    } catch (err) {
+      if (err instanceof StatementError && err.code === 'NOT_READY') return null
+      throw err
+    }
+  }, 120_000, 'a statement under five indexers that verifies from the network key alone', 200)
+  const st = decodeStatement(bytes)
+  const v = verifyStatement(bytes, { networkKey: alice.key })
+  assert.equal(v.indexers.length, 5)
+  assert.ok(st.chain.length >= 1)
+  t.diagnostic(`after ${tries.n} statement(s) (${[...tries.codes].map(([c, n]) => `${c} ${n}`).join(', ')}): ${bytes.byteLength} bytes, ${st.chain.length} link(s), signed by ${v.signers.length} of 5`)
+  // Without its chain, or with only its first link, the five-indexer statement is refused.
+  assert.equal(code(() => verifyStatement(encodeStatement({ ...st, chain: [] }), { networkKey: alice.key })), 'UNKNOWN_SIGNER')
+  if (st.chain.length >= 2) assert.equal(code(() => verifyStatement(encodeStatement({ ...st, chain: st.chain.slice(0, 1) }), { networkKey: alice.key })), 'UNKNOWN_SIGNER')
 })

@@ -8,6 +8,7 @@ import { JSON_FLAG, amountArg, hexArg, needPositionals, str } from '../command.j
 import type { Command, Values } from '../command.js'
 import { bytes, favor, FAVOR_UNIT, short } from '../format.js'
 import { out, printJson } from '../output.js'
+import { withStatements } from './sponsor-statement.js'
 
 /** Refuses an action aimed at this node or at an account the ledger does not know. */
 async function checkTarget(client: Client, to: string, what: string): Promise<void> {
@@ -103,5 +104,5 @@ const admit: Command = {
 }
 
 export const actionCommands: Record<string, Command> = {
-  offer, withdraw, transfer: moveCommand('transfer'), sponsor: moveCommand('sponsor'), 'set-limit': moveCommand('set-limit'), admit
+  offer, withdraw, transfer: moveCommand('transfer'), sponsor: withStatements(moveCommand('sponsor')), 'set-limit': moveCommand('set-limit'), admit
 }
