@@ -11,6 +11,7 @@ import {
 } from '../stack/index.js'
 import { beeGet } from './bee-walk.js'
 import { makeChain } from './chain.js'
+import { verifyStatement } from './verify.js'
 import { collectBlocks } from './collect.js'
 import { viewSignerNamespace } from './bind.js'
 import { StatementError } from './errors.js'
@@ -47,6 +48,22 @@ function findEntropy(networkKey: Buffer, namespace: Buffer, candidates: (Buffer 
  * A statement (the file's bytes) for `account` at the latest version the indexers signed. Throws
  * StatementError: NO_SUCH_ACCOUNT, NOT_READY (no signed head yet; blocks not local), MALFORMED (bad id).
  */
+/**
+ * A statement must verify from the network key alone. Right after an indexer change the view may be
+ * signed by the new set before any head signed by the old set records it: no chain link exists yet, so
+ * the statement would be refused as UNKNOWN_SIGNER. That is transient: say NOT_READY (try again).
+ */
+function selfCheck(bytes: Buffer, networkKey: Buffer): void {
+  try {
+    verifyStatement(bytes, { networkKey })
+  } catch (err) {
+    if (err instanceof StatementError && err.code === 'UNKNOWN_SIGNER') {
+      throw new StatementError('NOT_READY', 'the indexer set changed and no signed head links the new set to the network key yet; try again in a few seconds', { cause: err })
+    }
+    throw err
+  }
+}
+
 export async function makeStatement(ledger: Pick<Ledger, 'key' | 'base'>, account: string | Uint8Array): Promise<Buffer> {
   const acct = accountKey(account)
   const networkKey = ledger.key
@@ -74,7 +91,9 @@ export async function makeStatement(ledger: Pick<Ledger, 'key' | 'base'>, accoun
       const ns = decodeManifest(proof.manifest).signers[0]?.namespace
       if (!ns) throw new StatementError('NOT_READY', 'the view manifest has no signers')
       const entropy = findEntropy(networkKey, Buffer.from(ns), [DEFAULT_SIGNER_NAMESPACE, systemEntropy(ledger.base)])
-      return encodeStatement({ networkKey, bootstrapSigner: Buffer.from(bootSigner), entropy, account: acct, chain: chain.links, viewProof: encodeViewProof(proof) })
+      const bytes = encodeStatement({ networkKey, bootstrapSigner: Buffer.from(bootSigner), entropy, account: acct, chain: chain.links, viewProof: encodeViewProof(proof) })
+      selfCheck(bytes, networkKey)
+      return bytes
     }
     throw new StatementError('NOT_READY', 'the signed head kept moving')
   } finally {

@@ -122,7 +122,14 @@ test('a member of network A gets a credit line in network B from a B member who 
   const token = api.token
 
   // Refusals first (nothing is escrowed): a statement of B itself, a wrong network key, too old, no such file.
-  const own = await yB.statement()
+  const own = await waitFor(async () => {
+    try {
+      return await yB.statement()
+    } catch (err) {
+      if (err instanceof StatementError && err.code === 'NOT_READY') return null
+      throw err
+    }
+  }, 60_000, 'a statement of the B member', 200)
   const sameNet = await call<{ error: { details: string } }>(url, 'POST', '/sponsor/statement', { token, body: { to: bX.account, statement: own.toString('base64'), rate: '1', limit: '1000' } })
   assert.equal(sameNet.status, 400)
   assert.match(String(sameNet.body.error.details), /^WRONG_NETWORK/)

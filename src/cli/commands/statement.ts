@@ -1,10 +1,13 @@
 // `favor statement`: an account's balance statement through the daemon, or the offline check of one
 // (no daemon, no corestore, no network: src/statement imports no network module).
 import { readFile, writeFile } from 'node:fs/promises'
-import { CliError, connect, EXIT, UsageError } from '../client.js'
-import { JSON_FLAG, hexArg, needPositionals, str } from '../command.js'
+import { ApiCallError, CliError, connect, EXIT, UsageError } from '../client.js'
+import { JSON_FLAG, hexArg, needPositionals, sleep, str } from '../command.js'
 import type { Command, Values } from '../command.js'
 import { out, printJson } from '../output.js'
+
+/** How long `favor statement` waits for a node whose signed state is not ready for a statement. */
+const STATEMENT_WAIT_MS = 20_000
 
 async function verifyFile(values: Values, file: string): Promise<void> {
   const st = await import('../../statement/index.js')
@@ -57,7 +60,20 @@ export const statement: Command = {
     const st = await import('../../statement/index.js')
     needPositionals(positionals, 1, 'an account (or me), or verify FILE')
     const id = positionals[0] === 'me' ? 'me' : hexArg(positionals[0], 'account')
-    const r = await (await connect(dir)).request<{ account: string, network: string, bytes: number, statement: string }>('GET', `/statements/${id}`)
+    const client = await connect(dir)
+    // 503: the ledger's signed state is not ready for a statement yet (e.g. right after an indexer
+    // change, before a signed head links the new set to the network key): wait a bounded while.
+    const deadline = Date.now() + STATEMENT_WAIT_MS
+    let r: { account: string, network: string, bytes: number, statement: string }
+    for (;;) {
+      try {
+        r = await client.request<{ account: string, network: string, bytes: number, statement: string }>('GET', `/statements/${id}`)
+        break
+      } catch (err) {
+        if (!(err instanceof ApiCallError && err.status === 503) || Date.now() > deadline) throw err
+        await sleep(500)
+      }
+    }
     const bytes = Buffer.from(r.statement, 'base64')
     const file = str(values, 'out') ?? `favor-statement-${r.account.slice(0, 12)}.bin`
     const v = st.verifyStatement(bytes, { networkKey: r.network })
