@@ -6,6 +6,7 @@
 // escrow pays for it; in each network Σ(balance + held back + lines) stays 0. The API records which
 // statement backed the line and refuses statements it must not honour.
 import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
 import { execFile } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -190,6 +191,7 @@ test('a member of network A gets a credit line in network B from a B member who 
   const listedAfter = await call(url, 'GET', '/sponsor/statements', { token })
   const afterLines = (listedAfter.body as { lines: { lineNow: string }[] }).lines
   assert.ok(BigInt(afterLines[0]?.lineNow ?? '-1') < expected, 'the API shows what is left of the line')
+  await dashboardShowsLine(api.loginUrl(), aMember, a0.networkKey, t)
 
   // Conservation in each network, on a settled view.
   for (const [net, nodes] of [['A', aNodes], ['B', [...bNodes, bX]]] as const) {
@@ -197,3 +199,38 @@ test('a member of network A gets a credit line in network B from a B member who 
     assert.equal(await conserved(nodes[0]!.ledger.kv), 0n, `${net}: Σ(balance + held back + lines) = 0`)
   }
 })
+
+/**
+ * The B member's dashboard lists the line with the statement that backed it (headless Debian chromium;
+ * skipped with a diagnostic when it is not installed — CI installs it).
+ */
+async function dashboardShowsLine(link: string, account: string, network: string, t: { diagnostic(msg: string): void }): Promise<void> {
+  const CHROMIUM = '/usr/bin/chromium'
+  if (!existsSync(CHROMIUM)) {
+    t.diagnostic(`${CHROMIUM} is missing: the dashboard check of the credit line was skipped`)
+    return
+  }
+  const { chromium } = await import('playwright-core')
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
+  })
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } })
+    const errors: string[] = []
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()) })
+    await page.goto(link)
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 })
+    const row = page.locator('[data-testid="credit-lines"] tbody tr').first()
+    await row.waitFor({ timeout: 20_000 })
+    const text = await row.innerText()
+    assert.match(text, new RegExp(network.slice(0, 6)), `the row names the statement's network: ${text}`)
+    assert.match(text, /proven/, text)
+    const title = await row.locator('td').nth(3).locator('span').getAttribute('title')
+    assert.ok(title?.includes(account), `the row carries the proven account: ${title ?? ''}`)
+    assert.deepEqual(errors, [], 'no console errors on the dashboard')
+  } finally {
+    await browser.close()
+  }
+}

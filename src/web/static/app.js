@@ -327,13 +327,14 @@ async function refresh() {
 async function draw() {
   // One call first: without a session it is the only one refused.
   const status = await get('/status')
-  const [accounts, agreements, epochs, history, pins, myAgreements] = await Promise.all([
+  const [accounts, agreements, epochs, history, pins, myAgreements, credit] = await Promise.all([
     get('/accounts'), get('/agreements?limit=200'), get('/epochs?limit=30'), get('/history'),
-    get('/pins?status=queued,pinning,pinned,failed&limit=50'), get('/agreements?publisher=me&limit=500')
+    get('/pins?status=queued,pinning,pinned,failed&limit=50'), get('/agreements?publisher=me&limit=500'),
+    get('/sponsor/statements')
   ])
   state.me = status.account
   state.names = new Map(accounts.results.filter((a) => a.name).map((a) => [a.id, a.name]))
-  state.lastData = { status, accounts, agreements, epochs, history, pins, myAgreements }
+  state.lastData = { status, accounts, agreements, epochs, history, pins, myAgreements, credit }
   render()
   document.body.dataset.ready = 'true'
 }
@@ -341,7 +342,7 @@ async function draw() {
 function render() {
   const d = state.lastData
   if (d === null) return
-  const { status, accounts, agreements, epochs, history, pins, myAgreements } = d
+  const { status, accounts, agreements, epochs, history, pins, myAgreements, credit } = d
 
   // header + cards
   const myName = status.node?.name ?? state.names.get(status.account) ?? short(status.account)
@@ -397,6 +398,15 @@ function render() {
 
   // my pins
   renderPins($('#pins'), pins.results, myAgreements.results)
+
+  // credit lines opened on the strength of other networks' statements
+  fillTable('credit-lines', (credit?.lines ?? []).map((l) => [
+    el('span', { class: 'who', title: l.to }, nameOf(l.to)),
+    `${favor(l.amount)} / ${favor(l.lineNow)} ƒ`,
+    `rate ${l.rate} × balance, limit ${favor(l.limit)} ƒ`,
+    el('span', { title: `network ${l.statement.network}, account ${l.statement.account}, statement sha256 ${l.statement.sha256}` },
+      `${short(l.statement.network)} · epoch ${l.statement.epoch} · proven ${favor(l.statement.balance)} ƒ`)
+  ]), 'no credit lines from statements')
 
   // balances over time
   const points = history.results
