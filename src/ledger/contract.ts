@@ -31,6 +31,8 @@ export interface ApplyMeta {
   writerKey: Uint8Array
   /** Deterministic unique id of the op, e.g. `<writerHex>:<seq>`. */
   opId: string
+  /** Contract versions the caller can apply (default KNOWN_CONTRACT_VERSIONS: this code's). */
+  knownVersions?: readonly number[]
 }
 
 export type ApplyResult =
@@ -93,14 +95,14 @@ export async function apply(store: LedgerKV, opBytes: Uint8Array, meta: ApplyMet
     const m = await tx.get<NetworkMeta>(keys.meta)
     if (m !== null) {
       const v = versionInForce(m)
-      requireKnownVersion(v.contractVersion, v.fromEpoch)
+      requireKnownVersion(v.contractVersion, v.fromEpoch, meta.knownVersions)
     }
     if (meta.writerKey.byteLength !== 32) reject(RejectCode.WRITER_KEY_INVALID, 'writer key must be 32 bytes')
     writer = hex(meta.writerKey)
     const ctx = new Ctx(tx, writer)
     const op = decodeOp(opBytes)
     type = op.type
-    await dispatch(ctx, op)
+    await dispatch(ctx, op, meta.knownVersions)
     await tx.commit()
     return { ok: true, type: op.type, effects: ctx.effects }
   } catch (err) {
@@ -119,11 +121,11 @@ export async function apply(store: LedgerKV, opBytes: Uint8Array, meta: ApplyMet
   }
 }
 
-async function dispatch(ctx: Ctx, op: Op): Promise<void> {
+async function dispatch(ctx: Ctx, op: Op, knownVersions: readonly number[] | undefined): Promise<void> {
   const m = await ctx.loadMeta()
   if (op.type === 'init-network') {
     if (m !== null) reject(RejectCode.ALREADY_INITIALISED, 'network already initialised')
-    return initNetwork(ctx, op)
+    return initNetwork(ctx, op, knownVersions)
   }
   if (m === null) reject(RejectCode.NOT_INITIALISED, 'network not initialised')
   const author = await ctx.account(ctx.writer)
@@ -174,10 +176,10 @@ function validateParams(p: NetworkParams): void {
   if (p.reputationDecayPpm < 1) reject(RejectCode.PARAMS_INVALID, 'reputation decay must be ≥ 1 ppm')
 }
 
-function initNetwork(ctx: Ctx, op: OpOf<'init-network'>): void {
+function initNetwork(ctx: Ctx, op: OpOf<'init-network'>, knownVersions: readonly number[] | undefined): void {
   // the genesis version decides the rules from the first op on: unknown → stop, never apply it
   const contractVersion = op.contractVersion ?? CONTRACT_VERSION
-  requireKnownVersion(contractVersion, 0)
+  requireKnownVersion(contractVersion, 0, knownVersions)
   validateParams(op.params)
   const beacon = genesisBeacon(Buffer.from(ctx.writer, 'hex'), encodeOp(op)).toString('hex')
   ctx.setMeta({ params: op.params, admin: ctx.writer, epoch: 0, indexers: [ctx.writer], nextRequestId: 1, nextAgreementId: 1, genesisBeacon: beacon, contractVersion, upgrade: null })

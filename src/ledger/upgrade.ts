@@ -32,8 +32,8 @@ export function versionInForce(meta: NetworkMeta): { contractVersion: number; fr
 }
 
 /** Throws ContractVersionError when `contractVersion` is not one this code can apply. */
-export function requireKnownVersion(contractVersion: number, fromEpoch: number): void {
-  if (!KNOWN_CONTRACT_VERSIONS.includes(contractVersion)) throw new ContractVersionError(contractVersion, KNOWN_CONTRACT_VERSIONS, fromEpoch)
+export function requireKnownVersion(contractVersion: number, fromEpoch: number, known: readonly number[] = KNOWN_CONTRACT_VERSIONS): void {
+  if (!known.includes(contractVersion)) throw new ContractVersionError(contractVersion, known, fromEpoch)
 }
 
 /** `upgrade`: one indexer's vote; scheduled (meta.upgrade) at a strict majority of the current indexers. */
