@@ -7,6 +7,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { ApiServer, API_INFO_FILE_NAME } from './api/index.js'
 import { FavorNode } from './node.js'
+import { StoreLockedError } from './stack/index.js'
 import { CONFIG_FILE_NAME, processAlive, silentLogger } from './runtime/index.js'
 import type { Logger, ResolvedConfig } from './runtime/index.js'
 
@@ -126,7 +127,7 @@ export async function startDaemon(config: ResolvedConfig, opts: DaemonOptions = 
   try {
     node = await openNode(config, log)
   } catch (err) {
-    if (err instanceof Error && /could not be locked|ELOCKED/i.test(err.message)) {
+    if (err instanceof StoreLockedError) {
       throw new DaemonError('DIR_LOCKED', `another process holds ${join(config.dataDir, 'store')} (a daemon or demo on the same directory?)`)
     }
     throw err

@@ -37,7 +37,13 @@ export function fromServiceError(err: unknown): ApiError {
   if (err instanceof ApiError) return err
   const code = typeof err === 'object' && err !== null && 'code' in err ? String((err).code) : ''
   const message = err instanceof Error ? err.message : String(err)
+  // the contract's RejectCode of a refused op (ActionError LEDGER_REFUSED carries it as `reject`)
+  const reject = typeof err === 'object' && err !== null && 'reject' in err ? String(err.reject) : ''
+  if (code === 'LEDGER_REFUSED' && reject === 'INSUFFICIENT_BALANCE') return new ApiError(409, 'INSUFFICIENT_FUNDS', message)
   switch (code) {
+    case 'E_UPGRADE_REQUIRED':
+    case 'E_LEDGER_STORE':
+      return new ApiError(503, 'SERVICE_UNAVAILABLE', message)
     case 'INSUFFICIENT_FAVOR':
     case 'INSUFFICIENT_FUNDS':
       return new ApiError(409, 'INSUFFICIENT_FUNDS', message)
