@@ -2,6 +2,7 @@
 // ({ url, pid, account, networkKey }) so the CLI finds the daemon, and the token file (0600) on first start.
 // Before anything slow it refuses a directory another live daemon runs on (pid from api.json) and an
 // API port it cannot bind; the default port, when taken, gives way to a free one.
+import { isErrno } from './errors.js'
 import { rm, writeFile, rename, readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
@@ -51,7 +52,9 @@ export async function readDaemonInfo(dir: string): Promise<Partial<DaemonInfo> |
   try {
     const info = JSON.parse(await readFile(join(dir, API_INFO_FILE_NAME), 'utf8')) as unknown
     return typeof info === 'object' && info !== null ? info : null
-  } catch {
+  } catch (err) {
+    // no daemon recorded, or a file cut short by a crash: nothing to read
+    if (!(isErrno(err, 'ENOENT') || err instanceof SyntaxError)) throw err
     return null
   }
 }
@@ -95,7 +98,9 @@ async function rememberNetworkKey(config: ResolvedConfig, key: string): Promise<
   let obj: Record<string, unknown>
   try {
     obj = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>
-  } catch {
+  } catch (err) {
+    // only a missing file starts empty: rewriting a file that did not parse would lose the user's settings
+    if (!isErrno(err, 'ENOENT')) throw err
     obj = {}
   }
   const network = (typeof obj.network === 'object' && obj.network !== null ? obj.network : {}) as Record<string, unknown>

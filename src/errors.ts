@@ -44,3 +44,8 @@ export function describeError(err: unknown): { error: string; code?: string; cau
   if (causes.length > 0) out.cause = causes.join(' <- ')
   return out
 }
+
+/** Whether `err` is a Node system error with one of these codes (ENOENT, EISDIR, ...). */
+export function isErrno(err: unknown, ...codes: string[]): boolean {
+  return err instanceof Error && codes.includes(codeOf(err))
+}

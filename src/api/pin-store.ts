@@ -86,6 +86,7 @@ export class PinStore {
   /** Writes the whole file atomically; writes are serialised. Waits for the write that covers now. */
   flush(): Promise<void> {
     const snapshot: FileShape = { version: PIN_STORE_VERSION, pins: this.all().sort((a, b) => a.requestId - b.requestId) }
+    // a failed earlier write was reported to its own flush() caller; this write goes on regardless
     const next = this.writing.catch(() => {}).then(async () => {
       await mkdir(dirname(this.path), { recursive: true })
       const tmp = `${this.path}.${process.pid}.tmp`

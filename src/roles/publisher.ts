@@ -1,6 +1,7 @@
 // Publisher: posts hosting requests for its cores (length, byte length and fork), keeps serving its own
 // cores while online, and posts `grow` when a published core grows or is rewritten (a truncation bumps
 // the fork): hosters fetch, and challenges and billing follow, what the ledger records.
+import { describeError } from '../errors.js'
 import {
   available, currentEpoch, epochCost, getAccount, getParams, listRequests, type AppliedInfo, type LedgerKV
 } from '../ledger/index.js'
@@ -109,7 +110,9 @@ export class Publisher {
       return { core, ...keep }
     }
     this.ctx.swarm.join(core.discoveryKey, { server: true, client: true })
-    const release = (): Promise<void> => core.close().catch(() => undefined)
+    const release = (): Promise<void> => core.close().catch((err: unknown) => {
+      this.ctx.log.debug('publisher: closing a looked-up core failed', { component: 'publisher', core: core.key.toString('hex'), ...describeError(err) })
+    })
     if (await within(core.update({ wait: true }), timeoutMs)) return { core, release }
     await release()
     return null
