@@ -2,6 +2,7 @@
 // ({ url, pid, account, networkKey }) so the CLI finds the daemon, and the token file (0600) on first start.
 // Before anything slow it refuses a directory another live daemon runs on (pid from api.json) and an
 // API port it cannot bind; the default port, when taken, gives way to a free one.
+import { FavorError } from './errors.js'
 import { isErrno } from './errors.js'
 import { rm, writeFile, rename, readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
@@ -40,10 +41,10 @@ export interface DaemonOptions {
 }
 
 /** Why a daemon did not start, with a stable code. */
-export class DaemonError extends Error {
-  override name = 'DaemonError'
-  constructor(readonly code: 'ALREADY_RUNNING' | 'PORT_IN_USE' | 'DIR_LOCKED', message: string) {
-    super(message)
+export class DaemonError extends FavorError {
+  declare readonly code: 'ALREADY_RUNNING' | 'PORT_IN_USE' | 'DIR_LOCKED'
+  constructor(code: DaemonError['code'], message: string, options: { cause?: unknown } = {}) {
+    super(message, code, options)
   }
 }
 

@@ -1,5 +1,6 @@
 // What the ledger does not keep about a pin: its name, meta, origins and creation time. A small JSON
 // file in the node's directory, written atomically (temp file + rename), one write at a time.
+import { FavorError } from '../errors.js'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { PIN_STORE_FILE_NAME, PIN_STORE_VERSION } from './constants.js'
@@ -26,9 +27,11 @@ interface FileShape {
   pins: PinRecord[]
 }
 
-export class CorruptPinStoreError extends Error {
-  readonly code = 'CORRUPT_STATE'
-  override name = 'CorruptPinStoreError'
+export class CorruptPinStoreError extends FavorError {
+  declare readonly code: 'CORRUPT_STATE'
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, 'CORRUPT_STATE', options)
+  }
 }
 
 export class PinStore {

@@ -1,6 +1,7 @@
 // Publisher: posts hosting requests for its cores (length, byte length and fork), keeps serving its own
 // cores while online, and posts `grow` when a published core grows or is rewritten (a truncation bumps
 // the fork): hosters fetch, and challenges and billing follow, what the ledger records.
+import { FavorError } from '../errors.js'
 import { describeError } from '../errors.js'
 import {
   available, currentEpoch, epochCost, getAccount, getParams, listRequests, type AppliedInfo, type LedgerKV
@@ -20,10 +21,10 @@ const APPLY_TIMEOUT_MS = 10_000
 export type PublishErrorCode = 'INVALID_ARGUMENT' | 'TIMEOUT' | 'NO_NETWORK' | 'INSUFFICIENT_FAVOR' | 'LEDGER_REFUSED'
 
 /** Why a publish failed, with a stable code the API and CLI map (never their message text). */
-export class PublishError extends Error {
-  override name = 'PublishError'
-  constructor(readonly code: PublishErrorCode, message: string) {
-    super(message)
+export class PublishError extends FavorError {
+  declare readonly code: PublishErrorCode
+  constructor(code: PublishErrorCode, message: string) {
+    super(message, code)
   }
 }
 
