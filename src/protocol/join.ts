@@ -23,6 +23,7 @@
 // retried on that peer. When every open peer has refused finally, at least one of them decisively (not
 // just NOT_ADMIN), and no new peer appeared for a moment, the join fails with JoinRefusedError carrying
 // that refusal. No acceptance before the deadline: JoinTimeoutError (with the last answer seen).
+import { describeError } from '../errors.js'
 import { FavorError } from '../errors.js'
 import { muxOf } from '../stack/index.js'
 import type { Codec, Connection, MuxChannel, MuxMessage } from '../stack/index.js'
@@ -583,8 +584,9 @@ export class JoinService {
       p.channel?.close()
       try {
         muxOf(p.conn).unpair({ protocol: JOIN_PROTOCOL, id: this.discoveryKey })
-      } catch {
-        /* connection already gone */
+      } catch (err) {
+        // the connection may already be gone; closing goes on for the others
+        this.log.debug('join: unpairing the join channel failed', { component: 'join', remote: p.remote, ...describeError(err) })
       }
     }
     this.peers.clear()
