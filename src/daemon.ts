@@ -2,11 +2,14 @@
 // ({ url, pid, account, networkKey }) so the CLI finds the daemon, and the token file (0600) on first start.
 // Before anything slow it refuses a directory another live daemon runs on (pid from api.json) and an
 // API port it cannot bind; the default port, when taken, gives way to a free one.
+import { FavorError } from './errors.js'
+import { isErrno } from './errors.js'
 import { rm, writeFile, rename, readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { ApiServer, API_INFO_FILE_NAME } from './api/index.js'
 import { FavorNode } from './node.js'
+import { StoreLockedError } from './stack/index.js'
 import { CONFIG_FILE_NAME, processAlive, silentLogger } from './runtime/index.js'
 import type { Logger, ResolvedConfig } from './runtime/index.js'
 
@@ -38,10 +41,10 @@ export interface DaemonOptions {
 }
 
 /** Why a daemon did not start, with a stable code. */
-export class DaemonError extends Error {
-  override name = 'DaemonError'
-  constructor(readonly code: 'ALREADY_RUNNING' | 'PORT_IN_USE' | 'DIR_LOCKED', message: string) {
-    super(message)
+export class DaemonError extends FavorError {
+  declare readonly code: 'ALREADY_RUNNING' | 'PORT_IN_USE' | 'DIR_LOCKED'
+  constructor(code: DaemonError['code'], message: string, options: { cause?: unknown } = {}) {
+    super(message, code, options)
   }
 }
 
@@ -50,7 +53,9 @@ export async function readDaemonInfo(dir: string): Promise<Partial<DaemonInfo> |
   try {
     const info = JSON.parse(await readFile(join(dir, API_INFO_FILE_NAME), 'utf8')) as unknown
     return typeof info === 'object' && info !== null ? info : null
-  } catch {
+  } catch (err) {
+    // no daemon recorded, or a file cut short by a crash: nothing to read
+    if (!(isErrno(err, 'ENOENT') || err instanceof SyntaxError)) throw err
     return null
   }
 }
@@ -94,7 +99,9 @@ async function rememberNetworkKey(config: ResolvedConfig, key: string): Promise<
   let obj: Record<string, unknown>
   try {
     obj = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>
-  } catch {
+  } catch (err) {
+    // only a missing file starts empty: rewriting a file that did not parse would lose the user's settings
+    if (!isErrno(err, 'ENOENT')) throw err
     obj = {}
   }
   const network = (typeof obj.network === 'object' && obj.network !== null ? obj.network : {}) as Record<string, unknown>
@@ -126,7 +133,7 @@ export async function startDaemon(config: ResolvedConfig, opts: DaemonOptions = 
   try {
     node = await openNode(config, log)
   } catch (err) {
-    if (err instanceof Error && /could not be locked|ELOCKED/i.test(err.message)) {
+    if (err instanceof StoreLockedError) {
       throw new DaemonError('DIR_LOCKED', `another process holds ${join(config.dataDir, 'store')} (a daemon or demo on the same directory?)`)
     }
     throw err

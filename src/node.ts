@@ -10,14 +10,15 @@ import { EventEmitter } from 'node:events'
 import { mkdir, mkdtemp } from 'node:fs/promises'
 import path from 'node:path'
 import {
-  blake2b, createDht, createSwarm, keyPair, openStore, randomBytes,
+  blake2b, createDht, createSwarm, keyPair, openStore, randomBytes, readyStore,
   type BootstrapNode, type Connection, type Core, type Dht, type KeyPair, type Store, type Swarm
 } from './stack/index.js'
 import {
-  Admission, Ledger, currentEpoch, defaultParams, getAccount, getEpoch, getBalance, getMeta, getParams, listAgreements, listRequests, getOffer,
+  Admission, Ledger, LedgerStoppedError, RejectCode, currentEpoch, defaultParams, getAccount, getEpoch, getBalance, getMeta, getParams, listAgreements, listRequests, getOffer,
   verifyLive,
-  type Agreement, type AppliedInfo, type Balance, type HostingRequest, type LedgerEvent, type NetworkParams, type Offer, type Op, type VerifyReport
+  type Agreement, type AppliedInfo, type Balance, type HostingRequest, type LedgerEvent, type NetworkParams, type Offer, type Op, type RejectCodeValue, type VerifyReport
 } from './ledger/index.js'
+import { FavorError, describeError } from './errors.js'
 import { makeStatement } from './statement/make.js'
 import { DiskQuota, loadIdentity, saveIdentity, silentLogger, type Logger, type QuotaUsage } from './runtime/index.js'
 import type { RoleContext } from './roles/context.js'
@@ -156,6 +157,12 @@ export interface FavorNodeEvents {
   join: [JoinProgressEvent]
   /** Something went wrong that did not stop the node. */
   warning: [Error]
+  /**
+   * The ledger stopped applying (LedgerStoppedError): `upgradeRequired` when the network runs a contract
+   * version this Favor does not know (upgrade Favor), else its store failed. The node keeps serving reads
+   * of the state it had; it appends nothing more.
+   */
+  stopped: [LedgerStoppedError]
   /** The ledger view changed. */
   update: []
 }
@@ -181,6 +188,8 @@ export interface NodeStatus {
   mirrors: MirrorProgress[]
   balance: Balance | null
   offer: Offer | null
+  /** Set when the ledger stopped applying (E_UPGRADE_REQUIRED: upgrade Favor; E_LEDGER_STORE), else null. */
+  stopped: { code: string; message: string; upgradeRequired: boolean } | null
 }
 
 const DEFAULT_JOIN_TIMEOUT_MS = 60_000
@@ -197,6 +206,30 @@ const ADMISSION_APPLY_TIMEOUT_MS = 10_000
 /** A key admitted this recently is answered ALREADY_WRITER without a second add-writer. */
 const RECENT_ADMISSION_MS = 60_000
 
+/** A refusal of this node's add-writer by the contract. */
+interface Refusal {
+  code: RejectCodeValue
+  reason: string
+}
+interface AdmissionVerdict {
+  ok: boolean
+  refusal: Refusal | null
+}
+
+/** The join reply for the contract's refusal of an add-writer: by its RejectCode, never its text. */
+function joinCodeOf(code: RejectCodeValue): JoinReplyCode {
+  switch (code) {
+    case RejectCode.ALREADY_WRITER:
+      return 'ALREADY_WRITER'
+    case RejectCode.ADMISSION_RATE_LIMIT:
+      return 'RATE_LIMITED'
+    case RejectCode.ADMIN_ONLY:
+      return 'NOT_ADMIN'
+    default:
+      return 'REJECTED'
+  }
+}
+
 function parseInvite(value: string): Buffer {
   if (!/^([0-9a-f]{2})+$/i.test(value)) throw new TypeError('an invite is a hex string')
   const b = Buffer.from(value, 'hex')
@@ -204,19 +237,32 @@ function parseInvite(value: string): Buffer {
   return b
 }
 
-export class NotWritableError extends Error {
-  override name = 'NotWritableError'
-  readonly code = 'E_NOT_WRITABLE'
+export class NotWritableError extends FavorError {
+  static override readonly code = 'E_NOT_WRITABLE'
+  constructor(message: string) {
+    super(message, NotWritableError.code)
+  }
 }
 
 /**
  * A user action the node refuses, before or after appending: `code` is stable (the API maps it),
  * the message says why. LEDGER_REFUSED carries the contract's reason.
  */
-export class ActionError extends Error {
-  override name = 'ActionError'
-  constructor(readonly code: 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'REFUSED' | 'LEDGER_REFUSED' | 'TIMEOUT', message: string) {
-    super(message)
+export class ActionError extends FavorError {
+  declare readonly code: 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'REFUSED' | 'LEDGER_REFUSED' | 'TIMEOUT'
+  /** LEDGER_REFUSED: the contract's stable RejectCode (what callers branch on), else null. */
+  readonly reject: RejectCodeValue | null
+  constructor(code: ActionError['code'], message: string, reject: RejectCodeValue | null = null) {
+    super(message, code)
+    this.reject = reject
+  }
+}
+
+/** The node is closed (or closing) and cannot do this any more. */
+export class NodeClosedError extends FavorError {
+  static override readonly code = 'CLOSED'
+  constructor(message = 'node closed') {
+    super(message, NodeClosedError.code)
   }
 }
 
@@ -258,6 +304,10 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   private readonly onLedgerUpdate = (): void => { this.emit('update'); this.kick() }
   private readonly onLedgerEvent = (e: LedgerEvent): void => { this.emit('ledger-event', e) }
   private readonly onLedgerWarning = (err: Error): void => { this.emitWarning(err) }
+  private readonly onLedgerStopped = (err: LedgerStoppedError): void => {
+    this.log.error('ledger stopped', { component: 'ledger', ...describeError(err) })
+    this.emit('stopped', err)
+  }
   private readonly onSwarmConnection = (conn: Connection): void => { this.joinService.attach(conn) }
 
   private constructor(args: {
@@ -340,7 +390,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     if (id === null) id = { seed: randomBytes(32).toString('hex'), networkKey: null, name }
     if (opts.networkKey !== undefined && opts.networkKey !== null) {
       if (id.networkKey !== null && id.networkKey !== opts.networkKey) {
-        throw new Error(`${opts.dataDir} belongs to network ${id.networkKey}, not ${opts.networkKey}`)
+        throw new FavorError(`${opts.dataDir} belongs to network ${id.networkKey}, not ${opts.networkKey}`, 'NETWORK_MISMATCH')
       }
       id.networkKey = opts.networkKey
     }
@@ -352,12 +402,13 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     let swarm: Swarm | null = null
     let ledger: Ledger | null = null
     try {
-      await store.ready()
+      await readyStore(store, path.join(opts.dataDir, 'store'))
       dht = createDht({ bootstrap: opts.bootstrap, keyPair: nodeKeyPair, ...(opts.host !== undefined ? { host: opts.host } : {}) })
       swarm = createSwarm({ dht, keyPair: swarmKeyPair })
       const s = store
       swarm.on('connection', (conn) => {
-        conn.on('error', () => { /* peer went away */ })
+        // expected: a peer going away errors its connection; the swarm reconnects when it can
+        conn.on('error', (err: Error) => { (opts.log ?? silentLogger()).debug('swarm: connection error', { component: 'swarm', ...describeError(err) }) })
         s.replicate(conn)
       })
       const creating = id.networkKey === null
@@ -376,10 +427,20 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       await node.start()
       return node
     } catch (err) {
-      await ledger?.close().catch(() => undefined)
-      await swarm?.destroy().catch(() => undefined)
-      await dht?.destroy().catch(() => undefined)
-      await store.close().catch(() => undefined)
+      // roll back what was opened; each failure is logged, the start's own error is what the caller gets
+      const log = opts.log ?? silentLogger()
+      const undo = async (what: string, fn: (() => Promise<unknown>) | undefined): Promise<void> => {
+        if (fn === undefined) return
+        try {
+          await fn()
+        } catch (closeErr) {
+          log.warn(`node: closing the ${what} after a failed start failed`, { component: 'node', ...describeError(closeErr) })
+        }
+      }
+      await undo('ledger', ledger === null ? undefined : () => (ledger as Ledger).close())
+      await undo('swarm', swarm === null ? undefined : () => (swarm as Swarm).destroy())
+      await undo('dht', dht === null ? undefined : () => (dht as Dht).destroy())
+      await undo('store', () => store.close())
       throw err
     }
   }
@@ -393,6 +454,8 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     this.ledger.on('update', this.onLedgerUpdate)
     this.ledger.on('event', this.onLedgerEvent)
     this.ledger.on('warning', this.onLedgerWarning)
+    this.ledger.on('stopped', this.onLedgerStopped)
+    if (this.ledger.stopped !== null) this.onLedgerStopped(this.ledger.stopped)
     // Every node listens on its node key: a hoster answers challenges there, and a node that withdrew
     // keeps serving what it still hosts.
     await this.hoster.start()
@@ -407,7 +470,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     this.kick()
     if (!this.creator && this.opts.autoJoin !== false && !this.ledger.writable) {
       this.autoJoining = this.join({ timeoutMs: this.opts.join?.timeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS }).catch((err: unknown) => {
-        if (this.closing === null) this.emitWarning(new Error(`automatic join failed: ${toError(err).message}`, { cause: err }))
+        if (this.closing === null) this.emitWarning(new FavorError(`automatic join failed: ${toError(err).message}`, 'JOIN_FAILED', { cause: err }))
       })
     }
   }
@@ -460,7 +523,8 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       storage: { capacityBytes: usage.capacityBytes, reservedBytes: usage.reservedBytes, usedBytes: usage.usedBytes, freeBytes: usage.freeBytes },
       mirrors: this.hoster.mirrors(),
       balance: await getBalance(kv, this.account),
-      offer: await getOffer(kv, this.account)
+      offer: await getOffer(kv, this.account),
+      stopped: this.ledger.stopped === null ? null : { code: this.ledger.stopped.code, message: this.ledger.stopped.message, upgradeRequired: this.ledger.stopped.upgradeRequired }
     }
   }
 
@@ -501,9 +565,10 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   async waitWritable(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs
     while (!this.ledger.writable) {
-      if (this.closing !== null) throw new Error('node closed')
+      if (this.closing !== null) throw new NodeClosedError()
       if (Date.now() > deadline) throw new NotWritableError(`not admitted as a writer within ${timeoutMs} ms (account ${this.account})`)
-      await this.ledger.update().catch(() => undefined)
+      // a failed update is retried on the next turn of this bounded loop
+      await this.ledger.update().catch((err: unknown) => { this.logFailure('ledger', 'update while waiting to be writable', err, 'debug') })
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
   }
@@ -538,12 +603,12 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
         }
         await new Promise((resolve) => setTimeout(resolve, 100))
       }
-      if (!sawPeer) await this.swarm.leave(core.discoveryKey).catch((err: unknown) => { this.log.debug('leave failed', { err: toError(err).message }) })
+      if (!sawPeer) await this.swarm.leave(core.discoveryKey).catch((err: unknown) => { this.logFailure('publish', `leaving the topic of core ${hex}`, err, 'debug') })
       throw sawPeer
         ? new ActionError('INVALID_ARGUMENT', `core ${hex} is empty: the peers serving it have no block of it (nothing to publish)`)
         : new ActionError('NOT_FOUND', `no peer serves this key (core ${hex}) within ${Math.round(timeoutMs / 1000)} s: keep its writer (or a node that has it) online, or publish from that node`)
     } finally {
-      await core.close().catch((err: unknown) => { this.log.debug('close failed', { err: toError(err).message }) })
+      await core.close().catch((err: unknown) => { this.logFailure('publish', `closing the session of core ${hex}`, err, 'debug') })
     }
   }
 
@@ -608,7 +673,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
 
   /** Before any check that reads the view: a closed node, or one not admitted yet, says so first. */
   private requireWritable(): void {
-    if (this.closing !== null) throw new Error('node closed')
+    if (this.closing !== null) throw new NodeClosedError()
     if (!this.ledger.writable) throw new NotWritableError(`account ${this.account} is not a writer of this network yet`)
   }
 
@@ -645,12 +710,12 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
         const last = mine.at(-1)
         if (last !== undefined) {
           if (last.result.ok) return result
-          throw new ActionError('LEDGER_REFUSED', `the ledger refused the ${type}: ${last.result.reason}`)
+          throw new ActionError('LEDGER_REFUSED', `the ledger refused the ${type}: ${last.result.reason} (${last.result.code})`, last.result.code)
         }
         if (Date.now() > deadline || this.closing !== null) {
           throw new ActionError('TIMEOUT', `the ${type} was appended but not applied within ${Math.round(timeoutMs / 1000)} s; check later with favor status`)
         }
-        await this.ledger.update().catch((err: unknown) => { this.log.debug('update failed', { err: toError(err).message }) })
+        await this.ledger.update().catch((err: unknown) => { this.logFailure('ledger', `update while waiting for the ${type} verdict`, err, 'debug') })
         await new Promise((resolve) => setTimeout(resolve, 50))
       }
     } finally {
@@ -680,7 +745,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     const timeoutMs = opts.timeoutMs ?? this.opts.join?.timeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS
     const deadline = Date.now() + timeoutMs
     // A reopened member is writable after its first update: do not ask writers for nothing.
-    await this.ledger.update().catch(() => undefined)
+    await this.ledger.update().catch((err: unknown) => { this.logFailure('join', 'first ledger update', err, 'debug') })
     if (this.ledger.writable) return
     const emit = (p: JoinProgressEvent): void => { this.emit('join', p) }
     try {
@@ -755,7 +820,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
 
   /** Appends ops (throws NotWritableError before admission). */
   async appendOp(op: Op | Op[]): Promise<void> {
-    if (this.closing !== null) throw new Error('node closed')
+    if (this.closing !== null) throw new NodeClosedError()
     if (!this.ledger.writable) throw new NotWritableError(`account ${this.account} is not a writer of this network yet`)
     await this.ledger.append(op)
   }
@@ -770,7 +835,8 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   /** Writer side of `favor/join/1`: the admission policy, then add-writer and the contract's verdict. */
   private onJoinRequest(req: AdmitRequest): Promise<JoinReply> {
     const run = this.admitChain.then(() => this.decideJoin(req))
-    this.admitChain = run.catch(() => undefined)
+    // the chain only orders admissions; each one's failure goes to its own caller (and the log)
+    this.admitChain = run.catch((err: unknown) => { this.logFailure('join', 'deciding a join request', err) })
     return run
   }
 
@@ -813,11 +879,8 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     if (v.ok) return { code: 'ACCEPTED', message: 'admitted as a writer' }
     this.admittedRecently.delete(target)
     if (invite !== null) this.invites.add(invite)
-    if (v.reason === null) return { code: 'TIMEOUT', message: `add-writer not applied within ${ADMISSION_APPLY_TIMEOUT_MS} ms` }
-    if (v.reason.includes('already a writer')) return { code: 'ALREADY_WRITER', message: v.reason }
-    if (v.reason.includes('rate limit')) return { code: 'RATE_LIMITED', message: v.reason }
-    if (v.reason.includes('admin-only')) return { code: 'NOT_ADMIN', message: v.reason }
-    return { code: 'REJECTED', message: v.reason }
+    if (v.refusal === null) return { code: 'TIMEOUT', message: `add-writer not applied within ${ADMISSION_APPLY_TIMEOUT_MS} ms` }
+    return { code: joinCodeOf(v.refusal.code), message: v.refusal.reason }
   }
 
   /**
@@ -825,9 +888,9 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
    * rejected by the contract while `target` still has none (ok: false + the reason), or after `ms`.
    * Join admissions are serialised, so a rejection seen here is this one's (or a concurrent admit()'s).
    */
-  private watchAdmission(target: string, ms: number): { result: Promise<{ ok: boolean; reason: string | null }>; cancel: () => void } {
-    let finish: (v: { ok: boolean; reason: string | null }) => void = () => undefined
-    let rejected: string | null = null
+  private watchAdmission(target: string, ms: number): { result: Promise<AdmissionVerdict>; cancel: () => void } {
+    let finish: (v: AdmissionVerdict) => void = () => undefined
+    let rejected: Refusal | null = null
     let timer: NodeJS.Timeout | null = null
     let checking = false
     const check = (): void => {
@@ -836,14 +899,18 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       getAccount(this.ledger.kv, target)
         .then((a) => {
           checking = false
-          if (a !== null) finish({ ok: true, reason: null })
-          else if (rejected !== null) finish({ ok: false, reason: rejected })
+          if (a !== null) finish({ ok: true, refusal: null })
+          else if (rejected !== null) finish({ ok: false, refusal: rejected })
         })
-        .catch(() => { checking = false })
+        .catch((err: unknown) => {
+          // a failed read of the view is retried by the next update or timer tick
+          checking = false
+          this.log.debug('join: reading the admitted account failed', { component: 'join', target, ...describeError(err) })
+        })
     }
     const onApplied = (info: AppliedInfo): void => {
       if (info.writer !== this.account || info.result.type !== 'add-writer' || info.result.ok) return
-      rejected = info.result.reason
+      rejected = { code: info.result.code, reason: info.result.reason }
     }
     const onUpdate = (): void => check()
     const cleanup = (): void => {
@@ -852,7 +919,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       if (timer !== null) clearInterval(timer)
       timer = null
     }
-    const result = new Promise<{ ok: boolean; reason: string | null }>((resolve) => {
+    const result = new Promise<AdmissionVerdict>((resolve) => {
       const deadline = Date.now() + ms
       finish = (v): void => {
         cleanup()
@@ -862,11 +929,11 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       this.ledger.on('applied', onApplied)
       this.ledger.on('update', onUpdate)
       timer = setInterval(() => {
-        if (Date.now() > deadline || this.closing !== null) finish({ ok: false, reason: rejected })
+        if (Date.now() > deadline || this.closing !== null) finish({ ok: false, refusal: rejected })
         else check()
       }, 100)
     })
-    return { result, cancel: () => finish({ ok: false, reason: null }) }
+    return { result, cancel: () => finish({ ok: false, refusal: null }) }
   }
 
   /** Forgets admissions older than RECENT_ADMISSION_MS (the map stays as small as the recent ones). */
@@ -875,8 +942,14 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   }
 
   private emitWarning(err: Error): void {
-    this.log.warn(err.message)
+    // the code and the chain of causes, not only the outer message
+    this.log.warn(err.message, describeError(err))
     if (this.listenerCount('warning') > 0) this.emit('warning', err)
+  }
+
+  /** Logs a failure that does not stop what the node is doing, with the component and the step. */
+  private logFailure(component: string, doing: string, err: unknown, level: 'debug' | 'warn' = 'warn'): void {
+    this.log[level](`${component}: ${doing} failed`, { component, ...describeError(err) })
   }
 
   /** Runs the roles' reconcile once now (coalesced; never overlapping). */
@@ -925,17 +998,26 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       this.swarm.off('connection', this.onSwarmConnection)
       this.joinService.close()
       await this.autoJoining
-      await this.admitChain.catch(() => undefined)
-      await this.reconciling?.catch(() => undefined)
-      await this.indexer.close().catch(() => undefined)
-      await this.attestor.close().catch(() => undefined)
-      await this.publisher.close().catch(() => undefined)
-      await this.hoster.close().catch(() => undefined)
-      await this.swarm.destroy().catch(() => undefined)
-      await this.dht.destroy().catch(() => undefined)
-      await this.ledger.close().catch(() => undefined)
+      // in order; every failure is logged with what was being closed, and closing goes on
+      const step = async (what: string, fn: () => Promise<unknown> | undefined): Promise<void> => {
+        try {
+          await fn()
+        } catch (err) {
+          this.logFailure('node', `closing the ${what}`, err)
+        }
+      }
+      await step('join admissions', () => this.admitChain)
+      await step('reconcile loop', () => this.reconciling ?? undefined)
+      await step('indexer role', () => this.indexer.close())
+      await step('attestor role', () => this.attestor.close())
+      await step('publisher role', () => this.publisher.close())
+      await step('hoster role', () => this.hoster.close())
+      await step('swarm', () => this.swarm.destroy())
+      await step('dht', () => this.dht.destroy())
+      await step('ledger', () => this.ledger.close())
       this.ledger.off('warning', this.onLedgerWarning)
-      await this.store.close().catch(() => undefined)
+      this.ledger.off('stopped', this.onLedgerStopped)
+      await step('store', () => this.store.close())
     })()
     return this.closing
   }

@@ -1,5 +1,6 @@
 // Errors the API answers with. The body is the Pinning Service API error shape:
 // `{ "error": { "reason": "BAD_REQUEST", "details": "what is wrong" } }`.
+import { FavorError } from '../errors.js'
 
 export type ApiReason =
   | 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'METHOD_NOT_ALLOWED' | 'CONFLICT'
@@ -7,13 +8,12 @@ export type ApiReason =
   | 'SERVICE_UNAVAILABLE' | 'TOO_MANY_REQUESTS'
 
 /** An HTTP error with a status, a stable `reason` and a readable `details`. */
-export class ApiError extends Error {
+export class ApiError extends FavorError {
   readonly status: number
   readonly reason: ApiReason
   readonly headers: Readonly<Record<string, string>>
   constructor(status: number, reason: ApiReason, details: string, headers: Record<string, string> = {}) {
-    super(details)
-    this.name = 'ApiError'
+    super(details, reason)
     this.status = status
     this.reason = reason
     this.headers = headers
@@ -37,7 +37,13 @@ export function fromServiceError(err: unknown): ApiError {
   if (err instanceof ApiError) return err
   const code = typeof err === 'object' && err !== null && 'code' in err ? String((err).code) : ''
   const message = err instanceof Error ? err.message : String(err)
+  // the contract's RejectCode of a refused op (ActionError LEDGER_REFUSED carries it as `reject`)
+  const reject = typeof err === 'object' && err !== null && 'reject' in err ? String(err.reject) : ''
+  if (code === 'LEDGER_REFUSED' && reject === 'INSUFFICIENT_BALANCE') return new ApiError(409, 'INSUFFICIENT_FUNDS', message)
   switch (code) {
+    case 'E_UPGRADE_REQUIRED':
+    case 'E_LEDGER_STORE':
+      return new ApiError(503, 'SERVICE_UNAVAILABLE', message)
     case 'INSUFFICIENT_FAVOR':
     case 'INSUFFICIENT_FUNDS':
       return new ApiError(409, 'INSUFFICIENT_FUNDS', message)

@@ -1,5 +1,6 @@
 // What the ledger does not keep about a pin: its name, meta, origins and creation time. A small JSON
 // file in the node's directory, written atomically (temp file + rename), one write at a time.
+import { FavorError } from '../errors.js'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { PIN_STORE_FILE_NAME, PIN_STORE_VERSION } from './constants.js'
@@ -26,9 +27,11 @@ interface FileShape {
   pins: PinRecord[]
 }
 
-export class CorruptPinStoreError extends Error {
-  readonly code = 'CORRUPT_STATE'
-  override name = 'CorruptPinStoreError'
+export class CorruptPinStoreError extends FavorError {
+  declare readonly code: 'CORRUPT_STATE'
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, 'CORRUPT_STATE', options)
+  }
 }
 
 export class PinStore {
@@ -86,6 +89,7 @@ export class PinStore {
   /** Writes the whole file atomically; writes are serialised. Waits for the write that covers now. */
   flush(): Promise<void> {
     const snapshot: FileShape = { version: PIN_STORE_VERSION, pins: this.all().sort((a, b) => a.requestId - b.requestId) }
+    // a failed earlier write was reported to its own flush() caller; this write goes on regardless
     const next = this.writing.catch(() => {}).then(async () => {
       await mkdir(dirname(this.path), { recursive: true })
       const tmp = `${this.path}.${process.pid}.tmp`

@@ -86,7 +86,9 @@ function matchParts(pattern: readonly string[], parts: readonly string[]): Recor
       let decoded: string
       try {
         decoded = decodeURIComponent(v)
-      } catch {
+      } catch (err) {
+        // a malformed %-escape: no route matches
+        if (!(err instanceof URIError)) throw err
         return null
       }
       params[p.slice(1)] = decoded

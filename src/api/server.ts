@@ -185,7 +185,8 @@ export class ApiServer extends Resource {
     let url: URL
     try {
       url = new URL(req.url ?? '/', 'http://localhost')
-    } catch {
+    } catch (err) {
+      if (!(err instanceof TypeError)) throw err // ERR_INVALID_URL is a TypeError
       this.sendError(res, badRequest('malformed request URL'))
       return
     }

@@ -1,5 +1,6 @@
 // The API's bearer token: 32 random bytes as hex, generated on first start and kept in the node's
 // directory with 0600 permissions. Compared in constant time.
+import { isErrno } from '../errors.js'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -33,7 +34,9 @@ export async function readToken(dir: string): Promise<string | null> {
   try {
     const text = (await readFile(tokenPath(dir), 'utf8')).trim()
     return text === '' ? null : text
-  } catch {
+  } catch (err) {
+    // only "no token yet": an unreadable token file must not be replaced silently
+    if (!isErrno(err, 'ENOENT')) throw err
     return null
   }
 }

@@ -13,7 +13,9 @@ function show(value: unknown): string {
   try {
     const s = JSON.stringify(value)
     return s.length > 80 ? `${s.slice(0, 77)}...` : s
-  } catch {
+  } catch (err) {
+    // JSON.stringify throws TypeError on a cycle or a bigint
+    if (!(err instanceof TypeError)) throw err
     return typeof value
   }
 }

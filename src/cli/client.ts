@@ -1,9 +1,13 @@
 // The CLI's HTTP client: finds the daemon through `<dir>/api.json` and sends the bearer token of
 // `<dir>/api-token` on every call, reads included.
+import { isErrno } from '../errors.js'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { API_INFO_FILE_NAME, readToken, tokenPath } from '../api/index.js'
 import { processAlive } from '../runtime/pid.js'
+
+/** api.json without a url (a torn or foreign file). */
+class NoUrlError extends Error {}
 
 /** Exit codes of the `favor` command. */
 export const EXIT = { ok: 0, error: 1, usage: 2, noDaemon: 3, refused: 4 } as const
@@ -52,10 +56,12 @@ export async function connect(dir: string): Promise<Client> {
   let pid: unknown
   try {
     const info = JSON.parse(await readFile(join(dir, API_INFO_FILE_NAME), 'utf8')) as { url?: unknown, pid?: unknown }
-    if (typeof info.url !== 'string') throw new Error('no url')
+    if (typeof info.url !== 'string') throw new NoUrlError('no url')
     url = info.url
     pid = info.pid
-  } catch {
+  } catch (err) {
+    // no file, a half-written one, or one without a url: no daemon to talk to; anything else is real
+    if (!(isErrno(err, 'ENOENT') || err instanceof SyntaxError || err instanceof NoUrlError)) throw err
     throw new CliError(`the daemon is not running (no ${join(dir, API_INFO_FILE_NAME)}); start it with: favor start --dir ${dir}`, EXIT.noDaemon)
   }
   if (typeof pid === 'number' && !processAlive(pid)) {
@@ -79,7 +85,8 @@ export async function connect(dir: string): Promise<Client> {
       let parsed: unknown
       try {
         parsed = text === '' ? null : JSON.parse(text)
-      } catch {
+      } catch (err) {
+        if (!(err instanceof SyntaxError)) throw err
         throw new CliError(`the daemon answered ${res.status} with something that is not JSON`)
       }
       if (!res.ok) {

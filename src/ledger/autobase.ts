@@ -11,6 +11,21 @@ import type { LedgerEvent } from './events.js'
 import type { LedgerKV } from './kv.js'
 import type { Op } from './ops.js'
 import { BeeBatchKV, BeeReadKV, beeDigest } from './bee-kv.js'
+import { ContractVersionError, LedgerError, StoreError } from './errors.js'
+import { RejectCode } from './errors.js'
+
+/**
+ * This node stopped applying the ledger: the contract version in force is unknown to its code
+ * (`cause` a ContractVersionError: upgrade Favor), or its store failed under apply (`cause` a
+ * StoreError). The view stays at the last op applied before; appends are refused.
+ */
+export class LedgerStoppedError extends LedgerError {
+  readonly upgradeRequired: boolean
+  constructor(cause: ContractVersionError | StoreError) {
+    super(cause instanceof ContractVersionError ? 'E_UPGRADE_REQUIRED' : 'E_LEDGER_STORE', `this node stopped applying the ledger: ${cause.message}`, { cause })
+    this.upgradeRequired = cause instanceof ContractVersionError
+  }
+}
 
 /** Default ms between indexer acks. Autobase's own default is 10 s, too slow for epochs of seconds. */
 export const DEFAULT_ACK_INTERVAL_MS = 1000
@@ -22,6 +37,11 @@ export interface LedgerOptions {
   ackIntervalMs?: number
   /** False replays every op from the writers' logs instead of fast-forwarding to a peer's view. */
   fastForward?: boolean
+  /**
+   * Contract versions this node applies (default: this code's KNOWN_CONTRACT_VERSIONS). Tests set it to
+   * stand in for a node running newer code next to nodes that stop at its version.
+   */
+  knownContractVersions?: readonly number[]
 }
 
 export interface AppliedInfo {
@@ -41,6 +61,8 @@ export interface LedgerEvents {
   warning: [Error]
   /** Autobase jumped this node's view to a peer's signed view (it then lacks older writer blocks). */
   'fast-forward': []
+  /** Apply stopped for good (an unknown contract version: upgrade Favor; or a store failure). */
+  stopped: [LedgerStoppedError]
 }
 
 export interface StateDigest {
@@ -53,10 +75,14 @@ export class Ledger extends EventEmitter<LedgerEvents> {
   readonly base: Base
   /** How many times this node's view fast-forwarded since it was opened. */
   fastForwards = 0
+  /** Set when apply stopped (unknown contract version, store failure); the view stays where it was. */
+  stopped: LedgerStoppedError | null = null
   private closing: Promise<void> | null = null
+  private readonly knownVersions: readonly number[] | undefined
 
   private constructor(opts: LedgerOptions) {
     super()
+    this.knownVersions = opts.knownContractVersions
     this.base = openAutobase(opts.store, opts.bootstrap, {
       apply: (nodes, view, host) => this.applyBatch(nodes, view, host),
       ackInterval: opts.ackIntervalMs ?? DEFAULT_ACK_INTERVAL_MS,
@@ -68,6 +94,30 @@ export class Ledger extends EventEmitter<LedgerEvents> {
       this.emit('fast-forward')
     })
     this.base.on('error', (err: Error) => this.emit('warning', err))
+    this.base.on('interrupt', () => { this.checkStopped() })
+  }
+
+  /** Records (once) and emits that apply was interrupted; returns the error when it was. */
+  private checkStopped(): LedgerStoppedError | null {
+    if (this.stopped !== null) return this.stopped
+    const reason = this.base.interrupted
+    if (!(reason instanceof ContractVersionError || reason instanceof StoreError)) return null
+    this.stopped = new LedgerStoppedError(reason)
+    this.emit('stopped', this.stopped)
+    return this.stopped
+  }
+
+  /** Appends, and names the stop when this node's own apply of the appended ops stopped it. */
+  private async appendBlocks(blocks: Buffer | Buffer[]): Promise<void> {
+    const stopped = this.checkStopped()
+    if (stopped !== null) throw stopped
+    try {
+      await this.base.append(blocks)
+    } catch (err) {
+      // this node's own apply of the blocks stopped it: Autobase writes local blocks only after apply,
+      // so they never reached its log (nobody else sees them)
+      throw this.checkStopped() ?? err
+    }
   }
 
   static async open(opts: LedgerOptions): Promise<Ledger> {
@@ -135,13 +185,13 @@ export class Ledger extends EventEmitter<LedgerEvents> {
     // (encodeOp never yields an empty buffer; see appendRaw for why that matters.)
     const list = Array.isArray(ops) ? ops : [ops]
     if (list.length === 0) return
-    await this.base.append(list.map((op) => encodeOp(op)))
+    await this.appendBlocks(list.map((op) => encodeOp(op)))
   }
 
   /** Appends raw bytes as an op (the contract will reject what does not decode). Empty ops are refused. */
   async appendRaw(bytes: Buffer): Promise<void> {
     if (bytes.byteLength === 0) throw new RangeError('an op cannot be empty (Autobase would treat it as an ack on other nodes)')
-    await this.base.append(bytes)
+    await this.appendBlocks(bytes)
   }
 
   update(): Promise<void> {
@@ -174,7 +224,19 @@ export class Ledger extends EventEmitter<LedgerEvents> {
       if (node.value === null || node.value.byteLength === 0) continue
       const writer = node.from.key.toString('hex')
       const opId = `${writer}:${node.length - 1}`
-      const result = await apply(kv, node.value, { writerKey: node.from.key, opId })
+      let result: ApplyResult
+      try {
+        result = await apply(kv, node.value, { writerKey: node.from.key, opId, ...(this.knownVersions ? { knownVersions: this.knownVersions } : {}) })
+      } catch (err) {
+        // Not the op's fault: this code cannot apply the contract in force, or the store failed. Stop:
+        // this call's writes are never flushed, so the view stays at the last op applied before.
+        if (err instanceof ContractVersionError || err instanceof StoreError) host.interrupt(err)
+        throw err
+      }
+      if (!result.ok && result.code === RejectCode.INTERNAL) {
+        // the same on every node (recorded with a fixed reason); the cause is for this node's log
+        this.emit('warning', new LedgerError('E_APPLY_INTERNAL', `op ${opId} was refused as INTERNAL (a contract bug or a corrupt record)`, { cause: result.cause }))
+      }
       if (result.ok) {
         for (const change of result.effects.membership) {
           try {

@@ -1,4 +1,5 @@
 // LedgerKV over a Hyperbee: a write batch inside Autobase's apply, and read-only views for queries.
+import { FavorError } from '../errors.js'
 import type { BeeBatch, BeeReader } from '../stack/index.js'
 import type { LedgerKV } from './kv.js'
 import { digestEntries } from './kv.js'
@@ -31,9 +32,11 @@ export class BeeBatchKV implements LedgerKV {
   }
 }
 
-export class ReadOnlyLedgerError extends Error {
-  override name = 'ReadOnlyLedgerError'
-  readonly code = 'E_READ_ONLY'
+export class ReadOnlyLedgerError extends FavorError {
+  declare readonly code: 'E_READ_ONLY'
+  constructor(message: string) {
+    super(message, 'E_READ_ONLY')
+  }
 }
 
 /** Queries run over this: the ledger state is changed by ops only. */

@@ -14,6 +14,8 @@ import {
   MAX_SAFE,
   MAX_ITEM_HASHES,
   MAX_SAMPLES,
+  CONTRACT_VERSION,
+  MAX_CONTRACT_VERSION,
   OLD_OP_VERSIONS,
   OP_VERSION
 } from './constants.js'
@@ -259,7 +261,9 @@ function resultIn(s: State): ReportResult {
 function bodyIO(s: State, op: Op, pre: boolean): void {
   switch (op.type) {
     case 'init-network':
-      return paramsIO(s, op.params, pre)
+      paramsIO(s, op.params, pre)
+      if ((op.contractVersion ?? CONTRACT_VERSION) > MAX_CONTRACT_VERSION) throw new DecodeError('contract version over limit')
+      return uintOut(s, op.contractVersion ?? CONTRACT_VERSION, pre)
     case 'add-writer':
       fixed32Out(s, op.writerKey, pre)
       return boolOut(s, op.indexer, pre)
@@ -311,13 +315,17 @@ function bodyIO(s: State, op: Op, pre: boolean): void {
       uintOut(s, op.length, pre)
       uintOut(s, op.byteLength, pre)
       return uintOut(s, op.fork, pre)
+    case 'upgrade':
+      if (op.contractVersion > MAX_CONTRACT_VERSION) throw new DecodeError('contract version over limit')
+      uintOut(s, op.contractVersion, pre)
+      return uintOut(s, op.fromEpoch, pre)
   }
 }
 
 function bodyIn(s: State, type: Op['type'], time: number): Op {
   switch (type) {
     case 'init-network':
-      return { type, time, params: paramsIn(s) }
+      return { type, time, params: paramsIn(s), contractVersion: uintIn(s, MAX_CONTRACT_VERSION) }
     case 'add-writer':
       return { type, time, writerKey: fixed32In(s), indexer: boolIn(s) }
     case 'add-indexer':
@@ -359,6 +367,8 @@ function bodyIn(s: State, type: Op['type'], time: number): Op {
       return { type, time, to: fixed32In(s), limit: c.biguint64.decode(s) }
     case 'grow':
       return { type, time, requestId: uintIn(s), coreKey: fixed32In(s), length: uintIn(s), byteLength: uintIn(s), fork: uintIn(s) }
+    case 'upgrade':
+      return { type, time, contractVersion: uintIn(s, MAX_CONTRACT_VERSION), fromEpoch: uintIn(s) }
   }
 }
 
@@ -405,7 +415,8 @@ export function decodeOp(bytes: Uint8Array): Op {
     op = bodyIn(s, type, time)
   } catch (err) {
     if (err instanceof UnknownVersionError || err instanceof UnknownOpError || err instanceof DecodeError) throw err
-    throw new DecodeError(err instanceof Error ? err.message : 'malformed op')
+    // compact-encoding's own text (e.g. "Out of bounds") must never reach a stored rejection: a fixed message
+    throw new DecodeError('malformed op (truncated or out of range)', { cause: err })
   }
   if (s.start !== s.end) throw new DecodeError('trailing bytes')
   if (!buf.equals(encodeOp(op))) throw new DecodeError('non-canonical encoding')

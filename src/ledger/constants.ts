@@ -9,6 +9,17 @@ export const OP_VERSION = 2
  */
 export const OLD_OP_VERSIONS: readonly number[] = [1]
 
+/**
+ * The contract version this code writes at genesis, and every contract version it can apply. A ledger
+ * whose version in force (meta.contractVersion, or a scheduled `upgrade` once its fromEpoch is reached)
+ * is not in KNOWN_CONTRACT_VERSIONS stops this node's apply with ContractVersionError ("upgrade Favor").
+ * Any change to what apply writes for a given op log (test/ledger/fixtures) needs a new version here.
+ */
+export const CONTRACT_VERSION = 1
+export const KNOWN_CONTRACT_VERSIONS: readonly number[] = [1]
+/** Highest contract version an `upgrade` op may name (a bound for the codec, not a promise). */
+export const MAX_CONTRACT_VERSION = 0xffff
+
 /** Bytes in one GiB (the "G" of the favor unit: 1 favor = 1 GiB kept for 1 hour). */
 export const GIB = 1n << 30n
 /** Seconds in one hour (the "hour" of the favor unit). */

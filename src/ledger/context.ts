@@ -1,6 +1,6 @@
 // The per-op context: typed access to records through the write overlay, and the shared state
 // transitions (ending an agreement, creating one) that several ops and the epoch logic use.
-import { RejectCode, RejectError } from './errors.js'
+import { InvariantError, RejectError } from './errors.js'
 import type { RejectCodeValue } from './errors.js'
 import type { Effects, LedgerEvent } from './events.js'
 import type { Account, Agreement, EndReason, Hex, HostingRequest, NetworkMeta, Offer } from './state.js'
@@ -41,8 +41,9 @@ export function newAccount(id: Hex, credit: bigint, epoch: number): Account {
   }
 }
 
-export function reject(reason: string, code: RejectCodeValue = RejectCode.REFUSED): never {
-  throw new RejectError(reason, code)
+/** Refuse the op: `code` is what the CLI, the API and the join protocol branch on; `reason` is for people. */
+export function reject(code: RejectCodeValue, reason: string): never {
+  throw new RejectError(code, reason)
 }
 
 /** The challenged state becomes the recorded one (an ack, or the growth grace ran out). */
@@ -82,7 +83,7 @@ export class Ctx {
   }
 
   get meta(): NetworkMeta {
-    if (this.metaRec === null) throw new Error('network meta not loaded')
+    if (this.metaRec === null) throw new InvariantError('network meta not loaded')
     return this.metaRec
   }
 
@@ -105,7 +106,7 @@ export class Ctx {
 
   async mustAccount(hex: Hex): Promise<Account> {
     const a = await this.account(hex)
-    if (a === null) throw new Error(`missing account ${hex}`)
+    if (a === null) throw new InvariantError(`missing account ${hex}`)
     return a
   }
 
@@ -135,7 +136,7 @@ export class Ctx {
 
   async mustAgreement(id: number): Promise<Agreement> {
     const a = await this.agreement(id)
-    if (a === null) throw new Error(`missing agreement ${id}`)
+    if (a === null) throw new InvariantError(`missing agreement ${id}`)
     return a
   }
 

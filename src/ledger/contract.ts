@@ -1,13 +1,14 @@
 // The Favor contract: apply one op to the ledger state. Pure and deterministic: no clock, no randomness
-// (all draws come from the beacon), no I/O beyond the LedgerKV, integers only. Never throws: a
-// malformed, unauthorised or impossible op (or an internal bug) is recorded under `rejected/<opId>`
-// with a reason, and none of its staged writes reach the store.
+// (all draws come from the beacon), no I/O beyond the LedgerKV, integers only. A malformed, unauthorised
+// or impossible op (or an internal bug) is recorded under `rejected/<opId>` with a RejectCode, and none
+// of its staged writes reach the store. It throws only when it must not decide: the store failed, or
+// the contract version in force is unknown to this code.
 import { checkReveal, genesisBeacon } from './beacon.js'
 import { decodeOp, encodeOp, peekOpType } from './codec.js'
 import { MAX_REASON_CHARS } from './constants.js'
 import { acknowledge, addWarning, Ctx, newAccount, reject } from './context.js'
 import { startEpoch } from './epoch.js'
-import { LedgerError, RejectCode, RejectError, UnknownOpError, UnknownVersionError } from './errors.js'
+import { ContractVersionError, DecodeError, InvariantError, RejectCode, RejectError, StoreError, UnknownOpError, UnknownVersionError } from './errors.js'
 import type { RejectCodeValue } from './errors.js'
 import { checkEvidence } from './evidence.js'
 import { reconcileIndexers, setIndexer } from './indexers.js'
@@ -21,17 +22,22 @@ import { encodeRecord } from './record.js'
 import type { Account, Attestation, AttestResult, EpochRecord, Hex, HostingRequest, NetworkMeta, Offer, Proposal, RejectedRecord } from './state.js'
 import { emptyEpoch, keys, majority } from './state.js'
 import { Tx } from './tx.js'
+import { GuardedKV } from './guarded-kv.js'
+import { requireKnownVersion, upgradeVote, versionInForce } from './upgrade.js'
+import { CONTRACT_VERSION } from './constants.js'
 
 export interface ApplyMeta {
   /** The writer core key of the op's author: the only source of authority. */
   writerKey: Uint8Array
   /** Deterministic unique id of the op, e.g. `<writerHex>:<seq>`. */
   opId: string
+  /** Contract versions the caller can apply (default KNOWN_CONTRACT_VERSIONS: this code's). */
+  knownVersions?: readonly number[]
 }
 
 export type ApplyResult =
   | { ok: true; type: OpType; effects: Effects }
-  | { ok: false; type: OpType | null; code: RejectCodeValue; reason: string }
+  | { ok: false; type: OpType | null; code: RejectCodeValue; reason: string; cause?: unknown }
 
 const hex = (b: Uint8Array): Hex => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 
@@ -39,66 +45,91 @@ export { majority }
 
 const EMPTY = Buffer.alloc(0)
 
+/** The fixed reason stored with INTERNAL: never an engine's message, which may differ between nodes. */
+const INTERNAL_REASON = 'internal error (a contract bug or a corrupt record); the op changed nothing'
+
+/**
+ * The code and reason stored for an op that threw. Only the contract's own refusals and decode errors
+ * keep their message (our text, built from the op alone); anything else is INTERNAL with a fixed reason.
+ */
 function reasonOf(err: unknown): { code: RejectCodeValue; reason: string } {
   let reason: string
   let code: RejectCodeValue
   if (err instanceof RejectError) {
     reason = err.message
     code = err.reject
-  } else if (err instanceof LedgerError) {
-    const internal = err.code === 'E_RECORD'
-    reason = `${internal ? 'internal' : 'malformed'}: ${err.message}`
-    code = internal
-      ? RejectCode.INTERNAL
-      : err instanceof UnknownVersionError
-        ? err.old ? RejectCode.OP_VERSION_OLD : RejectCode.OP_VERSION_UNKNOWN
-        : err instanceof UnknownOpError ? RejectCode.OP_TYPE_UNKNOWN : RejectCode.MALFORMED
+  } else if (err instanceof UnknownVersionError) {
+    reason = `malformed: ${err.message}`
+    code = err.old ? RejectCode.OP_VERSION_OLD : RejectCode.OP_VERSION_UNKNOWN
+  } else if (err instanceof UnknownOpError) {
+    reason = `malformed: ${err.message}`
+    code = RejectCode.OP_TYPE_UNKNOWN
+  } else if (err instanceof DecodeError) {
+    reason = `malformed: ${err.message}`
+    code = RejectCode.MALFORMED
   } else {
-    reason = `internal: ${err instanceof Error ? err.message : String(err)}`
+    reason = INTERNAL_REASON
     code = RejectCode.INTERNAL
   }
   return { code, reason: reason.length > MAX_REASON_CHARS ? reason.slice(0, MAX_REASON_CHARS) : reason }
 }
 
-/** Apply one op. Never throws (unless the store itself fails). */
-export async function apply(kv: LedgerKV, opBytes: Uint8Array, meta: ApplyMeta): Promise<ApplyResult> {
+/** Errors apply does not turn into a rejection: they stop apply (the caller, e.g. Autobase, sees them). */
+function stopsApply(err: unknown): boolean {
+  return err instanceof StoreError || err instanceof ContractVersionError
+}
+
+/**
+ * Apply one op. Never throws for anything the op does; throws StoreError when the store fails (only this
+ * node's store: recording a rejection would diverge) and ContractVersionError when the contract version
+ * in force is one this code does not know (checked before the op is even decoded). `cause` (INTERNAL
+ * only) is the error behind a refusal, for logs; it is never stored.
+ */
+export async function apply(store: LedgerKV, opBytes: Uint8Array, meta: ApplyMeta): Promise<ApplyResult> {
+  const kv = new GuardedKV(store)
   let type: OpType | null = null
   let writer = ''
   try {
     type = peekOpType(opBytes)
-    if (meta.writerKey.byteLength !== 32) reject('writer key must be 32 bytes')
+    const tx = new Tx(kv)
+    const m = await tx.get<NetworkMeta>(keys.meta)
+    if (m !== null) {
+      const v = versionInForce(m)
+      requireKnownVersion(v.contractVersion, v.fromEpoch, meta.knownVersions)
+    }
+    if (meta.writerKey.byteLength !== 32) reject(RejectCode.WRITER_KEY_INVALID, 'writer key must be 32 bytes')
     writer = hex(meta.writerKey)
+    const ctx = new Ctx(tx, writer)
     const op = decodeOp(opBytes)
     type = op.type
-    const tx = new Tx(kv)
-    const ctx = new Ctx(tx, writer)
-    await dispatch(ctx, op)
+    await dispatch(ctx, op, meta.knownVersions)
     await tx.commit()
     return { ok: true, type: op.type, effects: ctx.effects }
   } catch (err) {
+    if (stopsApply(err)) throw err
     const { code, reason } = reasonOf(err)
-    let epoch: number
+    let epoch = 0
     try {
-      const m = await new Tx(kv).get<NetworkMeta>(keys.meta)
-      epoch = m?.epoch ?? 0
-    } catch {
-      epoch = 0
+      epoch = (await new Tx(kv).get<NetworkMeta>(keys.meta))?.epoch ?? 0
+    } catch (metaErr) {
+      // a store failure stops apply; a meta record that does not decode is the same on every node
+      if (stopsApply(metaErr)) throw metaErr
     }
     const rec: RejectedRecord = { opId: meta.opId, writer, type, code, reason, epoch }
     await kv.put(keys.rejected(meta.opId), encodeRecord(rec))
-    return { ok: false, type, code, reason }
+    return code === RejectCode.INTERNAL ? { ok: false, type, code, reason, cause: err } : { ok: false, type, code, reason }
   }
 }
 
-async function dispatch(ctx: Ctx, op: Op): Promise<void> {
+async function dispatch(ctx: Ctx, op: Op, knownVersions: readonly number[] | undefined): Promise<void> {
   const m = await ctx.loadMeta()
   if (op.type === 'init-network') {
-    if (m !== null) reject('network already initialised')
-    return initNetwork(ctx, op)
+    if (m !== null) reject(RejectCode.ALREADY_INITIALISED, 'network already initialised')
+    return initNetwork(ctx, op, knownVersions)
   }
-  if (m === null) reject('network not initialised')
+  if (m === null) reject(RejectCode.NOT_INITIALISED, 'network not initialised')
   const author = await ctx.account(ctx.writer)
-  if (author === null || !author.writer) reject('not a writer')
+  if (author === null || !author.writer) reject(RejectCode.NOT_A_WRITER, 'not a writer')
   switch (op.type) {
     case 'add-writer':
       return addWriter(ctx, author, op)
@@ -127,26 +158,31 @@ async function dispatch(ctx: Ctx, op: Op): Promise<void> {
       return setLine(ctx, author, hex(op.to), op.limit, false)
     case 'grow':
       return grow(ctx, op)
+    case 'upgrade':
+      return upgradeVote(ctx, author, op)
   }
 }
 
 function validateParams(p: NetworkParams): void {
-  if (p.epochSeconds < 1) reject('epochSeconds must be ≥ 1')
-  if (p.attestors < 1) reject('attestors must be ≥ 1')
-  if (p.samples < 1 || p.samples > MAX_CHALLENGE_SAMPLES) reject(`samples must be 1..${MAX_CHALLENGE_SAMPLES}`)
-  if (p.samplesNew < p.samples || p.samplesNew > MAX_CHALLENGE_SAMPLES) reject(`samplesNew must be samples..${MAX_CHALLENGE_SAMPLES}`)
-  if (p.growBytesPerEpoch < 1) reject('growBytesPerEpoch must be ≥ 1')
-  if (p.indexerSilentEpochs < 1) reject('indexerSilentEpochs must be ≥ 1')
-  if (p.indexerTarget < 1 || p.indexerTarget % 2 === 0) reject('indexerTarget must be odd and ≥ 1')
-  if (p.hosterSharePpm > 1_000_000 || p.heldBackPpm > 1_000_000) reject('shares must be ≤ 1,000,000 ppm')
-  if (p.heldBackEpochs < 1 || p.failingEpochsToRepair < 1 || p.pausedEpochsToEnd < 1 || p.pinningEpochs < 1) reject('epoch counts must be ≥ 1')
-  if (p.reputationDecayPpm < 1) reject('reputation decay must be ≥ 1 ppm')
+  if (p.epochSeconds < 1) reject(RejectCode.PARAMS_INVALID, 'epochSeconds must be ≥ 1')
+  if (p.attestors < 1) reject(RejectCode.PARAMS_INVALID, 'attestors must be ≥ 1')
+  if (p.samples < 1 || p.samples > MAX_CHALLENGE_SAMPLES) reject(RejectCode.PARAMS_INVALID, `samples must be 1..${MAX_CHALLENGE_SAMPLES}`)
+  if (p.samplesNew < p.samples || p.samplesNew > MAX_CHALLENGE_SAMPLES) reject(RejectCode.PARAMS_INVALID, `samplesNew must be samples..${MAX_CHALLENGE_SAMPLES}`)
+  if (p.growBytesPerEpoch < 1) reject(RejectCode.PARAMS_INVALID, 'growBytesPerEpoch must be ≥ 1')
+  if (p.indexerSilentEpochs < 1) reject(RejectCode.PARAMS_INVALID, 'indexerSilentEpochs must be ≥ 1')
+  if (p.indexerTarget < 1 || p.indexerTarget % 2 === 0) reject(RejectCode.PARAMS_INVALID, 'indexerTarget must be odd and ≥ 1')
+  if (p.hosterSharePpm > 1_000_000 || p.heldBackPpm > 1_000_000) reject(RejectCode.PARAMS_INVALID, 'shares must be ≤ 1,000,000 ppm')
+  if (p.heldBackEpochs < 1 || p.failingEpochsToRepair < 1 || p.pausedEpochsToEnd < 1 || p.pinningEpochs < 1) reject(RejectCode.PARAMS_INVALID, 'epoch counts must be ≥ 1')
+  if (p.reputationDecayPpm < 1) reject(RejectCode.PARAMS_INVALID, 'reputation decay must be ≥ 1 ppm')
 }
 
-function initNetwork(ctx: Ctx, op: OpOf<'init-network'>): void {
+function initNetwork(ctx: Ctx, op: OpOf<'init-network'>, knownVersions: readonly number[] | undefined): void {
+  // the genesis version decides the rules from the first op on: unknown → stop, never apply it
+  const contractVersion = op.contractVersion ?? CONTRACT_VERSION
+  requireKnownVersion(contractVersion, 0, knownVersions)
   validateParams(op.params)
   const beacon = genesisBeacon(Buffer.from(ctx.writer, 'hex'), encodeOp(op)).toString('hex')
-  ctx.setMeta({ params: op.params, admin: ctx.writer, epoch: 0, indexers: [ctx.writer], nextRequestId: 1, nextAgreementId: 1, genesisBeacon: beacon })
+  ctx.setMeta({ params: op.params, admin: ctx.writer, epoch: 0, indexers: [ctx.writer], nextRequestId: 1, nextAgreementId: 1, genesisBeacon: beacon, contractVersion, upgrade: null })
   const acct = newAccount(ctx.writer, op.params.welcomeCreditMicro, 0)
   acct.indexer = true
   ctx.putAccount(acct)
@@ -160,18 +196,18 @@ function initNetwork(ctx: Ctx, op: OpOf<'init-network'>): void {
 async function addWriter(ctx: Ctx, author: Account, op: OpOf<'add-writer'>): Promise<void> {
   const p = ctx.meta.params
   const target = hex(op.writerKey)
-  if ((await ctx.account(target)) !== null) reject('already a writer')
-  if (p.admission === Admission.adminOnly && author.id !== ctx.meta.admin) reject('admission is admin-only')
+  if ((await ctx.account(target)) !== null) reject(RejectCode.ALREADY_WRITER, 'already a writer')
+  if (p.admission === Admission.adminOnly && author.id !== ctx.meta.admin) reject(RejectCode.ADMIN_ONLY, 'admission is admin-only')
   // Direct indexer admission: by the sole indexer (it is the majority), or by the admin while the network
   // is still bootstrapping (epoch 0, before the first tick). Otherwise indexers change by add-indexer votes.
   const bootstrapping = ctx.meta.epoch === 0 && author.id === ctx.meta.admin
-  if (op.indexer && !(author.indexer && (ctx.meta.indexers.length === 1 || bootstrapping))) reject('only a sole indexer (or the admin at epoch 0) may add an indexer directly; use add-indexer')
+  if (op.indexer && !(author.indexer && (ctx.meta.indexers.length === 1 || bootstrapping))) reject(RejectCode.INDEXER_DIRECT_ADD, 'only a sole indexer (or the admin at epoch 0) may add an indexer directly; use add-indexer')
   const e = ctx.meta.epoch
   if (author.admitEpoch !== e) {
     author.admitEpoch = e
     author.admitCount = 0
   }
-  if (p.admission === Admission.open && author.admitCount >= p.admissionsPerEpoch) reject('admission rate limit reached for this epoch')
+  if (p.admission === Admission.open && author.admitCount >= p.admissionsPerEpoch) reject(RejectCode.ADMISSION_RATE_LIMIT, 'admission rate limit reached for this epoch')
   author.admitCount++
   ctx.putAccount(author)
   const acct = newAccount(target, p.welcomeCreditMicro, e)
@@ -189,17 +225,17 @@ async function addWriter(ctx: Ctx, author: Account, op: OpOf<'add-writer'>): Pro
 }
 
 async function indexerVote(ctx: Ctx, author: Account, op: OpOf<'add-indexer'> | OpOf<'remove-indexer'>): Promise<void> {
-  if (!author.indexer) reject('only indexers vote on indexers')
+  if (!author.indexer) reject(RejectCode.NOT_INDEXER, 'only indexers vote on indexers')
   const target = hex(op.writerKey)
   const acct = await ctx.account(target)
-  if (acct === null) reject('target is not a writer')
+  if (acct === null) reject(RejectCode.TARGET_NOT_WRITER, 'target is not a writer')
   const adding = op.type === 'add-indexer'
-  if (adding && acct.indexer) reject('already an indexer')
-  if (!adding && !acct.indexer) reject('not an indexer')
-  if (!adding && ctx.meta.indexers.length <= 1) reject('cannot remove the last indexer')
+  if (adding && acct.indexer) reject(RejectCode.ALREADY_INDEXER, 'already an indexer')
+  if (!adding && !acct.indexer) reject(RejectCode.TARGET_NOT_INDEXER, 'not an indexer')
+  if (!adding && ctx.meta.indexers.length <= 1) reject(RejectCode.LAST_INDEXER, 'cannot remove the last indexer')
   const key = keys.proposal(op.type, target)
   const prop = (await ctx.tx.get<Proposal>(key)) ?? { kind: op.type, target, votes: [] }
-  if (prop.votes.includes(author.id)) reject('duplicate vote')
+  if (prop.votes.includes(author.id)) reject(RejectCode.DUPLICATE_VOTE, 'duplicate vote')
   prop.votes.push(author.id)
   prop.votes.sort()
   const current = prop.votes.filter((v) => ctx.meta.indexers.includes(v)).length
@@ -237,7 +273,7 @@ async function offer(ctx: Ctx, op: OpOf<'offer'>): Promise<void> {
 
 async function withdraw(ctx: Ctx): Promise<void> {
   const o = await ctx.offer(ctx.writer)
-  if (o === null || o.withdrawn) reject('no offer to withdraw')
+  if (o === null || o.withdrawn) reject(RejectCode.NO_OFFER, 'no offer to withdraw')
   o.withdrawn = true
   ctx.putOffer(o)
   const pending = await ctx.pending()
@@ -258,16 +294,16 @@ async function withdraw(ctx: Ctx): Promise<void> {
 
 async function request(ctx: Ctx, op: OpOf<'request'>): Promise<void> {
   const p = ctx.meta.params
-  if (op.cores.length === 0) reject('a request needs at least one core')
-  if (op.replicas < 1) reject('replicas must be ≥ 1')
-  if (op.until <= ctx.meta.epoch) reject('until must be a future epoch')
-  if (op.maxPrice < p.priceMicroPerGiBHour) reject('network price is above maxPrice')
+  if (op.cores.length === 0) reject(RejectCode.REQUEST_NO_CORES, 'a request needs at least one core')
+  if (op.replicas < 1) reject(RejectCode.REPLICAS_INVALID, 'replicas must be ≥ 1')
+  if (op.until <= ctx.meta.epoch) reject(RejectCode.UNTIL_PAST, 'until must be a future epoch')
+  if (op.maxPrice < p.priceMicroPerGiBHour) reject(RejectCode.PRICE_TOO_LOW, 'network price is above maxPrice')
   const seen = new Set<string>()
   for (const core of op.cores) {
     const k = hex(core.key)
-    if (seen.has(k)) reject('duplicate core in request')
+    if (seen.has(k)) reject(RejectCode.DUPLICATE_CORE, 'duplicate core in request')
     seen.add(k)
-    if (core.length < 1) reject('core length must be ≥ 1')
+    if (core.length < 1) reject(RejectCode.CORE_EMPTY, 'core length must be ≥ 1')
   }
   const id = ctx.meta.nextRequestId++
   ctx.touchMeta()
@@ -292,9 +328,9 @@ async function request(ctx: Ctx, op: OpOf<'request'>): Promise<void> {
 
 async function cancel(ctx: Ctx, op: OpOf<'cancel'>): Promise<void> {
   const req = await ctx.request(op.requestId)
-  if (req === null) reject('no such request')
-  if (req.publisher !== ctx.writer) reject('only the request author may cancel')
-  if (req.state !== 'queued' && req.state !== 'active') reject(`request already ${req.state}`)
+  if (req === null) reject(RejectCode.NO_SUCH_REQUEST, 'no such request')
+  if (req.publisher !== ctx.writer) reject(RejectCode.NOT_PUBLISHER, 'only the request author may cancel')
+  if (req.state !== 'queued' && req.state !== 'active') reject(RejectCode.REQUEST_ENDED, `request already ${req.state}`)
   await ctx.endRequest(req, 'cancelled')
 }
 
@@ -305,14 +341,14 @@ async function cancel(ctx: Ctx, op: OpOf<'cancel'>): Promise<void> {
  */
 async function ready(ctx: Ctx, op: OpOf<'ready'>): Promise<void> {
   const agr = await ctx.agreement(op.agreementId)
-  if (agr === null) reject('no such agreement')
-  if (agr.hoster !== ctx.writer) reject('only the hoster may report ready')
-  if (agr.state === 'ended') reject(`agreement is ${agr.state}`)
+  if (agr === null) reject(RejectCode.NO_SUCH_AGREEMENT, 'no such agreement')
+  if (agr.hoster !== ctx.writer) reject(RejectCode.NOT_HOSTER, 'only the hoster may report ready')
+  if (agr.state === 'ended') reject(RejectCode.AGREEMENT_ENDED, `agreement is ${agr.state}`)
   if (op.length !== agr.length || op.byteLength !== agr.byteLength || op.fork !== agr.fork) {
-    reject(`ready for length ${op.length}, ${op.byteLength} bytes, fork ${op.fork}: the agreement records length ${agr.length}, ${agr.byteLength} bytes, fork ${agr.fork}`, RejectCode.READY_MISMATCH)
+    reject(RejectCode.READY_MISMATCH, `ready for length ${op.length}, ${op.byteLength} bytes, fork ${op.fork}: the agreement records length ${agr.length}, ${agr.byteLength} bytes, fork ${agr.fork}`)
   }
   if (agr.state !== 'pinning') {
-    if (agr.graceUntil === 0 && agr.challengedLength === agr.length && agr.challengedByteLength === agr.byteLength && agr.challengedFork === agr.fork) reject('nothing to acknowledge', RejectCode.READY_MISMATCH)
+    if (agr.graceUntil === 0 && agr.challengedLength === agr.length && agr.challengedByteLength === agr.byteLength && agr.challengedFork === agr.fork) reject(RejectCode.READY_MISMATCH, 'nothing to acknowledge')
     acknowledge(agr)
     ctx.putAgreement(agr)
     ctx.event({ type: 'agreement-acknowledged', agreementId: agr.id, hoster: agr.hoster, length: agr.length, byteLength: agr.byteLength, fork: agr.fork })
@@ -339,23 +375,23 @@ async function ready(ctx: Ctx, op: OpOf<'ready'>): Promise<void> {
 }
 
 async function tick(ctx: Ctx, author: Account, op: OpOf<'tick'>): Promise<void> {
-  if (!author.indexer) reject('only indexers tick')
+  if (!author.indexer) reject(RejectCode.NOT_INDEXER, 'only indexers tick')
   const cur = ctx.meta.epoch
-  if (op.epoch !== cur + 1 && op.epoch !== cur) reject(`tick for epoch ${op.epoch}, current is ${cur}`)
-  if (op.epoch === 0) reject('epoch 0 is genesis')
+  if (op.epoch !== cur + 1 && op.epoch !== cur) reject(RejectCode.TICK_WRONG_EPOCH, `tick for epoch ${op.epoch}, current is ${cur}`)
+  if (op.epoch === 0) reject(RejectCode.TICK_WRONG_EPOCH, 'epoch 0 is genesis')
   const rec: EpochRecord = (await ctx.tx.get<EpochRecord>(keys.epoch(op.epoch))) ?? emptyEpoch(op.epoch)
-  if (rec.ticks.some((t) => t.indexer === author.id)) reject('duplicate tick')
+  if (rec.ticks.some((t) => t.indexer === author.id)) reject(RejectCode.DUPLICATE_TICK, 'duplicate tick')
   if (!rec.started) {
     const curRec = await ctx.tx.get<EpochRecord>(keys.epoch(cur))
-    if (curRec !== null && op.tickTime < curRec.time) reject('tick time before the current epoch')
+    if (curRec !== null && op.tickTime < curRec.time) reject(RejectCode.TICK_TIME_EARLY, 'tick time before the current epoch')
   }
   let withheld = false
   const due = author.commit !== '' && author.commitEpoch === op.epoch
   if (due) {
     if (op.reveal.byteLength === 0) withheld = true
-    else if (!checkReveal(Buffer.from(author.commit, 'hex'), op.reveal)) reject('reveal does not match the commitment')
+    else if (!checkReveal(Buffer.from(author.commit, 'hex'), op.reveal)) reject(RejectCode.REVEAL_MISMATCH, 'reveal does not match the commitment')
   } else if (op.reveal.byteLength !== 0) {
-    reject('no commitment to reveal for this epoch')
+    reject(RejectCode.REVEAL_UNEXPECTED, 'no commitment to reveal for this epoch')
   }
   if (withheld) {
     author.withheld++
@@ -383,24 +419,24 @@ async function tick(ctx: Ctx, author: Account, op: OpOf<'tick'>): Promise<void> 
  */
 async function report(ctx: Ctx, author: Account, op: OpOf<'report'>): Promise<void> {
   const cur = ctx.meta.epoch
-  if (op.epoch < cur) reject(`late report for epoch ${op.epoch} (current ${cur})`, RejectCode.REPORT_LATE)
-  if (op.epoch > cur) reject(`report for future epoch ${op.epoch} (current ${cur})`, RejectCode.REPORT_FUTURE)
-  if (cur < 1) reject('no epoch has started', RejectCode.REPORT_FUTURE)
-  if (op.results.length === 0) reject('empty report', RejectCode.REPORT_EMPTY)
+  if (op.epoch < cur) reject(RejectCode.REPORT_LATE, `late report for epoch ${op.epoch} (current ${cur})`)
+  if (op.epoch > cur) reject(RejectCode.REPORT_FUTURE, `report for future epoch ${op.epoch} (current ${cur})`)
+  if (cur < 1) reject(RejectCode.REPORT_FUTURE, 'no epoch has started')
+  if (op.results.length === 0) reject(RejectCode.REPORT_EMPTY, 'empty report')
   const seen = new Set<number>()
   const atts: [Attestation, number][] = []
   for (const r of op.results) {
-    if (seen.has(r.agreementId)) reject(`duplicate result for agreement ${r.agreementId}`, RejectCode.REPORT_DUPLICATE_RESULT)
+    if (seen.has(r.agreementId)) reject(RejectCode.REPORT_DUPLICATE_RESULT, `duplicate result for agreement ${r.agreementId}`)
     seen.add(r.agreementId)
     const att = await ctx.tx.get<Attestation>(keys.attest(cur, r.agreementId))
-    if (att === null) reject(`agreement ${r.agreementId} is not challenged in epoch ${cur}`, RejectCode.NOT_CHALLENGED)
+    if (att === null) reject(RejectCode.NOT_CHALLENGED, `agreement ${r.agreementId} is not challenged in epoch ${cur}`)
     const i = att.attestors.indexOf(ctx.writer)
-    if (i < 0) reject(`not a selected attestor of agreement ${r.agreementId}`, RejectCode.NOT_SELECTED)
-    if (att.results[i] !== null) reject(`duplicate report for agreement ${r.agreementId}`, RejectCode.DUPLICATE_REPORT)
+    if (i < 0) reject(RejectCode.NOT_SELECTED, `not a selected attestor of agreement ${r.agreementId}`)
+    if (att.results[i] !== null) reject(RejectCode.DUPLICATE_REPORT, `duplicate report for agreement ${r.agreementId}`)
     atts.push([att, i])
   }
   const epochRec = await ctx.tx.get<EpochRecord>(keys.epoch(cur))
-  if (epochRec === null || !epochRec.started) throw new Error(`epoch ${cur} has no beacon`)
+  if (epochRec === null || !epochRec.started) throw new InvariantError(`epoch ${cur} has no beacon`)
   const beacon = Buffer.from(epochRec.beacon, 'hex')
   const networkId = Buffer.from(ctx.meta.genesisBeacon, 'hex')
   const attestorKey = Buffer.from(ctx.writer, 'hex')
@@ -451,11 +487,11 @@ async function report(ctx: Ctx, author: Account, op: OpOf<'report'>): Promise<vo
 
 async function transfer(ctx: Ctx, author: Account, op: OpOf<'transfer'>): Promise<void> {
   const to = hex(op.to)
-  if (to === author.id) reject('cannot transfer to yourself')
-  if (op.amount <= 0n) reject('amount must be positive')
+  if (to === author.id) reject(RejectCode.SELF_TARGET, 'cannot transfer to yourself')
+  if (op.amount <= 0n) reject(RejectCode.AMOUNT_INVALID, 'amount must be positive')
   const dest = await ctx.account(to)
-  if (dest === null) reject('no such account')
-  if (author.balance < op.amount) reject('insufficient balance (credit cannot be transferred)')
+  if (dest === null) reject(RejectCode.NO_SUCH_ACCOUNT, 'no such account')
+  if (author.balance < op.amount) reject(RejectCode.INSUFFICIENT_BALANCE, 'insufficient balance (credit cannot be transferred)')
   author.balance -= op.amount
   dest.balance += op.amount
   ctx.putAccount(author)
@@ -469,14 +505,14 @@ async function transfer(ctx: Ctx, author: Account, op: OpOf<'transfer'>): Promis
  * more, lowering it returns the difference to the sponsor. Lines are drawn only to pay for hosting.
  */
 async function setLine(ctx: Ctx, author: Account, to: Hex, value: bigint, add: boolean): Promise<void> {
-  if (to === author.id) reject('cannot sponsor yourself')
+  if (to === author.id) reject(RejectCode.SELF_TARGET, 'cannot sponsor yourself')
   const dest = await ctx.account(to)
-  if (dest === null) reject('no such account')
-  if (add && value <= 0n) reject('amount must be positive')
+  if (dest === null) reject(RejectCode.NO_SUCH_ACCOUNT, 'no such account')
+  if (add && value <= 0n) reject(RejectCode.AMOUNT_INVALID, 'amount must be positive')
   const current = dest.lines[author.id] ?? 0n
   const target = add ? current + value : value
   const delta = target - current
-  if (delta > 0n && author.balance < delta) reject('insufficient balance to escrow')
+  if (delta > 0n && author.balance < delta) reject(RejectCode.INSUFFICIENT_BALANCE, 'insufficient balance to escrow')
   author.balance -= delta
   if (target === 0n) {
     delete dest.lines[author.id]
@@ -501,18 +537,18 @@ async function setLine(ctx: Ctx, author: Account, to: Hex, value: bigint, add: b
 async function grow(ctx: Ctx, op: OpOf<'grow'>): Promise<void> {
   const p = ctx.meta.params
   const req = await ctx.request(op.requestId)
-  if (req === null) reject('no such request')
-  if (req.publisher !== ctx.writer) reject('only the request author may grow it')
-  if (req.state !== 'queued' && req.state !== 'active') reject(`request already ${req.state}`)
+  if (req === null) reject(RejectCode.NO_SUCH_REQUEST, 'no such request')
+  if (req.publisher !== ctx.writer) reject(RejectCode.NOT_PUBLISHER, 'only the request author may grow it')
+  if (req.state !== 'queued' && req.state !== 'active') reject(RejectCode.REQUEST_ENDED, `request already ${req.state}`)
   const key = hex(op.coreKey)
   const c = req.cores.findIndex((x) => x.key === key)
   const core = req.cores[c]
-  if (core === undefined) reject('core not in request')
-  if (op.length < 1) reject('core length must be ≥ 1', RejectCode.GROW_SHRINK)
-  if (op.fork < core.fork) reject(`fork ${op.fork} is older than the recorded fork ${core.fork}`, RejectCode.GROW_SHRINK)
+  if (core === undefined) reject(RejectCode.CORE_NOT_IN_REQUEST, 'core not in request')
+  if (op.length < 1) reject(RejectCode.GROW_SHRINK, 'core length must be ≥ 1')
+  if (op.fork < core.fork) reject(RejectCode.GROW_SHRINK, `fork ${op.fork} is older than the recorded fork ${core.fork}`)
   const rewrite = op.fork > core.fork
-  if (!rewrite && (op.length < core.length || op.byteLength < core.byteLength)) reject('a core cannot shrink on the same fork', RejectCode.GROW_SHRINK)
-  if (!rewrite && op.length === core.length && op.byteLength === core.byteLength) reject('no growth')
+  if (!rewrite && (op.length < core.length || op.byteLength < core.byteLength)) reject(RejectCode.GROW_SHRINK, 'a core cannot shrink on the same fork')
+  if (!rewrite && op.length === core.length && op.byteLength === core.byteLength) reject(RejectCode.NO_GROWTH, 'no growth')
   core.length = op.length
   core.byteLength = op.byteLength
   core.fork = op.fork

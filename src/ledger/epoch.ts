@@ -1,6 +1,7 @@
 // What happens when epoch e begins (a majority of indexers ticked e): settle e−1, expire requests,
 // end agreements whose hoster never posted `ready` in time, match pending requests (including repairs), pause/resume by credit, and select attestors for e.
 // Linear in the live agreements; per-epoch attestation records make settling O(n).
+import { InvariantError } from './errors.js'
 import { ATTEST_RETENTION_EPOCHS, ATTESTOR_MIN_FAILURES, ATTESTOR_MIN_SCORE_PPM, RECENT_FAILURE_EPOCHS } from './constants.js'
 import { byteSeconds, debit, decideOutcome, epochCost, failureObservation, observe, observeAttestor, splitPayment } from './accounting.js'
 import { nextBeacon } from './beacon.js'
@@ -29,7 +30,7 @@ export function median(values: readonly number[]): number {
 export async function startEpoch(ctx: Ctx, rec: EpochRecord): Promise<void> {
   const e = rec.epoch
   const prev = await ctx.tx.get<EpochRecord>(keys.epoch(e - 1))
-  if (prev === null) throw new Error(`missing epoch ${e - 1}`)
+  if (prev === null) throw new InvariantError(`missing epoch ${e - 1}`)
   const indexers = [...ctx.meta.indexers]
   for (const id of indexers) {
     const a = await ctx.mustAccount(id)
@@ -289,7 +290,7 @@ async function slotConstraints(ctx: Ctx, req: HostingRequest, c: number, exiting
 
 async function createAgreement(ctx: Ctx, req: HostingRequest, c: number, r: number, hoster: Hex, exiting: Agreement | null): Promise<void> {
   const core = req.cores[c]
-  if (core === undefined) throw new Error('bad core index')
+  if (core === undefined) throw new InvariantError('bad core index')
   const id = ctx.meta.nextAgreementId++
   ctx.touchMeta()
   const agr: Agreement = {
@@ -326,7 +327,7 @@ async function createAgreement(ctx: Ctx, req: HostingRequest, c: number, r: numb
   }
   ctx.putAgreement(agr)
   const offer = await ctx.offer(hoster)
-  if (offer === null) throw new Error('matched a hoster without an offer')
+  if (offer === null) throw new InvariantError('matched a hoster without an offer')
   offer.usedBytes += core.byteLength
   offer.agreements.push(id)
   ctx.putOffer(offer)

@@ -1,18 +1,16 @@
-// Errors of the ledger, each with a stable `code`.
+// Errors of the ledger, each with a stable `code` (FavorError: match with instanceof or `.code`).
+import { FavorError, type FavorErrorOptions } from '../errors.js'
 
-export class LedgerError extends Error {
-  readonly code: string
-  constructor(code: string, message: string) {
-    super(message)
-    this.name = new.target.name
-    this.code = code
+export class LedgerError extends FavorError {
+  constructor(code: string, message: string, options: FavorErrorOptions = {}) {
+    super(message, code, options)
   }
 }
 
 /** Bytes that are not a well-formed op (truncated, trailing bytes, over a limit, non-canonical). */
 export class DecodeError extends LedgerError {
-  constructor(message: string) {
-    super('E_DECODE', message)
+  constructor(message: string, options: FavorErrorOptions = {}) {
+    super('E_DECODE', message, options)
   }
 }
 
@@ -47,8 +45,98 @@ export const RejectCode = {
   OP_VERSION_UNKNOWN: 'OP_VERSION_UNKNOWN',
   /** An op type tag this code does not know. */
   OP_TYPE_UNKNOWN: 'OP_TYPE_UNKNOWN',
-  /** An internal error (a bug or a corrupt record); the op changed nothing. */
+  /** An internal error (a bug or a corrupt record); the op changed nothing. Stored with a fixed reason. */
   INTERNAL: 'INTERNAL',
+  /** The writer key handed to apply is not 32 bytes. */
+  WRITER_KEY_INVALID: 'WRITER_KEY_INVALID',
+  // --- genesis, authority ---
+  /** init-network on a network that already has one. */
+  ALREADY_INITIALISED: 'ALREADY_INITIALISED',
+  /** Any op but init-network before the network exists. */
+  NOT_INITIALISED: 'NOT_INITIALISED',
+  /** The author has no writer account. */
+  NOT_A_WRITER: 'NOT_A_WRITER',
+  /** init-network: a parameter is out of its range. */
+  PARAMS_INVALID: 'PARAMS_INVALID',
+  /** tick, an indexer vote or an upgrade vote by an account that is not an indexer. */
+  NOT_INDEXER: 'NOT_INDEXER',
+  // --- admission, indexer votes ---
+  /** add-writer for a key that already has an account. */
+  ALREADY_WRITER: 'ALREADY_WRITER',
+  /** add-writer by a non-admin on an admin-only network. */
+  ADMIN_ONLY: 'ADMIN_ONLY',
+  /** add-writer with indexer: true by an author that may not add an indexer directly (use add-indexer). */
+  INDEXER_DIRECT_ADD: 'INDEXER_DIRECT_ADD',
+  /** add-writer past the author's admissionsPerEpoch in this epoch. */
+  ADMISSION_RATE_LIMIT: 'ADMISSION_RATE_LIMIT',
+  /** add-indexer / remove-indexer naming a key without an account. */
+  TARGET_NOT_WRITER: 'TARGET_NOT_WRITER',
+  /** add-indexer for an indexer. */
+  ALREADY_INDEXER: 'ALREADY_INDEXER',
+  /** remove-indexer for an account that is not an indexer. */
+  TARGET_NOT_INDEXER: 'TARGET_NOT_INDEXER',
+  /** remove-indexer of the only indexer. */
+  LAST_INDEXER: 'LAST_INDEXER',
+  /** A second vote by the same indexer on the same proposal (indexer or upgrade). */
+  DUPLICATE_VOTE: 'DUPLICATE_VOTE',
+  // --- hosting ---
+  /** withdraw without an offer (or one already withdrawn). */
+  NO_OFFER: 'NO_OFFER',
+  /** request without cores. */
+  REQUEST_NO_CORES: 'REQUEST_NO_CORES',
+  /** request with replicas < 1. */
+  REPLICAS_INVALID: 'REPLICAS_INVALID',
+  /** request whose `until` is not a future epoch. */
+  UNTIL_PAST: 'UNTIL_PAST',
+  /** request whose maxPrice is below the network price. */
+  PRICE_TOO_LOW: 'PRICE_TOO_LOW',
+  /** request naming one core twice. */
+  DUPLICATE_CORE: 'DUPLICATE_CORE',
+  /** request for a core of length 0. */
+  CORE_EMPTY: 'CORE_EMPTY',
+  /** cancel / grow of a request id that does not exist. */
+  NO_SUCH_REQUEST: 'NO_SUCH_REQUEST',
+  /** cancel / grow by someone else than the request's publisher. */
+  NOT_PUBLISHER: 'NOT_PUBLISHER',
+  /** cancel / grow of a cancelled or expired request. */
+  REQUEST_ENDED: 'REQUEST_ENDED',
+  /** ready for an agreement id that does not exist. */
+  NO_SUCH_AGREEMENT: 'NO_SUCH_AGREEMENT',
+  /** ready by someone else than the agreement's hoster. */
+  NOT_HOSTER: 'NOT_HOSTER',
+  /** ready on an ended agreement. */
+  AGREEMENT_ENDED: 'AGREEMENT_ENDED',
+  /** grow naming a core that is not in the request. */
+  CORE_NOT_IN_REQUEST: 'CORE_NOT_IN_REQUEST',
+  /** grow to exactly the recorded length, byte length and fork. */
+  NO_GROWTH: 'NO_GROWTH',
+  // --- ticks ---
+  /** tick for an epoch other than the current or the next one (or for epoch 0). */
+  TICK_WRONG_EPOCH: 'TICK_WRONG_EPOCH',
+  /** A second tick by one indexer for one epoch. */
+  DUPLICATE_TICK: 'DUPLICATE_TICK',
+  /** tickTime before the current epoch's time. */
+  TICK_TIME_EARLY: 'TICK_TIME_EARLY',
+  /** The reveal does not open the author's commitment. */
+  REVEAL_MISMATCH: 'REVEAL_MISMATCH',
+  /** A reveal when no commitment is due in this epoch. */
+  REVEAL_UNEXPECTED: 'REVEAL_UNEXPECTED',
+  // --- favor ---
+  /** transfer / sponsor / set-limit aimed at the author itself. */
+  SELF_TARGET: 'SELF_TARGET',
+  /** transfer / sponsor / set-limit to a key without an account. */
+  NO_SUCH_ACCOUNT: 'NO_SUCH_ACCOUNT',
+  /** transfer or sponsor of an amount ≤ 0. */
+  AMOUNT_INVALID: 'AMOUNT_INVALID',
+  /** transfer, sponsor or set-limit beyond the author's positive balance (credit is not transferable). */
+  INSUFFICIENT_BALANCE: 'INSUFFICIENT_BALANCE',
+  // --- contract upgrades ---
+  /** upgrade to a contract version not above the one in force. */
+  UPGRADE_NOT_NEWER: 'UPGRADE_NOT_NEWER',
+  /** upgrade whose fromEpoch is not after the current epoch. */
+  UPGRADE_EPOCH_PAST: 'UPGRADE_EPOCH_PAST',
+  /** upgrade while another one is already scheduled. */
+  UPGRADE_PENDING: 'UPGRADE_PENDING',
   // --- whole report op ---
   /** A report for an epoch before the current one. */
   REPORT_LATE: 'REPORT_LATE',
@@ -95,12 +183,47 @@ export const RejectCode = {
 } as const
 export type RejectCodeValue = (typeof RejectCode)[keyof typeof RejectCode]
 
-/** A well-formed op that the contract refuses (unauthorised, impossible). */
+/** A well-formed op that the contract refuses (unauthorised, impossible). `reject` is what is stored. */
 export class RejectError extends LedgerError {
   readonly reject: RejectCodeValue
-  constructor(message: string, reject: RejectCodeValue = RejectCode.REFUSED) {
+  constructor(reject: RejectCodeValue, message: string) {
     super('E_REJECT', message)
     this.reject = reject
+  }
+}
+
+/**
+ * The ledger's store (a LedgerKV) failed under apply. Apply does not turn this into a rejection (only
+ * this node's store failed; the others would not refuse the op): it throws, and the Autobase binding
+ * stops applying.
+ */
+export class StoreError extends LedgerError {
+  constructor(what: string, key: string, cause: unknown) {
+    super('E_STORE', `the ledger store failed to ${what} ${key}`, { cause })
+  }
+}
+
+/**
+ * The contract version in force on this ledger is one this code does not know: applying on would
+ * diverge from the nodes that run it. The Autobase binding interrupts apply; the view stays at the
+ * last op this code understood. The fix is to upgrade Favor.
+ */
+export class ContractVersionError extends LedgerError {
+  readonly contractVersion: number
+  readonly known: readonly number[]
+  readonly fromEpoch: number
+  constructor(contractVersion: number, known: readonly number[], fromEpoch: number) {
+    super('E_CONTRACT_VERSION', `the ledger runs contract version ${contractVersion} from epoch ${fromEpoch}; this Favor knows versions ${known.join(', ')}: upgrade Favor to keep following this network`)
+    this.contractVersion = contractVersion
+    this.known = known
+    this.fromEpoch = fromEpoch
+  }
+}
+
+/** A contract invariant broke (a bug or a corrupt record). Stored as INTERNAL with a fixed reason. */
+export class InvariantError extends LedgerError {
+  constructor(message: string) {
+    super('E_INVARIANT', message)
   }
 }
 

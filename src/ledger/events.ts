@@ -34,6 +34,9 @@ export type LedgerEvent =
   | { type: 'agreement-acknowledged'; agreementId: number; hoster: Hex; length: number; byteLength: number; fork: number }
   | { type: 'transfer'; from: Hex; to: Hex; amount: bigint }
   | { type: 'sponsor-line'; sponsor: Hex; to: Hex; line: bigint }
+  /** An indexer voted for a contract upgrade; `scheduled` once a majority did. */
+  | { type: 'upgrade-vote'; contractVersion: number; fromEpoch: number; votes: number; needed: number }
+  | { type: 'upgrade-scheduled'; contractVersion: number; fromEpoch: number }
 
 export interface Effects {
   membership: MembershipEffect[]

@@ -12,7 +12,7 @@
 // Promotable: a writer that is not an indexer and was never removed for silence.
 import { reject } from './context.js'
 import type { Ctx } from './context.js'
-import { RejectCode } from './errors.js'
+import { InvariantError, RejectCode } from './errors.js'
 import type { Account, Hex } from './state.js'
 import { keys } from './state.js'
 
@@ -61,7 +61,7 @@ async function demotionVictim(ctx: Ctx): Promise<Account> {
       victimRank = rank
     }
   }
-  if (victim === null) throw new Error('no indexer to demote')
+  if (victim === null) throw new InvariantError('no indexer to demote')
   return victim
 }
 
@@ -81,7 +81,7 @@ export async function reconcileIndexers(ctx: Ctx, mode: ReconcileMode, exclude: 
     setIndexer(ctx, first, true)
     return
   }
-  if (mode === 'add') reject(`this would leave ${n} indexers (one silent member could halt them) and no member can be promoted`, RejectCode.INDEXER_SET_EVEN)
+  if (mode === 'add') reject(RejectCode.INDEXER_SET_EVEN, `this would leave ${n} indexers (one silent member could halt them) and no member can be promoted`)
   setIndexer(ctx, await demotionVictim(ctx), false)
 }
 

@@ -146,7 +146,11 @@ interface Base {
 }
 
 export type Op =
-  | (Base & { type: 'init-network'; params: NetworkParams })
+  /**
+   * `init-network`: genesis. `contractVersion` (default CONTRACT_VERSION when encoding) is the contract
+   * the network starts with; a node whose code does not know it stops instead of applying it.
+   */
+  | (Base & { type: 'init-network'; params: NetworkParams; contractVersion?: number })
   | (Base & { type: 'add-writer'; writerKey: Uint8Array; indexer: boolean })
   | (Base & { type: 'add-indexer'; writerKey: Uint8Array })
   | (Base & { type: 'remove-indexer'; writerKey: Uint8Array })
@@ -167,6 +171,11 @@ export type Op =
   | (Base & { type: 'set-limit'; to: Uint8Array; limit: bigint })
   /** `grow`: the core grew (same fork, never shorter) or was rewritten (a higher fork, any length ≥ 1). */
   | (Base & { type: 'grow'; requestId: number; coreKey: Uint8Array; length: number; byteLength: number; fork: number })
+  /**
+   * `upgrade {contractVersion, fromEpoch}`: an indexer's vote to run contract `contractVersion` from
+   * epoch `fromEpoch` on; scheduled at a strict majority of the current indexers (upgrade.ts).
+   */
+  | (Base & { type: 'upgrade'; contractVersion: number; fromEpoch: number })
 
 export type OpType = Op['type']
 export type OpOf<T extends OpType> = Extract<Op, { type: T }>
@@ -187,7 +196,8 @@ export const OP_TAGS: Readonly<Record<OpType, number>> = {
   transfer: 12,
   sponsor: 13,
   'set-limit': 14,
-  grow: 15
+  grow: 15,
+  upgrade: 16
 }
 
 export const OP_TYPES_BY_TAG: ReadonlyMap<number, OpType> = new Map(

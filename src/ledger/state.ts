@@ -18,6 +18,10 @@ export interface NetworkMeta {
   nextAgreementId: number
   /** Genesis beacon (hex). It is also the network id that challenge receipts bind to (getNetworkId). */
   genesisBeacon: Hex
+  /** The contract version the network was created with (init-network's, CONTRACT_VERSION by default). */
+  contractVersion: number
+  /** A contract upgrade an indexer majority voted for: in force once `epoch ≥ fromEpoch` (upgrade.ts). */
+  upgrade: { contractVersion: number; fromEpoch: number } | null
 }
 
 export interface Account {

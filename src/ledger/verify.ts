@@ -4,6 +4,7 @@
 // A node that fast-forwarded (Autobase jumps a new node to a peer's signed view) holds only part of the
 // other writers' logs, so `verifyLive` first fetches every writer core in full from the node's peers
 // (its store replicates over the swarm), bounded by the same timeout, then replays from its own store.
+import { FavorError } from '../errors.js'
 import { rm } from 'node:fs/promises'
 import { pipeline } from 'node:stream'
 import { openStore, type BeeReader, type Core, type Store } from '../stack/index.js'
@@ -54,9 +55,11 @@ export interface VerifyReport {
   writerBlocks: number
 }
 
-export class VerifyTimeoutError extends Error {
-  override name = 'VerifyTimeoutError'
-  readonly code = 'E_VERIFY_TIMEOUT'
+export class VerifyTimeoutError extends FavorError {
+  declare readonly code: 'E_VERIFY_TIMEOUT'
+  constructor(message: string) {
+    super(message, 'E_VERIFY_TIMEOUT')
+  }
 }
 
 /** The entries of a view at a version. */

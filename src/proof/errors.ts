@@ -1,5 +1,6 @@
 // Typed errors for block proofs. `code` is stable: callers (the challenge protocol, the ledger's
 // evidence, tests) branch on it; `message` is for people.
+import { FavorError } from '../errors.js'
 
 export type ProofErrorCode =
   /** The manifest does not decode, is not canonical, does not hash to the core key, or is unsupported. */
@@ -23,13 +24,11 @@ export type ProofErrorCode =
   /** Hoster side: the block (or the tree nodes its proof needs) is not held locally. */
   | 'NOT_HELD'
 
-export class ProofError extends Error {
-  override name = 'ProofError'
-  readonly code: ProofErrorCode
+export class ProofError extends FavorError {
+  declare readonly code: ProofErrorCode
 
   constructor(code: ProofErrorCode, message: string, options?: { cause?: unknown }) {
-    super(`${code}: ${message}`, options)
-    this.code = code
+    super(`${code}: ${message}`, code, options)
   }
 }
 

@@ -3,12 +3,15 @@
 // block_i = BLAKE2b(seed ‖ u64be(i)); the bytes are
 // consumed as big-endian u32 words. Every random choice of the ledger comes from one of these, seeded
 // from the beacon, so anyone can recompute it.
+import { FavorError } from '../errors.js'
 import { blake2b } from '../stack/crypto.js'
 
 /** A PRNG call with impossible arguments (a bug in the caller, never data from the network). */
-export class PrngError extends Error {
-  override name = 'PrngError'
-  readonly code = 'E_PRNG'
+export class PrngError extends FavorError {
+  declare readonly code: 'E_PRNG'
+  constructor(message: string) {
+    super(message, 'E_PRNG')
+  }
 }
 
 const TWO32 = 0x1_0000_0000

@@ -104,7 +104,9 @@ export function verifyReceipt(f: ReceiptFields, signature: Uint8Array, hosterNod
   let msg: Buffer
   try {
     msg = receiptSignable(f)
-  } catch {
+  } catch (err) {
+    // fields of the wrong length (receiptSignable's RangeError) verify as false
+    if (!(err instanceof RangeError)) throw err
     return false
   }
   return verify(msg, signature, hosterNodeKey)

@@ -23,6 +23,8 @@
 // retried on that peer. When every open peer has refused finally, at least one of them decisively (not
 // just NOT_ADMIN), and no new peer appeared for a moment, the join fails with JoinRefusedError carrying
 // that refusal. No acceptance before the deadline: JoinTimeoutError (with the last answer seen).
+import { describeError } from '../errors.js'
+import { FavorError } from '../errors.js'
 import { muxOf } from '../stack/index.js'
 import type { Codec, Connection, MuxChannel, MuxMessage } from '../stack/index.js'
 import { ProofError, boundedBuffer } from '../proof/index.js'
@@ -127,14 +129,12 @@ export function decodeJoinReply(bytes: Uint8Array): JoinReply {
 
 export type JoinErrorCode = 'E_JOIN_REFUSED' | 'E_JOIN_TIMEOUT' | 'E_JOIN_CLOSED'
 
-export class JoinError extends Error {
-  override name = 'JoinError'
-  readonly code: JoinErrorCode
+export class JoinError extends FavorError {
+  declare readonly code: JoinErrorCode
   /** The refusal that decided (JoinRefusedError) or the last one seen before the deadline, if any. */
   readonly reply: JoinReply | null
   constructor(code: JoinErrorCode, message: string, reply: JoinReply | null = null) {
-    super(message)
-    this.code = code
+    super(message, code)
     this.reply = reply
   }
 
@@ -584,8 +584,9 @@ export class JoinService {
       p.channel?.close()
       try {
         muxOf(p.conn).unpair({ protocol: JOIN_PROTOCOL, id: this.discoveryKey })
-      } catch {
-        /* connection already gone */
+      } catch (err) {
+        // the connection may already be gone; closing goes on for the others
+        this.log.debug('join: unpairing the join channel failed', { component: 'join', remote: p.remote, ...describeError(err) })
       }
     }
     this.peers.clear()

@@ -2,18 +2,17 @@
 // decoded here, strictly (limits before allocation, no trailing bytes), so a bad message becomes a typed
 // ProtocolError that the receiver can log and act on instead of tearing down the whole muxer.
 // `struct` builds a codec from ONE list of field codecs, so no message writes its fields twice.
+import { FavorError } from '../errors.js'
 import c from 'compact-encoding'
 import type { Codec } from '../stack/index.js'
 import { ProofError, boundedString, decodeStrict, encodeWith } from '../proof/index.js'
 
 export type ProtocolErrorCode = 'MALFORMED' | 'OVERSIZED' | 'UNEXPECTED'
 
-export class ProtocolError extends Error {
-  override name = 'ProtocolError'
-  readonly code: ProtocolErrorCode
+export class ProtocolError extends FavorError {
+  declare readonly code: ProtocolErrorCode
   constructor(code: ProtocolErrorCode, message: string, options?: { cause?: unknown }) {
-    super(`${code}: ${message}`, options)
-    this.code = code
+    super(`${code}: ${message}`, code, options)
   }
 }
 

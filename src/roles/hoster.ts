@@ -5,6 +5,7 @@
 // cover the new length —, answers `favor/challenge/2` on a hyperdht server listening on the node key
 // (beside replication), and garbage-collects ended agreements after a grace period (whole cores only:
 // hypercore 11.37.1 corrupts the tree when single odd blocks are cleared).
+import { describeError } from '../errors.js'
 import { getAgreement, getOffer, listAgreements, type Agreement, type LedgerKV } from '../ledger/index.js'
 import type { Connection, Core, Download, DhtServer } from '../stack/index.js'
 import { ChallengeResponder } from '../protocol/index.js'
@@ -103,7 +104,8 @@ export class Hoster {
     const responder = this.responder
     const store = this.ctx.store
     this.server = this.ctx.dht.createServer((conn: Connection) => {
-      conn.on('error', () => { /* attestor went away */ })
+      // expected when an attestor goes away mid-challenge; the responder judges nothing from it
+      conn.on('error', (err: Error) => { this.ctx.log.debug('hoster: challenge connection error', { component: 'hoster', ...describeError(err) }) })
       store.replicate(conn)
       responder.attach(conn)
     })

@@ -1,6 +1,8 @@
 // Publisher: posts hosting requests for its cores (length, byte length and fork), keeps serving its own
 // cores while online, and posts `grow` when a published core grows or is rewritten (a truncation bumps
 // the fork): hosters fetch, and challenges and billing follow, what the ledger records.
+import { FavorError, describeError } from '../errors.js'
+import type { RejectCodeValue } from '../ledger/index.js'
 import {
   available, currentEpoch, epochCost, getAccount, getParams, listRequests, type AppliedInfo, type LedgerKV
 } from '../ledger/index.js'
@@ -19,10 +21,13 @@ const APPLY_TIMEOUT_MS = 10_000
 export type PublishErrorCode = 'INVALID_ARGUMENT' | 'TIMEOUT' | 'NO_NETWORK' | 'INSUFFICIENT_FAVOR' | 'LEDGER_REFUSED'
 
 /** Why a publish failed, with a stable code the API and CLI map (never their message text). */
-export class PublishError extends Error {
-  override name = 'PublishError'
-  constructor(readonly code: PublishErrorCode, message: string) {
-    super(message)
+export class PublishError extends FavorError {
+  declare readonly code: PublishErrorCode
+  /** LEDGER_REFUSED: the contract's RejectCode, else null. */
+  readonly reject: RejectCodeValue | null
+  constructor(code: PublishErrorCode, message: string, reject: RejectCodeValue | null = null) {
+    super(message, code)
+    this.reject = reject
   }
 }
 
@@ -109,7 +114,9 @@ export class Publisher {
       return { core, ...keep }
     }
     this.ctx.swarm.join(core.discoveryKey, { server: true, client: true })
-    const release = (): Promise<void> => core.close().catch(() => undefined)
+    const release = (): Promise<void> => core.close().catch((err: unknown) => {
+      this.ctx.log.debug('publisher: closing a looked-up core failed', { component: 'publisher', core: core.key.toString('hex'), ...describeError(err) })
+    })
     if (await within(core.update({ wait: true }), timeoutMs)) return { core, release }
     await release()
     return null
@@ -141,9 +148,9 @@ export class Publisher {
     }
     const epoch = await currentEpoch(kv)
     const before = new Set((await listRequests(kv, { publisher: this.ctx.account })).map((r) => r.id))
-    let refusal: string | null = null
+    let refusal: { code: RejectCodeValue; reason: string } | null = null
     const onApplied = (info: AppliedInfo): void => {
-      if (info.writer === this.ctx.account && info.result.type === 'request' && !info.result.ok) refusal = info.result.reason
+      if (info.writer === this.ctx.account && info.result.type === 'request' && !info.result.ok) refusal = { code: info.result.code, reason: info.result.reason }
     }
     this.ctx.ledger.on('applied', onApplied)
     try {
@@ -154,7 +161,7 @@ export class Publisher {
   }
 
   private async appendRequest(
-    coreKey: Buffer, core: Core, opts: PublishOptions, epoch: number, price: bigint, before: Set<number>, refusal: () => string | null
+    coreKey: Buffer, core: Core, opts: PublishOptions, epoch: number, price: bigint, before: Set<number>, refusal: () => { code: RejectCodeValue; reason: string } | null
   ): Promise<{ requestId: number }> {
     const hex = coreKey.toString('hex')
     await this.ctx.append({
@@ -171,8 +178,8 @@ export class Publisher {
       const mine = await listRequests(this.ctx.ledger.kv, { publisher: this.ctx.account })
       const found = mine.find((r) => !before.has(r.id) && r.cores.some((c) => c.key === hex))
       if (found) return { requestId: found.id }
-      const reason = refusal()
-      if (reason !== null) throw new PublishError('LEDGER_REFUSED', `the ledger refused the request: ${reason}`)
+      const refused = refusal()
+      if (refused !== null) throw new PublishError('LEDGER_REFUSED', `the ledger refused the request: ${refused.reason} (${refused.code})`, refused.code)
       await this.ctx.ledger.update()
       await new Promise((resolve) => setTimeout(resolve, 50))
     }

@@ -235,7 +235,9 @@ function repr(value: unknown): string {
   if (value === undefined) return 'nothing'
   try {
     return JSON.stringify(value)
-  } catch {
+  } catch (err) {
+    // JSON.stringify throws TypeError on a cycle or a bigint
+    if (!(err instanceof TypeError)) throw err
     return typeof value === 'bigint' ? `${value}n` : 'an unprintable value'
   }
 }

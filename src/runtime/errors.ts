@@ -1,21 +1,9 @@
 // Errors raised by the runtime, one class per kind. Match them with `instanceof` or `.code`, never
 // with the message text. `code` is stable and may cross process boundaries (API responses, logs).
 
-export interface FavorErrorOptions {
-  readonly cause?: unknown
-}
+import { FavorError, type FavorErrorOptions } from '../errors.js'
 
-/** Base class of every Favor error: a stable `code`, a readable message, an optional cause. */
-export class FavorError extends Error {
-  static readonly code: string = 'FAVOR_ERROR'
-  readonly code: string
-
-  constructor(message: string, code: string = FavorError.code, options: FavorErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.name = 'FavorError'
-    this.code = code
-  }
-}
+export { FavorError, codeOf, describeError, type FavorErrorOptions } from '../errors.js'
 
 /** An operation was aborted through its AbortSignal. */
 export class AbortError extends FavorError {

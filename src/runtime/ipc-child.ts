@@ -5,6 +5,7 @@
 // Wire: parent → child `{ id, cmd, args }`; child → parent `{ id, ok: true, result }`,
 // `{ id, ok: false, error }`, or an event `{ event, data }`. The child answers `close` by closing
 // and exiting.
+import { FavorError, TimeoutError, codeOf } from './errors.js'
 import { fork, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { EventEmitter } from 'node:events'
 import path from 'node:path'
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 
 type Msg =
   | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: string }
+  | { id: number; ok: false; error: string; code?: string }
   | { event: string; data: unknown }
 
 /** Events every IPC child emits; subclasses add the child's own. */
@@ -63,13 +64,13 @@ export class IpcChild<Events extends IpcChildBaseEvents = IpcChildBaseEvents> ex
       this.pending.delete(msg.id)
       clearTimeout(waiter.timer)
       if (msg.ok) waiter.resolve(msg.result)
-      else waiter.reject(new Error(`${name}: ${msg.error}`))
+      else waiter.reject(new FavorError(`${name}: ${msg.error}`, msg.code === undefined || msg.code === '' ? 'CHILD_ERROR' : msg.code))
     })
     this.exited = new Promise((resolve) => {
       child.once('exit', (code) => {
         for (const waiter of this.pending.values()) {
           clearTimeout(waiter.timer)
-          waiter.reject(new Error(`${name} exited (code ${String(code)})`))
+          waiter.reject(new FavorError(`${name} exited (code ${String(code)})`, 'CHILD_EXITED'))
         }
         this.pending.clear()
         this.emit('exit', code)
@@ -92,17 +93,20 @@ export class IpcChild<Events extends IpcChildBaseEvents = IpcChildBaseEvents> ex
 
   /** Sends a command; rejects when the child answers with an error, exits, or takes over `timeoutMs`. */
   call<T>(cmd: string, args: Record<string, unknown> = {}, timeoutMs = 30_000): Promise<T> {
-    if (!this.alive) return Promise.reject(new Error(`${this.name} is not running`))
+    if (!this.alive) return Promise.reject(new FavorError(`${this.name} is not running`, 'CHILD_EXITED'))
     const id = this.nextId++
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id)
-        reject(new Error(`${this.name}: no answer to ${cmd} within ${timeoutMs} ms`))
+        reject(new TimeoutError(`${this.name}: no answer to ${cmd} within ${timeoutMs} ms`))
       }, timeoutMs)
       this.pending.set(id, { resolve: (v) => resolve(v as T), reject, timer })
       this.child.send({ id, cmd, args })
     })
   }
+
+  /** Why the child's own `close` failed, when it did (it was then killed). */
+  closeError: unknown = null
 
   /** Asks the child to close and exit; kills it if it does not within the bounds. Safe twice. */
   close(): Promise<void> {
@@ -111,8 +115,9 @@ export class IpcChild<Events extends IpcChildBaseEvents = IpcChildBaseEvents> ex
       this.child.kill('SIGCONT') // a stopped child could not answer
       try {
         await this.call('close', {}, 15_000)
-      } catch {
-        // killed below
+      } catch (err) {
+        // it did not close cleanly (no answer, an error, or it exited): kept for the caller, killed below
+        this.closeError = err
       }
       const timeout = new Promise<'timeout'>((resolve) => { setTimeout(() => resolve('timeout'), 5000).unref() })
       if ((await Promise.race([this.exited, timeout])) === 'timeout') {
@@ -144,7 +149,7 @@ export function serveIpc(
   process.on('message', (msg: { id: number; cmd: string; args?: Record<string, unknown> }) => {
     handle(msg.cmd, msg.args ?? {}).then(
       (result) => send({ id: msg.id, ok: true, result }),
-      (err: unknown) => send({ id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) })
+      (err: unknown) => send({ id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err), code: codeOf(err) })
     )
   })
   process.on('disconnect', () => {

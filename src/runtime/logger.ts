@@ -93,7 +93,9 @@ function formatValue(value: unknown): string {
   if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')
   try {
     return JSON.stringify(value) ?? String(value)
-  } catch {
+  } catch (err) {
+    // JSON.stringify throws TypeError on a cycle or a nested bigint: print what String gives
+    if (!(err instanceof TypeError)) throw err
     return String(value)
   }
 }

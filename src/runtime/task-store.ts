@@ -1,6 +1,7 @@
 // Where the scheduler keeps its queue. The scheduler writes a task's record before its handler runs
 // and deletes it only after the handler succeeded, so a crash at any point leaves the task in the
 // store: delivery is at-least-once (a task may run again after a crash, never be lost).
+import { isErrno } from '../errors.js'
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { TASK_STORE_FILE_NAME, TASK_STORE_VERSION } from './constants.js'
@@ -152,6 +153,7 @@ export class FileTaskStore implements TaskStore {
   #scheduleWrite(): Promise<void> {
     if (this.#next !== null) return this.#next
     const previous = this.#writing ?? Promise.resolve()
+    // the previous write's failure was reported to its callers; this write goes on regardless
     const next: Promise<void> = previous.catch(() => {}).then(async () => {
       // From here on, changes go into a new write.
       this.#next = null
@@ -187,8 +189,9 @@ async function syncDir(dir: string): Promise<void> {
   try {
     handle = await open(dir, 'r')
     await handle.sync()
-  } catch {
-    // best effort
+  } catch (err) {
+    // best effort where a directory cannot be opened or synced (Windows, some file systems); anything else is real
+    if (!isErrno(err, 'EISDIR', 'EINVAL', 'EPERM', 'EACCES', 'ENOTSUP', 'EBADF')) throw err
   } finally {
     await handle?.close()
   }

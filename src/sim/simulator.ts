@@ -212,8 +212,8 @@ export class Simulator {
       this.onEvents(r.effects.events)
     } else {
       this.ops.rejected++
-      const reason = r.reason.replace(/\d+/g, 'N')
-      this.ops.rejectedByReason[reason] = (this.ops.rejectedByReason[reason] ?? 0) + 1
+      // grouped by the stable code (the reason's numbers vary op to op)
+      this.ops.rejectedByReason[r.code] = (this.ops.rejectedByReason[r.code] ?? 0) + 1
       if (eo !== undefined) eo.rejected++
     }
     return r

@@ -57,6 +57,11 @@ export interface ApplyHost {
   addWriter(key: Uint8Array, opts?: { indexer?: boolean }): Promise<void>
   removeWriter(key: Uint8Array): Promise<void>
   ackWriter(key: Uint8Array): Promise<void>
+  /**
+   * Stops applying for good (until the Autobase is reopened): throws Autobase's interrupt signal out of
+   * apply, so this apply call's writes are dropped; the Autobase then emits `interrupt` with `reason`.
+   */
+  interrupt(reason: unknown): never
 }
 
 export type ApplyHandler = (nodes: ApplyNode[], view: Bee, host: ApplyHost) => Promise<void>
@@ -81,6 +86,8 @@ export interface Base extends EventEmitter {
   readonly signedLength: number
   readonly indexedLength: number
   readonly closed: boolean
+  /** The reason apply was interrupted with (host.interrupt), else null. */
+  readonly interrupted: unknown
   ready(): Promise<void>
   append(value: Buffer | Buffer[]): Promise<unknown>
   update(): Promise<void>

@@ -32,6 +32,8 @@ export interface BlindPeerServer {
   waitHeld(key: Uint8Array, length: number, opts?: { timeoutMs?: number; intervalMs?: number }): Promise<void>
   /** Closes the blind peer, its swarm and its store; restores hypercore's default wants. Safe twice. */
   close(): Promise<void>
+  /** Failures to close the read-only sessions waitHeld opened (they change no result). */
+  readonly closeFailures: unknown[]
 }
 
 export interface BlindPeeringClient {
@@ -92,14 +94,20 @@ export async function startBlindPeer(opts: { dir: string; dht: Dht }): Promise<B
     bp = new BlindPeer(opts.dir, { swarm }) as BlindPeerInstance
     await bp.listen()
   } catch (err) {
-    await close().catch(() => undefined)
+    try {
+      await close()
+    } catch (closeErr) {
+      throw new AggregateError([err, closeErr], 'the blind peer failed to start, and closing it failed too', { cause: closeErr })
+    }
     throw err
   }
   const server = bp
+  const closeFailures: unknown[] = []
   return {
     publicKey: server.publicKey,
     store: server.store,
     close,
+    closeFailures,
     async waitHeld(key, length, o = {}) {
       const timeoutMs = o.timeoutMs ?? 300_000
       const intervalMs = o.intervalMs ?? 10
@@ -127,7 +135,8 @@ export async function startBlindPeer(opts: { dir: string; dht: Dht }): Promise<B
           await sleep(intervalMs)
         }
       } finally {
-        await session.close().catch(() => undefined)
+        // a failed close of this read-only session changes no result; it is counted for the caller
+        await session.close().catch((err: unknown) => { closeFailures.push(err) })
       }
     }
   }

@@ -1,4 +1,5 @@
 // Typed view of corestore 7: one RocksDB-backed store per node directory.
+import { FavorError } from '../errors.js'
 import Corestore from 'corestore'
 import Rache from 'rache'
 import type { Duplex } from 'node:stream'
@@ -35,4 +36,25 @@ export function openStore(dir: string, opts: StoreOptions = {}): Store {
   const cacheEntries = opts.beeCacheEntries
   // Hyperbee takes `Rache.from(core.globalCache)`, so this must be set before any core is opened.
   return new Corestore(dir, cacheEntries === undefined ? {} : { globalCache: new Rache({ maxSize: cacheEntries }) }) as Store
+}
+
+/** Another process holds the store's directory (RocksDB's lock). */
+export class StoreLockedError extends FavorError {
+  static override readonly code = 'STORE_LOCKED'
+  constructor(dir: string, cause: unknown) {
+    super(`another process holds the store in ${dir}`, StoreLockedError.code, { cause })
+  }
+}
+
+/**
+ * Opens the store and names a lock failure. RocksDB reports it with a plain Error without a code, so
+ * this adapter is the one place that reads its text; everything above branches on StoreLockedError.
+ */
+export async function readyStore(store: Store, dir: string): Promise<void> {
+  try {
+    await store.ready()
+  } catch (err) {
+    if (err instanceof Error && /could not be locked|ELOCKED/i.test(err.message)) throw new StoreLockedError(dir, err)
+    throw err
+  }
 }

@@ -3,15 +3,17 @@
 // binary-search the node's keys (each key lives in the block it was put in), descend into a child
 // (block seq + level offset). The maker runs it over the live core to learn which blocks a lookup
 // reads; the verifier runs it over the proven blocks only. Synchronous and pure.
+import { FavorError } from '../errors.js'
 import { decodeBeeIndex, decodeBeeNode } from '../stack/bee-codec.js'
 import type { BeeLevel, BeeNodeBlock } from '../stack/bee-codec.js'
 import { StatementError } from './errors.js'
 
 /** Thrown by a block source that does not have block `seq` (the maker fetches it and walks again). */
-export class MissingBlockError extends Error {
-  override name = 'MissingBlockError'
-  constructor(readonly seq: number) {
-    super(`block ${seq} is needed`)
+export class MissingBlockError extends FavorError {
+  readonly seq: number
+  constructor(seq: number) {
+    super(`block ${seq} is needed`, 'MISSING_BLOCK')
+    this.seq = seq
   }
 }
 

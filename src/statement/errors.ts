@@ -1,5 +1,6 @@
 // Typed errors of balance statements. `code` is stable (the CLI exits with it, the API returns it,
 // tests branch on it); `message` is for people.
+import { FavorError } from '../errors.js'
 
 export type StatementErrorCode =
   /** Bytes that do not decode, trailing or non-canonical bytes, records that do not parse. */
@@ -27,13 +28,11 @@ export type StatementErrorCode =
   /** Maker side: the ledger view has no signed head yet, or a block is not held locally. */
   | 'NOT_READY'
 
-export class StatementError extends Error {
-  override name = 'StatementError'
-  readonly code: StatementErrorCode
+export class StatementError extends FavorError {
+  declare readonly code: StatementErrorCode
 
   constructor(code: StatementErrorCode, message: string, options?: { cause?: unknown }) {
-    super(`${code}: ${message}`, options)
-    this.code = code
+    super(`${code}: ${message}`, code, options)
   }
 }
 

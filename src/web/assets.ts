@@ -1,5 +1,6 @@
 // The dashboard's files: plain HTML, JS and CSS in ./static (no build step). When running from the
 // compiled tree (dist/src/web) without copied assets, the source tree's files are used.
+import { isErrno } from '../errors.js'
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname, extname, join, normalize, sep } from 'node:path'
@@ -42,7 +43,9 @@ export async function loadAsset(root: string, pathname: string): Promise<WebAsse
   if (type === undefined) return null
   try {
     return { body: await readFile(file), type }
-  } catch {
+  } catch (err) {
+    // no such asset → 404; anything else (permissions, I/O) is a real failure
+    if (!isErrno(err, 'ENOENT', 'EISDIR', 'ENOTDIR')) throw err
     return null
   }
 }

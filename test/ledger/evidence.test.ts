@@ -60,7 +60,7 @@ test('a pass needs the hoster\'s receipt for exactly this network, agreement, ep
     ['no receipt', net.result(id, x, 'pass', { noReceipt: true }), RejectCode.RECEIPT_MISSING],
     ['forged (another key)', net.result(id, x, 'pass', { sign: { secretKey: other } }), RejectCode.RECEIPT_BAD_SIGNATURE],
     ['another nonce', net.result(id, x, 'pass', { receipt: { nonce: Buffer.alloc(32, 9) } }), RejectCode.RECEIPT_BAD_SIGNATURE],
-    ['another attestor', net.result(id, x, 'pass', { sign: { attestorKey: net.m('a4').key } }), RejectCode.RECEIPT_BAD_SIGNATURE],
+    ['another attestor', net.result(id, x, 'pass', { sign: { attestorKey: net.m(x === 'a4' ? 'a3' : 'a4').key } }), RejectCode.RECEIPT_BAD_SIGNATURE],
     ['another agreement', net.result(id, x, 'pass', { sign: { agreementId: id + 1 } }), RejectCode.RECEIPT_BAD_SIGNATURE],
     ['another epoch', net.result(id, x, 'pass', { sign: { epoch: (await net.epoch()) - 1 } }), RejectCode.RECEIPT_BAD_SIGNATURE],
     ['another network', net.result(id, x, 'pass', { sign: { networkId: Buffer.alloc(32, 1) } }), RejectCode.RECEIPT_BAD_SIGNATURE],

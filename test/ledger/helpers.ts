@@ -98,6 +98,8 @@ export class TestNet {
   readonly kv: LedgerKV
   readonly members = new Map<string, Member>()
   readonly log: { name: string; op: Op | null; result: ApplyResult }[] = []
+  /** Every op applied, as bytes with its writer key and id (the frozen fixtures are made from it). */
+  readonly trace: { writer: string; opId: string; bytes: Uint8Array }[] = []
   time: number
   /** Milliseconds the clock advances per tick. */
   tickMs = 1000
@@ -136,7 +138,9 @@ export class TestNet {
   async apply(name: string, op: Op | Uint8Array): Promise<ApplyResult> {
     const mm = this.m(name)
     const bytes = op instanceof Uint8Array ? op : encodeOp(op)
-    const result = await apply(this.kv, bytes, { writerKey: mm.key, opId: `${mm.hex}:${mm.seq++}` })
+    const opId = `${mm.hex}:${mm.seq++}`
+    this.trace.push({ writer: mm.hex, opId, bytes })
+    const result = await apply(this.kv, bytes, { writerKey: mm.key, opId })
     this.log.push({ name, op: op instanceof Uint8Array ? null : op, result })
     return result
   }

@@ -21,6 +21,9 @@ export class BalanceHistory {
   private again = false
   private readonly onEpoch = (): void => { this.sample() }
   private closed = false
+  /** Samples that failed (the next epoch samples again) and the last failure, for /status and tests. */
+  failures = 0
+  lastError: unknown = null
 
   constructor(private readonly service: FavorService) {
     service.on('epoch', this.onEpoch)
@@ -43,8 +46,10 @@ export class BalanceHistory {
         this.again = false
         try {
           await this.take()
-        } catch {
-          // the ledger may be closing; the next epoch samples again
+        } catch (err) {
+          // the ledger may be closing; the next epoch samples again (counted, the last error kept)
+          this.failures++
+          this.lastError = err
         }
       } while (this.again && !this.closed)
     })().finally(() => { this.sampling = null })

@@ -179,7 +179,8 @@ export class PinsApi {
       let parsed: unknown
       try {
         parsed = JSON.parse(metaParam)
-      } catch {
+      } catch (err) {
+        if (!(err instanceof SyntaxError)) throw err
         throw badRequest('meta: expected a JSON object of string values')
       }
       meta = stringMap(parsed, 'meta', MAX_META_ENTRIES, MAX_META_TEXT)

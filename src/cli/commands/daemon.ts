@@ -1,4 +1,5 @@
 // Commands that set up and run a node: init, start, stop, config, network.
+import { isErrno } from '../../errors.js'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { loadOrCreateToken } from '../../api/index.js'
@@ -63,7 +64,9 @@ async function savedNetworkKey(dir: string): Promise<string | null> {
   try {
     const id = JSON.parse(await readFile(join(dir, 'node.json'), 'utf8')) as { networkKey?: unknown }
     return typeof id.networkKey === 'string' ? id.networkKey : null
-  } catch {
+  } catch (err) {
+    // no node.json yet (or a torn one: the node itself reports that clearly when it starts)
+    if (!(isErrno(err, 'ENOENT') || err instanceof SyntaxError)) throw err
     return null
   }
 }

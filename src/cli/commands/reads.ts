@@ -17,10 +17,20 @@ interface StatusBody {
   balance: { balance: string, credit: string, available: string, heldBack: string, reputationPpm: number } | null
   offer: { capacityBytes: number, withdrawn: boolean } | null
   mirrors: { agreementId: number, coreKey: string, have: number, length: number, state: string }[]
-  node: { name?: string, roles?: string[], peers?: number, writable?: boolean, storage?: { capacityBytes: number, usedBytes: number, reservedBytes: number } }
+  node: {
+    name?: string, roles?: string[], peers?: number, writable?: boolean, storage?: { capacityBytes: number, usedBytes: number, reservedBytes: number }
+    stopped?: { code: string, message: string, upgradeRequired: boolean } | null
+  }
 }
 
 function printStatus(s: StatusBody, t: EpochTiming, url: string): void {
+  const stopped = s.node.stopped
+  // by its code: E_UPGRADE_REQUIRED (this Favor does not know the network's contract version) or a store failure
+  if (stopped !== undefined && stopped !== null) {
+    out(stopped.upgradeRequired
+      ? `STOPPED    the network runs a newer contract: upgrade Favor (${stopped.code}) — ${stopped.message}`
+      : `STOPPED    the ledger store failed (${stopped.code}) — ${stopped.message}; see favor logs`)
+  }
   out(`node       ${s.node.name ?? '-'}  (${(s.node.roles ?? []).join(', ')})`)
   out(`account    ${s.account}`)
   out(`network    ${s.networkKey ?? '-'}`)

@@ -1,5 +1,6 @@
 // Commands around a node rather than through it: testnet (a local DHT bootstrap), logs, version,
 // completion.
+import { isErrno } from '../../errors.js'
 import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
@@ -87,7 +88,8 @@ const logs: Command = {
       let size: number
       try {
         size = statSync(path).size
-      } catch {
+      } catch (err) {
+        if (!isErrno(err, 'ENOENT')) throw err
         size = 0 // between rotation's rename and the new file
       }
       if (size < pos) pos = 0 // rotated: the new file starts from its beginning

@@ -1,0 +1,56 @@
+// Frozen fixtures: a committed op log (fixtures/oplog-v1.json: every op type, accepted and refused, as
+// bytes with their writer keys) replayed through `apply` on a MemoryKV must give the committed per-op
+// verdicts and reach the committed state digest. If this fails, the contract's output for ops it already
+// accepted changed: that is a new contract version (CONTRACT_VERSION and KNOWN_CONTRACT_VERSIONS in
+// src/ledger/constants.ts, an `upgrade` to switch a live network, and a new fixture for the new version
+// made with fixtures/generate.ts). Never edit or regenerate the fixture or the constants below instead.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { CONTRACT_VERSION, KNOWN_CONTRACT_VERSIONS, MemoryKV, OP_TAGS, apply, digest, peekOpType, type OpType } from '../../src/ledger/index.js'
+import { fixtureLogHash, type Fixture } from './fixtures/format.js'
+
+/** Committed with oplog-v1.json: change neither (see above). */
+const V1_LOG_HASH = 'bc252ea0d3de9761d43394a0f89e055fd3dbe10db2ee9c3471c8a69a05d4fc1d'
+const V1_DIGEST = 'b28bfbaa01f6d659779b3f05d07560308ddc531111c3ef7c63ee726b01b8ebf6'
+
+const BUMP = 'the contract changed what it does for an op log it already accepted: that needs a contract version bump ' +
+  '(CONTRACT_VERSION in src/ledger/constants.ts) and a new fixture for the new version (test/ledger/fixtures/generate.ts), never an edit of this one'
+
+function load(version: number): Fixture {
+  // the source tree's file (the compiled test under dist/ reads it from the repository too)
+  const url = new URL(`../../../test/ledger/fixtures/oplog-v${version}.json`, import.meta.url)
+  const direct = new URL(`./fixtures/oplog-v${version}.json`, import.meta.url)
+  let text: string
+  try {
+    text = readFileSync(direct, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    text = readFileSync(url, 'utf8')
+  }
+  return JSON.parse(text) as Fixture
+}
+
+test('frozen fixture v1: the committed op log replays to the committed digest, op by op verdicts unchanged', async () => {
+  const f = load(1)
+  assert.equal(f.contractVersion, 1)
+  assert.ok(KNOWN_CONTRACT_VERSIONS.includes(1), 'this code must still apply contract version 1')
+  assert.equal(fixtureLogHash(f), V1_LOG_HASH, `the frozen op log oplog-v1.json changed: ${BUMP}`)
+  const kv = new MemoryKV()
+  const seen = new Set<OpType>()
+  for (const [i, op] of f.ops.entries()) {
+    const bytes = Buffer.from(op.bytes, 'hex')
+    const r = await apply(kv, bytes, { writerKey: Buffer.from(op.writer, 'hex'), opId: op.opId })
+    assert.equal(r.ok ? '' : r.code, op.code, `op ${i} (${op.opId}, ${peekOpType(bytes) ?? 'undecodable'}): verdict changed: ${BUMP}`)
+    const t = peekOpType(bytes)
+    if (t !== null) seen.add(t)
+  }
+  assert.equal(digest(kv).toString('hex'), V1_DIGEST, `the state after replaying oplog-v1.json changed: ${BUMP}`)
+  // the log exercises every op type and refusals of several kinds (a guard on the fixture itself)
+  assert.deepEqual([...seen].sort(), (Object.keys(OP_TAGS) as OpType[]).sort())
+  assert.ok(new Set(f.ops.map((o) => o.code).filter((c) => c !== '')).size >= 10)
+})
+
+test('the current contract version has its frozen fixture', () => {
+  assert.doesNotThrow(() => load(CONTRACT_VERSION), `add oplog-v${CONTRACT_VERSION}.json with test/ledger/fixtures/generate.ts`)
+})
