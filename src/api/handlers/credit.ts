@@ -5,7 +5,7 @@
 // `GET /sponsor/statements` lists those records with what is left of each line.
 import { createHash } from 'node:crypto'
 import { getAccount, getBalance } from '../../ledger/index.js'
-import { creditFromStatement, formatRate, isStatementError, parseRate } from '../../statement/index.js'
+import { creditFromStatement, decodeStatement, formatRate, isStatementError, parseRate } from '../../statement/index.js'
 import type { CreditStore } from '../credit-store.js'
 import { badRequest, conflict, fromServiceError } from '../errors.js'
 import type { RequestContext, Router } from '../router.js'
@@ -36,6 +36,17 @@ export class CreditApi {
     const maxAgeMs = o.maxAgeMs === undefined ? undefined : integer(o.maxAgeMs, 'maxAgeMs', 1, MAX_AGE_MS)
     if (to === this.service.account) throw conflict('cannot sponsor yourself')
 
+    // A statement of this very network first: whatever it proves, the right tool is a plain sponsor line.
+    let named: string
+    try {
+      named = decodeStatement(bytes).networkKey.toString('hex')
+    } catch (err) {
+      if (isStatementError(err)) throw badRequest(err.message)
+      throw err
+    }
+    if ((network ?? named) === this.service.networkKey || named === this.service.networkKey) {
+      throw badRequest('WRONG_NETWORK: a statement of this same network: sponsor the account directly')
+    }
     let decision
     try {
       decision = creditFromStatement(bytes, { networkKey: network, rateMicro, limit, ...(maxAgeMs !== undefined ? { maxAgeMs } : {}) })
