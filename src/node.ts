@@ -23,6 +23,8 @@ import { DiskQuota, loadIdentity, saveIdentity, silentLogger, type Logger, type 
 import type { RoleContext } from './roles/context.js'
 import { toError } from './roles/context.js'
 import { Publisher, PublishError } from './roles/publisher.js'
+import { Drives } from './roles/drives.js'
+import type { DriveFile, DriveProgress, PublishedDrive, PublishFolderOptions } from './roles/drives.js'
 import { Hoster } from './roles/hoster.js'
 import { Attestor } from './roles/attestor.js'
 import { Indexer } from './roles/indexer.js'
@@ -232,6 +234,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   readonly log: Logger
   readonly quota: DiskQuota
   readonly publisher: Publisher
+  readonly drives: Drives
   readonly hoster: Hoster
   readonly attestor: Attestor
   readonly indexer: Indexer | null
@@ -298,6 +301,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       kick: () => this.kick()
     }
     this.publisher = new Publisher(ctx)
+    this.drives = new Drives(ctx, this.publisher)
     this.hoster = new Hoster(ctx, {
       ...(args.opts.hoster ? { autoOffer: args.opts.hoster } : {}),
       gcGraceMs: args.opts.hoster?.gcGraceMs ?? 5000,
@@ -554,6 +558,22 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   /** Announces a local core (serves it while online) and publishes it. */
   publishCore(core: Core, opts: PublishOptions): Promise<{ requestId: number }> {
     return this.publisher.publishCore(core, opts)
+  }
+
+  /** Imports a folder (or a file) into a drive of this node and publishes all its cores as one request. */
+  publishFolder(path: string, opts: PublishFolderOptions): Promise<PublishedDrive> {
+    this.requireWritable()
+    return this.drives.publishFolder(path, opts)
+  }
+
+  /** Downloads a drive from the network into a new (or empty) folder. */
+  getDrive(driveKey: string, out: string, opts: { timeoutMs?: number; onProgress?: (p: DriveProgress) => void } = {}): Promise<{ version: number; files: number; bytes: number }> {
+    return this.drives.getDrive(driveKey, out, opts)
+  }
+
+  /** The files of a drive found on the network. */
+  listDrive(driveKey: string, opts: { timeoutMs?: number } = {}): Promise<{ version: number; files: DriveFile[] }> {
+    return this.drives.listDrive(driveKey, opts)
   }
 
   /** A writable core of this node's own, by name (created on first use). */
@@ -925,6 +945,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       await this.indexer?.close().catch(() => undefined)
       await this.attestor.close().catch(() => undefined)
       await this.publisher.close().catch(() => undefined)
+      await this.drives.close().catch(() => undefined)
       await this.hoster.close().catch(() => undefined)
       await this.swarm.destroy().catch(() => undefined)
       await this.dht.destroy().catch(() => undefined)

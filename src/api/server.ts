@@ -24,6 +24,7 @@ import { hostAllowed } from './host-check.js'
 import { StatementApi } from './handlers/statement.js'
 import { NodeApi } from './handlers/node.js'
 import { PinsApi } from './handlers/pins.js'
+import { DrivesApi } from './handlers/drives.js'
 import { toJSON } from './json.js'
 import { openApiDocument } from './openapi.js'
 import { PinStore } from './pin-store.js'
@@ -125,6 +126,7 @@ export class ApiServer extends Resource {
     this.events = new EventStream(this.opts.service, this.opts.heartbeatMs ?? SSE_HEARTBEAT_MS,
       this.opts.maxSseClients ?? MAX_SSE_CLIENTS, this.opts.maxSsePerClient ?? MAX_SSE_PER_CLIENT)
     new PinsApi(this.opts.service, pins).register(this.router)
+    new DrivesApi(this.opts.service, pins).register(this.router)
     new LedgerApi(this.opts.service).register(this.router)
     new StatementApi(this.opts.service).register(this.router)
     new NodeApi(this.opts.service, { version: API_VERSION, startedAt: this.startedAt }).register(this.router)
