@@ -10,7 +10,7 @@ import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { listRequests } from '../ledger/index.js'
 import type { Core, Drive, DriveEntry } from '../stack/index.js'
-import { openDrive } from '../stack/index.js'
+import { isDriveHeader, openDrive } from '../stack/index.js'
 import type { RoleContext } from './context.js'
 import { toError } from './context.js'
 import { FolderError, scanFolder } from './folder-scan.js'
@@ -102,6 +102,8 @@ export function safeOutPath(out: string, drivePath: string): string | null {
 export class Drives {
   /** Writable drives this node published, by the real path of their folder. */
   private readonly own = new Map<string, Drive>()
+  /** The same drives by key: reads of them go through these (a second Hyperdrive on a drive open for writing never gets ready). */
+  private readonly ownByKey = new Map<string, Drive>()
   private readonly busy = new Set<string>()
   private closed = false
 
@@ -113,6 +115,7 @@ export class Drives {
     const drive = openDrive(this.ctx.store.namespace('favor/drive').namespace(root))
     await drive.ready()
     this.own.set(root, drive)
+    this.ownByKey.set(drive.key.toString('hex'), drive)
     return drive
   }
 
@@ -184,6 +187,7 @@ export class Drives {
       if (live === null && blobs.core.length > blobsBefore) await blobs.core.truncate(blobsBefore)
       if (fresh && live === null) {
         this.own.delete(root)
+        this.ownByKey.delete(driveKey)
         await drive.close()
       }
       throw err
@@ -233,31 +237,33 @@ export class Drives {
   }
 
   /** A drive by key, found on the network (bounded): NOT_FOUND when no peer serves it, NOT_A_DRIVE when its core is not one. */
-  private async openRemote(key: string, timeoutMs: number): Promise<{ drive: Drive; blobsCore: Core | null }> {
+  private async openRemote(key: string, timeoutMs: number): Promise<{ drive: Drive; release: () => Promise<void> }> {
     if (!/^[0-9a-f]{64}$/i.test(key)) throw new DriveError('INVALID_ARGUMENT', `not a 32-byte hex drive key: '${key}'`)
+    const own = this.ownByKey.get(key.toLowerCase())
+    if (own !== undefined) return { drive: own, release: () => Promise.resolve() }
+    // The plain core first: found on the network (bounded), and its first block checked to be a drive's.
+    const core = this.ctx.store.get({ key: Buffer.from(key, 'hex') })
+    try {
+      await core.ready()
+      this.ctx.swarm.join(core.discoveryKey, { server: false, client: true })
+      const deadline = Date.now() + timeoutMs
+      while (core.length === 0 && Date.now() < deadline) {
+        await within(core.update({ wait: true }), Math.min(1000, Math.max(1, deadline - Date.now())))
+      }
+      if (core.length === 0) throw new DriveError('NOT_FOUND', `no peer serves drive ${key} within ${Math.round(timeoutMs / 1000)} s`)
+      const block0 = await core.get(0, { timeout: timeoutMs })
+      if (block0 === null || !isDriveHeader(block0)) throw new DriveError('NOT_A_DRIVE', `${key} is a hypercore but not a hyperdrive (its first block is not a file index header)`)
+    } finally {
+      await core.close()
+    }
     const drive = openDrive(this.ctx.store, Buffer.from(key, 'hex'))
     try {
       await drive.ready()
-      if (drive.core.length === 0) {
-        this.ctx.swarm.join(drive.discoveryKey, { server: false, client: true })
-        const deadline = Date.now() + timeoutMs
-        while (drive.core.length === 0 && Date.now() < deadline) {
-          await within(drive.core.update({ wait: true }), Math.min(1000, Math.max(1, deadline - Date.now())))
-        }
-        if (drive.core.length === 0) throw new DriveError('NOT_FOUND', `no peer serves drive ${key} within ${Math.round(timeoutMs / 1000)} s`)
-      } else {
-        this.ctx.swarm.join(drive.discoveryKey, { server: false, client: true })
-        await within(drive.core.update({ wait: true }), Math.min(timeoutMs, 3000))
-      }
-      let blobs: { core: Core } | null
-      try {
-        blobs = await within(drive.getBlobs(), timeoutMs) ?? null
-      } catch (err) {
-        throw new DriveError('NOT_A_DRIVE', `${key} is not a hyperdrive: ${toError(err).message}`)
-      }
+      await within(drive.core.update({ wait: true }), Math.min(timeoutMs, 3000))
+      const blobs = await within(drive.getBlobs(), timeoutMs) ?? null
       // Only empty files: a drive may have no blobs core yet.
       if (blobs !== null) this.ctx.swarm.join(blobs.core.discoveryKey, { server: false, client: true })
-      return { drive, blobsCore: blobs?.core ?? null }
+      return { drive, release: () => drive.close() }
     } catch (err) {
       await drive.close().catch((e: unknown) => { this.ctx.log.debug('closing a drive', { err: toError(e).message }) })
       throw err
@@ -275,12 +281,12 @@ export class Drives {
   }
 
   async listDrive(key: string, opts: { timeoutMs?: number } = {}): Promise<{ version: number; files: DriveFile[] }> {
-    const { drive } = await this.openRemote(key, opts.timeoutMs ?? DEFAULT_DRIVE_FIND_MS)
+    const { drive, release } = await this.openRemote(key, opts.timeoutMs ?? DEFAULT_DRIVE_FIND_MS)
     try {
       const files = (await this.entries(drive, key)).map((e) => ({ path: e.key, size: e.value.blob?.byteLength ?? 0, executable: e.value.executable }))
       return { version: drive.version, files }
     } finally {
-      await drive.close()
+      await release()
     }
   }
 
@@ -295,7 +301,7 @@ export class Drives {
       throw new DriveError('OUT_EXISTS', `${target} exists and is not an empty folder`)
     }
     const progress = opts.onProgress ?? ((): void => undefined)
-    const { drive } = await this.openRemote(key, opts.timeoutMs ?? DEFAULT_DRIVE_FIND_MS)
+    const { drive, release } = await this.openRemote(key, opts.timeoutMs ?? DEFAULT_DRIVE_FIND_MS)
     const partial = join(dirname(target), `.${Date.now()}-${process.pid}.favor-partial`)
     try {
       const list = (await this.entries(drive, key)).filter((e) => e.value.blob !== null || e.value.linkname === null)
@@ -321,7 +327,7 @@ export class Drives {
       await rm(partial, { recursive: true, force: true })
       throw err
     } finally {
-      await drive.close()
+      await release()
     }
   }
 
@@ -331,5 +337,6 @@ export class Drives {
       await drive.close().catch((err: unknown) => { this.ctx.log.debug('closing a drive', { err: toError(err).message }) })
     }
     this.own.clear()
+    this.ownByKey.clear()
   }
 }

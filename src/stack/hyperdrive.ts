@@ -2,6 +2,7 @@
 // its own hypercore (the "metadata" core, whose key is the drive key) plus a Hyperblobs core holding
 // the file contents (the "blobs" core). Both are plain hypercores in the node's corestore.
 import Hyperdrive from 'hyperdrive'
+import beeMessages from 'hyperbee/lib/messages.js'
 import type { Readable, Writable } from 'node:stream'
 import type { Core } from './hypercore.js'
 import type { Store } from './corestore.js'
@@ -58,4 +59,18 @@ export interface Drive {
 export function openDrive(store: Store, key?: Uint8Array): Drive {
   const session = store.session()
   return (key === undefined ? new Hyperdrive(session) : new Hyperdrive(session, key)) as Drive
+}
+
+/**
+ * Whether a core's first block is a Hyperdrive file index header (a Hyperbee header naming a contents
+ * core). Checked before opening a drive: hyperdrive 13 fails to open on other cores in ways that leave
+ * later opens of that key stuck.
+ */
+export function isDriveHeader(block0: Uint8Array): boolean {
+  try {
+    const h = beeMessages.Header.decode(block0) as { protocol?: unknown; metadata?: { contentFeed?: unknown } | null }
+    return h.protocol === 'hyperbee' && h.metadata !== null && h.metadata !== undefined && h.metadata.contentFeed instanceof Uint8Array
+  } catch {
+    return false
+  }
 }
