@@ -62,14 +62,14 @@ export function openDrive(store: Store, key?: Uint8Array): Drive {
 }
 
 /**
- * Whether a core's first block is a Hyperdrive file index header (a Hyperbee header naming a contents
- * core). Checked before opening a drive: hyperdrive 13 fails to open on other cores in ways that leave
- * later opens of that key stuck.
+ * Whether a core's first block is a Hyperdrive file index header (a Hyperbee header; hyperdrive 13
+ * derives the blobs key from the manifest, so the header need not name it). Checked before opening a
+ * drive: hyperdrive 13 fails to open on other cores in ways that leave later opens of that key stuck.
  */
 export function isDriveHeader(block0: Uint8Array): boolean {
   try {
-    const h = beeMessages.Header.decode(block0) as { protocol?: unknown; metadata?: { contentFeed?: unknown } | null }
-    return h.protocol === 'hyperbee' && h.metadata !== null && h.metadata !== undefined && h.metadata.contentFeed instanceof Uint8Array
+    const h = beeMessages.Header.decode(block0) as { protocol?: unknown }
+    return h.protocol === 'hyperbee'
   } catch {
     return false
   }

@@ -61,10 +61,11 @@ export const publish: Command = {
     needPositionals(positionals, 1, 'one hypercore key, folder or file: favor publish <coreKey | path>')
     const arg = positionals[0] ?? ''
     // A path (anything that exists, or does not look like a key) is a folder or file to publish as a drive.
-    if (existsSync(arg) || !/^[0-9a-fA-F]{64}$/.test(arg)) {
+    if (existsSync(arg)) {
       await publishPath(arg, values, dir)
       return
     }
+    if (!/^[0-9a-fA-F]{64}$/.test(arg)) throw new UsageError(`'${arg}' is neither a hypercore key (64 hex characters) nor an existing folder or file`)
     const cid = hexArg(positionals[0], 'coreKey')
     const json = values.json === true
     const body: Record<string, unknown> = { cid }
