@@ -202,7 +202,7 @@ export class Drives {
       this.ctx.kick()
       return { ...result, requestId: live.id, newRequest: false }
     }
-    const { requestId } = await this.publisher.publishCores(cores, opts)
+    const { requestId } = await this.publisher.publishCores(cores, { ...opts, kind: 'drive' })
     // A drive first published without contents (only empty files) is re-requested with its blobs core.
     if (live !== null) await this.ctx.append({ type: 'cancel', time: Date.now(), requestId: live.id })
     return { ...result, requestId, newRequest: true }

@@ -2,7 +2,7 @@
 // cores while online, and posts `grow` when a published core grows or is rewritten (a truncation bumps
 // the fork): hosters fetch, and challenges and billing follow, what the ledger records.
 import {
-  available, currentEpoch, epochCost, getAccount, getParams, listRequests, type AppliedInfo, type LedgerKV
+  available, currentEpoch, epochCost, getAccount, getParams, listRequests, type AppliedInfo, type LedgerKV, type UnitKind
 } from '../ledger/index.js'
 import type { Core, PeerDiscovery } from '../stack/index.js'
 import type { RoleContext } from './context.js'
@@ -83,7 +83,7 @@ export class Publisher {
    * One request for several local cores (a drive's metadata and blobs cores): one pin, one price,
    * replicas placed and repaired per core, billed by their total bytes. Every core is served first.
    */
-  async publishCores(cores: Core[], opts: PublishOptions): Promise<{ requestId: number }> {
+  async publishCores(cores: Core[], opts: PublishOptions & { kind?: UnitKind }): Promise<{ requestId: number }> {
     if (!Number.isSafeInteger(opts.replicas) || opts.replicas < 1) throw new PublishError('INVALID_ARGUMENT', `replicas must be a positive integer, got ${opts.replicas}`)
     if (cores.length === 0) throw new PublishError('INVALID_ARGUMENT', 'no core to publish')
     for (const core of cores) {
@@ -143,7 +143,7 @@ export class Publisher {
     }
   }
 
-  private async publishOpened(cores: Core[], opts: PublishOptions): Promise<{ requestId: number }> {
+  private async publishOpened(cores: Core[], opts: PublishOptions & { kind?: UnitKind }): Promise<{ requestId: number }> {
     for (const core of cores) {
       if (core.length < 1) throw new PublishError('INVALID_ARGUMENT', `core ${core.key.toString('hex')} is empty: nothing to publish`)
     }
@@ -171,7 +171,7 @@ export class Publisher {
   }
 
   private async appendRequest(
-    cores: Core[], opts: PublishOptions, epoch: number, price: bigint, before: Set<number>, refusal: () => string | null
+    cores: Core[], opts: PublishOptions & { kind?: UnitKind }, epoch: number, price: bigint, before: Set<number>, refusal: () => string | null
   ): Promise<{ requestId: number }> {
     const hex = (cores[0] as Core).key.toString('hex')
     await this.ctx.append({
@@ -180,7 +180,8 @@ export class Publisher {
       cores: cores.map((core) => ({ key: core.key, length: core.length, byteLength: core.byteLength, fork: core.fork })),
       replicas: opts.replicas,
       until: opts.until ?? epoch + DEFAULT_UNTIL_EPOCHS,
-      maxPrice: opts.maxPrice ?? price
+      maxPrice: opts.maxPrice ?? price,
+      ...(opts.kind === undefined || opts.kind === 'core' ? {} : { kind: opts.kind })
     })
     // Our own append applies locally at once; find the new request for this core, or the refusal.
     const deadline = Date.now() + APPLY_TIMEOUT_MS

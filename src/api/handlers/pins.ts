@@ -126,7 +126,7 @@ export class PinsApi {
     }
     // The unit (a core, or a drive's metadata + blobs cores) and each core's state: its recorded size
     // and how many of its replicas are active.
-    info.kind = rec?.meta.kind ?? (req !== null && req.cores.length > 1 ? 'cores' : 'core')
+    info.kind = req?.kind ?? rec?.meta.kind ?? 'core'
     if (req !== null) {
       info.cores = req.cores.map((c, i) => {
         const live = serving.filter((a) => a.coreKey === c.key)
