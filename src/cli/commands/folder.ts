@@ -8,6 +8,8 @@ import { JSON_FLAG, hexArg, intFlag, needPositionals, sleep, str } from '../comm
 import type { Command, Values } from '../command.js'
 import { bytes, progressBar, short, table } from '../format.js'
 import { out, printJson, StatusLine } from '../output.js'
+import { waitPinned } from './publish.js'
+import type { PinStatus } from './publish.js'
 
 interface Progress { phase: string, doneBytes: number, totalBytes: number, doneFiles: number, totalFiles: number }
 interface Job { id: string, state: 'running' | 'done' | 'failed', progress: Progress | null, result: unknown, error: { code: string, status: number, details: string } | null }
@@ -64,15 +66,19 @@ export async function publishPath(path: string, values: Values, dir: string): Pr
   const client = await connect(dir)
   const job = await client.request<Job>('POST', '/drives/publish', body)
   const r = await follow(client, job, json) as PublishedDrive
+  // --wait: the upload — follow the pin until every replica of every core is pinned
+  const pin = values.wait === true
+    ? await waitPinned(client, await client.request<PinStatus>('GET', `/pins/${r.requestId}`), json, intFlag(values, 'timeout', 1, 7 * 24 * 3600))
+    : null
   if (json) {
-    printJson(r)
+    printJson(pin === null ? r : { ...r, pin })
     return
   }
   out(`drive ${r.driveKey}`)
   out(`  ${r.files} files, ${bytes(r.bytes)} (version ${r.version}): ${r.added} written, ${r.deleted} deleted, ${r.unchanged} unchanged`)
   for (const c of r.cores) out(`  ${c.kind.padEnd(8)} core ${c.key}  ${c.length} blocks, ${bytes(c.byteLength)}`)
   out(r.newRequest
-    ? `request ${r.requestId}: all ${r.cores.length} cores as one pin (favor pins; favor publish … --wait is not needed: hosters are matched at the next epoch)`
+    ? `request ${r.requestId}: all ${r.cores.length} cores as one pin${pin === null ? ' (hosters are matched at the next epoch; --wait follows them, favor pins shows them)' : `: ${pin.status}`}`
     : `request ${r.requestId} follows the drive: the grown cores are posted as grow, and the hosters follow`)
   out(`read it anywhere: favor get ${r.driveKey} <folder>   (or any hyperdrive reader)`)
 }

@@ -25,7 +25,7 @@ export function activeReplicas(pin: PinStatus): number {
   return Number(pin.info.activeReplicas ?? '0')
 }
 
-async function waitPinned(client: Client, first: PinStatus, quiet: boolean, timeoutS: number | undefined): Promise<PinStatus> {
+export async function waitPinned(client: Client, first: PinStatus, quiet: boolean, timeoutS: number | undefined): Promise<PinStatus> {
   let pin = first
   const line = new StatusLine()
   const deadline = timeoutS === undefined ? Infinity : Date.now() + timeoutS * 1000
