@@ -24,6 +24,8 @@ import { DiskQuota, loadIdentity, saveIdentity, silentLogger, type Logger, type 
 import type { RoleContext } from './roles/context.js'
 import { toError } from './roles/context.js'
 import { Publisher, PublishError } from './roles/publisher.js'
+import { Drives } from './roles/drives.js'
+import type { DriveFile, DriveProgress, PublishedDrive, PublishFolderOptions } from './roles/drives.js'
 import { Hoster } from './roles/hoster.js'
 import { Attestor } from './roles/attestor.js'
 import { Indexer } from './roles/indexer.js'
@@ -282,6 +284,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   readonly log: Logger
   readonly quota: DiskQuota
   readonly publisher: Publisher
+  readonly drives: Drives
   readonly hoster: Hoster
   readonly attestor: Attestor
   readonly indexer: Indexer
@@ -351,6 +354,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       kick: () => this.kick()
     }
     this.publisher = new Publisher(ctx)
+    this.drives = new Drives(ctx, this.publisher)
     this.hoster = new Hoster(ctx, {
       ...(args.opts.hoster ? { autoOffer: args.opts.hoster } : {}),
       gcGraceMs: args.opts.hoster?.gcGraceMs ?? 5000,
@@ -624,6 +628,22 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   /** Announces a local core (serves it while online) and publishes it. */
   publishCore(core: Core, opts: PublishOptions): Promise<{ requestId: number }> {
     return this.publisher.publishCore(core, opts)
+  }
+
+  /** Imports a folder (or a file) into a drive of this node and publishes all its cores as one request. */
+  publishFolder(path: string, opts: PublishFolderOptions): Promise<PublishedDrive> {
+    this.requireWritable()
+    return this.drives.publishFolder(path, opts)
+  }
+
+  /** Downloads a drive from the network into a new (or empty) folder. */
+  getDrive(driveKey: string, out: string, opts: { timeoutMs?: number; onProgress?: (p: DriveProgress) => void } = {}): Promise<{ version: number; files: number; bytes: number }> {
+    return this.drives.getDrive(driveKey, out, opts)
+  }
+
+  /** The files of a drive found on the network. */
+  listDrive(driveKey: string, opts: { timeoutMs?: number } = {}): Promise<{ version: number; files: DriveFile[] }> {
+    return this.drives.listDrive(driveKey, opts)
   }
 
   /** A writable core of this node's own, by name (created on first use). */
@@ -1011,6 +1031,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       await step('indexer role', () => this.indexer.close())
       await step('attestor role', () => this.attestor.close())
       await step('publisher role', () => this.publisher.close())
+      await step('drives', () => this.drives.close())
       await step('hoster role', () => this.hoster.close())
       await step('swarm', () => this.swarm.destroy())
       await step('dht', () => this.dht.destroy())

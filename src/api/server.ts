@@ -27,6 +27,7 @@ import { CreditApi } from './handlers/credit.js'
 import { CreditStore } from './credit-store.js'
 import { NodeApi } from './handlers/node.js'
 import { PinsApi } from './handlers/pins.js'
+import { DrivesApi } from './handlers/drives.js'
 import { toJSON } from './json.js'
 import { openApiDocument } from './openapi.js'
 import { PinStore } from './pin-store.js'
@@ -130,6 +131,7 @@ export class ApiServer extends Resource {
     new PinsApi(this.opts.service, pins).register(this.router)
     const service = this.opts.service
     const names = new NameBook(this.opts.dataDir, () => ({ account: service.account, name: service.name }), this.log)
+    new DrivesApi(service, pins).register(this.router)
     new LedgerApi(service, names).register(this.router)
     new StatementApi(this.opts.service).register(this.router)
     new CreditApi(this.opts.service, await CreditStore.open(this.opts.dataDir)).register(this.router)

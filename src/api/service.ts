@@ -2,8 +2,9 @@
 // run the API against a real FavorNode. Nothing here imports an implementation.
 import type { LedgerEvent, LedgerKV } from '../ledger/index.js'
 import type { ChallengeRecord, MirrorProgress, OfferOptions, PublishOptions } from '../roles/types.js'
+import type { DriveFile, DriveProgress, PublishedDrive } from '../roles/drives.js'
 
-export type { ChallengeRecord, MirrorProgress, OfferOptions, PublishOptions }
+export type { ChallengeRecord, DriveFile, DriveProgress, MirrorProgress, OfferOptions, PublishedDrive, PublishOptions }
 
 /** Events the API forwards to SSE subscribers. */
 export interface FavorServiceEvents {
@@ -42,6 +43,13 @@ export interface FavorService {
   statement?(account: string): Promise<Uint8Array>
   /** The core's current size, when the node can tell without appending anything (for the 409 check). */
   coreInfo?(coreKey: string): Promise<{ length: number, byteLength: number } | null>
+
+  /** Imports a folder or file (a path on the daemon's machine) into a drive and publishes its cores as one request. Optional. */
+  publishFolder?(path: string, opts: PublishOptions & { onProgress?: (p: DriveProgress) => void }): Promise<PublishedDrive>
+  /** Downloads a drive into a new or empty folder on the daemon's machine. Optional. */
+  getDrive?(driveKey: string, out: string, opts: { timeoutMs?: number, onProgress?: (p: DriveProgress) => void }): Promise<{ version: number, files: number, bytes: number }>
+  /** The files of a drive. Optional. */
+  listDrive?(driveKey: string, opts: { timeoutMs?: number }): Promise<{ version: number, files: DriveFile[] }>
 
   /** Challenges this node ran as an attestor, most recent last (or first; the API sorts). */
   recentChallenges(): readonly ChallengeRecord[]

@@ -13,6 +13,7 @@ import { actionCommands } from './commands/actions.js'
 import { daemonCommands } from './commands/daemon.js'
 import { demo } from './commands/demo.js'
 import { publish, unpin } from './commands/publish.js'
+import { get, ls } from './commands/folder.js'
 import { readCommands } from './commands/reads.js'
 import { statement } from './commands/statement.js'
 import { completionCommand, toolCommands } from './commands/tools.js'
@@ -23,6 +24,8 @@ const commands: Record<string, Command> = {
   testnet: toolCommands.testnet as Command,
   publish,
   unpin,
+  get,
+  ls,
   ...actionCommands,
   ...readCommands,
   statement,

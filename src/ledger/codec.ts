@@ -21,8 +21,8 @@ import {
 } from './constants.js'
 import { MAX_MANIFEST_BYTES, MAX_PROOF_BYTES } from '../proof/format.js'
 import { DecodeError, UnknownOpError, UnknownVersionError } from './errors.js'
-import { OP_TAGS, OP_TYPES_BY_TAG, OUTCOMES } from './ops.js'
-import type { AdmissionPolicy, CoreSpec, FailingItem, NetworkParams, Op, Outcome, Receipt, ReportResult } from './ops.js'
+import { OP_TAGS, OP_TYPES_BY_TAG, OUTCOMES, UNIT_KINDS } from './ops.js'
+import type { AdmissionPolicy, CoreSpec, FailingItem, NetworkParams, Op, Outcome, Receipt, ReportResult, UnitKind } from './ops.js'
 
 type State = ReturnType<typeof c.state>
 
@@ -282,7 +282,9 @@ function bodyIO(s: State, op: Op, pre: boolean): void {
       for (const core of op.cores) coreOut(s, core, pre)
       uintOut(s, op.replicas, pre)
       uintOut(s, op.until, pre)
-      return amountOut(s, op.maxPrice, pre)
+      amountOut(s, op.maxPrice, pre)
+      // kind: a byte, 0 = core (absent in the op), so that one op keeps exactly one encoding
+      return u8Out(s, UNIT_KINDS.indexOf(op.kind ?? 'core'), pre)
     case 'cancel':
       return uintOut(s, op.requestId, pre)
     case 'ready':
@@ -339,7 +341,12 @@ function bodyIn(s: State, type: Op['type'], time: number): Op {
       const n = countIn(s, MAX_CORES_PER_REQUEST, 'cores')
       const cores: CoreSpec[] = []
       for (let i = 0; i < n; i++) cores.push(coreIn(s))
-      return { type, time, cores, replicas: uintIn(s, MAX_REPLICAS), until: uintIn(s), maxPrice: c.biguint64.decode(s) }
+      const replicas = uintIn(s, MAX_REPLICAS)
+      const until = uintIn(s)
+      const maxPrice = c.biguint64.decode(s)
+      const kind: UnitKind | undefined = UNIT_KINDS[c.uint8.decode(s)]
+      if (kind === undefined) throw new DecodeError('unknown request kind')
+      return kind === 'core' ? { type, time, cores, replicas, until, maxPrice } : { type, time, cores, replicas, until, maxPrice, kind }
     }
     case 'cancel':
       return { type, time, requestId: uintIn(s) }

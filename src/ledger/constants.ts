@@ -2,12 +2,13 @@
 // NetworkParams (state.ts) and are fixed at genesis by `init-network`.
 
 /** Version byte written at the start of every op. Decoders reject any other value. */
-export const OP_VERSION = 2
+export const OP_VERSION = 3
 /**
  * Op versions this code refuses with a clear reason instead of "unknown": version 1 (challenge v1:
- * reports without receipts, cores without forks) is no longer accepted.
+ * reports without receipts, cores without forks) and version 2 (requests without a kind) are no longer
+ * accepted.
  */
-export const OLD_OP_VERSIONS: readonly number[] = [1]
+export const OLD_OP_VERSIONS: readonly number[] = [1, 2]
 
 /**
  * The contract version this code writes at genesis, and every contract version it can apply. A ledger

@@ -311,6 +311,7 @@ async function request(ctx: Ctx, op: OpOf<'request'>): Promise<void> {
     id,
     publisher: ctx.writer,
     cores: op.cores.map((c) => ({ key: hex(c.key), length: c.length, byteLength: c.byteLength, fork: c.fork })),
+    ...(op.kind === undefined ? {} : { kind: op.kind }),
     replicas: op.replicas,
     until: op.until,
     maxPrice: op.maxPrice,

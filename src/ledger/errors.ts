@@ -18,7 +18,7 @@ export class DecodeError extends LedgerError {
 export class UnknownVersionError extends LedgerError {
   readonly old: boolean
   constructor(version: number, old = false) {
-    super('E_VERSION', old ? `op version ${version} is no longer accepted (challenge v2 needs op version 2: upgrade Favor)` : `unknown op version ${version}`)
+    super('E_VERSION', old ? `op version ${version} is no longer accepted (this network needs op version 3: upgrade Favor)` : `unknown op version ${version}`)
     this.old = old
   }
 }

@@ -67,6 +67,13 @@ export interface NetworkParams {
 export type Outcome = 'pass' | 'missing' | 'slow' | 'unreachable'
 export const OUTCOMES: readonly Outcome[] = ['pass', 'missing', 'slow', 'unreachable']
 
+/**
+ * What a request's cores make up (op version 3): one core, a Hyperdrive (metadata core first, then its
+ * blobs core), or an Autobase. The contract stores it; placement, challenges and billing are per core.
+ */
+export type UnitKind = 'core' | 'drive' | 'autobase'
+export const UNIT_KINDS: readonly UnitKind[] = ['core', 'drive', 'autobase']
+
 export interface CoreSpec {
   /** Hypercore public key, 32 bytes. */
   key: Uint8Array
@@ -156,7 +163,7 @@ export type Op =
   | (Base & { type: 'remove-indexer'; writerKey: Uint8Array })
   | (Base & { type: 'offer'; capacityBytes: number; group: string; nodeKey: Uint8Array })
   | (Base & { type: 'withdraw' })
-  | (Base & { type: 'request'; cores: CoreSpec[]; replicas: number; until: number; maxPrice: bigint })
+  | (Base & { type: 'request'; cores: CoreSpec[]; replicas: number; until: number; maxPrice: bigint; kind?: UnitKind })
   | (Base & { type: 'cancel'; requestId: number })
   /**
    * `ready`: the hoster holds a full verified copy at exactly the agreement's recorded (length, byteLength,

@@ -1,6 +1,6 @@
 // Typed records of the ledger state and their keys. Records are stored with the canonical encoding
 // of record.ts (integers only; bigint for amounts and byte-seconds).
-import type { NetworkParams, Outcome } from './ops.js'
+import type { NetworkParams, Outcome, UnitKind } from './ops.js'
 
 /** Hex of a 32-byte key: the account id (= writer key of its author). */
 export type Hex = string
@@ -101,6 +101,8 @@ export interface HostingRequest {
   id: number
   publisher: Hex
   cores: RequestCore[]
+  /** What the cores make up (op version 3); absent: a single core ('core'). */
+  kind?: UnitKind
   replicas: number
   /** Last epoch hosted (inclusive). */
   until: number

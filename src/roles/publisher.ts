@@ -4,7 +4,7 @@
 import { FavorError, describeError } from '../errors.js'
 import type { RejectCodeValue } from '../ledger/index.js'
 import {
-  available, currentEpoch, epochCost, getAccount, getParams, listRequests, type AppliedInfo, type LedgerKV
+  available, currentEpoch, epochCost, getAccount, getParams, listRequests, type AppliedInfo, type LedgerKV, type UnitKind
 } from '../ledger/index.js'
 import type { Core, PeerDiscovery } from '../stack/index.js'
 import type { RoleContext } from './context.js'
@@ -85,6 +85,21 @@ export class Publisher {
   }
 
   /**
+   * One request for several local cores (a drive's metadata and blobs cores): one pin, one price,
+   * replicas placed and repaired per core, billed by their total bytes. Every core is served first.
+   */
+  async publishCores(cores: Core[], opts: PublishOptions & { kind?: UnitKind }): Promise<{ requestId: number }> {
+    if (!Number.isSafeInteger(opts.replicas) || opts.replicas < 1) throw new PublishError('INVALID_ARGUMENT', `replicas must be a positive integer, got ${opts.replicas}`)
+    if (cores.length === 0) throw new PublishError('INVALID_ARGUMENT', 'no core to publish')
+    for (const core of cores) {
+      await core.ready()
+      this.serve(core)
+    }
+    await this.ctx.swarm.flush()
+    return this.publishOpened(cores, opts)
+  }
+
+  /**
    * Length and byte length of a core: local cores at once, remote ones once a peer tells their signed
    * length (null if none does within `timeoutMs`).
    */
@@ -129,20 +144,22 @@ export class Publisher {
     const opened = await this.open(coreKey, findMs)
     if (opened === null) throw new PublishError('TIMEOUT', `no peer served core ${hex} within ${findMs} ms: publish from a node that has it, or keep its writer online`)
     try {
-      return await this.publishOpened(coreKey, opened.core, opts)
+      return await this.publishOpened([opened.core], opts)
     } finally {
       await opened.release()
     }
   }
 
-  private async publishOpened(coreKey: Buffer, core: Core, opts: PublishOptions): Promise<{ requestId: number }> {
-    const hex = coreKey.toString('hex')
-    if (core.length < 1) throw new PublishError('INVALID_ARGUMENT', `core ${hex} is empty: nothing to publish`)
+  private async publishOpened(cores: Core[], opts: PublishOptions & { kind?: UnitKind }): Promise<{ requestId: number }> {
+    for (const core of cores) {
+      if (core.length < 1) throw new PublishError('INVALID_ARGUMENT', `core ${core.key.toString('hex')} is empty: nothing to publish`)
+    }
     const kv = this.ctx.ledger.kv
     const params = await getParams(kv)
     if (params === null) throw new PublishError('NO_NETWORK', 'network not initialised yet')
     const account = await getAccount(kv, this.ctx.account)
-    const need = epochCost(core.byteLength, params.epochSeconds, params.priceMicroPerGiBHour) * BigInt(opts.replicas)
+    const bytes = cores.reduce((sum, core) => sum + core.byteLength, 0)
+    const need = epochCost(bytes, params.epochSeconds, params.priceMicroPerGiBHour) * BigInt(opts.replicas)
     if (account !== null && available(account) < need) {
       throw new PublishError('INSUFFICIENT_FAVOR', `not enough favor: one epoch of ${opts.replicas} replica(s) costs ${need} micro-favor, ${available(account)} available`)
     }
@@ -154,23 +171,24 @@ export class Publisher {
     }
     this.ctx.ledger.on('applied', onApplied)
     try {
-      return await this.appendRequest(coreKey, core, opts, epoch, params.priceMicroPerGiBHour, before, () => refusal)
+      return await this.appendRequest(cores, opts, epoch, params.priceMicroPerGiBHour, before, () => refusal)
     } finally {
       this.ctx.ledger.off('applied', onApplied)
     }
   }
 
   private async appendRequest(
-    coreKey: Buffer, core: Core, opts: PublishOptions, epoch: number, price: bigint, before: Set<number>, refusal: () => { code: RejectCodeValue; reason: string } | null
+    cores: Core[], opts: PublishOptions & { kind?: UnitKind }, epoch: number, price: bigint, before: Set<number>, refusal: () => { code: RejectCodeValue; reason: string } | null
   ): Promise<{ requestId: number }> {
-    const hex = coreKey.toString('hex')
+    const hex = (cores[0] as Core).key.toString('hex')
     await this.ctx.append({
       type: 'request',
       time: Date.now(),
-      cores: [{ key: coreKey, length: core.length, byteLength: core.byteLength, fork: core.fork }],
+      cores: cores.map((core) => ({ key: core.key, length: core.length, byteLength: core.byteLength, fork: core.fork })),
       replicas: opts.replicas,
       until: opts.until ?? epoch + DEFAULT_UNTIL_EPOCHS,
-      maxPrice: opts.maxPrice ?? price
+      maxPrice: opts.maxPrice ?? price,
+      ...(opts.kind === undefined || opts.kind === 'core' ? {} : { kind: opts.kind })
     })
     // Our own append applies locally at once; find the new request for this core, or the refusal.
     const deadline = Date.now() + APPLY_TIMEOUT_MS

@@ -29,7 +29,7 @@ test('codec: encode/decode are exact inverses for 3,000 random ops of every type
 
 test('codec: header is version, type tag, time', () => {
   const enc = encodeOp({ type: 'withdraw', time: 5 })
-  assert.deepEqual([...enc], [2, OP_TAGS.withdraw, 5])
+  assert.deepEqual([...enc], [3, OP_TAGS.withdraw, 5])
 })
 
 test('codec: trailing bytes, truncation, unknown version and type are rejected with stable codes', () => {
@@ -39,15 +39,15 @@ test('codec: trailing bytes, truncation, unknown version and type are rejected w
     assert.throws(() => decodeOp(Buffer.concat([enc, Buffer.from([0])])), { code: 'E_DECODE' })
     assert.throws(() => decodeOp(enc.subarray(0, enc.length - 1)), (e: { code?: string }) => e.code === 'E_DECODE')
   }
-  assert.throws(() => decodeOp(Buffer.from([3, 6, 0])), { code: 'E_VERSION' })
+  assert.throws(() => decodeOp(Buffer.from([4, 6, 0])), { code: 'E_VERSION' })
   assert.throws(() => decodeOp(Buffer.from([1, 6, 0])), (e: { code?: string; old?: boolean; message?: string }) => e.code === 'E_VERSION' && e.old === true && /no longer accepted/.test(e.message ?? ''))
-  assert.throws(() => decodeOp(Buffer.from([2, 99, 0])), { code: 'E_OP_TYPE' })
+  assert.throws(() => decodeOp(Buffer.from([3, 99, 0])), { code: 'E_OP_TYPE' })
   assert.throws(() => decodeOp(Buffer.from([1])), { code: 'E_DECODE' })
 })
 
 test('codec: non-canonical encodings are rejected (one op, one encoding)', () => {
   // time 5 written as a 3-byte varint (0xfd 0x05 0x00) instead of 1 byte
-  assert.throws(() => decodeOp(Buffer.from([2, OP_TAGS.withdraw, 0xfd, 5, 0])), { code: 'E_DECODE' })
+  assert.throws(() => decodeOp(Buffer.from([3, OP_TAGS.withdraw, 0xfd, 5, 0])), { code: 'E_DECODE' })
   // bool byte 2
   const aw = encodeOp({ type: 'add-writer', time: 0, writerKey: Buffer.alloc(32), indexer: true })
   aw[aw.length - 1] = 2
@@ -106,4 +106,20 @@ test('codec: an op of version 1 is refused by the contract with OP_VERSION_OLD a
   assert.equal(r.ok, false)
   assert.ok(!r.ok && r.code === RejectCode.OP_VERSION_OLD && /upgrade Favor/.test(r.reason))
   assert.equal((await getRejected(kv, 'x:0'))?.code, RejectCode.OP_VERSION_OLD)
+})
+
+test('codec: a request names its kind (op version 3); core is the default and unknown kinds are refused', () => {
+  const base = { type: 'request' as const, time: 7, cores: [{ key: new Uint8Array(32).fill(1), length: 3, byteLength: 300, fork: 0 }, { key: new Uint8Array(32).fill(2), length: 1, byteLength: 5, fork: 0 }], replicas: 2, until: 9, maxPrice: 1n }
+  const drive = encodeOp({ ...base, kind: 'drive' })
+  assert.deepEqual(decodeOp(drive), { ...base, kind: 'drive' })
+  const plain = encodeOp(base)
+  assert.deepEqual(decodeOp(plain), base)
+  assert.equal(plain.byteLength, drive.byteLength)
+  assert.deepEqual(encodeOp({ ...base, kind: 'core' }), plain, 'kind core is the absent kind: one encoding')
+  const bad = Buffer.from(drive)
+  bad[bad.byteLength - 1] = 9
+  assert.throws(() => decodeOp(bad), { code: 'E_DECODE' })
+  const v2 = Buffer.from(plain)
+  v2[0] = 2
+  assert.throws(() => decodeOp(v2), { code: 'E_VERSION' })
 })

@@ -125,6 +125,16 @@ export class PinsApi {
       activeReplicas: String(active),
       agreements: agreements.map((a) => `#${a.id} ${a.hoster} ${a.state}${a.endReason !== null ? ` (${a.endReason})` : ''}`).join('; ')
     }
+    // The unit (a core, or a drive's metadata + blobs cores) and each core's state: its recorded size
+    // and how many of its replicas are active.
+    info.kind = req?.kind ?? rec?.meta.kind ?? 'core'
+    if (req !== null) {
+      info.cores = req.cores.map((c, i) => {
+        const live = serving.filter((a) => a.coreKey === c.key)
+        return `${c.key} ${c.length} blocks ${c.byteLength} bytes fork ${c.fork}: ${live.filter((a) => a.state === 'active').length}/${req.slots[i]?.length ?? 0} active`
+      }).join('; ')
+      info.bytes = String(req.cores.reduce((sum, c) => sum + c.byteLength, 0))
+    }
     if (replicas !== null) info.replicas = String(replicas)
     if (req !== null) info.until = String(req.until)
     // Open slots say why they are open (src/api/open-slots.ts); filled ones wait for their hosters.

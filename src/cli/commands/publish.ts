@@ -8,6 +8,8 @@ import type { Command } from '../command.js'
 import { describeNext, epochTiming } from '../epoch.js'
 import { progressBar } from '../format.js'
 import { out, printJson, StatusLine, withSpinner } from '../output.js'
+import { existsSync } from 'node:fs'
+import { publishPath } from './folder.js'
 
 export interface PinStatus {
   requestid: string
@@ -23,7 +25,7 @@ export function activeReplicas(pin: PinStatus): number {
   return Number(pin.info.activeReplicas ?? '0')
 }
 
-async function waitPinned(client: Client, first: PinStatus, quiet: boolean, timeoutS: number | undefined): Promise<PinStatus> {
+export async function waitPinned(client: Client, first: PinStatus, quiet: boolean, timeoutS: number | undefined): Promise<PinStatus> {
   let pin = first
   const line = new StatusLine()
   const deadline = timeoutS === undefined ? Infinity : Date.now() + timeoutS * 1000
@@ -44,8 +46,8 @@ async function waitPinned(client: Client, first: PinStatus, quiet: boolean, time
 }
 
 export const publish: Command = {
-  usage: 'favor publish <coreKey> [--replicas N] [--name NAME] [--until EPOCH] [--wait [--timeout S]] [--again] [--json]',
-  summary: 'ask the network to host a hypercore (a pin); --wait shows progress until every replica is pinned',
+  usage: 'favor publish <coreKey | folder | file> [--replicas N] [--name NAME] [--until EPOCH] [--wait [--timeout S]] [--again] [--json]',
+  summary: 'ask the network to host a hypercore, or a folder/file as a Hyperdrive (one pin for all its cores; re-run to update it)',
   flags: {
     replicas: { type: 'string', short: 'r', arg: 'N', desc: 'copies to keep on distinct hosters (default 2)' },
     name: { type: 'string', arg: 'NAME', desc: 'a name for the pin (favor pins --name)' },
@@ -56,7 +58,14 @@ export const publish: Command = {
     ...JSON_FLAG
   },
   async run({ values, positionals, dir }) {
-    needPositionals(positionals, 1, 'one hypercore key: favor publish <coreKey>')
+    needPositionals(positionals, 1, 'one hypercore key, folder or file: favor publish <coreKey | path>')
+    const arg = positionals[0] ?? ''
+    // A path (anything that exists, or does not look like a key) is a folder or file to publish as a drive.
+    if (existsSync(arg)) {
+      await publishPath(arg, values, dir)
+      return
+    }
+    if (!/^[0-9a-fA-F]{64}$/.test(arg)) throw new UsageError(`'${arg}' is neither a hypercore key (64 hex characters) nor an existing folder or file`)
     const cid = hexArg(positionals[0], 'coreKey')
     const json = values.json === true
     const body: Record<string, unknown> = { cid }
