@@ -34,6 +34,8 @@ export type LedgerEvent =
   | { type: 'agreement-acknowledged'; agreementId: number; hoster: Hex; length: number; byteLength: number; fork: number }
   | { type: 'transfer'; from: Hex; to: Hex; amount: bigint }
   | { type: 'sponsor-line'; sponsor: Hex; to: Hex; line: bigint }
+  | { type: 'invite-created'; sponsor: Hex; credit: bigint; expiresEpoch: number }
+  | { type: 'invite-redeemed'; sponsor: Hex; writer: Hex; relayedBy: Hex }
 
 export interface Effects {
   membership: MembershipEffect[]

@@ -84,6 +84,10 @@ export function randomOp(p: Prng, type?: OpType): Op {
       return { type: t, time, to: bytes(p, 32), limit: big(p) }
     case 'grow':
       return { type: t, time, requestId: num(p), coreKey: bytes(p, 32), length: num(p), byteLength: num(p), fork: num(p) }
+    case 'invite':
+      return { type: t, time, hash: bytes(p, 32), credit: big(p), expiresEpoch: num(p) }
+    case 'redeem':
+      return { type: t, time, writerKey: bytes(p, 32), secret: bytes(p, 32) }
   }
 }
 
