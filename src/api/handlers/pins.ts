@@ -1,7 +1,7 @@
 // Pins in the shape of the IPFS Pinning Service API, with a hypercore key (64 hex characters) in
 // place of a CID. A pin is one ledger hosting request of this node; its name, meta, origins and
 // creation time live in the node's pin store.
-import { epochCost, getBalance, getEpoch, getParams, getRequest, listAgreements, listRequests, pinStatus } from '../../ledger/index.js'
+import { epochCost, explainRequest, getBalance, getEpoch, getParams, getRequest, listAgreements, listRequests, pinStatus } from '../../ledger/index.js'
 import type { Agreement, HostingRequest, LedgerKV } from '../../ledger/index.js'
 import { DEFAULT_PIN_LIMIT, DEFAULT_PIN_REPLICAS, MAX_CID_FILTER, MAX_META_ENTRIES, MAX_META_TEXT, MAX_PIN_LIMIT, MAX_PIN_NAME } from '../constants.js'
 import { badRequest, conflict, fromServiceError, notFound } from '../errors.js'
@@ -129,6 +129,13 @@ export class PinsApi {
     if (status === 'failed') info.status_details = reasonOf(req) ?? 'failed'
     else if (status === 'queued') info.status_details = req === null ? 'waiting for the ledger to apply the request' : 'waiting for the next epoch to match hosters (and for the publisher to afford one epoch)'
     else if (status === 'pinning') info.status_details = `waiting for hosters to mirror the core and post ready (${active} of ${slots} active)`
+    // open slots no hoster can take: say why and what would fill them (src/ledger/explain.ts)
+    const why = status === 'failed' || req === null ? null : await explainRequest(kv, requestId)
+    if (why !== null && why.code !== '') {
+      info.status_details = why.details
+      info.unfilled = why.code
+      info.blockedSlots = String(why.blockedSlots)
+    }
     const created = rec?.created ?? (req === null ? new Date().toISOString() : await epochTimeIso(kv, req.createdEpoch))
     const pin: PinStatusBody['pin'] = {
       cid: rec?.cid ?? req?.cores[0]?.key ?? '',
