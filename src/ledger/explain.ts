@@ -5,8 +5,8 @@ import { epochCost } from './accounting.js'
 import { Ctx } from './context.js'
 import { hosterCandidates, relaxUnvetted, slotConstraints } from './epoch.js'
 import type { LedgerKV } from './kv.js'
-import type { Ineligible } from './selection.js'
-import { whyIneligible } from './selection.js'
+import type { HosterCandidate, Ineligible, SlotConstraints } from './selection.js'
+import { groupOf, whyIneligible } from './selection.js'
 import type { HostingRequest } from './state.js'
 import { available, keys } from './state.js'
 import { Tx } from './tx.js'
@@ -62,6 +62,8 @@ export async function explainRequest(kv: LedgerKV, id: number): Promise<SlotExpl
     const core = req.cores[c]
     const row = req.slots[c]
     if (core === undefined || row === undefined) continue
+    // the slots of one core are filled one after the other: a candidate that could take one is assumed taken
+    const taken: HosterCandidate[] = []
     for (const slot of row) {
       let exiting = null
       if (slot !== 0) {
@@ -76,15 +78,25 @@ export async function explainRequest(kv: LedgerKV, id: number): Promise<SlotExpl
         first ??= { openSlots: 0, blockedSlots: 0, code: 'CREDIT', details: `the publisher cannot pay one epoch of this core (${cost} µfavor; available ${available(pub)}): a sponsor line (favor sponsor) or earning by hosting would fill it` }
         continue
       }
-      const s = await slotConstraints(ctx, req, c, exiting, relax)
+      const base = await slotConstraints(ctx, req, c, exiting, relax)
+      const s: SlotConstraints = {
+        ...base,
+        excluded: new Set([...base.excluded, ...taken.map((t) => t.hoster)]),
+        usedGroups: new Set([...base.usedGroups, ...taken.map((t) => groupOf(t.hoster, t.group))]),
+        usedLineages: new Set([...base.usedLineages, ...taken.map((t) => t.lineage)]),
+        hasUnvetted: base.hasUnvetted || taken.some((t) => !t.vetted)
+      }
       const counts = new Map<Exclude<Ineligible, ''>, number>()
-      let eligible = 0
+      let pick: HosterCandidate | null = null
       for (const cand of candidates) {
         const why = whyIneligible(cand, s)
-        if (why === '') eligible++
+        if (why === '') pick ??= cand
         else counts.set(why, (counts.get(why) ?? 0) + 1)
       }
-      if (eligible > 0) continue
+      if (pick !== null) {
+        taken.push(pick)
+        continue
+      }
       blockedSlots++
       if (first !== null) continue
       if (candidates.length === 0 || [...counts.keys()].every((k) => k === 'publisher')) {
