@@ -106,9 +106,10 @@ export const ATTEST_RETENTION_EPOCHS = 24
 
 // --- Sybil resistance (docs/sybil.md) ---
 /**
- * Proven capacity: a hoster may hold at most PROVEN_GROWTH_FACTOR × its proven bytes (the most bytes it
- * passed challenges for in one epoch) + GROWTH_ALLOWANCE_BYTES, whatever it declares; its selection weight
- * uses that capped free space. A new hoster starts with the allowance and can double what it proved.
+ * Proven capacity: a hoster is matched for at most max(PROVEN_GROWTH_FACTOR × its proven bytes (the most
+ * bytes it passed challenges for in one epoch), GROWTH_ALLOWANCE_BYTES) in all, whatever it declares, and
+ * that capped free space is its selection weight. A new hoster starts with the allowance; each epoch it can
+ * at most double what it proved.
  */
 export const GROWTH_ALLOWANCE_BYTES = 1024 * 1024 * 1024
 export const PROVEN_GROWTH_FACTOR = 2

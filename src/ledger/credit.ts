@@ -1,28 +1,32 @@
 // Welcome credit cannot be laundered into transferable favor (DESIGN §5, docs/sybil.md).
 //
 // Favor paid out of a drawer's welcome credit is LOCKED on whoever receives it (`lockedFrom[drawer]`). A
-// locked amount may pay for hosting (the lock then moves, with its drawer, to the payees) but may not be
-// transferred nor escrowed as a sponsor line while its drawer still owes: a drawer owes what its balance
-// is below zero (`owes`). When the drawer's balance comes back up — it hosts and proves storage for others,
-// or receives a transfer — the locks on its payees shrink to what it still owes. The rule is conservative:
-// when several payees hold locks of one drawer, each is capped by the drawer's whole debt, so more may
-// stay locked than is owed, never less. What it does not stop (docs/sybil.md): a drawer that repays by
-// really hosting (proven storage) for another drawer turns that work into transferable favor for its own
-// payees; the other drawer's payment stays locked on it.
+// locked amount may pay for hosting (the lock then moves, with its drawer, to the payees; favor that comes
+// back to its drawer is repayment and unlocked) but may not be transferred nor escrowed as a sponsor line
+// while its drawer still owes. A drawer owes what its balance is below its own locked favor (`owes`): favor
+// it earned out of other drawers' unrepaid credit does not repay its own. When it repays with favor that
+// is not locked (favor paid back to it, a transfer, a payment out of a sponsor line), the locks on its
+// payees shrink to what it still owes. Conservative: when several payees hold locks of one drawer, each is
+// capped by the drawer's whole debt, so more may stay locked than is owed, never less. So no favor
+// becomes transferable unless someone really paid for it (src/ledger/invariants.ts checks it).
 import type { Ctx } from './context.js'
 import type { Account, Hex } from './state.js'
 import { lockedTotal } from './state.js'
 
-/** What an account still owes of the welcome credit it drew: how far its balance is below zero. */
-export function owes(a: Pick<Account, 'balance'>): bigint {
-  return a.balance < 0n ? -a.balance : 0n
+/**
+ * What an account still owes of the welcome credit it drew: how far what it holds (balance + held back) is
+ * below its locked favor.
+ */
+export function owes(a: Pick<Account, 'balance' | 'heldBack' | 'lockedFrom'>): bigint {
+  const d = lockedTotal(a) - a.balance - a.heldBack
+  return d > 0n ? d : 0n
 }
 
 /** Shrink each lock of `a` to what its drawer still owes (mutates `a`; the caller stores it). */
 export async function releaseRepaid(ctx: Ctx, a: Account): Promise<void> {
   for (const drawer of Object.keys(a.lockedFrom).sort()) {
     const v = a.lockedFrom[drawer] ?? 0n
-    const d = drawer === a.id ? 0n : owes((await ctx.account(drawer)) ?? { balance: 0n })
+    const d = drawer === a.id ? 0n : owes((await ctx.account(drawer)) ?? { balance: 0n, heldBack: 0n, lockedFrom: {} })
     const keep = v < d ? v : d
     if (keep <= 0n) delete a.lockedFrom[drawer]
     else a.lockedFrom[drawer] = keep

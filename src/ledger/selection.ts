@@ -68,11 +68,11 @@ export function eligibleHoster(c: HosterCandidate, s: SlotConstraints): boolean 
 }
 
 /**
- * The free bytes a hoster may be matched for: its declared free space, capped by what it has proven
- * (PROVEN_GROWTH_FACTOR × provenBytes + GROWTH_ALLOWANCE_BYTES, minus what it already holds).
+ * The free bytes that weigh in selection: its declared free space, capped by what it has proven —
+ * max(PROVEN_GROWTH_FACTOR × provenBytes, GROWTH_ALLOWANCE_BYTES) minus what it already holds.
  */
 export function provenFreeBytes(capacityBytes: number, usedBytes: number, provenBytes: number): number {
-  const cap = Math.min(capacityBytes, PROVEN_GROWTH_FACTOR * provenBytes + GROWTH_ALLOWANCE_BYTES)
+  const cap = Math.min(capacityBytes, Math.max(PROVEN_GROWTH_FACTOR * provenBytes, GROWTH_ALLOWANCE_BYTES))
   return Math.max(0, cap - usedBytes)
 }
 
