@@ -640,7 +640,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
         const last = mine.at(-1)
         if (last !== undefined) {
           if (last.result.ok) return result
-          throw new ActionError('LEDGER_REFUSED', `the ledger refused the ${type}: ${last.result.reason}`)
+          throw new ActionError('LEDGER_REFUSED', `the ledger refused the ${type}: ${last.result.reason} (${last.result.code})`)
         }
         if (Date.now() > deadline || this.closing !== null) {
           throw new ActionError('TIMEOUT', `the ${type} was appended but not applied within ${Math.round(timeoutMs / 1000)} s; check later with favor status`)

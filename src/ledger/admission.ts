@@ -27,8 +27,9 @@ export function inviteHash(secret: Uint8Array): Buffer {
 export async function sponsoredAccount(ctx: Ctx, sponsor: Account, target: Hex, line: bigint): Promise<Account> {
   const acct = newAccount(target, ctx.meta.params.welcomeCreditMicro, ctx.meta.epoch)
   acct.sponsor = sponsor.id
-  // the admin's invitees each start a lineage; everyone else joins the lineage of its sponsor
-  acct.lineage = sponsor.id === ctx.meta.admin ? '' : lineageOf(sponsor)
+  // the admin's invitees each start a lineage; everyone else joins the lineage of its sponsor — except on an
+  // open network, where the writer that happened to answer a join vouched for nothing: there each starts one
+  acct.lineage = sponsor.id === ctx.meta.admin || ctx.meta.params.admission === Admission.open ? '' : lineageOf(sponsor)
   if (line > 0n) {
     const free = await transferable(ctx, sponsor)
     if (free < line) reject(`a line of ${line} µfavor is more than the sponsor's transferable balance (${free})`, RejectCode.SPONSOR_LINE_OVER_BALANCE)

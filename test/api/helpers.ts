@@ -52,7 +52,7 @@ export async function startFixture(opts: FixtureOptions = {}): Promise<ApiFixtur
     await mkdir(dir, { recursive: true })
     const main = await FavorNode.create({
       dataDir: dir, name: 'main', bootstrap: net.bootstrap, epochMs: opts.epochMs ?? 1500,
-      params: { epochSeconds: 3600, attestors: 1, unvettedEpochs: 0, ...opts.params }
+      params: { epochSeconds: 3600, attestors: 1, unvettedEpochs: 0, welcomeCreditMicro: 10_000_000n, ...opts.params }
     })
     nodes.push(main)
     const addNode = async (name: string, o: { hoster?: number } = {}): Promise<FavorNode> => {
