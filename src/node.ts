@@ -14,7 +14,7 @@ import {
   type BootstrapNode, type Connection, type Core, type Dht, type KeyPair, type Store, type Swarm
 } from './stack/index.js'
 import {
-  Admission, Ledger, LedgerStoppedError, RejectCode, currentEpoch, defaultParams, getAccount, getEpoch, getBalance, getMeta, getParams, listAgreements, listRequests, getOffer,
+  Admission, DEFAULT_INVITE_EPOCHS, INVITE_SECRET_BYTES, getInvite, inviteHash, Ledger, LedgerStoppedError, RejectCode, currentEpoch, defaultParams, getAccount, getEpoch, getBalance, getMeta, getParams, listAgreements, listRequests, getOffer,
   verifyLive,
   type Agreement, type AppliedInfo, type Balance, type HostingRequest, type LedgerEvent, type NetworkParams, type Offer, type Op, type RejectCodeValue, type VerifyReport
 } from './ledger/index.js'
@@ -221,12 +221,16 @@ interface AdmissionVerdict {
 /** The join reply for the contract's refusal of an add-writer: by its RejectCode, never its text. */
 function joinCodeOf(code: RejectCodeValue): JoinReplyCode {
   switch (code) {
-    case RejectCode.ALREADY_WRITER:
+    case RejectCode.ALREADY_MEMBER:
       return 'ALREADY_WRITER'
     case RejectCode.ADMISSION_RATE_LIMIT:
       return 'RATE_LIMITED'
-    case RejectCode.ADMIN_ONLY:
+    case RejectCode.NOT_ADMIN:
       return 'NOT_ADMIN'
+    case RejectCode.INVITE_INVALID:
+    case RejectCode.INVITE_USED:
+    case RejectCode.INVITE_EXPIRED:
+      return 'INVITE_INVALID'
     default:
       return 'REJECTED'
   }
@@ -803,6 +807,25 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     return token
   }
 
+  /**
+   * A single-use ledger invite (`favor network invite`): this node's account vouches for whoever presents
+   * the returned code over favor/join/1 (`favor network join <key> --invite CODE`) and escrows `creditMicro`
+   * of its transferable balance as the newcomer's starting line at redemption. Resolves once the contract
+   * accepted it (ActionError LEDGER_REFUSED with the RejectCode otherwise).
+   */
+  async inviteMember(opts: { creditMicro?: bigint; expiresEpochs?: number } = {}): Promise<{ code: string; expiresEpoch: number; creditMicro: bigint }> {
+    this.requireWritable()
+    const credit = opts.creditMicro ?? 0n
+    const epochs = opts.expiresEpochs ?? DEFAULT_INVITE_EPOCHS
+    if (credit < 0n) throw new ActionError('INVALID_ARGUMENT', 'an invite credit cannot be negative')
+    if (!Number.isSafeInteger(epochs) || epochs < 1) throw new ActionError('INVALID_ARGUMENT', `an invite expires after at least 1 epoch, got ${epochs}`)
+    const meta = await getMeta(this.ledger.kv)
+    const expiresEpoch = (meta?.epoch ?? 0) + epochs
+    const secret = randomBytes(INVITE_SECRET_BYTES)
+    await this.confirmOwn('invite', () => this.appendOp({ type: 'invite', time: Date.now(), hash: inviteHash(secret), credit, expiresEpoch }))
+    return { code: secret.toString('hex'), expiresEpoch, creditMicro: credit }
+  }
+
   /** Counters of the `favor/join/1` service (requests answered, refused, violations, ...). */
   joinStats(): JoinStats {
     return { ...this.joinService.stats }
@@ -873,9 +896,15 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       return { code: 'ALREADY_WRITER', message: 'already a writer (or its admission is on its way)' }
     }
     const adminOnly = meta.params.admission === Admission.adminOnly
+    const inviteOnly = meta.params.admission === Admission.invite
+    // a ledger invite (favor network invite): any writer relays it; the invite's author is the sponsor
+    if (req.invite !== null && req.invite.byteLength === INVITE_SECRET_BYTES && (await getInvite(kv, inviteHash(req.invite).toString('hex'))) !== null) {
+      return this.redeemFor(req, target)
+    }
     if (adminOnly && this.account !== meta.admin) return { code: 'NOT_ADMIN', message: 'this network admits writers only through its admin' }
     let invite: string | null = null
-    if (this.opts.join?.requireInvite ?? adminOnly) {
+    if (inviteOnly && req.invite === null) return { code: 'INVITE_REQUIRED', message: 'this network admits only with an invite from a member (favor network invite)' }
+    if (this.opts.join?.requireInvite ?? (adminOnly || inviteOnly)) {
       if (req.invite === null) return { code: 'INVITE_REQUIRED', message: 'this writer admits only with an invite' }
       invite = req.invite.toString('hex')
       if (!this.invites.delete(invite)) return { code: 'INVITE_INVALID', message: 'unknown or already used invite' }
@@ -903,12 +932,31 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     return { code: joinCodeOf(v.refusal.code), message: v.refusal.reason }
   }
 
+  /** Appends `redeem` for a joiner's ledger invite and answers with the contract's verdict. */
+  private async redeemFor(req: AdmitRequest, target: string): Promise<JoinReply> {
+    const secret = req.invite ?? Buffer.alloc(0)
+    const verdict = this.watchAdmission(target, ADMISSION_APPLY_TIMEOUT_MS, 'redeem')
+    try {
+      await this.appendOp({ type: 'redeem', time: Date.now(), writerKey: req.writerKey, secret })
+    } catch (err) {
+      verdict.cancel()
+      return { code: err instanceof NotWritableError ? 'NOT_WRITABLE' : 'INTERNAL', message: toError(err).message }
+    }
+    this.admittedRecently.set(target, Date.now())
+    this.log.info('join: redeem appended', { writer: target, remote: req.remotePublicKey.toString('hex') })
+    const v = await verdict.result
+    if (v.ok) return { code: 'ACCEPTED', message: 'admitted as a writer (invite redeemed)' }
+    this.admittedRecently.delete(target)
+    if (v.refusal === null) return { code: 'TIMEOUT', message: `redeem not applied within ${ADMISSION_APPLY_TIMEOUT_MS} ms` }
+    return { code: joinCodeOf(v.refusal.code), message: `${v.refusal.reason} (${v.refusal.code})` }
+  }
+
   /**
    * Resolves when `target` has an account in the view (ok), when one of this node's add-writer ops is
    * rejected by the contract while `target` still has none (ok: false + the reason), or after `ms`.
    * Join admissions are serialised, so a rejection seen here is this one's (or a concurrent admit()'s).
    */
-  private watchAdmission(target: string, ms: number): { result: Promise<AdmissionVerdict>; cancel: () => void } {
+  private watchAdmission(target: string, ms: number, type: 'add-writer' | 'redeem' = 'add-writer'): { result: Promise<AdmissionVerdict>; cancel: () => void } {
     let finish: (v: AdmissionVerdict) => void = () => undefined
     let rejected: Refusal | null = null
     let timer: NodeJS.Timeout | null = null
@@ -929,7 +977,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
         })
     }
     const onApplied = (info: AppliedInfo): void => {
-      if (info.writer !== this.account || info.result.type !== 'add-writer' || info.result.ok) return
+      if (info.writer !== this.account || info.result.type !== type || info.result.ok) return
       rejected = { code: info.result.code, reason: info.result.reason }
     }
     const onUpdate = (): void => check()

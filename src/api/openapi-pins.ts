@@ -81,7 +81,7 @@ export const PIN_SCHEMAS: Schema = {
   Origins: { description: 'Optional list of multiaddrs known to provide the data', type: 'array', items: { type: 'string' }, uniqueItems: true, minItems: 0, maxItems: 20 },
   PinMeta: { description: 'Optional metadata for pin object', type: 'object', additionalProperties: { type: 'string', minProperties: 0, maxProperties: 1000 } },
   StatusInfo: {
-    description: 'Optional info for PinStatus response. Favor fills status_details (while not pinned: why, including why open slots have no hoster yet), requestId, state, replicas, until, slots, slotsFilled, activeReplicas and agreements, all strings',
+    description: 'Optional info for PinStatus response. Favor fills status_details, requestId, state, replicas, until, slots, slotsFilled, activeReplicas and agreements, and when open slots cannot be filled unfilled (NO_HOSTERS, NO_ELIGIBLE_HOSTER or CREDIT) and blockedSlots, with status_details saying why and what would fill them; all strings',
     type: 'object', additionalProperties: { type: 'string', minProperties: 0, maxProperties: 1000 }
   },
   TextMatchingStrategy: { description: 'Alternative text matching strategy', type: 'string', default: 'exact', enum: ['exact', 'iexact', 'partial', 'ipartial'] },

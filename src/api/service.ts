@@ -38,6 +38,8 @@ export interface FavorService {
   /** Sets the unused part of this node's sponsor line for `to` to exactly `limit` (0 closes it). */
   setLimit?(to: string, limit: bigint): Promise<unknown>
   admit(writerKey: string, opts?: { indexer?: boolean }): Promise<unknown>
+  /** A single-use ledger invite this node's account vouches with (`favor network invite`). Optional. */
+  inviteMember?(opts: { creditMicro?: bigint; expiresEpochs?: number }): Promise<{ code: string; expiresEpoch: number; creditMicro: bigint }>
   verifyLedger(): Promise<unknown>
   /** A balance statement (the file's bytes) for an account; see src/statement. Optional. */
   statement?(account: string): Promise<Uint8Array>

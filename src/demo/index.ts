@@ -10,6 +10,7 @@ import path from 'node:path'
 import { NAMES_FILE_NAME } from '../api/index.js'
 import { createLoopbackTestnet, type Testnet } from '../stack/index.js'
 import type { Agreement, NetworkParams } from '../ledger/index.js'
+import { Admission } from '../ledger/index.js'
 import type { ChallengeRecord, MirrorProgress } from '../roles/types.js'
 import { ChildNode } from './child.js'
 import type { LedgerSnapshot } from './snapshot.js'
@@ -52,7 +53,10 @@ export const DEMO_PARAMS: Partial<NetworkParams> = {
   samples: 16,
   unvettedEpochs: 0,
   failingEpochsToRepair: 2,
-  heldBackEpochs: 100
+  heldBackEpochs: 100,
+  // explicit genesis choices: nodes join over favor/join/1 without invites, and publishers start with credit
+  admission: Admission.open,
+  welcomeCreditMicro: 10_000_000n
 }
 
 const fmtFavor = (micro: bigint): string => {

@@ -2,7 +2,7 @@
 import { GIB, PPM, SECONDS_PER_HOUR } from './constants.js'
 import type { Outcome } from './ops.js'
 import type { Account, Hex } from './state.js'
-import { available } from './state.js'
+import { available, lockedTotal } from './state.js'
 
 /**
  * Micro-favor a publisher owes for one epoch of one core:
@@ -54,6 +54,11 @@ export interface DebitResult {
   ok: boolean
   /** Micro-favor drawn from each sponsor line (sponsor hex → amount), in sponsor order. */
   fromLines: [Hex, bigint][]
+  /**
+   * Locks the payment carries to its payees (credit.ts): the account's own locked favor it spent (drawer →
+   * amount) and what it drew from its own welcome credit (the account itself as drawer).
+   */
+  locks: [Hex, bigint][]
 }
 
 /**
@@ -63,10 +68,24 @@ export interface DebitResult {
  * The caller must reduce each sponsor's `sponsoring` entry by the amounts in `fromLines`.
  */
 export function debit(acct: Account, amount: bigint): DebitResult {
-  if (amount < 0n || amount > available(acct)) return { ok: false, fromLines: [] }
+  if (amount < 0n || amount > available(acct)) return { ok: false, fromLines: [], locks: [] }
   const fromBalance = acct.balance > 0n ? (amount < acct.balance ? amount : acct.balance) : 0n
   let rest = amount - fromBalance
   const fromLines: [Hex, bigint][] = []
+  const locks: [Hex, bigint][] = []
+  // the positive balance is spent unlocked part first; what comes out of locked favor keeps its lock
+  const locked = lockedTotal(acct)
+  const unlocked = acct.balance > locked ? acct.balance - locked : 0n
+  let fromLocked = fromBalance > unlocked ? fromBalance - unlocked : 0n
+  for (const drawer of Object.keys(acct.lockedFrom).sort()) {
+    if (fromLocked === 0n) break
+    const v = acct.lockedFrom[drawer] ?? 0n
+    const take = v < fromLocked ? v : fromLocked
+    fromLocked -= take
+    locks.push([drawer, take])
+    if (v - take === 0n) delete acct.lockedFrom[drawer]
+    else acct.lockedFrom[drawer] = v - take
+  }
   for (const sponsor of Object.keys(acct.lines).sort()) {
     if (rest === 0n) break
     const line = acct.lines[sponsor] ?? 0n
@@ -78,7 +97,8 @@ export function debit(acct: Account, amount: bigint): DebitResult {
     else acct.lines[sponsor] = line - take
   }
   acct.balance -= fromBalance + rest
-  return { ok: true, fromLines }
+  if (rest > 0n) locks.push([acct.id, rest])
+  return { ok: true, fromLines, locks }
 }
 
 export interface Decision {

@@ -140,7 +140,7 @@ function paramsIn(s: State): NetworkParams {
   const unvettedEpochs = uintIn(s, 1_000_000)
   const failingEpochsToRepair = uintIn(s, 1000)
   const pausedEpochsToEnd = uintIn(s, 1000)
-  const admission = uintIn(s, 1) as AdmissionPolicy
+  const admission = uintIn(s, 2) as AdmissionPolicy
   const admissionsPerEpoch = uintIn(s, 1_000_000)
   const reputationDecayPpm = uintIn(s, 1_000_000)
   const pinningEpochs = uintIn(s, 1_000_000)
@@ -311,6 +311,13 @@ function bodyIO(s: State, op: Op, pre: boolean): void {
     case 'set-limit':
       fixed32Out(s, op.to, pre)
       return amountOut(s, op.limit, pre)
+    case 'invite':
+      fixed32Out(s, op.hash, pre)
+      amountOut(s, op.credit, pre)
+      return uintOut(s, op.expiresEpoch, pre)
+    case 'redeem':
+      fixed32Out(s, op.writerKey, pre)
+      return fixed32Out(s, op.secret, pre)
     case 'grow':
       uintOut(s, op.requestId, pre)
       fixed32Out(s, op.coreKey, pre)
@@ -372,6 +379,10 @@ function bodyIn(s: State, type: Op['type'], time: number): Op {
       return { type, time, to: fixed32In(s), amount: c.biguint64.decode(s) }
     case 'set-limit':
       return { type, time, to: fixed32In(s), limit: c.biguint64.decode(s) }
+    case 'invite':
+      return { type, time, hash: fixed32In(s), credit: c.biguint64.decode(s), expiresEpoch: uintIn(s) }
+    case 'redeem':
+      return { type, time, writerKey: fixed32In(s), secret: fixed32In(s) }
     case 'grow':
       return { type, time, requestId: uintIn(s), coreKey: fixed32In(s), length: uintIn(s), byteLength: uintIn(s), fork: uintIn(s) }
     case 'upgrade':

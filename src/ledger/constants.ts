@@ -35,7 +35,7 @@ export const DEFAULT_EPOCH_SECONDS = 3600
 /** Price, micro-favor per GiB-hour (1 favor per GiB-hour). */
 export const DEFAULT_PRICE_MICRO_PER_GIB_HOUR = 1_000_000n
 /** Welcome credit of a new account, micro-favor (how far below zero its balance may go). */
-export const DEFAULT_WELCOME_CREDIT_MICRO = 10_000_000n
+export const DEFAULT_WELCOME_CREDIT_MICRO = 0n
 /** Attestors selected per agreement per epoch (k). */
 export const DEFAULT_ATTESTORS = 3
 /** Block samples each attestor challenges per agreement per epoch (vetted hoster, clean recent record). */
@@ -72,7 +72,7 @@ export const DEFAULT_PAUSED_EPOCHS_TO_END = 3
  * hosters follow a core live and post ready within an epoch or two even with epochs of a few seconds.
  */
 export const DEFAULT_PINNING_EPOCHS = 6
-/** Writers one writer may admit per epoch under the open admission policy. */
+/** Writers one member may admit per epoch (open and invite policies; invites count when created). */
 export const DEFAULT_ADMISSIONS_PER_EPOCH = 8
 /** Reputation forgetting factor per update, ppm (Storj-style Beta audit score). */
 export const DEFAULT_REPUTATION_DECAY_PPM = 950_000
@@ -115,3 +115,26 @@ export const MAX_AMOUNT = (1n << 64n) - 1n
 export const MAX_REASON_CHARS = 200
 /** Epochs the per-agreement attestation records are kept after settling (older ones are pruned). */
 export const ATTEST_RETENTION_EPOCHS = 24
+
+// --- Sybil resistance (docs/sybil.md) ---
+/**
+ * Proven capacity: a hoster is matched for at most max(PROVEN_GROWTH_FACTOR × its proven bytes (the most
+ * bytes it passed challenges for in one epoch), GROWTH_ALLOWANCE_BYTES) in all, whatever it declares, and
+ * that capped free space is its selection weight. A new hoster starts with the allowance; each epoch it can
+ * at most double what it proved.
+ */
+export const GROWTH_ALLOWANCE_BYTES = 1024 * 1024 * 1024
+export const PROVEN_GROWTH_FACTOR = 2
+/** Vetting: passing epochs (counted once per epoch) for publishers of at least this many other lineages. */
+export const VET_MIN_LINEAGES = 2
+/** Distinct publisher lineages kept on an account for vetting (only the count up to VET_MIN_LINEAGES matters). */
+export const VET_LINEAGES_KEPT = 4
+/**
+ * Bootstrap: while fewer than this many vetted hosters offer capacity, the one-unvetted-replica-per-core
+ * rule is relaxed (a fresh community has no vetted hoster); lineage, group and proven-capacity rules stay.
+ */
+export const BOOTSTRAP_VETTED_HOSTERS = 3
+/** Default invite lifetime, epochs (a week of one-hour epochs). */
+export const DEFAULT_INVITE_EPOCHS = 168
+/** Bytes of an invite secret (its BLAKE2b-256 hash is what the ledger keeps). */
+export const INVITE_SECRET_BYTES = 32

@@ -37,7 +37,14 @@ export function newAccount(id: Hex, credit: bigint, epoch: number): Account {
     attestBeta: INITIAL_BETA,
     lastFailEpoch: 0,
     lastTickEpoch: epoch,
-    silentRemovedEpoch: 0
+    silentRemovedEpoch: 0,
+    sponsor: '',
+    lineage: '',
+    provenBytes: 0,
+    vetEpochs: 0,
+    vetLastEpoch: 0,
+    vetLineages: [],
+    lockedFrom: {}
   }
 }
 
@@ -182,6 +189,17 @@ export class Ctx {
         // forfeited to the publisher: the hoster lost the data
         const pub = await this.mustAccount(agr.publisher)
         pub.balance += agr.held
+        // what was locked on the hoster goes back with it (credit.ts), so a forfeit never unlocks anything
+        let move = agr.held
+        for (const drawer of Object.keys(hoster.lockedFrom).sort()) {
+          if (move === 0n) break
+          const v = hoster.lockedFrom[drawer] ?? 0n
+          const take = v < move ? v : move
+          move -= take
+          if (v - take === 0n) delete hoster.lockedFrom[drawer]
+          else hoster.lockedFrom[drawer] = v - take
+          if (drawer !== pub.id) pub.lockedFrom[drawer] = (pub.lockedFrom[drawer] ?? 0n) + take
+        }
         this.putAccount(pub)
       } else {
         hoster.balance += agr.held

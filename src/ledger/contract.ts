@@ -7,6 +7,8 @@ import { checkReveal, genesisBeacon } from './beacon.js'
 import { decodeOp, encodeOp, peekOpType } from './codec.js'
 import { MAX_REASON_CHARS } from './constants.js'
 import { acknowledge, addWarning, Ctx, newAccount, reject } from './context.js'
+import { countAdmission, createInvite, redeemInvite, sponsoredAccount } from './admission.js'
+import { transferable } from './credit.js'
 import { startEpoch } from './epoch.js'
 import { ContractVersionError, DecodeError, InvariantError, RejectCode, RejectError, StoreError, UnknownOpError, UnknownVersionError } from './errors.js'
 import type { RejectCodeValue } from './errors.js'
@@ -160,6 +162,10 @@ async function dispatch(ctx: Ctx, op: Op, knownVersions: readonly number[] | und
       return grow(ctx, op)
     case 'upgrade':
       return upgradeVote(ctx, author, op)
+    case 'invite':
+      return createInvite(ctx, author, op)
+    case 'redeem':
+      return redeemInvite(ctx, author, op)
   }
 }
 
@@ -196,21 +202,15 @@ function initNetwork(ctx: Ctx, op: OpOf<'init-network'>, knownVersions: readonly
 async function addWriter(ctx: Ctx, author: Account, op: OpOf<'add-writer'>): Promise<void> {
   const p = ctx.meta.params
   const target = hex(op.writerKey)
-  if ((await ctx.account(target)) !== null) reject(RejectCode.ALREADY_WRITER, 'already a writer')
-  if (p.admission === Admission.adminOnly && author.id !== ctx.meta.admin) reject(RejectCode.ADMIN_ONLY, 'admission is admin-only')
+  if ((await ctx.account(target)) !== null) reject(RejectCode.ALREADY_MEMBER, 'already a writer')
+  if (p.admission === Admission.adminOnly && author.id !== ctx.meta.admin) reject(RejectCode.NOT_ADMIN, 'admission is admin-only')
   // Direct indexer admission: by the sole indexer (it is the majority), or by the admin while the network
   // is still bootstrapping (epoch 0, before the first tick). Otherwise indexers change by add-indexer votes.
   const bootstrapping = ctx.meta.epoch === 0 && author.id === ctx.meta.admin
   if (op.indexer && !(author.indexer && (ctx.meta.indexers.length === 1 || bootstrapping))) reject(RejectCode.INDEXER_DIRECT_ADD, 'only a sole indexer (or the admin at epoch 0) may add an indexer directly; use add-indexer')
-  const e = ctx.meta.epoch
-  if (author.admitEpoch !== e) {
-    author.admitEpoch = e
-    author.admitCount = 0
-  }
-  if (p.admission === Admission.open && author.admitCount >= p.admissionsPerEpoch) reject(RejectCode.ADMISSION_RATE_LIMIT, 'admission rate limit reached for this epoch')
-  author.admitCount++
-  ctx.putAccount(author)
-  const acct = newAccount(target, p.welcomeCreditMicro, e)
+  countAdmission(ctx, author)
+  // a direct admission: the author vouches for the newcomer (its sponsor), with no starting line
+  const acct = await sponsoredAccount(ctx, author, target, 0n)
   acct.indexer = op.indexer
   ctx.putAccount(acct)
   const list = (await ctx.tx.get<Hex[]>(keys.accounts)) ?? []
@@ -493,6 +493,15 @@ async function transfer(ctx: Ctx, author: Account, op: OpOf<'transfer'>): Promis
   const dest = await ctx.account(to)
   if (dest === null) reject(RejectCode.NO_SUCH_ACCOUNT, 'no such account')
   if (author.balance < op.amount) reject(RejectCode.INSUFFICIENT_BALANCE, 'insufficient balance (credit cannot be transferred)')
+  const free = await transferable(ctx, author)
+  // favor locked from the recipient's own unrepaid credit may always go back to it: that is repayment
+  const lockedBack = author.lockedFrom[to] ?? 0n
+  const back = lockedBack < op.amount ? lockedBack : op.amount
+  if (free < op.amount - back) reject(RejectCode.TRANSFER_LOCKED, `only ${free} µfavor is transferable: the rest was paid out of welcome credit not yet repaid`)
+  if (back > 0n) {
+    if (lockedBack === back) delete author.lockedFrom[to]
+    else author.lockedFrom[to] = lockedBack - back
+  }
   author.balance -= op.amount
   dest.balance += op.amount
   ctx.putAccount(author)
@@ -513,7 +522,8 @@ async function setLine(ctx: Ctx, author: Account, to: Hex, value: bigint, add: b
   const current = dest.lines[author.id] ?? 0n
   const target = add ? current + value : value
   const delta = target - current
-  if (delta > 0n && author.balance < delta) reject(RejectCode.INSUFFICIENT_BALANCE, 'insufficient balance to escrow')
+  if (delta > 0n && author.balance < delta) reject(RejectCode.SPONSOR_LINE_OVER_BALANCE, 'insufficient balance to escrow')
+  if (delta > 0n && (await transferable(ctx, author)) < delta) reject(RejectCode.SPONSOR_LINE_OVER_BALANCE, 'favor paid out of unrepaid welcome credit cannot be escrowed')
   author.balance -= delta
   if (target === 0n) {
     delete dest.lines[author.id]

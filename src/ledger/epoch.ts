@@ -2,16 +2,41 @@
 // end agreements whose hoster never posted `ready` in time, match pending requests (including repairs), pause/resume by credit, and select attestors for e.
 // Linear in the live agreements; per-epoch attestation records make settling O(n).
 import { InvariantError } from './errors.js'
-import { ATTEST_RETENTION_EPOCHS, ATTESTOR_MIN_FAILURES, ATTESTOR_MIN_SCORE_PPM, RECENT_FAILURE_EPOCHS } from './constants.js'
+import { ATTEST_RETENTION_EPOCHS, ATTESTOR_MIN_FAILURES, ATTESTOR_MIN_SCORE_PPM, BOOTSTRAP_VETTED_HOSTERS, RECENT_FAILURE_EPOCHS, VET_LINEAGES_KEPT, VET_MIN_LINEAGES } from './constants.js'
+import { allocateLocks } from './credit.js'
 import { byteSeconds, debit, decideOutcome, epochCost, failureObservation, observe, observeAttestor, splitPayment } from './accounting.js'
 import { nextBeacon } from './beacon.js'
 import type { Ctx } from './context.js'
 import { acknowledge, addWarning, clearWarning } from './context.js'
 import { removeSilentIndexers } from './indexers.js'
 import type { HosterCandidate, SlotConstraints } from './selection.js'
-import { attestorPrng, groupOf, HosterPool, matchPrng, selectAttestors } from './selection.js'
-import type { Account, Agreement, Attestation, EpochRecord, EpochSummary, Hex, HostingRequest } from './state.js'
-import { attestScorePpm, available, keys, majority, reputationPpm } from './state.js'
+import { attestorPrng, groupOf, HosterPool, matchPrng, provenFreeBytes, selectAttestors } from './selection.js'
+import type { Account, Agreement, Attestation, EpochRecord, EpochSummary, Hex, HostingRequest, NetworkMeta, Offer } from './state.js'
+import { attestScorePpm, available, keys, lineageOf, majority, reputationPpm } from './state.js'
+
+/**
+ * Vetted (DESIGN §3): at least unvettedEpochs epochs — each counted once, however many agreements passed in
+ * it — with a pass for a publisher of another lineage, and passes for at least VET_MIN_LINEAGES distinct
+ * publisher lineages. unvettedEpochs 0 vets everyone.
+ */
+export function isVetted(a: Pick<Account, 'vetEpochs' | 'vetLineages'>, p: { unvettedEpochs: number }): boolean {
+  if (p.unvettedEpochs === 0) return true
+  return a.vetEpochs >= p.unvettedEpochs && a.vetLineages.length >= VET_MIN_LINEAGES
+}
+
+/** A pass by `hoster` for `publisher` in epoch e: proven work for vetting when the lineages differ. */
+function creditVetting(hoster: Account, publisher: Account, e: number): void {
+  const pl = lineageOf(publisher)
+  if (pl === lineageOf(hoster)) return
+  if (!hoster.vetLineages.includes(pl) && hoster.vetLineages.length < VET_LINEAGES_KEPT) {
+    hoster.vetLineages.push(pl)
+    hoster.vetLineages.sort()
+  }
+  if (hoster.vetLastEpoch !== e) {
+    hoster.vetLastEpoch = e
+    hoster.vetEpochs++
+  }
+}
 
 /** Lower median of integers. */
 export function median(values: readonly number[]): number {
@@ -67,6 +92,8 @@ export async function startEpoch(ctx: Ctx, rec: EpochRecord): Promise<void> {
 async function settle(ctx: Ctx, rec: EpochRecord): Promise<void> {
   const p = ctx.meta.params
   const summary: EpochSummary = { settled: 0, passed: 0, failed: 0, noOutcome: 0, paidMicro: 0n, ended: 0 }
+  // bytes each hoster passed challenges for in this epoch: its proven capacity is the largest such sum
+  const provenNow = new Map<Hex, number>()
   for (const id of rec.attested) {
     const att = await ctx.tx.get<Attestation>(keys.attest(rec.epoch, id))
     if (att === null) continue
@@ -124,6 +151,10 @@ async function settle(ctx: Ctx, rec: EpochRecord): Promise<void> {
       winners.forEach((w, j) => {
         w.balance += split.attestors[j] ?? 0n
       })
+      // favor out of unrepaid welcome credit stays locked on its payees (credit.ts)
+      if (db.locks.length > 0) allocateLocks(db.locks, [[hoster, split.hosterNow + split.held], ...winners.map((w, j): [Account, bigint] => [w, split.attestors[j] ?? 0n])])
+      provenNow.set(hoster.id, (provenNow.get(hoster.id) ?? 0) + att.byteLength)
+      creditVetting(hoster, pub, rec.epoch)
       const bs = byteSeconds(att.byteLength, p.epochSeconds)
       hoster.given += bs
       pub.received += bs
@@ -158,6 +189,13 @@ async function settle(ctx: Ctx, rec: EpochRecord): Promise<void> {
         await ctx.endAgreement(agr, 'failed')
         summary.ended++
       }
+    }
+  }
+  for (const [h, bytes] of provenNow) {
+    const a = await ctx.mustAccount(h)
+    if (bytes > a.provenBytes) {
+      a.provenBytes = bytes
+      ctx.putAccount(a)
     }
   }
   rec.summary = summary
@@ -216,20 +254,8 @@ async function match(ctx: Ctx, rec: EpochRecord): Promise<void> {
   const pending = await ctx.pending()
   if (pending.size === 0) return
   const p = ctx.meta.params
-  const offerIds = (await ctx.tx.get<Hex[]>(keys.offers)) ?? []
-  const candidates: HosterCandidate[] = []
-  for (const hex of offerIds) {
-    const o = await ctx.offer(hex)
-    const a = await ctx.account(hex)
-    if (o === null || a === null || o.withdrawn) continue
-    candidates.push({
-      hoster: hex,
-      group: o.group,
-      freeBytes: Math.max(0, o.capacityBytes - o.usedBytes),
-      reputationPpm: reputationPpm(a),
-      vetted: a.passedEpochs >= p.unvettedEpochs
-    })
-  }
+  const candidates = await hosterCandidates(ctx)
+  const relax = relaxUnvetted(candidates)
   const pool = new HosterPool(candidates)
   const prng = matchPrng(Buffer.from(rec.beacon, 'hex'))
 
@@ -253,7 +279,7 @@ async function match(ctx: Ctx, rec: EpochRecord): Promise<void> {
           stillOpen = true
           continue
         }
-        const s = await slotConstraints(ctx, req, c, exiting)
+        const s = await slotConstraints(ctx, req, c, exiting, relax)
         const i = pool.pick(prng, s)
         if (i < 0) {
           stillOpen = true
@@ -261,6 +287,7 @@ async function match(ctx: Ctx, rec: EpochRecord): Promise<void> {
         }
         const cand = pool.candidates[i] as HosterCandidate
         cand.freeBytes -= core.byteLength
+        cand.provenFreeBytes -= core.byteLength
         await createAgreement(ctx, req, c, r, cand.hoster, exiting)
       }
     }
@@ -269,11 +296,40 @@ async function match(ctx: Ctx, rec: EpochRecord): Promise<void> {
   }
 }
 
-async function slotConstraints(ctx: Ctx, req: HostingRequest, c: number, exiting: Agreement | null): Promise<SlotConstraints> {
+/** The hosters a matching round may pick from, with their free bytes capped by proven capacity. */
+export async function hosterCandidates(ctx: { tx: { get: <T>(k: string) => Promise<T | null> } }): Promise<HosterCandidate[]> {
+  const meta = await ctx.tx.get<NetworkMeta>(keys.meta)
+  if (meta === null) return []
+  const offerIds = (await ctx.tx.get<Hex[]>(keys.offers)) ?? []
+  const candidates: HosterCandidate[] = []
+  for (const hex of offerIds) {
+    const o = await ctx.tx.get<Offer>(keys.offer(hex))
+    const a = await ctx.tx.get<Account>(keys.account(hex))
+    if (o === null || a === null || o.withdrawn) continue
+    candidates.push({
+      hoster: hex,
+      group: o.group,
+      freeBytes: Math.max(0, o.capacityBytes - o.usedBytes),
+      provenFreeBytes: provenFreeBytes(o.capacityBytes, o.usedBytes, a.provenBytes),
+      reputationPpm: reputationPpm(a),
+      vetted: isVetted(a, meta.params),
+      lineage: lineageOf(a)
+    })
+  }
+  return candidates
+}
+
+/** Bootstrap (docs/sybil.md): fewer than BOOTSTRAP_VETTED_HOSTERS vetted hosters → the unvetted rule is off. */
+export function relaxUnvetted(candidates: readonly HosterCandidate[]): boolean {
+  return candidates.filter((c) => c.vetted).length < BOOTSTRAP_VETTED_HOSTERS
+}
+
+export async function slotConstraints(ctx: Ctx, req: HostingRequest, c: number, exiting: Agreement | null, relax: boolean): Promise<SlotConstraints> {
   const p = ctx.meta.params
   const core = req.cores[c]
   const excluded = new Set<Hex>(req.failedHosters)
   const usedGroups = new Set<string>()
+  const usedLineages = new Set<Hex>()
   let hasUnvetted = false
   for (const id of req.agreements) {
     const a = await ctx.mustAgreement(id)
@@ -283,9 +339,11 @@ async function slotConstraints(ctx: Ctx, req: HostingRequest, c: number, exiting
     const o = await ctx.offer(a.hoster)
     usedGroups.add(groupOf(a.hoster, o?.group ?? ''))
     const h = await ctx.mustAccount(a.hoster)
-    if (h.passedEpochs < p.unvettedEpochs) hasUnvetted = true
+    usedLineages.add(lineageOf(h))
+    if (!isVetted(h, p)) hasUnvetted = true
   }
-  return { publisher: req.publisher, byteLength: core?.byteLength ?? 0, usedGroups, excluded, hasUnvetted }
+  const pub = await ctx.mustAccount(req.publisher)
+  return { publisher: req.publisher, byteLength: core?.byteLength ?? 0, usedGroups, excluded, hasUnvetted, relaxUnvetted: relax, publisherLineage: lineageOf(pub), usedLineages }
 }
 
 async function createAgreement(ctx: Ctx, req: HostingRequest, c: number, r: number, hoster: Hex, exiting: Agreement | null): Promise<void> {
@@ -351,8 +409,8 @@ export function attestorExcluded(a: Pick<Account, 'attestAlpha' | 'attestBeta' |
 }
 
 /** Blocks per attestor for a hoster: samplesNew when unvetted or with a failing epoch in its recent record. */
-export function samplesFor(h: Pick<Account, 'passedEpochs' | 'lastFailEpoch'>, p: { samples: number; samplesNew: number; unvettedEpochs: number }, e: number): number {
-  const unvetted = h.passedEpochs < p.unvettedEpochs
+export function samplesFor(h: Pick<Account, 'vetEpochs' | 'vetLineages' | 'lastFailEpoch'>, p: { samples: number; samplesNew: number; unvettedEpochs: number }, e: number): number {
+  const unvetted = !isVetted(h, p)
   const recent = h.lastFailEpoch !== 0 && e - h.lastFailEpoch <= RECENT_FAILURE_EPOCHS
   return unvetted || recent ? p.samplesNew : p.samples
 }
@@ -375,12 +433,15 @@ async function prepareEpoch(ctx: Ctx, rec: EpochRecord): Promise<void> {
     nodeKeys.set(hex, o.nodeKey)
   }
   const barred = new Set<Hex>()
+  const lineage = new Map<Hex, Hex>()
   if (!rec.weak) {
     for (const h of accounts) {
       const a = await ctx.mustAccount(h)
       if (attestorExcluded(a)) barred.add(h)
+      lineage.set(h, lineageOf(a))
     }
   }
+  const lineageOfId = (h: Hex): Hex => lineage.get(h) ?? h
   const groupOfAccount = (h: Hex): string => groupKey.get(h) ?? groupOf(h, '')
   const beacon = Buffer.from(rec.beacon, 'hex')
   const reserved = new Map<Hex, bigint>()
@@ -420,7 +481,10 @@ async function prepareEpoch(ctx: Ctx, rec: EpochRecord): Promise<void> {
     }
     if (rec.weak) continue
     const hosterGroup = groupOfAccount(agr.hoster)
-    const excluded = (h: Hex): boolean => h === agr.hoster || h === agr.publisher || barred.has(h) || groupOfAccount(h) === hosterGroup
+    const hosterLineage = lineageOfId(agr.hoster)
+    const publisherLineage = lineageOfId(agr.publisher)
+    // never the hoster, the publisher, the hoster's group, nor anyone of the hoster's or the publisher's lineage
+    const excluded = (h: Hex): boolean => h === agr.hoster || h === agr.publisher || barred.has(h) || groupOfAccount(h) === hosterGroup || lineageOfId(h) === hosterLineage || lineageOfId(h) === publisherLineage
     const attestors = selectAttestors(attestorPrng(beacon, id), accounts, excluded, p.attestors)
     const hoster = await ctx.mustAccount(agr.hoster)
     const att: Attestation = {

@@ -61,10 +61,6 @@ export const RejectCode = {
   /** tick, an indexer vote or an upgrade vote by an account that is not an indexer. */
   NOT_INDEXER: 'NOT_INDEXER',
   // --- admission, indexer votes ---
-  /** add-writer for a key that already has an account. */
-  ALREADY_WRITER: 'ALREADY_WRITER',
-  /** add-writer by a non-admin on an admin-only network. */
-  ADMIN_ONLY: 'ADMIN_ONLY',
   /** add-writer with indexer: true by an author that may not add an indexer directly (use add-indexer). */
   INDEXER_DIRECT_ADD: 'INDEXER_DIRECT_ADD',
   /** add-writer past the author's admissionsPerEpoch in this epoch. */
@@ -179,7 +175,26 @@ export const RejectCode = {
   /** ready: length, byteLength or fork differ from the agreement's recorded ones. */
   READY_MISMATCH: 'READY_MISMATCH',
   /** grow: a core cannot shrink on the same fork, nor go back to an older fork. */
-  GROW_SHRINK: 'GROW_SHRINK'
+  GROW_SHRINK: 'GROW_SHRINK',
+  // --- admission, sponsor lines, welcome credit (docs/sybil.md) ---
+  /** A join without an invite on a network whose policy is invite (refused by the writer asked, before the ledger). */
+  INVITE_REQUIRED: 'INVITE_REQUIRED',
+  /** redeem: no invite has this secret's hash. */
+  INVITE_INVALID: 'INVITE_INVALID',
+  /** redeem: the invite was already redeemed. */
+  INVITE_USED: 'INVITE_USED',
+  /** redeem: the invite expired; invite: its expiry is not in the future. */
+  INVITE_EXPIRED: 'INVITE_EXPIRED',
+  /** invite: an invite with this hash exists already. */
+  INVITE_DUPLICATE: 'INVITE_DUPLICATE',
+  /** invite, redeem, sponsor, set-limit: the line is more than the sponsor's transferable balance. */
+  SPONSOR_LINE_OVER_BALANCE: 'SPONSOR_LINE_OVER_BALANCE',
+  /** add-writer, invite, redeem: the policy does not let the author admit (admin-only network). */
+  NOT_ADMIN: 'NOT_ADMIN',
+  /** add-writer, redeem: the key is already a member. */
+  ALREADY_MEMBER: 'ALREADY_MEMBER',
+  /** transfer: the amount exceeds the balance minus the favor still locked (paid out of unrepaid welcome credit). */
+  TRANSFER_LOCKED: 'TRANSFER_LOCKED'
 } as const
 export type RejectCodeValue = (typeof RejectCode)[keyof typeof RejectCode]
 

@@ -37,6 +37,8 @@ export type LedgerEvent =
   /** An indexer voted for a contract upgrade; `scheduled` once a majority did. */
   | { type: 'upgrade-vote'; contractVersion: number; fromEpoch: number; votes: number; needed: number }
   | { type: 'upgrade-scheduled'; contractVersion: number; fromEpoch: number }
+  | { type: 'invite-created'; sponsor: Hex; credit: bigint; expiresEpoch: number }
+  | { type: 'invite-redeemed'; sponsor: Hex; writer: Hex; relayedBy: Hex }
 
 export interface Effects {
   membership: MembershipEffect[]

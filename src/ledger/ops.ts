@@ -2,8 +2,12 @@
 // Every op carries the author's claimed wall time (`time`, ms since the Unix epoch); the contract
 // records it but never trusts it for anything but the tick median.
 
-/** Admission policy for `add-writer`. */
-export const Admission = { open: 0, adminOnly: 1 } as const
+/**
+ * Admission policy. `invite` (the default): a member vouches for each newcomer — directly with `add-writer`
+ * or through a single-use `invite` the newcomer redeems (`redeem`) — and becomes its sponsor. `open`: any
+ * writer admits (rate-limited). `adminOnly`: only the admin admits. Every admission records the sponsor.
+ */
+export const Admission = { open: 0, adminOnly: 1, invite: 2 } as const
 export type AdmissionPolicy = (typeof Admission)[keyof typeof Admission]
 
 /** Parameters fixed at genesis. Units in the names; defaults in constants.ts. */
@@ -12,7 +16,10 @@ export interface NetworkParams {
   epochSeconds: number
   /** Micro-favor per GiB-hour. */
   priceMicroPerGiBHour: bigint
-  /** Micro-favor of credit each new account gets. */
+  /**
+   * Micro-favor of welcome credit each new account gets (opt-in, default 0). Favor paid out of it stays
+   * non-transferable on whoever receives it until the drawer repays (docs/sybil.md).
+   */
   welcomeCreditMicro: bigint
   /** Attestors per agreement per epoch. */
   attestors: number
@@ -56,7 +63,7 @@ export interface NetworkParams {
    * pinning when epoch c + pinningEpochs starts ends as `not-ready` and its slot is re-matched elsewhere.
    */
   pinningEpochs: number
-  /** Admission policy (Admission.open or Admission.adminOnly). */
+  /** Admission policy (Admission.invite, Admission.open or Admission.adminOnly). */
   admission: AdmissionPolicy
   /** Writers one writer may admit per epoch (open policy). */
   admissionsPerEpoch: number
@@ -176,6 +183,14 @@ export type Op =
   | (Base & { type: 'transfer'; to: Uint8Array; amount: bigint })
   | (Base & { type: 'sponsor'; to: Uint8Array; amount: bigint })
   | (Base & { type: 'set-limit'; to: Uint8Array; limit: bigint })
+  /**
+   * `invite`: a member creates a single-use invite: the ledger keeps only the hash of the secret the newcomer
+   * will present, the credit line the author will escrow from its own balance when it is redeemed, and the
+   * epoch after which it is void.
+   */
+  | (Base & { type: 'invite'; hash: Uint8Array; credit: bigint; expiresEpoch: number })
+  /** `redeem`: a writer admits `writerKey` with the invite secret it presented (over favor/join/1). */
+  | (Base & { type: 'redeem'; writerKey: Uint8Array; secret: Uint8Array })
   /** `grow`: the core grew (same fork, never shorter) or was rewritten (a higher fork, any length ≥ 1). */
   | (Base & { type: 'grow'; requestId: number; coreKey: Uint8Array; length: number; byteLength: number; fork: number })
   /**
@@ -204,7 +219,9 @@ export const OP_TAGS: Readonly<Record<OpType, number>> = {
   sponsor: 13,
   'set-limit': 14,
   grow: 15,
-  upgrade: 16
+  upgrade: 16,
+  invite: 17,
+  redeem: 18
 }
 
 export const OP_TYPES_BY_TAG: ReadonlyMap<number, OpType> = new Map(

@@ -22,7 +22,7 @@ export function defaultParams(overrides: Partial<NetworkParams> = {}): NetworkPa
     failingEpochsToRepair: k.DEFAULT_FAILING_EPOCHS_TO_REPAIR,
     pausedEpochsToEnd: k.DEFAULT_PAUSED_EPOCHS_TO_END,
     pinningEpochs: k.DEFAULT_PINNING_EPOCHS,
-    admission: Admission.open,
+    admission: Admission.invite,
     admissionsPerEpoch: k.DEFAULT_ADMISSIONS_PER_EPOCH,
     reputationDecayPpm: k.DEFAULT_REPUTATION_DECAY_PPM,
     ...overrides

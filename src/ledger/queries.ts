@@ -2,7 +2,7 @@
 import type { LedgerKV } from './kv.js'
 import type { NetworkParams } from './ops.js'
 import { decodeRecord } from './record.js'
-import type { Account, Agreement, AgreementState, Attestation, EpochRecord, Hex, HostingRequest, NetworkMeta, Offer, RejectedRecord } from './state.js'
+import type { Account, Agreement, AgreementState, Attestation, EpochRecord, Hex, HostingRequest, Invite, NetworkMeta, Offer, RejectedRecord } from './state.js'
 import { attestScorePpm, available, keys, reputationPpm } from './state.js'
 
 async function read<T>(kv: LedgerKV, key: string): Promise<T | null> {
@@ -214,4 +214,9 @@ export async function pinStatus(kv: LedgerKV, requestId: number): Promise<'queue
   }
   if (!any) return 'queued'
   return allActive ? 'pinned' : 'pinning'
+}
+
+/** An invite by the hash of its secret (hex), or null. */
+export function getInvite(kv: LedgerKV, hash: Hex): Promise<Invite | null> {
+  return read<Invite>(kv, keys.invite(hash))
 }

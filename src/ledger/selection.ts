@@ -1,15 +1,24 @@
 // Hoster selection for request slots, attestor selection per agreement per epoch, and the challenge
 // indices — all derived from the beacon through the BLAKE2b PRNG, so anyone can recompute them.
 import { Prng } from '../proof/prng.js'
+import { GROWTH_ALLOWANCE_BYTES, PROVEN_GROWTH_FACTOR } from './constants.js'
 import type { Hex } from './state.js'
 
 export interface HosterCandidate {
   hoster: Hex
   /** Group used for the one-replica-per-group rule ('' = the hoster is its own group). */
   group: string
+  /** Declared free bytes (capacity − used): a slot needs a core's bytes of it. */
   freeBytes: number
+  /**
+   * Free bytes within what the hoster has proven (provenFreeBytes): caps its selection weight; 0 = it
+   * holds all it may hold until it proves more.
+   */
+  provenFreeBytes: number
   reputationPpm: number
   vetted: boolean
+  /** The hoster's sponsor lineage (state.ts lineageOf). */
+  lineage: Hex
 }
 
 /** The group a hoster counts as: its declared group, or its own key when it declared none. */
@@ -17,9 +26,10 @@ export function groupOf(hoster: Hex, group: string): string {
   return group === '' ? `self:${hoster}` : `group:${group}`
 }
 
-/** Selection weight: reputation (ppm) × free bytes, as a bigint. */
-export function hosterWeight(c: Pick<HosterCandidate, 'freeBytes' | 'reputationPpm'>): bigint {
-  return c.freeBytes > 0 ? BigInt(c.reputationPpm) * BigInt(c.freeBytes) : 0n
+/** Selection weight: reputation (ppm) × free bytes (capped by proven capacity: provenFreeBytes), as a bigint. */
+export function hosterWeight(c: Pick<HosterCandidate, 'freeBytes' | 'provenFreeBytes' | 'reputationPpm'>): bigint {
+  const bytes = Math.min(c.freeBytes, c.provenFreeBytes)
+  return bytes > 0 ? BigInt(c.reputationPpm) * BigInt(bytes) : 0n
 }
 
 export interface SlotConstraints {
@@ -31,16 +41,39 @@ export interface SlotConstraints {
   excluded: ReadonlySet<Hex>
   /** An unvetted hoster already holds a replica of this core. */
   hasUnvetted: boolean
+  /** Bootstrap: too few vetted hosters in the network, the one-unvetted-replica rule does not apply. */
+  relaxUnvetted: boolean
+  /** The publisher's lineage and the lineages already holding a replica of this core: never again. */
+  publisherLineage: Hex
+  usedLineages: ReadonlySet<Hex>
+}
+
+/** Why a candidate cannot take a slot ('' = eligible): what `explainRequest` counts for the publisher. */
+export type Ineligible = '' | 'publisher' | 'holds-or-failed' | 'capacity' | 'proven-capacity' | 'group' | 'lineage' | 'unvetted' | 'reputation'
+
+export function whyIneligible(c: HosterCandidate, s: SlotConstraints): Ineligible {
+  if (c.hoster === s.publisher) return 'publisher'
+  if (s.excluded.has(c.hoster)) return 'holds-or-failed'
+  if (c.lineage === s.publisherLineage || s.usedLineages.has(c.lineage)) return 'lineage'
+  if (s.usedGroups.has(groupOf(c.hoster, c.group))) return 'group'
+  if (c.freeBytes < s.byteLength) return 'capacity'
+  if (c.provenFreeBytes <= 0) return 'proven-capacity'
+  if (!c.vetted && s.hasUnvetted && !s.relaxUnvetted) return 'unvetted'
+  return c.reputationPpm > 0 ? '' : 'reputation'
 }
 
 /** Whether a candidate may take the slot: never the publisher, never a second replica in a group, etc. */
 export function eligibleHoster(c: HosterCandidate, s: SlotConstraints): boolean {
-  if (c.hoster === s.publisher) return false
-  if (s.excluded.has(c.hoster)) return false
-  if (c.freeBytes < s.byteLength) return false
-  if (s.usedGroups.has(groupOf(c.hoster, c.group))) return false
-  if (!c.vetted && s.hasUnvetted) return false
-  return c.reputationPpm > 0
+  return whyIneligible(c, s) === ''
+}
+
+/**
+ * The free bytes that weigh in selection: its declared free space, capped by what it has proven —
+ * max(PROVEN_GROWTH_FACTOR × provenBytes, GROWTH_ALLOWANCE_BYTES) minus what it already holds.
+ */
+export function provenFreeBytes(capacityBytes: number, usedBytes: number, provenBytes: number): number {
+  const cap = Math.min(capacityBytes, Math.max(PROVEN_GROWTH_FACTOR * provenBytes, GROWTH_ALLOWANCE_BYTES))
+  return Math.max(0, cap - usedBytes)
 }
 
 /**

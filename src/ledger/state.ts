@@ -68,6 +68,27 @@ export interface Account {
   attestBeta: number
   /** Epoch of this hoster's last failing settled epoch (any agreement), 0 = none: "recent record" for samplesNew. */
   lastFailEpoch: number
+  /** The member that vouched for this account (admitted it, directly or by an invite); '' for the genesis admin. */
+  sponsor: Hex
+  /**
+   * The account's sponsor lineage (docs/sybil.md): the member at the top of its sponsor chain just below the
+   * genesis admin (the admin and each member the admin vouched for start their own). Replicas of one core
+   * never go to two accounts of one lineage nor to the publisher's; attestors are never of the hoster's or
+   * the publisher's lineage.
+   */
+  lineage: Hex
+  /** Proven capacity: the most bytes this hoster passed challenges for in one settled epoch. */
+  provenBytes: number
+  /** Vetting: epochs (each counted once) with a pass for a publisher of another lineage, the last such epoch, those lineages (≤ VET_LINEAGES_KEPT). */
+  vetEpochs: number
+  vetLastEpoch: number
+  vetLineages: Hex[]
+  /**
+   * Favor received that was paid out of someone's unrepaid welcome credit: drawer hex → micro-favor. Not
+   * transferable (nor escrowable as a line) while the drawer still owes (credit.ts); spent on hosting it
+   * moves, still locked, to the payees.
+   */
+  lockedFrom: Record<Hex, bigint>
   /** Indexers: the last epoch this account ticked (or was made an indexer); silence is counted from it. */
   lastTickEpoch: number
   /** Epoch this account was removed as an indexer for silence (0 = never): not promoted automatically again. */
@@ -259,6 +280,21 @@ export function emptyEpoch(epoch: number): EpochRecord {
   return { epoch, ticks: [], started: false, time: 0, beacon: '', withheld: [], startTicks: 0, indexerCount: 0, reveals: 0, weak: false, attested: [], summary: null }
 }
 
+/** A single-use invite (`invite` op): only the hash of its secret is on the ledger. */
+export interface Invite {
+  hash: Hex
+  /** Its author: the newcomer's sponsor. */
+  sponsor: Hex
+  /** Credit line escrowed from the sponsor's balance at redemption, micro-favor (0 allowed). */
+  credit: bigint
+  createdEpoch: number
+  /** Last epoch it can be redeemed in. */
+  expiresEpoch: number
+  /** The account it admitted ('' = unused) and when. */
+  usedBy: Hex
+  usedEpoch: number
+}
+
 export interface Proposal {
   kind: 'add-indexer' | 'remove-indexer'
   target: Hex
@@ -294,6 +330,7 @@ export const keys = {
   epoch: (e: number): string => `epoch/${pad(e)}`,
   attest: (e: number, agreementId: number): string => `epoch/${pad(e)}/attest/${pad(agreementId)}`,
   report: (e: number, attestor: Hex): string => `report/${pad(e)}/${attestor}`,
+  invite: (hash: Hex): string => `invite/${hash}`,
   proposal: (kind: string, target: Hex): string => `meta/proposal/${kind}/${target}`,
   rejected: (opId: string): string => `rejected/${opId}`
 }
@@ -319,4 +356,16 @@ export function available(a: Account): bigint {
   let lines = 0n
   for (const v of Object.values(a.lines)) lines += v
   return a.balance + a.credit + lines
+}
+
+/** An account's sponsor lineage (its own id for the admin and the members the admin vouched for). */
+export function lineageOf(a: Pick<Account, 'id' | 'lineage'>): Hex {
+  return a.lineage === '' ? a.id : a.lineage
+}
+
+/** Favor an account received out of welcome credit and may not transfer yet (before releasing repaid locks). */
+export function lockedTotal(a: Pick<Account, 'lockedFrom'>): bigint {
+  let t = 0n
+  for (const v of Object.values(a.lockedFrom)) t += v
+  return t
 }

@@ -42,6 +42,8 @@ export interface UserConfig {
     key?: string | null
     /** Create a new network at the next start when the node is in none (`favor network create`). */
     create?: boolean
+    /** The invite code (hex) presented to the network's writers when joining (`favor network join --invite`). */
+    invite?: string | null
   }
   hoster?: {
     /** Bytes offered for hosting: an integer or a size such as `"20GiB"`, `"500 MB"`. 0: not a hoster. */
@@ -73,7 +75,7 @@ export interface ResolvedConfig {
   readonly name: string
   readonly api: { readonly host: string, readonly port: number }
   /** `bootstrap` empty: the public HyperDHT bootstrap nodes. */
-  readonly network: { readonly bootstrap: readonly BootstrapNode[], readonly key: string | null, readonly create: boolean }
+  readonly network: { readonly bootstrap: readonly BootstrapNode[], readonly key: string | null, readonly create: boolean, readonly invite: string | null }
   readonly hoster: { readonly capacityBytes: number, readonly group: string | null }
   readonly epochSeconds: number
   readonly unvettedEpochs: number | null
@@ -206,6 +208,12 @@ const FIELDS: readonly FieldSpec[] = [
     parse: nullable((v) => typeof v === 'string' && /^[0-9a-fA-F]{64}$/.test(v) ? ok(v.toLowerCase()) : bad('64 hex characters (a 32-byte key)'))
   },
   { path: 'network.create', env: 'FAVOR_NETWORK_CREATE', flag: '--create-network', parse: bool },
+  {
+    path: 'network.invite',
+    env: 'FAVOR_NETWORK_INVITE',
+    flag: '--invite',
+    parse: nullable((v) => typeof v === 'string' && /^([0-9a-fA-F]{2}){1,64}$/.test(v) ? ok(v.toLowerCase()) : bad('an invite code: hex, from `favor network invite`'))
+  },
   {
     path: 'hoster.capacityBytes',
     env: 'FAVOR_HOSTER_CAPACITY_BYTES',
@@ -421,7 +429,8 @@ export async function resolveConfigDetailed(options: ResolveConfigOptions = {}):
     network: {
       bootstrap: pick<BootstrapNode[]>(layers, 'network.bootstrap', []).value,
       key: pick<string | null>(layers, 'network.key', null).value,
-      create: pick(layers, 'network.create', false).value
+      create: pick(layers, 'network.create', false).value,
+      invite: pick<string | null>(layers, 'network.invite', null).value
     },
     hoster: {
       capacityBytes: pick(layers, 'hoster.capacityBytes', DEFAULT_HOSTER_CAPACITY_BYTES).value,

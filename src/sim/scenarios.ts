@@ -6,6 +6,7 @@ import type { Behaviour, ResolvedConfig, ScenarioName, SimConfig } from './types
 export const hosterLabel = (i: number): string => `hoster-${i}`
 export const publisherLabel = (i: number): string => `publisher-${i}`
 export const indexerLabel = (i: number): string => `indexer-${i}`
+export const sybilLabel = (i: number): string => `sybil-${i}`
 
 /** Hosters affected by a scenario: 5 % (at least 1, at most hosters − 1). */
 function pickHosters(seed: number, hosters: number, n: number): number[] {
@@ -108,6 +109,8 @@ export function resolveConfig(c: SimConfig): ResolvedConfig {
     hosterGroups: c.hosterGroups ?? 0,
     scenario,
     mirrorEpochs: c.mirrorEpochs ?? 0,
+    sybil: c.sybil ?? null,
+    checkInvariants: c.checkInvariants ?? indexers + c.hosters + publishers + (c.sybil?.identities ?? 0) <= 100,
     params,
     behaviours,
     track: [...new Set(track)].sort()

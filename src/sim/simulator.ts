@@ -20,11 +20,12 @@ import {
   Prng,
   attestScorePpm,
   reputationPpm,
-  secretFor
+  secretFor,
+  checkInvariants
 } from '../ledger/index.js'
 import type { Account, Agreement, ApplyResult, Attestation, EndReason, EpochRecord, Hex, LedgerEvent, NetworkMeta, Op, Outcome, ReportResult } from '../ledger/index.js'
 import { MAX_REPORT_RESULTS } from '../ledger/index.js'
-import { hosterLabel, indexerLabel, publisherLabel, resolveConfig } from './scenarios.js'
+import { hosterLabel, indexerLabel, publisherLabel, resolveConfig, sybilLabel } from './scenarios.js'
 import type {
   AccountFlow,
   AccountPoint,
@@ -38,6 +39,7 @@ import type {
   ResolvedConfig,
   Role,
   SimConfig,
+  SybilStats,
   SimReport
 } from './types.js'
 
@@ -133,6 +135,8 @@ export class Simulator {
   private readonly indexers: Node[] = []
   private readonly hosters: Node[] = []
   private readonly publishers: Node[] = []
+  /** The Sybil operator's identities (SimConfig.sybil), also hosters. */
+  private readonly sybils: Node[] = []
   private readonly byHex = new Map<Hex, Node>()
   private readonly mirror = new Map<number, AgMirror>()
   private readonly pinning = new Set<number>()
@@ -191,6 +195,7 @@ export class Simulator {
     for (let i = 0; i < this.cfg.indexers; i++) this.indexers.push(mk(indexerLabel(i), 'indexer'))
     for (let i = 0; i < this.cfg.hosters; i++) this.hosters.push(mk(hosterLabel(i), 'hoster'))
     for (let i = 0; i < this.cfg.publishers; i++) this.publishers.push(mk(publisherLabel(i), 'publisher'))
+    for (let i = 0; i < (this.cfg.sybil?.identities ?? 0); i++) this.sybils.push(mk(sybilLabel(i), 'hoster'))
     for (const t of this.cfg.track) this.tracked.set(t, [])
   }
 
@@ -207,6 +212,10 @@ export class Simulator {
     this.ops.byType[op.type] = (this.ops.byType[op.type] ?? 0) + 1
     const eo = this.outcomes.get(this.epoch)
     if (eo !== undefined) eo.ops++
+    if (this.cfg.checkInvariants) {
+      const broken = await checkInvariants(this.kv)
+      if (broken !== null) throw new Error(`invariant broken after ${op.type} (${r.ok ? 'accepted' : r.code}): ${broken}`)
+    }
     if (r.ok) {
       this.ops.accepted++
       this.onEvents(r.effects.events)
@@ -409,6 +418,90 @@ export class Simulator {
     return s
   }
 
+  /** An overcommitting hoster keeps its cores in agreement order up to its real bytes. */
+  private keeps(h: Node, m: AgMirror, realBytes: number): boolean {
+    const bytes = this.cfg.coreBlocks * this.cfg.blockBytes
+    let before = 0
+    for (const x of this.mirror.values()) if (x.hoster === h && x.state !== 'ended' && x.id < m.id) before++
+    return (before + 1) * bytes <= realBytes
+  }
+
+  /** What the Sybil operator got at the end (SimConfig.sybil). */
+  private sybilStats(): SybilStats | null {
+    const c = this.cfg.sybil
+    if (c === null) return null
+    const mine = new Set(this.sybils.map((n) => n.hex))
+    let proven = 0
+    let provenMine = 0
+    let favor = 0n
+    let favorMine = 0n
+    for (const n of this.nodes) {
+      const a = this.read<Account>(keys.account(n.hex))
+      if (a === null) continue
+      proven += a.provenBytes
+      if (mine.has(n.hex)) provenMine += a.provenBytes
+      if (n.role === 'publisher') continue
+      const held = a.balance + a.heldBack
+      if (held > 0n) {
+        favor += held
+        if (mine.has(n.hex)) favorMine += held
+      }
+    }
+    let live = 0
+    let liveMine = 0
+    const perCore = new Map<string, { all: number; mine: number }>()
+    let failed = 0
+    let paid = 0
+    let paidMine = 0
+    for (const id of this.mirror.keys()) {
+      const a = this.readPlain<Agreement>(keys.agreement(id))
+      if (a === null) continue
+      paid += a.passes
+      if (mine.has(a.hoster)) paidMine += a.passes
+      if (a.state === 'ended') {
+        if (mine.has(a.hoster) && a.endReason === 'failed') failed++
+        continue
+      }
+      live++
+      const k = `${a.requestId}:${a.coreIndex}`
+      const pc = perCore.get(k) ?? { all: 0, mine: 0 }
+      pc.all++
+      if (mine.has(a.hoster)) {
+        liveMine++
+        pc.mine++
+      }
+      perCore.set(k, pc)
+    }
+    const counted = this.cfg.replicas >= 2 ? [...perCore.values()] : []
+    let attested = 0
+    let colluding = 0
+    for (let e = 1; e <= this.epoch; e++) {
+      const rec = this.readPlain<EpochRecord>(keys.epoch(e))
+      for (const id of rec?.attested ?? []) {
+        const att = this.readPlain<Attestation>(keys.attest(e, id))
+        const agr = this.readPlain<Agreement>(keys.agreement(id))
+        if (att === null || agr === null || !mine.has(agr.hoster)) continue
+        attested++
+        if (att.attestors.filter((x) => mine.has(x)).length * 2 > att.attestors.length) colluding++
+      }
+    }
+    return {
+      identities: c.identities,
+      realShare: c.realShare,
+      vouching: c.vouching ?? 'lineage',
+      provenShare: proven === 0 ? 0 : provenMine / proven,
+      replicaShare: live === 0 ? 0 : liveMine / live,
+      coresAllSybil: counted.filter((x) => x.mine > 0 && x.mine === x.all).length,
+      cores: counted.length,
+      favorShare: favor === 0n ? 0 : Number((favorMine * 1_000_000n) / favor) / 1e6,
+      failedOnSybil: failed,
+      paidOnSybil: paidMine,
+      paidTotal: paid,
+      attestedOnSybil: attested,
+      attestMajoritySybil: colluding
+    }
+  }
+
   /** A normal deviate from the simulator's noise (Box–Muller), for relay latencies. */
   private gaussian(): number {
     const u = ((this.noise() % 1_000_000) + 1) / 1_000_001
@@ -427,6 +520,9 @@ export class Simulator {
       const b = h.behaviour
       const latencyMs = Math.max(0, Math.round(b.delayMs + b.jitterMs * this.gaussian()))
       return latencyMs > b.deadlineMs ? { outcome: 'slow', lostPosition: -1, code: JudgementCode.LATE, answered: true, latencyMs } : { ...ok, latencyMs }
+    }
+    if (h.behaviour.kind === 'overcommit' && !this.keeps(h, m, h.behaviour.realBytes)) {
+      return { outcome: 'missing', lostPosition: 0, code: JudgementCode.NONE, answered: true, latencyMs: ok.latencyMs }
     }
     if (fault === 'lossy' && h.behaviour.kind === 'lossy') {
       const lost = this.lostBlocks(h, m, h.behaviour.fraction)
@@ -541,7 +637,11 @@ export class Simulator {
     // the indexers are admitted first: the contract promotes members in admission order up to indexerTarget
     for (const n of this.nodes) {
       if (n === boot) continue
-      await this.send(boot, { type: 'add-writer', time: this.time, writerKey: n.key, indexer: false })
+      // a Sybil operator's identities after the first are vouched for by the first (one lineage), unless the
+      // admin was fooled into vouching for each
+      const first = this.sybils[0]
+      const by = this.sybils.includes(n) && n !== first && first !== undefined && c.sybil?.vouching !== 'admin' ? first : boot
+      await this.send(by, { type: 'add-writer', time: this.time, writerKey: n.key, indexer: false })
     }
     const meta = this.read<NetworkMeta>(keys.meta)
     if (meta !== null) this.networkId = Buffer.from(meta.genesisBeacon, 'hex')
@@ -551,6 +651,15 @@ export class Simulator {
     for (const [i, h] of this.hosters.entries()) {
       const group = c.hosterGroups > 0 ? `g${i % c.hosterGroups}` : ''
       await this.send(h, { type: 'offer', time: this.time, capacityBytes: capacity, group, nodeKey: h.nodeKey })
+    }
+    if (c.sybil !== null && this.sybils.length > 0) {
+      // real capacity x of the whole: x / (1 − x) of the honest hosters' capacity, split over the identities
+      const x = Math.min(0.95, Math.max(0, c.sybil.realShare))
+      const real = Math.floor((x / (1 - x)) * capacity * c.hosters / this.sybils.length)
+      for (const n of this.sybils) {
+        n.behaviour = { kind: 'overcommit', realBytes: real }
+        await this.send(n, { type: 'offer', time: this.time, capacityBytes: c.sybil.declaredBytes ?? 2 ** 50, group: '', nodeKey: n.nodeKey })
+      }
     }
     // cores round-robin over publishers, `coresPerRequest` per request op
     const byPublisher: number[][] = this.publishers.map(() => [])
@@ -733,6 +842,8 @@ export class Simulator {
         hosterGroups: c.hosterGroups,
         scenario: c.scenario,
         mirrorEpochs: c.mirrorEpochs,
+        sybil: c.sybil,
+        checkInvariants: c.checkInvariants,
         track: c.track,
         attestors: c.params.attestors,
         samples: c.params.samples,
@@ -750,6 +861,7 @@ export class Simulator {
       refusedResults: this.refusedResults,
       weakEpochs: this.weakEpochs,
       endedHonest: this.endedHonest,
+      sybil: this.sybilStats(),
       agreementsCreated: this.agreementsCreated,
       agreementsLive: live.length,
       perf: { setupMs: 0, runMs: 0, wallMs: 0, epochsPerSec: 0, opsPerSec: 0, peakRssBytes: 0, peakHeapBytes: 0, kvEntries: 0, applyMs: 0 }

@@ -27,6 +27,12 @@ export type Behaviour =
    * `missing` for everything with a receipt it forged itself; `slow` reports `slow` for everything.
    */
   | { kind: 'lyingAttestor'; mode: 'pass' | 'fail' | 'slow' }
+  /**
+   * A Sybil identity (SimConfig.sybil): declares far more than it has; it keeps the cores it is given, in
+   * agreement order, up to `realBytes`, and holds nothing of the others (a challenge there is a proven
+   * `missing`).
+   */
+  | { kind: 'overcommit'; realBytes: number }
 
 export type BehaviourKind = Behaviour['kind']
 
@@ -68,6 +74,48 @@ export interface SimConfig {
   track?: string[]
   /** Epochs a hoster needs to mirror a core before it posts `ready` (default 0: in the epoch it was matched). */
   mirrorEpochs?: number
+  /** A Sybil operator besides the honest hosters (docs/sybil.md). */
+  sybil?: SybilConfig
+  /** Check the accounting invariants (src/ledger/invariants.ts) after every op (default: with ≤ 100 accounts). */
+  checkInvariants?: boolean
+}
+
+export interface SybilConfig {
+  /** Identities (hoster accounts) of the operator. */
+  identities: number
+  /** The operator's share x of the real capacity (honest + its own), 0 ≤ x < 1. */
+  realShare: number
+  /** What each identity declares in its offer (default 1 PiB). */
+  declaredBytes?: number
+  /**
+   * How its identities got in: 'lineage' (default) the admin vouched for one, which vouched for the rest
+   * (one sponsor lineage); 'admin' the admin was fooled into vouching for each (k lineages).
+   */
+  vouching?: 'lineage' | 'admin'
+}
+
+/** What the Sybil operator got (SimReport.sybil). */
+export interface SybilStats {
+  identities: number
+  realShare: number
+  vouching: 'lineage' | 'admin'
+  /** Its share of the proven capacity (Σ provenBytes) at the end. */
+  provenShare: number
+  /** Its share of the live replicas (agreements) at the end. */
+  replicaShare: number
+  /** Cores (of requests with ≥ 2 replicas) whose every live replica it holds, and the cores counted. */
+  coresAllSybil: number
+  cores: number
+  /** Its share of the favor earned (Σ positive balance + held back over hosters and attestors). */
+  favorShare: number
+  /** Agreements on its identities that ended failed (data it did not keep: repairs honest publishers bore). */
+  failedOnSybil: number
+  /** Replica-epochs honest publishers paid for on its identities, and all replica-epochs paid. */
+  paidOnSybil: number
+  paidTotal: number
+  /** Attestation records (retained epochs) of agreements on its identities, and those where a majority of the attestors were its own. */
+  attestedOnSybil: number
+  attestMajoritySybil: number
 }
 
 /** The configuration with every default filled in. */
@@ -85,6 +133,8 @@ export interface ResolvedConfig {
   hosterGroups: number
   scenario: ScenarioName | null
   mirrorEpochs: number
+  sybil: SybilConfig | null
+  checkInvariants: boolean
   params: NetworkParams
   behaviours: Record<string, Behaviour>
   track: string[]
@@ -217,6 +267,8 @@ export interface SimReport {
   weakEpochs: number
   /** Agreements ended, by reason and by whether their hoster behaves honestly. */
   endedHonest: Partial<Record<EndReason, number>>
+  /** The Sybil operator's results (SimConfig.sybil), or null. */
+  sybil: SybilStats | null
   /** Agreements created in total, and live (not ended) at the end. */
   agreementsCreated: number
   agreementsLive: number

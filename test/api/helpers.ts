@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { ApiServer } from '../../src/api/index.js'
 import type { FavorService } from '../../src/api/index.js'
 import type { NetworkParams } from '../../src/ledger/index.js'
+import { Admission } from '../../src/ledger/index.js'
 import { FavorNode } from '../../src/node.js'
 import { TestNetwork } from '../harness/network.js'
 import { makeTempDir, removeDir } from '../harness/tmp.js'
@@ -52,7 +53,7 @@ export async function startFixture(opts: FixtureOptions = {}): Promise<ApiFixtur
     await mkdir(dir, { recursive: true })
     const main = await FavorNode.create({
       dataDir: dir, name: 'main', bootstrap: net.bootstrap, epochMs: opts.epochMs ?? 1500,
-      params: { epochSeconds: 3600, attestors: 1, unvettedEpochs: 0, ...opts.params }
+      params: { epochSeconds: 3600, attestors: 1, unvettedEpochs: 0, welcomeCreditMicro: 10_000_000n, admission: Admission.open, ...opts.params }
     })
     nodes.push(main)
     const addNode = async (name: string, o: { hoster?: number } = {}): Promise<FavorNode> => {

@@ -1,5 +1,5 @@
 // Names for accounts (src/api/names.ts: this node's own name and its address book `<dir>/names.json`)
-// and the pins' explanation of open slots (src/api/open-slots.ts), through a real daemon API.
+// and the pins' explanation of open slots (src/ledger/explain.ts), through a real daemon API.
 import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -75,6 +75,8 @@ describe('names and open slots through the API', () => {
       return r.body.info.activeReplicas === '1' ? r.body : null
     }, 60_000, 'the one hoster to hold a replica')
     assert.equal(got.status, 'pinning')
-    assert.equal(got.info.status_details, '1 of 2 replicas active; 1 slot open: no eligible hoster — 1 offer: 1 already holds a replica or failed this request; matched again each epoch')
+    assert.equal(got.info.unfilled, 'NO_ELIGIBLE_HOSTER')
+    assert.equal(got.info.blockedSlots, '1')
+    assert.match(got.info.status_details ?? '', /^1 of 2 replicas active; 1 of 1 open slot\(s\) cannot be filled now: no eligible hoster for core 0 \(of 1 offering: /)
   })
 })

@@ -126,9 +126,14 @@ test('the installed favor binary runs three daemons, pins a core on two hosters,
   assert.equal(second.code, 1, 'a second daemon on the same directory is refused')
   assert.match(second.stderr, new RegExp(`already running .*pid ${n1.pid}`))
 
+  // an invite network (the default): n1 vouches for n2 and n3 with single-use invites
   for (const n of ['n2', 'n3'] as const) {
-    assert.deepEqual(json(ok(await f(['network', 'join', n1.networkKey, '--json', '--dir', dirs[n]]), `network join ${n}`)), { dir: dirs[n], network: { key: n1.networkKey, create: false } })
+    const inv = json<{ code: string, expiresEpoch: number }>(ok(await f(['network', 'invite', '--json', '--dir', dirs.n1]), `network invite for ${n}`))
+    assert.match(inv.code, /^[0-9a-f]{64}$/)
+    assert.deepEqual(json(ok(await f(['network', 'join', n1.networkKey, '--invite', inv.code, '--json', '--dir', dirs[n]]), `network join ${n}`)), { dir: dirs[n], network: { key: n1.networkKey, create: false, invite: inv.code } })
   }
+  // bad input: an invite code that is not hex is a usage error (nothing written)
+  assert.equal((await f(['network', 'join', n1.networkKey, '--invite', 'not-a-code', '--dir', dirs.n3])).code, 2)
   assert.equal((await startDaemon('n2')).networkKey, n1.networkKey)
   // n3 in the background: `start --detach` returns once the daemon is up
   const n3 = json<StartInfo>(ok(await f(['start', '--detach', '--json', '--dir', dirs.n3], 90_000), 'start --detach n3'))

@@ -2,6 +2,7 @@
 import { createLoopbackTestnet, type Testnet } from '../../src/stack/index.js'
 import { FavorNode, type FavorNodeOptions } from '../../src/node.js'
 import type { NetworkParams } from '../../src/ledger/index.js'
+import { Admission } from '../../src/ledger/index.js'
 import { makeTempDir, removeDir } from '../harness/tmp.js'
 import { waitFor } from '../harness/wait.js'
 
@@ -11,7 +12,10 @@ export const TEST_PARAMS: Partial<NetworkParams> = {
   samples: 8,
   unvettedEpochs: 0,
   failingEpochsToRepair: 2,
-  heldBackEpochs: 100
+  heldBackEpochs: 100,
+  // explicit genesis choices: nodes join over favor/join/1 without invites, and publishers start with credit
+  admission: Admission.open,
+  welcomeCreditMicro: 10_000_000n
 }
 
 /** Real epoch length in the e2e tests; challenge timeouts (600 ms) stay well inside it. */

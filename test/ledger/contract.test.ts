@@ -93,7 +93,7 @@ test('offer/request/match: agreements per core per replica, never the publisher,
   await net.offer('h2', 100 * GiB, 'rack')
   await net.offer('h3', 100 * GiB)
   await net.offer('h4', 1) // too small
-  const reqId = await net.request('pub', [{ name: 'c1', byteLength: GiB }, { name: 'c2', byteLength: GiB }], { replicas: 2 })
+  const reqId = await net.request('pub', [{ name: 'c1', byteLength: GiB / 2 }, { name: 'c2', byteLength: GiB / 2 }], { replicas: 2 }) // h3 holds both: within its growth allowance (1 GiB, nothing proven yet)
   assert.equal(await pinStatus(net.kv, reqId), 'queued')
   await net.tick()
   assert.equal((await getEpoch(net.kv, 1))?.weak, true, 'epoch 1 is weak: no matching')
@@ -111,14 +111,14 @@ test('offer/request/match: agreements per core per replica, never the publisher,
   assert.ok(ags.every((a) => a.state === 'pinning'))
   assert.equal(await pinStatus(net.kv, reqId), 'pinning')
   const first = ags[0]!
-  await net.rejected('pub', { type: 'ready', time: 0, agreementId: first.id, length: 100, byteLength: GiB, fork: 0 }, /only the hoster/)
-  await net.rejected(net.nameOf(first.hoster), { type: 'ready', time: 0, agreementId: first.id, length: 99, byteLength: GiB, fork: 0 }, /records length 100/)
-  await net.rejected(net.nameOf(first.hoster), { type: 'ready', time: 0, agreementId: first.id, length: 100, byteLength: GiB, fork: 1 }, /records length 100/)
+  await net.rejected('pub', { type: 'ready', time: 0, agreementId: first.id, length: 100, byteLength: GiB / 2, fork: 0 }, /only the hoster/)
+  await net.rejected(net.nameOf(first.hoster), { type: 'ready', time: 0, agreementId: first.id, length: 99, byteLength: GiB / 2, fork: 0 }, /records length 100/)
+  await net.rejected(net.nameOf(first.hoster), { type: 'ready', time: 0, agreementId: first.id, length: 100, byteLength: GiB / 2, fork: 1 }, /records length 100/)
   await net.readyAll()
   assert.equal(await pinStatus(net.kv, reqId), 'pinned')
-  await net.rejected(net.nameOf(first.hoster), { type: 'ready', time: 0, agreementId: first.id, length: 100, byteLength: GiB, fork: 0 }, /nothing to acknowledge/)
+  await net.rejected(net.nameOf(first.hoster), { type: 'ready', time: 0, agreementId: first.id, length: 100, byteLength: GiB / 2, fork: 0 }, /nothing to acknowledge/)
   const h3 = await getOffer(net.kv, net.hex('h3'))
-  assert.equal(h3?.usedBytes, 2 * GiB)
+  assert.equal(h3?.usedBytes, GiB)
 })
 
 test('request validation: price above maxPrice, past until, duplicate cores', async () => {
@@ -404,30 +404,15 @@ test('transfer, sponsor lines and set-limit: escrow, drawing order, limits', asy
   await net.rejected('pub', { type: 'transfer', time: 0, to: net.m('a1').key, amount: 1n }, /insufficient balance/) // credit is not transferable
   await net.rejected(H, { type: 'transfer', time: 0, to: net.m(H).key, amount: 1n }, /yourself/)
   await net.rejected(H, { type: 'transfer', time: 0, to: net.m('nobody').key, amount: 1n }, /no such account/)
-  const a4Before = (await net.account('a4')).balance // may hold attestor fees, depending on the draw
-  await net.ok(H, { type: 'transfer', time: 0, to: net.m('a4').key, amount: 100n })
-  assert.equal((await net.account('a4')).balance, a4Before + 100n)
-  await net.ok(H, { type: 'sponsor', time: 0, to: net.m('pub').key, amount: 500_000n })
-  let h = await net.account(H)
-  assert.equal(h.balance, 174_900n)
-  assert.equal((await net.account('pub')).lines[h.id], 500_000n)
-  await net.rejected(H, { type: 'sponsor', time: 0, to: net.m('pub').key, amount: 200_000n }, /insufficient balance/)
-  await net.ok(H, { type: 'set-limit', time: 0, to: net.m('pub').key, limit: 300_000n })
-  h = await net.account(H)
-  assert.equal(h.balance, 374_900n)
-  assert.equal(h.sponsoring[net.hex('pub')], 300_000n)
-  // next pass: the line is drawn before the welcome credit
-  await net.epochWith()
-  const pub = await net.account('pub')
-  assert.equal(pub.balance, -1_700_000n)
-  assert.deepEqual(pub.lines, {})
-  h = await net.account(H)
-  assert.equal(h.sponsoring[net.hex('pub')], undefined)
-  assert.equal(h.balance, 374_900n + 675_000n)
-  // set-limit to 0 on an empty line is a no-op that succeeds; lowering returns escrow
-  await net.ok(H, { type: 'sponsor', time: 0, to: net.m('pub').key, amount: 1000n })
-  await net.ok(H, { type: 'set-limit', time: 0, to: net.m('pub').key, limit: 0n })
-  assert.equal((await net.account(H)).balance, 374_900n + 675_000n)
+  // H's favor was paid out of pub's welcome credit: locked until pub repays (credit.ts, docs/sybil.md)
+  await net.rejected(H, { type: 'transfer', time: 0, to: net.m('a4').key, amount: 100n }, /transferable/)
+  await net.rejected(H, { type: 'sponsor', time: 0, to: net.m('a4').key, amount: 100n }, /welcome credit|insufficient/)
+  assert.equal((await net.account(H)).lockedFrom[net.hex('pub')], 900_000n, 'the hoster share (now + held back) is locked')
+  // sending it back to its drawer is repayment, always allowed
+  await net.ok(H, { type: 'transfer', time: 0, to: net.m('pub').key, amount: 100n })
+  assert.equal((await net.account('pub')).balance, -999_900n)
+  assert.equal((await net.account(H)).lockedFrom[net.hex('pub')], 899_900n)
+  // the escrow mechanics with favor that is transferable: test/ledger/sybil.test.ts
 })
 
 test('cancel only by the author; ends agreements and releases held-back shares', async () => {
@@ -507,14 +492,15 @@ test('grow: billing follows the challenged byte length, which moves on the hoste
   assert.equal((await net.account('pub')).balance, -4_000_000n)
 })
 
-test('unvetted hosters: at most one replica per core until vetted', async () => {
+test('unvetted hosters: a network with fewer than BOOTSTRAP_VETTED_HOSTERS vetted hosters places every replica (bootstrap)', async () => {
+  // the strict one-unvetted-replica rule (eligibleHoster with relaxUnvetted false) is covered in prng.test.ts
   const net = await TestNet.create({ names: NAMES, params: { unvettedEpochs: 5 } })
   for (const h of ['h1', 'h2', 'h3']) await net.offer(h, 10 * GiB)
   const reqId = await net.request('pub', [{ name: 'c', byteLength: GiB }], { replicas: 3 })
   await net.tickStrong()
   const ags = await net.agreements({ requestId: reqId })
-  assert.equal(ags.length, 1)
-  assert.equal(await pinStatus(net.kv, reqId), 'pinning')
+  assert.equal(ags.length, 3)
+  assert.equal(new Set(ags.map((a) => a.hoster)).size, 3)
 })
 
 test('determinism: the same ops give the same digest; a different op a different one', async () => {

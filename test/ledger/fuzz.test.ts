@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { encodeOp, decodeOp, MemoryKV, Prng, digestEntries, OP_TAGS, RejectCode, getAttestation } from '../../src/ledger/index.js'
+import { checkInvariants, encodeOp, decodeOp, MemoryKV, Prng, digestEntries, OP_TAGS, RejectCode, getAttestation } from '../../src/ledger/index.js'
 import type { ApplyResult } from '../../src/ledger/index.js'
 import { TestNet, GiB } from './helpers.js'
 import { bytes, randomOp } from './gen.js'
@@ -84,6 +84,9 @@ test('fuzz: mutated ops from admitted writers never throw; every refusal is reco
       if (r.ok) accepted++
       else refused++
       assert.equal((await net.indexers()).length % 2, 1, 'the indexer set is never even')
+      // conservation and no laundering hold after every op (src/ledger/invariants.ts)
+      const broken = await checkInvariants(net.kv)
+      assert.equal(broken, null, `after op ${i} (${r.type ?? '?'}, ${r.ok ? 'accepted' : r.code}): ${broken}`)
       if (i % 400 === 399) {
         // tolerant epoch advance: random ops may have changed indexers or already ticked
         await net.reportAll()

@@ -88,6 +88,10 @@ export function randomOp(p: Prng, type?: OpType): Op {
       // fromEpoch far beyond any fuzz run: a scheduled upgrade to an unknown version never takes effect
       // there (when it does, apply stops by design: test/ledger/upgrade.test.ts)
       return { type: t, time, contractVersion: p.uniform(0x10000), fromEpoch: 1_000_000 + p.uniform(2 ** 32) }
+    case 'invite':
+      return { type: t, time, hash: bytes(p, 32), credit: big(p), expiresEpoch: num(p) }
+    case 'redeem':
+      return { type: t, time, writerKey: bytes(p, 32), secret: bytes(p, 32) }
   }
 }
 

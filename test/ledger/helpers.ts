@@ -53,7 +53,7 @@ export interface TestNetOptions {
 
 /** Test network parameters: fast epochs, small thresholds and one indexer unless overridden. */
 export function testParams(overrides: Partial<NetworkParams> = {}): NetworkParams {
-  return defaultParams({ admissionsPerEpoch: 1000, heldBackEpochs: 4, unvettedEpochs: 0, indexerTarget: 1, ...overrides })
+  return defaultParams({ admissionsPerEpoch: 1000, heldBackEpochs: 4, unvettedEpochs: 0, indexerTarget: 1, welcomeCreditMicro: 10_000_000n, ...overrides })
 }
 
 /** What a simulated hoster answers and an attestor reports, for `TestNet.result`. */

@@ -84,13 +84,13 @@ test('selection: attestors exclude as asked; hosters respect constraints; pool a
   }
   assert.equal(selectAttestors(p, cands, (h) => h !== 'h07', 3).length, 1)
   const hosters: HosterCandidate[] = [
-    { hoster: 'pub', group: '', freeBytes: 100, reputationPpm: 500000, vetted: true },
-    { hoster: 'a', group: 'g', freeBytes: 100, reputationPpm: 500000, vetted: true },
-    { hoster: 'b', group: 'g', freeBytes: 100, reputationPpm: 500000, vetted: true },
-    { hoster: 'c', group: '', freeBytes: 5, reputationPpm: 500000, vetted: true },
-    { hoster: 'd', group: '', freeBytes: 100, reputationPpm: 500000, vetted: false }
+    { hoster: 'pub', group: '', freeBytes: 100, provenFreeBytes: 100, reputationPpm: 500000, vetted: true, lineage: 'pub' },
+    { hoster: 'a', group: 'g', freeBytes: 100, provenFreeBytes: 100, reputationPpm: 500000, vetted: true, lineage: 'a' },
+    { hoster: 'b', group: 'g', freeBytes: 100, provenFreeBytes: 100, reputationPpm: 500000, vetted: true, lineage: 'b' },
+    { hoster: 'c', group: '', freeBytes: 5, provenFreeBytes: 5, reputationPpm: 500000, vetted: true, lineage: 'c' },
+    { hoster: 'd', group: '', freeBytes: 100, provenFreeBytes: 100, reputationPpm: 500000, vetted: false, lineage: 'd' }
   ]
-  const s: SlotConstraints = { publisher: 'pub', byteLength: 10, usedGroups: new Set(['group:g']), excluded: new Set(), hasUnvetted: true }
+  const s: SlotConstraints = { publisher: 'pub', byteLength: 10, usedGroups: new Set(['group:g']), excluded: new Set(), hasUnvetted: true, relaxUnvetted: false, publisherLineage: 'pub', usedLineages: new Set() }
   assert.equal(selectHoster(p, hosters, s), -1)
   const pool = new HosterPool(hosters)
   assert.equal(pool.pick(p, s), -1)

@@ -64,12 +64,12 @@ test('genesis and authority: WRITER_KEY_INVALID, ALREADY_INITIALISED, NOT_INITIA
 
 test('admission: ALREADY_WRITER, ADMIN_ONLY, INDEXER_DIRECT_ADD, ADMISSION_RATE_LIMIT', async () => {
   const net = await TestNet.create({ names: ['boot', 'a'], params: { admissionsPerEpoch: 1 } })
-  await expectCode(net, 'boot', { type: 'add-writer', time: 0, writerKey: net.m('a').key, indexer: false }, track(RejectCode.ALREADY_WRITER))
+  await expectCode(net, 'boot', { type: 'add-writer', time: 0, writerKey: net.m('a').key, indexer: false }, track(RejectCode.ALREADY_MEMBER))
   await expectCode(net, 'a', { type: 'add-writer', time: 0, writerKey: net.m('c').key, indexer: true }, track(RejectCode.INDEXER_DIRECT_ADD))
   await net.ok('a', { type: 'add-writer', time: 0, writerKey: net.m('c').key, indexer: false })
   await expectCode(net, 'a', { type: 'add-writer', time: 0, writerKey: net.m('d').key, indexer: false }, track(RejectCode.ADMISSION_RATE_LIMIT))
   const closed = await TestNet.create({ names: ['boot', 'a'], params: { admission: Admission.adminOnly } })
-  await expectCode(closed, 'a', { type: 'add-writer', time: 0, writerKey: closed.m('z').key, indexer: false }, track(RejectCode.ADMIN_ONLY))
+  await expectCode(closed, 'a', { type: 'add-writer', time: 0, writerKey: closed.m('z').key, indexer: false }, track(RejectCode.NOT_ADMIN))
 })
 
 test('indexer votes: NOT_INDEXER, TARGET_NOT_WRITER, ALREADY_INDEXER, TARGET_NOT_INDEXER, LAST_INDEXER, DUPLICATE_VOTE, INDEXER_SET_EVEN', async () => {

@@ -111,7 +111,7 @@ test('dashboard shows a real network and updates after an epoch', { timeout: 180
     // The 3-replica pin: two hosters take a slot each, the third slot is open and the page says why.
     await until(`document.querySelectorAll('${pinSel(pin3.body.requestid)} .replicas li[data-state]:not([data-state=open])').length === 2`, 60_000)
     assert.equal(await page.locator(`${pinSel(pin3.body.requestid)} .replicas li[data-state="open"]`).count(), 1)
-    assert.match(await page.locator(`${pinSel(pin3.body.requestid)} [data-testid="pin-details"]`).innerText(), /1 slot open: no eligible hoster/)
+    assert.match(await page.locator(`${pinSel(pin3.body.requestid)} [data-testid="pin-details"]`).innerText(), /open slot\(s\) cannot be filled now: no eligible hoster/)
 
     // The next epoch's time, from the epochs' start times.
     await until("/next epoch (in \\d|due now)/.test(document.querySelector('[data-testid=next-epoch]').textContent)", 20_000)

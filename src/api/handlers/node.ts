@@ -4,7 +4,7 @@ import { currentEpoch, getBalance, getOffer } from '../../ledger/index.js'
 import { conflict, fromServiceError } from '../errors.js'
 import type { RequestContext, Router } from '../router.js'
 import type { FavorService } from '../service.js'
-import { amount, boolean, checkQuery, hexKey, objectBody, optionalString, size } from '../validate.js'
+import { amount, boolean, checkQuery, hexKey, integer, objectBody, optionalString, size } from '../validate.js'
 
 type Result = { status: number, body: unknown }
 
@@ -27,6 +27,7 @@ export class NodeApi {
     router.post('/sponsor', (ctx) => this.transfer(ctx, 'sponsor'))
     router.post('/set-limit', (ctx) => this.setLimit(ctx))
     router.post('/writers', (ctx) => this.admit(ctx))
+    router.post('/invites', (ctx) => this.invite(ctx))
     router.post('/ledger/verify', (ctx) => this.verify(ctx))
   }
 
@@ -97,6 +98,17 @@ export class NodeApi {
     const indexer = o.indexer === undefined ? false : boolean(o.indexer, 'indexer')
     await call(() => this.service.admit(key, { indexer }))
     return { status: 202, body: { ok: true, key, indexer } }
+  }
+
+  /** POST /invites {credit?, expiresEpochs?} → 201 {code, expiresEpoch, credit} (Favor addition). */
+  private async invite(ctx: RequestContext): Promise<Result> {
+    const o = objectBody((await ctx.body()) ?? {}, ['credit', 'expiresEpochs'])
+    const creditMicro = o.credit === undefined ? 0n : amount(o.credit, 'credit', true)
+    const expiresEpochs = o.expiresEpochs === undefined ? undefined : integer(o.expiresEpochs, 'expiresEpochs', 1, 1_000_000)
+    const invite = this.service.inviteMember?.bind(this.service)
+    if (invite === undefined) return this.invalid('this node cannot create invites')
+    const r = await call(() => invite(expiresEpochs === undefined ? { creditMicro } : { creditMicro, expiresEpochs }))
+    return { status: 201, body: { code: r.code, expiresEpoch: r.expiresEpoch, credit: r.creditMicro } }
   }
 
   private async verify(ctx: RequestContext): Promise<Result> {

@@ -1,11 +1,10 @@
 // Pins in the shape of the IPFS Pinning Service API, with a hypercore key (64 hex characters) in
 // place of a CID. A pin is one ledger hosting request of this node; its name, meta, origins and
 // creation time live in the node's pin store.
-import { epochCost, getBalance, getEpoch, getParams, getRequest, listAgreements, listRequests, pinStatus } from '../../ledger/index.js'
+import { epochCost, explainRequest, getBalance, getEpoch, getParams, getRequest, listAgreements, listRequests, pinStatus } from '../../ledger/index.js'
 import type { Agreement, HostingRequest, LedgerKV } from '../../ledger/index.js'
 import { DEFAULT_PIN_LIMIT, DEFAULT_PIN_REPLICAS, MAX_CID_FILTER, MAX_META_ENTRIES, MAX_META_TEXT, MAX_PIN_LIMIT, MAX_PIN_NAME } from '../constants.js'
 import { badRequest, conflict, fromServiceError, notFound } from '../errors.js'
-import { explainOpenSlots } from '../open-slots.js'
 import type { PinRecord, PinStore } from '../pin-store.js'
 import type { RequestContext, Router } from '../router.js'
 import type { FavorService } from '../service.js'
@@ -137,8 +136,14 @@ export class PinsApi {
     }
     if (replicas !== null) info.replicas = String(replicas)
     if (req !== null) info.until = String(req.until)
-    // Open slots say why they are open (src/api/open-slots.ts); filled ones wait for their hosters.
-    const open = req === null || status === 'failed' ? null : await explainOpenSlots(kv, req)
+    // Open slots say why they are open — the contract's own reason and what would fill it
+    // (src/ledger/explain.ts, the same rules as matching); filled ones wait for their hosters.
+    const why = status === 'failed' || req === null ? null : await explainRequest(kv, requestId)
+    const open = why === null || why.details === '' ? null : why.details
+    if (why !== null && why.code !== '') {
+      info.unfilled = why.code
+      info.blockedSlots = String(why.blockedSlots)
+    }
     const mirroring = serving.filter((a) => a.state === 'pinning').length
     const paused = serving.filter((a) => a.state === 'paused').length
     if (status === 'failed') info.status_details = reasonOf(req) ?? 'failed'
@@ -149,7 +154,7 @@ export class PinsApi {
         mirroring > 0 ? `${mirroring} waiting for ${mirroring === 1 ? 'its hoster' : 'their hosters'} to mirror the core and post ready` : '',
         paused > 0 ? `${paused} paused (the publisher's favor ran out: it resumes when it can pay an epoch)` : '',
         open ?? ''
-      ].filter((s) => s !== '').join('; ')
+      ].filter((x) => x !== '').join('; ')
     }
     const created = rec?.created ?? (req === null ? new Date().toISOString() : await epochTimeIso(kv, req.createdEpoch))
     const pin: PinStatusBody['pin'] = {

@@ -8,7 +8,8 @@ import {
 } from '../../runtime/index.js'
 import type { LogSink } from '../../runtime/index.js'
 import { CliError, EXIT, UsageError, connect } from '../client.js'
-import { JSON_FLAG, hexArg, intFlag, needPositionals, sleep } from '../command.js'
+import { JSON_FLAG, amountArg, hexArg, intFlag, needPositionals, sleep } from '../command.js'
+import { favor } from '../format.js'
 import type { Command } from '../command.js'
 import { CONFIG_FLAGS, flagsAsUserConfig, loadConfig } from '../config-flags.js'
 import { out, printJson } from '../output.js'
@@ -258,9 +259,14 @@ const config: Command = {
 }
 
 const network: Command = {
-  usage: 'favor network create | favor network join <networkKey>   [--dir DIR] [--json]',
-  summary: 'choose the network the node runs in (takes effect at the next `favor start`)',
-  flags: { ...JSON_FLAG },
+  usage: 'favor network create | favor network join <networkKey> [--invite CODE] | favor network invite [--credit AMOUNT] [--expires EPOCHS]   [--dir DIR] [--json]',
+  summary: 'choose the network the node runs in (takes effect at the next `favor start`), or invite someone into it',
+  flags: {
+    invite: { type: 'string', arg: 'CODE', desc: 'join: the invite code a member gave you (favor network invite)' },
+    credit: { type: 'string', arg: 'AMOUNT', desc: 'invite: starting credit line escrowed from your balance (favor, or micro-favor with u), default 0' },
+    expires: { type: 'string', arg: 'EPOCHS', desc: 'invite: epochs until the invite expires (default 168)' },
+    ...JSON_FLAG
+  },
   async run({ values, positionals, dir }) {
     const sub = positionals[0]
     const cfg = await readConfigObject(dir)
@@ -277,11 +283,27 @@ const network: Command = {
       needPositionals(positionals, 2, 'the network key: favor network join <key>')
       const key = hexArg(positionals[1], 'network key')
       if (saved !== null && saved !== key) throw new UsageError(`${dir} already belongs to network ${saved}; use another --dir to join ${key}`)
-      await writeConfigObject(dir, { ...cfg, network: { ...net, key, create: false } })
-      if (values.json === true) return printJson({ dir, network: { key, create: false } })
-      out(`the node will join network ${key} at the next start (favor start --dir ${dir}); it asks the network's writers to admit it`)
+      const invite = typeof values.invite === 'string' ? values.invite.trim().toLowerCase() : null
+      if (invite !== null && !/^([0-9a-f]{2}){1,64}$/.test(invite)) throw new UsageError('--invite: expected the hex code printed by `favor network invite`')
+      await writeConfigObject(dir, { ...cfg, network: { ...net, key, create: false, ...(invite !== null ? { invite } : {}) } })
+      if (values.json === true) return printJson({ dir, network: { key, create: false, ...(invite !== null ? { invite } : {}) } })
+      out(`the node will join network ${key} at the next start (favor start --dir ${dir}); it asks the network's writers to admit it${invite === null ? ' (an invite-only network needs --invite CODE)' : ' with your invite'}`)
+    } else if (sub === 'invite') {
+      needPositionals(positionals, 1, 'no arguments after `network invite` (flags: --credit, --expires)')
+      const body: Record<string, unknown> = {}
+      if (typeof values.credit === 'string') body.credit = String(amountArg(values.credit, true))
+      if (typeof values.expires === 'string') {
+        const n = Number(values.expires)
+        if (!Number.isSafeInteger(n) || n < 1) throw new UsageError('--expires: a whole number of epochs ≥ 1')
+        body.expiresEpochs = n
+      }
+      const res = await (await connect(dir)).request<{ code: string, expiresEpoch: number, credit: string }>('POST', '/invites', body)
+      if (values.json === true) return printJson(res)
+      out(`invite code: ${res.code}`)
+      out(`single use, valid through epoch ${res.expiresEpoch}; starting line ${favor(BigInt(res.credit))} favor from your balance (escrowed when redeemed)`)
+      out('the newcomer runs: favor network join <networkKey> --invite <code>, then favor start')
     } else {
-      throw new UsageError("expected 'create' or 'join <key>'")
+      throw new UsageError("expected 'create', 'join <key>' or 'invite'")
     }
   }
 }
