@@ -109,7 +109,7 @@ test('mutual hosting nets welcome-credit debts out; nothing becomes transferable
   assert.ok(owes(pub) < 3_000_000n && owes(H) < 3_000_000n, `pub owes ${owes(pub)}, H owes ${owes(H)}`)
   for (const who of ['pub', 'H']) {
     const bal = (await net.account(who)).balance
-    await refusedWith(net, who, { type: 'transfer', time: 0, to: net.m('a1').key, amount: 1n }, bal >= 1n ? RejectCode.TRANSFER_LOCKED : RejectCode.REFUSED)
+    await refusedWith(net, who, { type: 'transfer', time: 0, to: net.m('a1').key, amount: 1n }, bal >= 1n ? RejectCode.TRANSFER_LOCKED : RejectCode.INSUFFICIENT_BALANCE)
   }
 })
 
