@@ -113,17 +113,24 @@ test('crashes (kill -9) of a hoster, an attestor and the indexer lose nothing', 
 
   // hosted data intact: every hoster's local copy of what it hosts, and a stock reader fed by hosters only
   const byKey = new Map(cores.map((c) => [c.coreKey, c.digest]))
-  const agrs = ref.agreements.filter((x: AgreementAudit) => x.state !== 'ended')
-  let checked = 0
-  for (const p of live) {
-    const mirrors = await p.call<{ coreKey: string; state: string }[]>('mirrors')
-    for (const m of mirrors.filter((x) => x.state === 'active')) {
-      const d = await p.call<{ digest: string }>('coreDigest', { coreKey: m.coreKey })
-      assert.equal(d.digest, byKey.get(m.coreKey), `${p.name}'s copy of ${m.coreKey.slice(0, 8)}`)
-      checked++
+  // (a restarted or newly matched hoster may still be verifying its copy: wait, bounded, until every
+  // agreement active on the ledger has its hoster's mirror active)
+  const activeMirrors = await waitFor(async () => {
+    const activeAgrs = (await idx2.call<AgreementAudit[]>('agreements')).filter((x) => x.state === 'active')
+    const out: { p: RelProc; coreKey: string }[] = []
+    for (const p of live) {
+      const mirrors = await p.call<{ coreKey: string; agreementId: number; state: string }[]>('mirrors')
+      for (const m of mirrors.filter((x) => x.state === 'active')) out.push({ p, coreKey: m.coreKey })
     }
+    return out.length >= activeAgrs.length && activeAgrs.length > 0 ? { out, agreements: activeAgrs.length } : null
+  }, 60_000, 'every active agreement\'s hoster with an active mirror', 250)
+  let checked = 0
+  for (const { p, coreKey } of activeMirrors.out) {
+    const d = await p.call<{ digest: string }>('coreDigest', { coreKey })
+    assert.equal(d.digest, byKey.get(coreKey), `${p.name}'s copy of ${coreKey.slice(0, 8)}`)
+    checked++
   }
-  assert.ok(checked >= agrs.filter((x) => x.state === 'active').length, `hoster copies checked: ${checked}`)
+  assert.ok(checked >= activeMirrors.agreements, `hoster copies checked: ${checked} of ${activeMirrors.agreements} active agreements`)
   await pub.close()
   net.procs.delete('pub')
   reader = await TestPeer.create('crash-reader', net.testnet.bootstrap)
