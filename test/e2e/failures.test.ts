@@ -88,7 +88,7 @@ test('a hoster restarted mid-mirror resumes', { timeout: 120_000 }, async (t) =>
   await net.closeNode(hoster)
   hoster = await FavorNode.create({
     dataDir: hDir, bootstrap: net.testnet.bootstrap, params: TEST_PARAMS, epochMs: E2E_EPOCH_MS,
-    hoster: { capacityBytes: 256 * MiB }, roles: { indexer: false }
+    hoster: { capacityBytes: 256 * MiB }
   })
   net.nodes.push(hoster)
   assert.equal(hoster.account, account, 'same account after restart')
