@@ -126,8 +126,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     if (first.hello?.apiUrl) out(`dashboard: ${first.hello.loginUrl ?? `${first.hello.apiUrl}/`}  (a one-time login link, valid for an hour; node1's HTTP API: ${first.hello.apiUrl}/openapi.json, with the token in ${path.join(root, 'node1', 'api-token')})`)
     const rest = await Promise.all(Array.from({ length: nNodes - 1 }, (_, i) => {
       const name = `node${i + 2}`
+      // The indexer role stays on: the contract promotes two members to indexers at the third admission,
+      // and a promoted node that never ticks would halt epochs (an epoch needs a majority of ticks).
       return ChildNode.start({
-        ...base, name, dataDir: path.join(root, name), networkKey, indexer: false,
+        ...base, name, dataDir: path.join(root, name), networkKey,
         ...(i === 0 ? {} : { hoster: { capacityBytes: capacity } })
       })
     }))

@@ -57,8 +57,12 @@ export async function startFixture(opts: FixtureOptions = {}): Promise<ApiFixtur
     })
     nodes.push(main)
     const addNode = async (name: string, o: { hoster?: number } = {}): Promise<FavorNode> => {
+      // The indexer role stays on (the default) with main's tick interval: once a third member joins,
+      // the contract promotes two members to indexers, and an epoch then needs two ticks. A promoted
+      // node that never ticks halts epochs for good, and a queued pin is matched only at an
+      // epoch start, so a pin posted before the hosters' offers landed (a loaded machine) never pinned.
       const n = await FavorNode.create({
-        dataDir: join(root, name), name, bootstrap: net.bootstrap, networkKey: main.networkKey,
+        dataDir: join(root, name), name, bootstrap: net.bootstrap, networkKey: main.networkKey, epochMs: opts.epochMs ?? 1500,
         ...(o.hoster !== undefined ? { hoster: { capacityBytes: o.hoster } } : {})
       })
       nodes.push(n)
@@ -69,7 +73,7 @@ export async function startFixture(opts: FixtureOptions = {}): Promise<ApiFixtur
     for (let i = 0; i < (opts.hosters ?? 0); i++) await addNode(`hoster${i + 1}`, { hoster: 64 * 2 ** 20 })
     api = new ApiServer({ service: main, dataDir: dir, heartbeatMs: opts.heartbeatMs ?? 200 })
     const url = await api.listen()
-    await waitFor(async () => (await main.epoch()) >= 0, 5_000, 'the ledger to initialise')
+    await waitFor(async () => (await main.epoch()) >= 0, 30_000, 'the ledger to initialise')
     return { net, nodes, node: main, api, url, token: api.token, dir, addNode, close }
   } catch (err) {
     await close()

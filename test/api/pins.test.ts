@@ -67,7 +67,8 @@ describe('pinning service compliance (hypercore keys)', () => {
     for (const [i, name] of [[1, 'alpha-two'], [2, 'beta'], [3, 'gamma']] as const) {
       const r = await post({ cid: cores[i], name, meta: { app: i === 3 ? 'other' : 'test' }, replicas: 1 })
       assert.equal(r.status, 202, JSON.stringify(r.body))
-      await new Promise((resolve) => setTimeout(resolve, 15)) // distinct created times
+      const created = Date.parse(r.body.created)
+      await waitFor(() => Date.now() > created, 5_000, 'a later millisecond (distinct created times)', 1)
     }
   })
 

@@ -8,10 +8,9 @@ import type { Core } from '../../src/stack/index.js'
 import type { ResponderTestHooks } from '../../src/protocol/index.js'
 import { makeBlocks } from '../harness/blocks.js'
 import { waitFor } from '../harness/wait.js'
-import { E2ENet, TEST_PARAMS } from './helpers.js'
+import { E2ENet, E2E_CHALLENGE, TEST_PARAMS } from './helpers.js'
 
 export const MiB = 1024 * 1024
-const DEFAULT_EPOCH_MS = 4000
 
 export interface ChallengeNet {
   net: E2ENet
@@ -33,7 +32,7 @@ export interface ChallengeNetOptions {
   /** The hoster under test's offered capacity (default capacityBytes). */
   badCapacityBytes?: number
   badHooks?: ResponderTestHooks | ((bad: () => FavorNode) => ResponderTestHooks)
-  /** Real epoch length and challenge timings (default: 4 s epochs; deadline 1 s, hard timeout 1.5 s). */
+  /** Real epoch length and challenge timings (default: E2E_EPOCH_MS and E2E_CHALLENGE). */
   epochMs?: number
   challenge?: FavorNodeOptions['challenge']
 }
@@ -41,10 +40,8 @@ export interface ChallengeNetOptions {
 export async function challengeNet(opts: ChallengeNetOptions): Promise<ChallengeNet> {
   const net = await E2ENet.create()
   try {
-    // Longer than the e2e defaults: five nodes share this process, and under the whole suite (two test
-    // files at once on a loaded machine) 2 s epochs left reports unrecorded (the epoch moved on first).
-    const challenge: NonNullable<FavorNodeOptions['challenge']> = opts.challenge ?? { deadlineMs: 1000, connectTimeoutMs: 1500, hardTimeoutMs: 1500 }
-    const timing = { challenge, epochMs: opts.epochMs ?? DEFAULT_EPOCH_MS }
+    const challenge: NonNullable<FavorNodeOptions['challenge']> = opts.challenge ?? E2E_CHALLENGE
+    const timing = { challenge, ...(opts.epochMs !== undefined ? { epochMs: opts.epochMs } : {}) }
     const idx = await net.addNode({ name: 'idx' }, { params: { ...TEST_PARAMS, attestors: 3, ...opts.params }, ...timing })
     const pub = await net.addNode({ name: 'pub' }, timing)
     await net.addNode({ name: 'att' }, timing)
@@ -98,4 +95,20 @@ export async function agreementOf(node: FavorNode, id: number): Promise<Agreemen
 /** Accepted (not refused) outcomes of an attestation record. */
 export function accepted(att: Attestation | null): string[] {
   return (att?.results ?? []).flatMap((r) => (r === null || r.refused !== '' ? [] : [r.outcome]))
+}
+
+/**
+ * The first settled attestation of `agreementId` from epoch `from` on with at least `min` accepted
+ * results, within `epochs` epochs. An attestor's report that lands after its epoch ended is refused as
+ * late (or never sent): on a loaded machine some epochs are judged by fewer attestors, and the verdict
+ * tests look at the first epoch that was judged by enough of them.
+ */
+export async function decidedAttestation(node: FavorNode, from: number, agreementId: number, min = 2, epochs = 6): Promise<{ epoch: number; att: Attestation }> {
+  const seen: string[] = []
+  for (let e = from; e < from + epochs; e++) {
+    const att = await settledAttestation(node, e, agreementId, 60_000)
+    if (att !== null && accepted(att).length >= min) return { epoch: e, att }
+    seen.push(`${e}: ${att === null ? 'not challenged' : JSON.stringify(att.results.map((r) => r === null ? null : r.refused !== '' ? `refused ${r.refused}` : r.outcome))}`)
+  }
+  throw new Error(`no epoch from ${from} judged agreement ${agreementId} by ${min} attestors within ${epochs} epochs (${seen.join('; ')})`)
 }

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { blake2b } from '../../src/stack/index.js'
 import { sampleIndices, JudgementCode } from '../../src/proof/index.js'
 import type { ResponderTestHooks } from '../../src/protocol/index.js'
-import { accepted, agreementOf, challengeNet, firstJudged } from './challenge-net.js'
+import { accepted, agreementOf, challengeNet, decidedAttestation } from './challenge-net.js'
 import { waitFor } from '../harness/wait.js'
 
 const BLOCKS = 1000
@@ -20,9 +20,9 @@ async function lossyEpoch(name: string, hooks: ResponderTestHooks | undefined): 
     // 10 % of the blocks, even indices only (hypercore 11.37.1 corrupts the tree when odd single blocks are cleared)
     const drop = sampleIndices(blake2b(Buffer.from(`drop-${name}`)), BLOCKS / 2, BLOCKS / 10).map((i) => 2 * i)
     assert.ok(await cn.bad.dropCopy(cn.core.key.toString('hex'), drop))
-    // the first epoch whose challenges all start after the drop and in which the agreement was judged
-    const { epoch: e, att } = await firstJudged(cn.idx, (await cn.idx.epoch()) + 1, cn.badAgr.id)
-    await waitFor(async () => (await cn.idx.epoch()) >= e + 1, 20_000, 'the epoch settles')
+    // the first epoch whose challenges all start after the drop and that enough attestors judged
+    const { att, epoch: e } = await decidedAttestation(cn.idx, (await cn.idx.epoch()) + 1, cn.badAgr.id)
+    await waitFor(async () => (await cn.idx.epoch()) >= e + 1, 60_000, 'the epoch settles')
     const b = await agreementOf(cn.idx, cn.badAgr.id)
     const g = await agreementOf(cn.idx, cn.goodAgr.id)
     const live = att.results.filter((r) => r !== null && r.refused === '')

@@ -28,3 +28,10 @@ export async function waitFor<T>(check: () => T | Promise<T>, ms: number, what: 
     await sleep(intervalMs)
   }
 }
+
+/** A promise with its resolve exposed: a gate a test opens when a condition it controls is met. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void
+  const promise = new Promise<T>((res) => { resolve = res })
+  return { promise, resolve }
+}

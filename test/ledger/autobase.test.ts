@@ -2,7 +2,7 @@
 // identically everywhere, and verify replays the writers' logs to the same state (and catches a lie).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { setTimeout as sleep } from 'node:timers/promises'
+import { setImmediate as yieldTurn } from 'node:timers/promises'
 import {
   Ledger, Prng, encodeOp, getAccount, getRejected, listOffers, verifyLive, verifyLedger, entriesAt, type Op
 } from '../../src/ledger/index.js'
@@ -76,7 +76,8 @@ test('three Autobase writers applying random ops in different orders converge to
     const p = new Prng(Buffer.from(`ops/${seed}`))
     for (let batch = 0; batch < 5; batch++) {
       await m.ledger.append(Array.from({ length: 8 }, () => plausibleOp(p, keys)))
-      await sleep(p.uniform(40))
+      // a seeded number of event-loop turns between batches (interleaving without wall-clock time)
+      for (let turns = p.uniform(40); turns > 0; turns--) await yieldTurn()
     }
   }
   await Promise.all([writeBatches(alice, 1), writeBatches(bob, 2), writeBatches(carol, 3)])

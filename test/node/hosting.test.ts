@@ -57,7 +57,7 @@ test('withdraw → graceful exit; cancel by author only; transfer and sponsor ex
   const exiting = await waitFor(async () => {
     const a = await getAgreement(oldNode.ledger.kv, first.id)
     return a?.exiting === true ? a : null
-  }, 10_000, 'the agreement is exiting')
+  }, 30_000, 'the agreement is exiting')
   // while exiting, the old hoster still answers storage challenges for the core (as one of the epoch's
   // selected attestors would ask them: the hoster answers only challenges its ledger view records)
   const dht = createDht({ bootstrap: net.testnet.bootstrap })
@@ -66,7 +66,7 @@ test('withdraw → graceful exit; cancel by author only; transfer and sponsor ex
       const e = await currentEpoch(kv())
       const a = await getAttestation(kv(), e, first.id)
       return a === null ? null : { epoch: e, att: a }
-    }, 10_000, 'an attestation record for the exiting agreement')
+    }, 30_000, 'an attestation record for the exiting agreement')
     const res = await runChallenge({
       dht, hosterNodeKey: Buffer.from(oldNode.nodeKey, 'hex'), coreKey: core.key, agreementId: first.id, epoch,
       networkId: (await getNetworkId(kv())) ?? Buffer.alloc(32), beacon: (await getBeacon(kv(), epoch)) ?? Buffer.alloc(32),

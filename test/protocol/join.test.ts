@@ -11,7 +11,7 @@ import {
   decodeJoinReply, decodeJoinRequest, encodeJoinReply, encodeJoinRequest
 } from '../../src/protocol/join.js'
 import type { AdmitHandler, AdmitRequest, JoinReply } from '../../src/protocol/join.js'
-import { withTimeout } from '../harness/wait.js'
+import { deferred, waitFor, withTimeout } from '../harness/wait.js'
 import { captureLogger } from './helpers.js'
 
 const NET = Buffer.alloc(32, 7)
@@ -135,15 +135,21 @@ test('ask: accepted, with the writer key and invite delivered', async () => {
 
 test('duplicates: two askers for one key share one admission', async () => {
   calls.length = 0
+  // the admission is held open until the second ask has reached the writer (counted as a duplicate)
+  const gate = deferred()
   handler = async () => {
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    await gate.promise
     return { code: 'ACCEPTED', message: 'ok' }
   }
+  const before = writer.stats.duplicates
   const key = randomBytes(32)
   const a = await connect({ writerKey: key })
   const b = await connect({ writerKey: key })
   assert.ok(a.svc && b.svc)
-  const [ra, rb] = await Promise.all([a.svc.ask({ timeoutMs: 5_000 }), b.svc.ask({ timeoutMs: 5_000 })])
+  const asks = Promise.all([a.svc.ask({ timeoutMs: 60_000 }), b.svc.ask({ timeoutMs: 60_000 })])
+  await waitFor(() => writer.stats.duplicates > before, 30_000, 'the second ask reaching the writer')
+  gate.resolve()
+  const [ra, rb] = await asks
   assert.equal(ra.status, 'accepted')
   assert.equal(rb.status, 'accepted')
   assert.equal(calls.length, 1, 'add-writer decided once')
@@ -151,8 +157,10 @@ test('duplicates: two askers for one key share one admission', async () => {
 
 test('per-channel rate limit and in-flight duplicates', async () => {
   calls.length = 0
+  // the admission stays in flight until all six requests were handled, however slowly they arrive
+  const gate = deferred()
   handler = async () => {
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    await gate.promise
     return { code: 'ACCEPTED', message: 'ok' }
   }
   const before = { ...writer.stats }
@@ -160,7 +168,9 @@ test('per-channel rate limit and in-flight duplicates', async () => {
   const ch = await rawChannel(conn)
   const req = encodeJoinRequest({ writerKey: randomBytes(32), invite: Buffer.alloc(0) })
   for (let i = 0; i < 6; i++) ch.send(req)
-  await withTimeout((async () => { while (ch.replies.length < 3) await new Promise((r) => setTimeout(r, 20)) })(), 5_000, 'three replies')
+  await waitFor(() => writer.stats.requests - before.requests === 6, 30_000, 'six requests handled')
+  gate.resolve()
+  await waitFor(() => ch.replies.length >= 3, 30_000, 'three replies', 20)
   assert.deepEqual(ch.replies.map((r) => r.code).sort(), ['ACCEPTED', 'RATE_LIMITED', 'RATE_LIMITED'])
   assert.equal(calls.length, 1)
   assert.equal(writer.stats.duplicates - before.duplicates, 3)

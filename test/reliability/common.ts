@@ -1,6 +1,5 @@
 // Shared set-up of the reliability tests: a loopback testnet and a network of node processes.
 import path from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { NetworkParams } from '../../src/ledger/index.js'
 import { createLoopbackTestnet, type Testnet } from '../../src/stack/index.js'
 import { makeTempDir, removeDir } from '../harness/tmp.js'
@@ -15,8 +14,9 @@ export const REL_PARAMS: Partial<NetworkParams> = {
   unvettedEpochs: 0,
   failingEpochsToRepair: 3,
   heldBackEpochs: 4,
-  // One indexer: the crash test kills *the* indexer between its commit and its reveal; the contract's
-  // own liveness rules (3 indexers, a silent one removed) are tested in test/ledger/liveness.test.ts.
+  // One indexer (the node added with `indexer: true`): the crash test kills *the* indexer between its
+  // commit and its reveal; the contract's own liveness rules (3 indexers, a silent one removed) are tested
+  // in test/ledger/liveness.test.ts and test/node/indexer-liveness.test.ts.
   indexerTarget: 1
 }
 
@@ -101,10 +101,9 @@ export class ProcNet {
   }
 
   /** kill -9 then start again on the same directory (same account, same network). */
-  async crashAndRestart(name: string, downMs = 0): Promise<RelProc> {
+  async crashAndRestart(name: string): Promise<RelProc> {
     const p = this.get(name)
     await p.kill()
-    if (downMs > 0) await sleep(downMs)
     const q = await RelProc.start({ ...p.config, networkKey: this.networkKey })
     this.procs.set(name, q)
     return q
@@ -131,13 +130,27 @@ export async function auditAll(procs: RelProc[], timeoutMs = 60_000): Promise<{ 
   const version = first.version
   const audits = new Map<string, LedgerAudit>()
   for (const p of procs) {
-    const a = await waitFor(async () => {
-      const x = await p.call<LedgerAudit>('audit')
-      return x.version >= version ? p.call<LedgerAudit>('audit', { version }) : null
-    }, timeoutMs, `${p.name} reaching final version ${version}`, 200)
-    audits.set(p.name, a)
+    let info: LedgerInfo | null = null
+    await waitFor(async () => {
+      info = await p.call<LedgerInfo>('ledgerInfo')
+      return info.finalVersion >= version
+    }, timeoutMs, `${p.name} reaching final version ${version}`, 200).catch(async (err: unknown) => {
+      const refInfo = await ref.call<LedgerInfo>('ledgerInfo').catch((e: unknown) => String(e))
+      throw new Error(`${err instanceof Error ? err.message : String(err)}: ${p.name} ${show(info)}, ${ref.name} ${show(refInfo)}`)
+    })
+    audits.set(p.name, await p.call<LedgerAudit>('audit', { version }))
   }
   return { version, audits }
+}
+
+/** node-proc's `ledgerInfo`: finality figures of one node. */
+export interface LedgerInfo {
+  finalVersion: number
+  viewLength: number
+  indexedLength: number
+  writable: boolean
+  isIndexer: boolean
+  connections: number
 }
 
 export function summarise(a: LedgerAudit): string {

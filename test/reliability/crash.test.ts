@@ -5,7 +5,6 @@
 // and hosted data is intact (each hoster's copy and a stock reader's download equal the publisher's).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { TestPeer } from '../harness/peer.js'
 import { digestCore } from '../harness/blocks.js'
 import { waitFor, withTimeout } from '../harness/wait.js'
@@ -22,6 +21,14 @@ function nextAssigned(p: RelProc, pred: (a: Assigned) => boolean, ms: number): P
     }
     p.on('assigned', on)
   }), ms, `an assignment on ${p.name}`)
+}
+
+/** The next epoch `p` reports (its reconcile saw a new tick applied). */
+function nextEpoch(p: RelProc, ms: number, what: string): Promise<number> {
+  return withTimeout(new Promise<number>((resolve) => {
+    const on = (info: { epoch: number }): void => { p.off('epoch', on); resolve(info.epoch) }
+    p.on('epoch', on)
+  }), ms, what)
 }
 
 test('crashes (kill -9) of a hoster, an attestor and the indexer lose nothing', { timeout: 180_000 }, async (t) => {
@@ -50,9 +57,12 @@ test('crashes (kill -9) of a hoster, an attestor and the indexer lose nothing', 
   // 1. the attestor, right after it learns its assignments (its challenges start in the same reconcile)
   const att = net.get('att')
   const a1 = await nextAssigned(att, (a) => a.agreements.length > 0, 30_000)
+  const idx = net.get('idx')
+  const attDown = nextEpoch(idx, 30_000, 'an epoch passing while the attestor is down')
   await att.kill()
   log.push(`attestor killed in epoch ${a1.epoch} with ${a1.agreements.length} challenges to run`)
-  await sleep(500)
+  // down until the network has moved on without it (an epoch ticked), however slow the machine is
+  log.push(`epoch ${await attDown} ticked while it was down`)
   await net.crashAndRestart('att')
 
   // 2. a hoster, the moment an attestor is assigned to challenge it
@@ -71,21 +81,17 @@ test('crashes (kill -9) of a hoster, an attestor and the indexer lose nothing', 
       p.on('assigned', on)
     }
   }), 30_000, 'an assignment naming a hoster')
+  const hosterDown = nextEpoch(idx, 30_000, 'an epoch passing while the hoster is down')
   await picked.victim.kill()
   log.push(`hoster ${picked.victim.name} killed in epoch ${picked.a.epoch} as it was about to be challenged`)
-  await sleep(1000)
+  log.push(`epoch ${await hosterDown} ticked while it was down`)
   await net.crashAndRestart(picked.victim.name)
 
   // 3. the indexer, after its tick for epoch e (commit for e+1 on the ledger) and before its next tick
-  const idx = net.get('idx')
-  const e = await withTimeout(new Promise<number>((resolve) => {
-    const on = (info: { epoch: number }): void => { idx.off('epoch', on); resolve(info.epoch) }
-    idx.on('epoch', on)
-  }), 30_000, 'an epoch on the indexer')
-  await sleep(300)
+  // (its 'epoch' event follows its own tick being applied: the commit is in its writer core)
+  const e = await nextEpoch(idx, 30_000, 'an epoch on the indexer')
   await idx.kill()
-  log.push(`indexer killed 300 ms into epoch ${e} (committed for ${e + 1}, not yet revealed)`)
-  await sleep(1500)
+  log.push(`indexer killed right after its tick for epoch ${e} (committed for ${e + 1}, not yet revealed)`)
   const idx2 = await net.crashAndRestart('idx')
 
   // let it run: the restarted indexer must tick e+1 with the right reveal, and a few epochs settle
@@ -107,17 +113,24 @@ test('crashes (kill -9) of a hoster, an attestor and the indexer lose nothing', 
 
   // hosted data intact: every hoster's local copy of what it hosts, and a stock reader fed by hosters only
   const byKey = new Map(cores.map((c) => [c.coreKey, c.digest]))
-  const agrs = ref.agreements.filter((x: AgreementAudit) => x.state !== 'ended')
-  let checked = 0
-  for (const p of live) {
-    const mirrors = await p.call<{ coreKey: string; state: string }[]>('mirrors')
-    for (const m of mirrors.filter((x) => x.state === 'active')) {
-      const d = await p.call<{ digest: string }>('coreDigest', { coreKey: m.coreKey })
-      assert.equal(d.digest, byKey.get(m.coreKey), `${p.name}'s copy of ${m.coreKey.slice(0, 8)}`)
-      checked++
+  // (a restarted or newly matched hoster may still be verifying its copy: wait, bounded, until every
+  // agreement active on the ledger has its hoster's mirror active)
+  const activeMirrors = await waitFor(async () => {
+    const activeAgrs = (await idx2.call<AgreementAudit[]>('agreements')).filter((x) => x.state === 'active')
+    const out: { p: RelProc; coreKey: string }[] = []
+    for (const p of live) {
+      const mirrors = await p.call<{ coreKey: string; agreementId: number; state: string }[]>('mirrors')
+      for (const m of mirrors.filter((x) => x.state === 'active')) out.push({ p, coreKey: m.coreKey })
     }
+    return out.length >= activeAgrs.length && activeAgrs.length > 0 ? { out, agreements: activeAgrs.length } : null
+  }, 60_000, 'every active agreement\'s hoster with an active mirror', 250)
+  let checked = 0
+  for (const { p, coreKey } of activeMirrors.out) {
+    const d = await p.call<{ digest: string }>('coreDigest', { coreKey })
+    assert.equal(d.digest, byKey.get(coreKey), `${p.name}'s copy of ${coreKey.slice(0, 8)}`)
+    checked++
   }
-  assert.ok(checked >= agrs.filter((x) => x.state === 'active').length, `hoster copies checked: ${checked}`)
+  assert.ok(checked >= activeMirrors.agreements, `hoster copies checked: ${checked} of ${activeMirrors.agreements} active agreements`)
   await pub.close()
   net.procs.delete('pub')
   reader = await TestPeer.create('crash-reader', net.testnet.bootstrap)

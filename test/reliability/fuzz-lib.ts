@@ -3,7 +3,6 @@
 // API over a real FavorNode. Used by fuzz.test.ts (small counts, part of `npm test`) and fuzz-cli.ts
 // (`npm run fuzz -- --ledger N --challenge N --api N --seed S`).
 import { once } from 'node:events'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { ApiServer } from '../../src/api/index.js'
 import { Ledger, OP_TAGS, Prng, encodeOp, getRejected, type AppliedInfo } from '../../src/ledger/index.js'
 import { FavorNode } from '../../src/node.js'
@@ -11,7 +10,7 @@ import { challengeWire, createChallengeChannel, encodeWire, pingWire, runChallen
 import type { MessageType } from '../../src/protocol/index.js'
 import { TestNetwork } from '../harness/network.js'
 import { makeTempDir, removeDir } from '../harness/tmp.js'
-import { waitFor, withTimeout } from '../harness/wait.js'
+import { WaitTimeoutError, waitFor, withTimeout } from '../harness/wait.js'
 import { bytes, randomOp } from '../ledger/gen.js'
 import { testParams } from '../ledger/helpers.js'
 import { challengeOptions, makeWorld, publishTo, startHoster, startNet } from '../protocol/helpers.js'
@@ -185,8 +184,13 @@ export async function fuzzChallenge(count: number, seed: string): Promise<Challe
       ch.channel.open()
       await waitFor(() => ch.channel.opened || ch.channel.closed, 2000, 'fuzz channel open', 1)
       for (const m of msgs) ch.send[type].send(m)
-      const deadline = Date.now() + 1000
-      while (!done && !a.destroyed && Date.now() < deadline) await sleep(2)
+      // every case must end in a reply or a close (the test asserts none is silent): wait for that event,
+      // bounded generously, since a loaded machine may take well over a second to answer
+      try {
+        await waitFor(() => done || a.destroyed, 30_000, 'a reply or a close', 2)
+      } catch (err) {
+        if (!(err instanceof WaitTimeoutError)) throw err
+      }
       if (a.destroyed) closedByHoster++
       else if (replies === 0) silent++
       a.destroy()

@@ -126,6 +126,12 @@ async function handle(cmd: string, args: Record<string, unknown>): Promise<unkno
     }
     case 'coreDigest':
       return coreDigestLocal(n, String(args.coreKey))
+    case 'ledgerInfo': {
+      // cheap figures for waiting on finality (an audit digests the whole view)
+      await n.ledger.update()
+      const b = n.ledger.base
+      return { finalVersion: n.ledger.finalVersion, viewLength: b.view.core.length, indexedLength: b.indexedLength, writable: b.writable, isIndexer: b.isIndexer, connections: n.swarm.connections.size }
+    }
     case 'audit':
       await n.ledger.update()
       return auditLedger(n.ledger, typeof args.version === 'number' ? args.version : undefined)

@@ -5,7 +5,7 @@ import {
   TaskCancelledError, UnknownTaskKindError, backoffDelay
 } from '../../src/runtime/index.js'
 import type { SchedulerEvents, TaskEvent } from '../../src/runtime/index.js'
-import { aborted, deferred, sleep, waitFor } from './helpers.js'
+import { aborted, deferred, waitFor } from './helpers.js'
 
 type Tasks = { work: { n: number }, other: { n: number } }
 
@@ -36,15 +36,20 @@ describe('Scheduler', () => {
     let inFlight = 0
     let max = 0
     const done: number[] = []
+    // Handlers hold their slot until every task is queued and the limit is reached, so the bound is
+    // tested however slowly enqueue runs (a timed hold let early tasks finish first under load).
+    const gate = deferred()
     s.register('work', async ({ n }) => {
       inFlight++
       max = Math.max(max, inFlight)
-      await sleep(15)
+      await gate.promise
       inFlight--
       done.push(n)
     })
     await s.open()
     for (let n = 0; n < 10; n++) await s.enqueue('work', { n })
+    await waitFor(() => inFlight === 3, 10_000, 'three tasks running')
+    gate.resolve()
     await s.onIdle()
     assert.equal(max, 3)
     assert.equal(done.length, 10)
@@ -56,10 +61,11 @@ describe('Scheduler', () => {
     t.after(() => s.close())
     const inFlight = { work: 0, other: 0 }
     const max = { work: 0, other: 0 }
+    const gate = deferred()
     const handler = (kind: 'work' | 'other') => async (): Promise<void> => {
       inFlight[kind]++
       max[kind] = Math.max(max[kind], inFlight[kind])
-      await sleep(15)
+      await gate.promise
       inFlight[kind]--
     }
     s.register('work', handler('work'), { concurrency: 2 })
@@ -67,6 +73,8 @@ describe('Scheduler', () => {
     await s.open()
     for (let n = 0; n < 6; n++) await s.enqueue('work', { n })
     for (let n = 0; n < 4; n++) await s.enqueue('other', { n })
+    await waitFor(() => inFlight.work === 2 && inFlight.other === 4, 10_000, 'two work and four other tasks running')
+    gate.resolve()
     await s.onIdle()
     assert.equal(max.work, 2)
     assert.equal(max.other, 4)
@@ -96,6 +104,7 @@ describe('Scheduler', () => {
     const s = new Scheduler<Tasks>({}, { concurrency: 5 })
     t.after(() => s.close())
     const gate = deferred()
+    const hold = deferred() // keeps the keyed task running while c and d are enqueued
     let runs = 0
     let inFlightK = 0
     let maxK = 0
@@ -104,7 +113,7 @@ describe('Scheduler', () => {
       runs++
       inFlightK++
       maxK = Math.max(maxK, inFlightK)
-      await sleep(20)
+      await hold.promise
       inFlightK--
     })
     await s.open()
@@ -122,6 +131,7 @@ describe('Scheduler', () => {
     const d = await s.enqueue('work', { n: 4 }, { key: 'k' })
     assert.equal(d.id, c.id)
     assert.equal(d.deduped, true)
+    hold.resolve()
     gate.resolve()
     await s.onIdle()
     assert.equal(runs, 2)
@@ -310,37 +320,48 @@ describe('Scheduler', () => {
     await assert.rejects(s.enqueue('work', { n: 4 }), ClosedError)
   })
 
-  test('close aborts running handlers, waits for them (bounded), and is safe twice', async () => {
-    const s = new Scheduler<Tasks>({}, { concurrency: 2, closeTimeoutMs: 100 })
+  test('close aborts running handlers, waits for them (bounded by closeTimeoutMs on its clock), and is safe twice', async () => {
+    // A manual clock: the bound is checked in clock time, so a slow machine cannot move the window.
+    const clock = new ManualClock(0)
+    const s = new Scheduler<Tasks>({ clock }, { concurrency: 2, closeTimeoutMs: 100 })
     let politeReason: unknown
     let politeReturned = false
     const started = deferred()
+    const impolite = deferred() // released only after close has returned
     let count = 0
     s.register('work', async ({ n }, { signal }) => {
       if (++count === 2) started.resolve()
       if (n === 1) {
         politeReason = await aborted(signal)
-        await sleep(10)
+        await new Promise<void>((resolve) => { setImmediate(resolve) })
         politeReturned = true
         throw politeReason
       }
-      await sleep(300) // ignores its signal: close must not wait for it past closeTimeoutMs
+      await impolite.promise // ignores its signal: close must not wait for it past closeTimeoutMs
     })
+    const lateSucceeded = deferred<TaskEvent>()
+    s.on('succeeded', (e) => { lateSucceeded.resolve(e) })
     await s.open()
     await s.enqueue('work', { n: 1 })
     await s.enqueue('work', { n: 2 })
     await started.promise
-    const t0 = Date.now()
+    let closed = false
     const c1 = s.close()
     const c2 = s.close()
     assert.equal(c1, c2)
-    await c1
-    const took = Date.now() - t0
+    void c1.then(() => { closed = true })
+    await clock.advance(99)
     assert.ok(politeReason instanceof ClosedError)
     assert.equal(politeReturned, true)
-    assert.ok(took >= 90 && took < 280, `close took ${took} ms`)
+    assert.equal(closed, false, 'close waits for the impolite handler until closeTimeoutMs')
+    await clock.advance(1)
+    await c1
+    assert.equal(clock.now(), 100)
     assert.equal(s.closed, true)
     await s.close()
-    await sleep(250) // let the impolite handler finish; nothing may throw
+    // the impolite handler finishes after close: it is settled without throwing
+    impolite.resolve()
+    const late = await lateSucceeded.promise
+    assert.equal(late.kind, 'work')
   })
 })
