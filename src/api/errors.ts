@@ -39,7 +39,7 @@ export function fromServiceError(err: unknown): ApiError {
   const message = err instanceof Error ? err.message : String(err)
   // the contract's RejectCode of a refused op (ActionError LEDGER_REFUSED carries it as `reject`)
   const reject = typeof err === 'object' && err !== null && 'reject' in err ? String(err.reject) : ''
-  if (code === 'LEDGER_REFUSED' && reject === 'INSUFFICIENT_BALANCE') return new ApiError(409, 'INSUFFICIENT_FUNDS', message)
+  if (code === 'LEDGER_REFUSED' && (reject === 'INSUFFICIENT_BALANCE' || reject === 'SPONSOR_LINE_OVER_BALANCE' || reject === 'TRANSFER_LOCKED')) return new ApiError(409, 'INSUFFICIENT_FUNDS', message)
   switch (code) {
     case 'E_UPGRADE_REQUIRED':
     case 'E_LEDGER_STORE':
