@@ -91,7 +91,7 @@ describe('favor CLI against a running daemon', () => {
     // Accepted by the API, refused by the contract: the CLI waited for the verdict and reports its reason.
     const escrow = await favor(['set-limit', other, '5', ...d])
     assert.equal(escrow.code, 4, escrow.stderr)
-    assert.match(escrow.stderr, /refused \[INSUFFICIENT_FUNDS\]: the ledger refused the set-limit: insufficient balance .*\(INSUFFICIENT_BALANCE\)/)
+    assert.match(escrow.stderr, /refused \[INSUFFICIENT_FUNDS\]: the ledger refused the set-limit: insufficient balance .*\(SPONSOR_LINE_OVER_BALANCE\)/)
     assert.equal((await favor(['set-limit', other, '0', '--json', ...d])).code, 0, 'closing a line is accepted')
     // A key no peer serves: said so after a bounded search, nothing appended.
     const before = await f.node.requests({ mine: true })
