@@ -6,6 +6,7 @@ import { makeTempDir, removeDir } from '../harness/tmp.js'
 import { waitFor } from '../harness/wait.js'
 import type { LedgerAudit } from './audit.js'
 import { RelProc, show, type ProcConfig } from './harness.js'
+import { Admission } from '../../src/ledger/index.js'
 
 export const REL_PARAMS: Partial<NetworkParams> = {
   epochSeconds: 3600,
@@ -14,6 +15,9 @@ export const REL_PARAMS: Partial<NetworkParams> = {
   unvettedEpochs: 0,
   failingEpochsToRepair: 3,
   heldBackEpochs: 4,
+  // explicit genesis choices (as TEST_PARAMS): nodes join without invites, publishers start with credit
+  admission: Admission.open,
+  welcomeCreditMicro: 10_000_000n,
   // One indexer (the node added with `indexer: true`): the crash test kills *the* indexer between its
   // commit and its reveal; the contract's own liveness rules (3 indexers, a silent one removed) are tested
   // in test/ledger/liveness.test.ts and test/node/indexer-liveness.test.ts.

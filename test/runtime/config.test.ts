@@ -23,7 +23,7 @@ test('defaults: complete, frozen, home-relative data dir', async (t) => {
   assert.equal(c.api.host, DEFAULT_API_HOST)
   assert.equal(c.api.port, DEFAULT_API_PORT)
   assert.equal(c.epochSeconds, DEFAULT_EPOCH_SECONDS)
-  assert.deepEqual(c.network, { bootstrap: [], key: null, create: false })
+  assert.deepEqual(c.network, { bootstrap: [], key: null, create: false, invite: null })
   assert.deepEqual(c.hoster, { capacityBytes: 0, group: null })
   assert.equal(c.configFile, null)
   assert.ok(Object.isFrozen(c) && Object.isFrozen(c.api) && Object.isFrozen(c.network.bootstrap))
