@@ -2,8 +2,9 @@
 // (`POST /sponsor/statement`). The ledger keeps only the line (sponsor → account, amount); the backing
 // is this node's own record, like the pin names of pin-store.ts: a small JSON file in the node's
 // directory, written atomically (temp file + rename), one write at a time.
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { readOptionalFile } from './json-file.js'
 
 export const CREDIT_STORE_FILE_NAME = 'statement-lines.json'
 const CREDIT_STORE_VERSION = 1
@@ -48,12 +49,7 @@ export class CreditStore {
 
   static async open(dir: string): Promise<CreditStore> {
     const store = new CreditStore(join(dir, CREDIT_STORE_FILE_NAME))
-    let text: string | null = null
-    try {
-      text = await readFile(store.path, 'utf8')
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-    }
+    const text = await readOptionalFile(store.path)
     if (text !== null) {
       let parsed: { version?: unknown, lines?: unknown }
       try {

@@ -1,8 +1,9 @@
 // What the ledger does not keep about a pin: its name, meta, origins and creation time. A small JSON
 // file in the node's directory, written atomically (temp file + rename), one write at a time.
 import { FavorError } from '../errors.js'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { readOptionalFile } from './json-file.js'
 import { PIN_STORE_FILE_NAME, PIN_STORE_VERSION } from './constants.js'
 
 export interface PinRecord {
@@ -45,12 +46,7 @@ export class PinStore {
 
   static async open(dir: string): Promise<PinStore> {
     const store = new PinStore(join(dir, PIN_STORE_FILE_NAME))
-    let text: string | null = null
-    try {
-      text = await readFile(store.path, 'utf8')
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-    }
+    const text = await readOptionalFile(store.path)
     if (text !== null) {
       let parsed: FileShape
       try {

@@ -10,22 +10,12 @@ import { bytes, progressBar, short, table } from '../format.js'
 import { out, printJson, StatusLine } from '../output.js'
 import { waitPinned } from './publish.js'
 import type { PinStatus } from './publish.js'
+// The daemon's JSON answer for a published folder has the shape of the publisher's own result.
+import type { PublishedDrive } from '../../roles/drives.js'
 
 interface Progress { phase: string, doneBytes: number, totalBytes: number, doneFiles: number, totalFiles: number }
 interface Job { id: string, state: 'running' | 'done' | 'failed', progress: Progress | null, result: unknown, error: { code: string, status: number, details: string } | null }
 
-interface PublishedDrive {
-  driveKey: string
-  requestId: number
-  version: number
-  files: number
-  bytes: number
-  added: number
-  deleted: number
-  unchanged: number
-  newRequest: boolean
-  cores: { kind: string, key: string, length: number, byteLength: number }[]
-}
 
 function progressLine(p: Progress | null): string {
   if (p === null || p.phase === 'scan') return 'scanning…'
