@@ -109,13 +109,13 @@ test('a folder as a drive: one request for both cores, read back by a plain read
   const driveKey = Buffer.from(first.driveKey, 'hex')
   const want1 = await expected(folder, v1Paths)
   assert.deepEqual(await readDrivePlain(net.testnet.bootstrap, driveKey, first.version, 120_000), want1)
-  const got = await h2.getDrive(first.driveKey, join(out, 'v1'), { timeoutMs: 30_000 })
+  const got = await h2.getDrive(first.driveKey, join(out, 'v1'), { timeoutMs: 120_000 })
   assert.equal(got.files, 5)
   for (const p of v1Paths) {
     const rel = p.split('/').filter((x) => x !== '')
     assert.equal(sha(await readFile(join(out, 'v1', ...rel))), want1.get(p), p)
   }
-  const listed = await h2.listDrive(first.driveKey, { timeoutMs: 30_000 })
+  const listed = await h2.listDrive(first.driveKey, { timeoutMs: 120_000 })
   assert.deepEqual(listed.files.map((f) => f.path), v1Paths)
   assert.equal(listed.files.find((f) => f.path === '/empty')?.size, 0)
 
