@@ -48,7 +48,7 @@ for (let run = 1; run <= runs; run++) {
   startHogs()
   const started = Date.now()
   console.log(`\n=== test:stress run ${run}/${runs}: ${files.length} test files, ${hogs.length} CPU hogs ===`)
-  const res = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=240000', ...files], { stdio: 'inherit' })
+  const res = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=480000', ...files], { stdio: 'inherit' })
   stopHogs()
   const seconds = Math.round((Date.now() - started) / 1000)
   results.push({ run, status: res.status, seconds })
