@@ -6,6 +6,7 @@ import path from 'node:path'
 import { listAgreements } from '../../src/ledger/index.js'
 import { ChildNode } from '../../src/demo/child.js'
 import { FavorNode, type ChallengeRecord } from '../../src/node.js'
+import { openStore } from '../../src/stack/index.js'
 import { makeBlocks } from '../harness/blocks.js'
 import { makeTempDir, removeDir } from '../harness/tmp.js'
 import { waitFor } from '../harness/wait.js'
@@ -71,21 +72,51 @@ test('a killed hoster is detected (unreachable) and replaced', { timeout: 120_00
 })
 
 test('a hoster restarted mid-mirror resumes', { timeout: 120_000 }, async (t) => {
+  // "Mid-mirror" by construction, not by timing: the publisher itself holds only the first PREFIX
+  // blocks of a 512-block core (copied from a writer kept off the network), so the hoster cannot get
+  // further until the rest is handed to the publisher after the restart.
+  const LENGTH = 512
+  const PREFIX = 200
   const net = await E2ENet.create()
-  t.after(() => net.close())
+  const sideDir = await makeTempDir('restart-writer')
+  const side = openStore(sideDir)
+  t.after(async () => {
+    await net.close()
+    await side.close()
+    await removeDir(sideDir)
+  })
   const idx = await net.addNode({ name: 'idx' })
   const pub = await net.addNode({ name: 'pub' })
   const hDir = await makeTempDir('restart-hoster')
   net.dirs.push(hDir)
   let hoster = await net.addNode({ name: 'h', hoster: { capacityBytes: 256 * MiB } }, {}, hDir)
   const account = hoster.account
-  const core = await pub.localCore('big')
-  for (let i = 0; i < 2048; i += 256) await core.append(makeBlocks('big', i, 256, 16 * 1024)) // 32 MiB
-  const { requestId } = await pub.publishCore(core, { replicas: 1 })
-  const seen = await waitFor(() => hoster.mirrors().find((m) => m.have > 0), 30_000, 'mirroring started', 5)
-  const before = seen.have
-  assert.ok(before < 2048, `caught mid-mirror (${before}/2048)`)
+  const writer = side.get({ name: 'big' })
+  await writer.ready()
+  for (let i = 0; i < LENGTH; i += 128) await writer.append(makeBlocks('big', i, 128, 16 * 1024)) // 8 MiB
+  const copy = pub.store.get({ key: writer.key })
+  await copy.ready()
+  const handOver = async (end: number): Promise<void> => {
+    const a = side.replicate(true)
+    const b = pub.store.replicate(false)
+    a.pipe(b).pipe(a)
+    await copy.update({ wait: true })
+    await copy.download({ start: 0, end }).done()
+    a.destroy()
+    b.destroy()
+  }
+  await handOver(PREFIX)
+  assert.equal(copy.length, LENGTH)
+  assert.equal(copy.contiguousLength, PREFIX)
+  let uploads = 0
+  copy.on('upload', () => { uploads++ })
+
+  const { requestId } = await pub.publishCore(copy, { replicas: 1 })
+  const seen = await waitFor(() => hoster.mirrors().find((m) => m.have >= PREFIX), 30_000, 'the hoster holds all the publisher has')
+  assert.equal(seen.have, PREFIX, `mid-mirror: ${seen.have}/${LENGTH}`)
+  assert.equal(seen.length, LENGTH)
   await net.closeNode(hoster)
+  const uploadsBeforeRestart = uploads
   hoster = await FavorNode.create({
     dataDir: hDir, bootstrap: net.testnet.bootstrap, params: TEST_PARAMS, epochMs: E2E_EPOCH_MS,
     hoster: { capacityBytes: 256 * MiB }
@@ -93,7 +124,14 @@ test('a hoster restarted mid-mirror resumes', { timeout: 120_000 }, async (t) =>
   net.nodes.push(hoster)
   assert.equal(hoster.account, account, 'same account after restart')
   assert.equal(hoster.networkKey, idx.networkKey)
-  const resumed = await waitFor(() => hoster.mirrors().find((m) => m.have > 0), 20_000, 'mirror resumed', 5)
-  assert.ok(resumed.have >= before, `resumed at ${resumed.have} ≥ ${before}`)
+  const resumed = await waitFor(() => hoster.mirrors().find((m) => m.have > 0), 20_000, 'mirror resumed')
+  assert.equal(resumed.have, PREFIX, 'the restarted hoster still holds what it had')
+
+  await handOver(LENGTH)
   await waitFor(async () => (await listAgreements(idx.ledger.kv, { requestId })).some((a) => a.state === 'active' && a.hoster === account), 40_000, 'agreement active after restart')
+  const done = hoster.mirrors().find((m) => m.have === LENGTH)
+  assert.ok(done, 'the restarted hoster completed the mirror')
+  // it fetched what it lacked, not the whole core again
+  const fetchedAfter = uploads - uploadsBeforeRestart
+  assert.ok(fetchedAfter >= LENGTH - PREFIX && fetchedAfter < LENGTH, `blocks served after the restart: ${fetchedAfter} (of ${LENGTH - PREFIX} missing)`)
 })
