@@ -127,6 +127,7 @@ function paramsIO(s: State, p: NetworkParams, pre: boolean): void {
   uintOut(s, p.growBytesPerEpoch, pre)
   uintOut(s, p.indexerSilentEpochs, pre)
   uintOut(s, p.indexerTarget, pre)
+  amountOut(s, p.founderCreditMicro, pre)
 }
 function paramsIn(s: State): NetworkParams {
   const epochSeconds = uintIn(s, 365 * 24 * 3600)
@@ -149,6 +150,7 @@ function paramsIn(s: State): NetworkParams {
   const growBytesPerEpoch = uintIn(s)
   const indexerSilentEpochs = uintIn(s, 1_000_000)
   const indexerTarget = uintIn(s, 15)
+  const founderCreditMicro = c.biguint64.decode(s)
   return {
     epochSeconds,
     priceMicroPerGiBHour,
@@ -169,7 +171,8 @@ function paramsIn(s: State): NetworkParams {
     growGraceEpochs,
     growBytesPerEpoch,
     indexerSilentEpochs,
-    indexerTarget
+    indexerTarget,
+    founderCreditMicro
   }
 }
 

@@ -36,6 +36,11 @@ export const DEFAULT_EPOCH_SECONDS = 3600
 export const DEFAULT_PRICE_MICRO_PER_GIB_HOUR = 1_000_000n
 /** Welcome credit of a new account, micro-favor (how far below zero its balance may go). */
 export const DEFAULT_WELCOME_CREDIT_MICRO = 0n
+/**
+ * The genesis admin's founder credit, micro-favor (1,000 favor: 1,000 GiB-hours at the default price). The
+ * source of transferable favor in a new network (docs/sybil.md §2).
+ */
+export const DEFAULT_FOUNDER_CREDIT_MICRO = 1_000_000_000n
 /** Attestors selected per agreement per epoch (k). */
 export const DEFAULT_ATTESTORS = 3
 /** Block samples each attestor challenges per agreement per epoch (vetted hoster, clean recent record). */

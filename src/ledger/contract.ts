@@ -8,7 +8,7 @@ import { decodeOp, encodeOp, peekOpType } from './codec.js'
 import { MAX_REASON_CHARS } from './constants.js'
 import { acknowledge, addWarning, Ctx, newAccount, reject } from './context.js'
 import { countAdmission, createInvite, redeemInvite, sponsoredAccount } from './admission.js'
-import { transferable } from './credit.js'
+import { escrowable, transferable } from './credit.js'
 import { startEpoch } from './epoch.js'
 import { ContractVersionError, DecodeError, InvariantError, RejectCode, RejectError, StoreError, UnknownOpError, UnknownVersionError } from './errors.js'
 import type { RejectCodeValue } from './errors.js'
@@ -189,7 +189,8 @@ function initNetwork(ctx: Ctx, op: OpOf<'init-network'>, knownVersions: readonly
   validateParams(op.params)
   const beacon = genesisBeacon(Buffer.from(ctx.writer, 'hex'), encodeOp(op)).toString('hex')
   ctx.setMeta({ params: op.params, admin: ctx.writer, epoch: 0, indexers: [ctx.writer], nextRequestId: 1, nextAgreementId: 1, genesisBeacon: beacon, contractVersion, upgrade: null })
-  const acct = newAccount(ctx.writer, op.params.welcomeCreditMicro, 0)
+  // the founder's credit line adds to its welcome credit: debit() tells them apart (founder first, unlocked)
+  const acct = newAccount(ctx.writer, op.params.welcomeCreditMicro + op.params.founderCreditMicro, 0)
   acct.indexer = true
   ctx.putAccount(acct)
   ctx.tx.set(keys.accounts, [ctx.writer])
@@ -522,8 +523,10 @@ async function setLine(ctx: Ctx, author: Account, to: Hex, value: bigint, add: b
   const current = dest.lines[author.id] ?? 0n
   const target = add ? current + value : value
   const delta = target - current
-  if (delta > 0n && author.balance < delta) reject(RejectCode.SPONSOR_LINE_OVER_BALANCE, 'insufficient balance to escrow')
-  if (delta > 0n && (await transferable(ctx, author)) < delta) reject(RejectCode.SPONSOR_LINE_OVER_BALANCE, 'favor paid out of unrepaid welcome credit cannot be escrowed')
+  if (delta > 0n) {
+    const free = await escrowable(ctx, author)
+    if (free < delta) reject(RejectCode.SPONSOR_LINE_OVER_BALANCE, `only ${free} µfavor can be escrowed (favor paid out of unrepaid welcome credit cannot)`)
+  }
   author.balance -= delta
   if (target === 0n) {
     delete dest.lines[author.id]

@@ -3,7 +3,7 @@
 // Linear in the live agreements; per-epoch attestation records make settling O(n).
 import { InvariantError } from './errors.js'
 import { ATTEST_RETENTION_EPOCHS, ATTESTOR_MIN_FAILURES, ATTESTOR_MIN_SCORE_PPM, BOOTSTRAP_VETTED_HOSTERS, RECENT_FAILURE_EPOCHS, VET_LINEAGES_KEPT, VET_MIN_LINEAGES } from './constants.js'
-import { allocateLocks } from './credit.js'
+import { allocateLocks, founderCredit } from './credit.js'
 import { byteSeconds, debit, decideOutcome, epochCost, failureObservation, observe, observeAttestor, splitPayment } from './accounting.js'
 import { nextBeacon } from './beacon.js'
 import type { Ctx } from './context.js'
@@ -126,7 +126,7 @@ async function settle(ctx: Ctx, rec: EpochRecord): Promise<void> {
     if (d.outcome === 'pass') {
       const pub = await ctx.mustAccount(agr.publisher)
       const cost = epochCost(att.byteLength, p.epochSeconds, p.priceMicroPerGiBHour)
-      const db = debit(pub, cost)
+      const db = debit(pub, cost, founderCredit(ctx.meta, pub.id))
       ctx.putAccount(pub)
       if (!db.ok) {
         // the publisher spent what was reserved at the start of the epoch: unpaid, paused

