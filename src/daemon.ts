@@ -123,7 +123,6 @@ function openNode(config: ResolvedConfig, log: Logger): Promise<FavorNode> {
       ...(config.unvettedEpochs !== null ? { unvettedEpochs: config.unvettedEpochs } : {}),
       ...(config.founderCreditMicro !== null ? { founderCreditMicro: config.founderCreditMicro } : {})
     },
-    epochMs: config.epochSeconds * 1000,
     ...(config.hoster.capacityBytes > 0 ? { hoster: { capacityBytes: config.hoster.capacityBytes, group: config.hoster.group ?? '' } } : {}),
     log
   })

@@ -74,7 +74,10 @@ export interface FavorNodeOptions {
     /** Keep an ended agreement's core this long before clearing it. Default 5000 ms. */
     gcGraceMs?: number
   }
-  /** Real time between this indexer's ticks (= epoch length when it is the only indexer). Default 3000 ms. */
+  /**
+   * Real time between this indexer's ticks: a compressed clock for tests and the demo. Default: the
+   * network's `epochSeconds`, counted from each epoch's recorded start (one epoch length for every node).
+   */
   epochMs?: number
   challenge?: {
     /** A valid answer later than this (net of the measured round trip) is `slow`. Default 1000 ms. */
@@ -374,7 +377,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     // Every node runs the indexer role: the contract promotes members to keep an odd indexer set, and a
     // promoted node that never ticked would count as silent (two silent of three halt epochs until the
     // contract removes them, which needs epochs). It ticks only while the ledger lists it as an indexer.
-    this.indexer = new Indexer(ctx, { epochMs: args.opts.epochMs ?? 3000, seed: blake2b([Buffer.from('favor/indexer/seed'), args.seed]) })
+    this.indexer = new Indexer(ctx, { ...(args.opts.epochMs !== undefined ? { epochMs: args.opts.epochMs } : {}), seed: blake2b([Buffer.from('favor/indexer/seed'), args.seed]) })
     this.creator = args.creator === true
     for (const t of args.opts.join?.invites ?? []) this.invites.add(t.toLowerCase())
     if (args.opts.join?.invite !== undefined) this.joinInvite = parseInvite(args.opts.join.invite)

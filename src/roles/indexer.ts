@@ -12,9 +12,16 @@ import { RepeatingTask } from '../runtime/index.js'
 import type { RoleContext } from './context.js'
 import { toError } from './context.js'
 
+/** How often an indexer whose epochs follow the ledger's `epochSeconds` checks whether a tick is due. */
+const DUE_POLL_MS = 1000
+
 export interface IndexerOptions {
-  /** Real time between ticks, ms. */
-  epochMs: number
+  /**
+   * Real time between ticks, ms: a compressed clock for tests and the demo, which bill each short epoch as
+   * `epochSeconds`. Unset (a real node): the next epoch is due `epochSeconds` after the current one
+   * started, as recorded on the ledger, so every node follows the network's one epoch length.
+   */
+  epochMs?: number
   /** 32-byte secret seed (derived from the node's persisted identity seed). */
   seed: Buffer
 }
@@ -28,7 +35,7 @@ export class Indexer {
     this.ctx = ctx
     this.opts = opts
     this.task = new RepeatingTask(() => this.tick(), {
-      intervalMs: opts.epochMs,
+      intervalMs: opts.epochMs ?? DUE_POLL_MS,
       runImmediately: true,
       log: ctx.log.child('indexer'),
       onError: (err) => ctx.emitWarning(err)
@@ -52,6 +59,8 @@ export class Indexer {
     // late for the current epoch: tick it now (it commits for the next one), not the next one
     const target = meta.epoch >= 1 && cur !== null && cur.started && !ticked(cur) ? meta.epoch : meta.epoch + 1
     if (target !== meta.epoch && ticked(await getEpoch(kv, target))) return
+    // the first epoch starts at once; each later one is due epochSeconds after the current one started
+    if (target !== meta.epoch && this.opts.epochMs === undefined && meta.epoch >= 1 && Date.now() < (cur?.time ?? 0) + meta.params.epochSeconds * 1000) return
     let reveal: Buffer = Buffer.alloc(0)
     if (acct.commit !== '' && acct.commitEpoch === target) {
       const secret = secretFor(this.opts.seed, target)
