@@ -244,7 +244,7 @@ describe('daemon API contract', () => {
 
 describe('409 when the publisher lacks favor', () => {
   test('POST /pins is refused before anything is appended', async () => {
-    const f = await startFixture({ params: { welcomeCreditMicro: 0n } })
+    const f = await startFixture({ params: { welcomeCreditMicro: 0n, founderCreditMicro: 0n } })
     try {
       const key = await makeCore(f.node, 'poor', 2)
       const r = await call<Err>(f.url, 'POST', '/pins', { token: f.token, body: { cid: key, replicas: 1 } })
