@@ -40,6 +40,19 @@ async function activeCovering(pub: FavorNode, requestId: number, lengths: Map<st
   return true
 }
 
+/**
+ * activeCovering, and every one of those hosters holds the recorded length itself (a grow records the new
+ * length at once; the hosters fetch it afterwards, so only their own copies say when the publisher may go).
+ */
+async function heldCovering(nodes: FavorNode[], pub: FavorNode, requestId: number, lengths: Map<string, number>): Promise<boolean> {
+  if (!(await activeCovering(pub, requestId, lengths))) return false
+  const agrs = (await listAgreements(pub.ledger.kv, { requestId })).filter((a) => a.state === 'active')
+  return agrs.every((a) => {
+    const node = nodes.find((n) => n.account === a.hoster)
+    return node !== undefined && node.mirrors().some((m) => m.agreementId === a.id && m.have >= (lengths.get(a.coreKey) ?? Infinity))
+  })
+}
+
 test('a folder as a drive: one request for both cores, read back by a plain reader with the publisher offline, then updated', { timeout: 400_000 }, async (t) => {
   const net = await NodeNet.create()
   const folder = await makeTempDir('folder')
@@ -132,7 +145,7 @@ test('a folder as a drive: one request for both cores, read back by a plain read
   assert.deepEqual([second.added, second.deleted, second.unchanged], [2, 1, 3])
   assert.ok(second.version > first.version)
   const lengths2 = new Map(second.cores.map((c) => [c.key, c.length]))
-  await waitFor(() => activeCovering(pub, first.requestId, lengths2), 120_000, 'the hosters follow the grown cores', 200)
+  await waitFor(() => heldCovering(net.nodes, pub, first.requestId, lengths2), 120_000, 'the hosters hold the grown cores', 200)
 
   await net.closeNode(pub)
   const v2Paths = ['/a/added.txt', '/a/b/deep.txt', '/big.bin', '/empty', '/ünïcødé 日本/файл — ✓.txt']
