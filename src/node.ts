@@ -210,6 +210,8 @@ const DEFAULT_BEE_CACHE_ENTRIES = 8192
 const ADMISSION_APPLY_TIMEOUT_MS = 10_000
 /** A key admitted this recently is answered ALREADY_WRITER without a second add-writer. */
 const RECENT_ADMISSION_MS = 60_000
+/** How long an admitted node waits for writability to come back while a reorder re-applies its admission. */
+const REORDER_WRITABLE_GRACE_MS = 15_000
 
 /** A refusal of this node's add-writer by the contract. */
 interface Refusal {
@@ -638,8 +640,8 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   }
 
   /** Imports a folder (or a file) into a drive of this node and publishes all its cores as one request. */
-  publishFolder(path: string, opts: PublishFolderOptions): Promise<PublishedDrive> {
-    this.requireWritable()
+  async publishFolder(path: string, opts: PublishFolderOptions): Promise<PublishedDrive> {
+    await this.requireWritable()
     return this.drives.publishFolder(path, opts)
   }
 
@@ -660,7 +662,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
 
   /** Cancels a hosting request of this node; resolves once the contract accepted it. */
   async cancel(requestId: number): Promise<void> {
-    this.requireWritable()
+    await this.requireWritable()
     await this.confirmOwn('cancel', () => this.appendOp({ type: 'cancel', time: Date.now(), requestId }))
   }
 
@@ -675,7 +677,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
 
   /** Withdraws this node's offer; refused at once when it has none. */
   async withdraw(): Promise<void> {
-    this.requireWritable()
+    await this.requireWritable()
     const offer = await getOffer(this.ledger.kv, this.account)
     if (offer === null || offer.withdrawn) throw new ActionError('REFUSED', 'this node has no offer to withdraw (offer storage first: favor offer --capacity 10GiB)')
     await this.confirmOwn('withdraw', () => this.appendOp({ type: 'withdraw', time: Date.now() }))
@@ -698,15 +700,27 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     await this.confirmOwn('set-limit', () => this.appendOp({ type: 'set-limit', time: Date.now(), to: Buffer.from(toHex, 'hex'), limit }))
   }
 
-  /** Before any check that reads the view: a closed node, or one not admitted yet, says so first. */
-  private requireWritable(): void {
+  /**
+   * Before any check that reads the view: a closed node, or one not admitted yet, says so first. A node whose
+   * account is already on the ledger but is momentarily not writable — Autobase undoes and re-applies its
+   * admission while a reorder (e.g. an indexer change) settles — waits for that, bounded, instead of failing.
+   */
+  private async requireWritable(): Promise<void> {
     if (this.closing !== null) throw new NodeClosedError()
-    if (!this.ledger.writable) throw new NotWritableError(`account ${this.account} is not a writer of this network yet`)
+    if (this.ledger.writable) return
+    if ((await getAccount(this.ledger.kv, this.account)) !== null) {
+      await this.waitWritable(REORDER_WRITABLE_GRACE_MS).catch((err: unknown) => {
+        if (!(err instanceof NotWritableError)) throw err
+      })
+      if (this.ledger.writable) return
+    }
+    if (this.closing !== null) throw new NodeClosedError()
+    throw new NotWritableError(`account ${this.account} is not a writer of this network yet`)
   }
 
   /** Refuses an action aimed at this node itself or at an account the ledger does not know. */
   private async checkPeerAccount(toHex: string, what: string): Promise<void> {
-    this.requireWritable()
+    await this.requireWritable()
     const to = toHex.toLowerCase()
     if (to === this.account) throw new ActionError('INVALID_ARGUMENT', `cannot ${what} yourself`)
     if ((await getAccount(this.ledger.kv, to)) === null) throw new ActionError('NOT_FOUND', `no account ${to} on the ledger (an account is a node's writer key, printed by favor status)`)
@@ -817,7 +831,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
    * accepted it (ActionError LEDGER_REFUSED with the RejectCode otherwise).
    */
   async inviteMember(opts: { creditMicro?: bigint; expiresEpochs?: number } = {}): Promise<{ code: string; expiresEpoch: number; creditMicro: bigint }> {
-    this.requireWritable()
+    await this.requireWritable()
     const credit = opts.creditMicro ?? 0n
     const epochs = opts.expiresEpochs ?? DEFAULT_INVITE_EPOCHS
     if (credit < 0n) throw new ActionError('INVALID_ARGUMENT', 'an invite credit cannot be negative')
@@ -866,8 +880,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
 
   /** Appends ops (throws NotWritableError before admission). */
   async appendOp(op: Op | Op[]): Promise<void> {
-    if (this.closing !== null) throw new NodeClosedError()
-    if (!this.ledger.writable) throw new NotWritableError(`account ${this.account} is not a writer of this network yet`)
+    await this.requireWritable()
     await this.ledger.append(op)
   }
 

@@ -203,7 +203,7 @@ test('favor from nothing: the hoster of fresh identities cannot transfer or escr
   assert.ok(info !== undefined)
   assert.equal((await waitFor(() => getRejected(x.ledger.kv, info.opId), 5_000, 'the rejected record'))?.code, RejectCode.TRANSFER_LOCKED)
   const sp = await refusedWith(x.sponsor(out.account, 1n), RejectCode.SPONSOR_LINE_OVER_BALANCE, 'sponsor line for out')
-  assert.match(sp.message, /unrepaid welcome credit cannot be escrowed/)
+  assert.match(sp.message, /only 0 µfavor can be escrowed \(favor paid out of unrepaid welcome credit cannot\)/)
   await refusedWith(x.inviteMember({ creditMicro: 1n }), RejectCode.SPONSOR_LINE_OVER_BALANCE, 'invite with a credit line')
   assert.equal((await account(x, x.account)).sponsoring[out.account], undefined, 'no line escrowed')
 
