@@ -124,9 +124,9 @@ export const ATTEST_RETENTION_EPOCHS = 24
 // --- Sybil resistance (docs/sybil.md) ---
 /**
  * Proven capacity: a hoster is matched for at most max(PROVEN_GROWTH_FACTOR × its proven bytes (the most
- * bytes it passed challenges for in one epoch), GROWTH_ALLOWANCE_BYTES) in all, whatever it declares, and
- * that capped free space is its selection weight. A new hoster starts with the allowance; each epoch it can
- * at most double what it proved.
+ * bytes it passed challenges for in one epoch), its allowance) in all, whatever it declares, and that capped
+ * free space is its selection weight. GROWTH_ALLOWANCE_BYTES is one per sponsor lineage, split evenly over
+ * its hosters that have not proven half of it; each epoch a hoster can at most double what it proved.
  */
 export const GROWTH_ALLOWANCE_BYTES = 1024 * 1024 * 1024
 export const PROVEN_GROWTH_FACTOR = 2

@@ -2,7 +2,7 @@
 // end agreements whose hoster never posted `ready` in time, match pending requests (including repairs), pause/resume by credit, and select attestors for e.
 // Linear in the live agreements; per-epoch attestation records make settling O(n).
 import { InvariantError } from './errors.js'
-import { ATTEST_RETENTION_EPOCHS, ATTESTOR_MIN_FAILURES, ATTESTOR_MIN_SCORE_PPM, BOOTSTRAP_VETTED_HOSTERS, RECENT_FAILURE_EPOCHS, VET_LINEAGES_KEPT, VET_MIN_LINEAGES } from './constants.js'
+import { ATTEST_RETENTION_EPOCHS, ATTESTOR_MIN_FAILURES, ATTESTOR_MIN_SCORE_PPM, BOOTSTRAP_VETTED_HOSTERS, GROWTH_ALLOWANCE_BYTES, PROVEN_GROWTH_FACTOR, RECENT_FAILURE_EPOCHS, VET_LINEAGES_KEPT, VET_MIN_LINEAGES } from './constants.js'
 import { allocateLocks, founderCredit } from './credit.js'
 import { byteSeconds, debit, decideOutcome, epochCost, failureObservation, observe, observeAttestor, splitPayment } from './accounting.js'
 import { nextBeacon } from './beacon.js'
@@ -296,27 +296,34 @@ async function match(ctx: Ctx, rec: EpochRecord): Promise<void> {
   }
 }
 
-/** The hosters a matching round may pick from, with their free bytes capped by proven capacity. */
+/**
+ * The hosters a matching round may pick from, with their free bytes capped by proven capacity. The growth
+ * allowance is one per lineage, split evenly over its hosters still on it (2 × proven < the allowance): k
+ * identities one member vouched for start with what one would (docs/sybil.md §3).
+ */
 export async function hosterCandidates(ctx: { tx: { get: <T>(k: string) => Promise<T | null> } }): Promise<HosterCandidate[]> {
   const meta = await ctx.tx.get<NetworkMeta>(keys.meta)
   if (meta === null) return []
   const offerIds = (await ctx.tx.get<Hex[]>(keys.offers)) ?? []
-  const candidates: HosterCandidate[] = []
+  const hosters: { hex: Hex; o: Offer; a: Account; lineage: Hex }[] = []
+  const onAllowance = new Map<Hex, number>()
   for (const hex of offerIds) {
     const o = await ctx.tx.get<Offer>(keys.offer(hex))
     const a = await ctx.tx.get<Account>(keys.account(hex))
     if (o === null || a === null || o.withdrawn) continue
-    candidates.push({
-      hoster: hex,
-      group: o.group,
-      freeBytes: Math.max(0, o.capacityBytes - o.usedBytes),
-      provenFreeBytes: provenFreeBytes(o.capacityBytes, o.usedBytes, a.provenBytes),
-      reputationPpm: reputationPpm(a),
-      vetted: isVetted(a, meta.params),
-      lineage: lineageOf(a)
-    })
+    const lineage = lineageOf(a)
+    hosters.push({ hex, o, a, lineage })
+    if (PROVEN_GROWTH_FACTOR * a.provenBytes < GROWTH_ALLOWANCE_BYTES) onAllowance.set(lineage, (onAllowance.get(lineage) ?? 0) + 1)
   }
-  return candidates
+  return hosters.map(({ hex, o, a, lineage }) => ({
+    hoster: hex,
+    group: o.group,
+    freeBytes: Math.max(0, o.capacityBytes - o.usedBytes),
+    provenFreeBytes: provenFreeBytes(o.capacityBytes, o.usedBytes, a.provenBytes, Math.floor(GROWTH_ALLOWANCE_BYTES / (onAllowance.get(lineage) ?? 1))),
+    reputationPpm: reputationPpm(a),
+    vetted: isVetted(a, meta.params),
+    lineage
+  }))
 }
 
 /** Bootstrap (docs/sybil.md): fewer than BOOTSTRAP_VETTED_HOSTERS vetted hosters → the unvetted rule is off. */
