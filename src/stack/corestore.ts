@@ -19,7 +19,13 @@ export interface Store {
   /** Replicates every core of the store over a connection (or creates a stream for an initiator flag). */
   replicate(stream: Duplex | boolean): Duplex
   namespace(name: string): Store
-  session(): Store
+  /** This store's namespace (names of `get({ name })` are resolved in it). */
+  readonly ns: Buffer
+  /**
+   * Another session on the same storage. Corestore 7 puts it in the DEFAULT namespace unless told
+   * otherwise: pass `{ namespace: store.ns }` to keep a namespaced store's names.
+   */
+  session(opts?: { namespace?: Buffer }): Store
   close(): Promise<void>
 }
 

@@ -57,7 +57,9 @@ export interface Drive {
  * is given when it closes.
  */
 export function openDrive(store: Store, key?: Uint8Array): Drive {
-  const session = store.session()
+  // The session keeps the store's namespace: a bare `session()` falls back to the default one, where
+  // every writable drive would be the same 'db' core (and a second one would wait on its exclusive lock).
+  const session = store.session({ namespace: store.ns })
   return (key === undefined ? new Hyperdrive(session) : new Hyperdrive(session, key)) as Drive
 }
 
