@@ -6,10 +6,19 @@ import type { Duplex } from 'node:stream'
 import type { Core } from './hypercore.js'
 import type { KeyPair } from './crypto.js'
 
+/**
+ * Hypercore's default block encryption for a session: blocks are encrypted on append and decrypted on
+ * read with keys derived from `key` and the core key. Peers without it replicate, store and prove the
+ * ciphertext. Not persisted: every session that may append must be given it again.
+ */
+export interface BlockEncryption {
+  key: Uint8Array
+}
+
 export type CoreOpts =
-  | { key: Uint8Array; valueEncoding?: 'binary'; wait?: boolean }
-  | { name: string; valueEncoding?: 'binary' }
-  | { keyPair: KeyPair; valueEncoding?: 'binary' }
+  | { key: Uint8Array; valueEncoding?: 'binary'; wait?: boolean; encryption?: BlockEncryption }
+  | { name: string; valueEncoding?: 'binary'; encryption?: BlockEncryption }
+  | { keyPair: KeyPair; valueEncoding?: 'binary'; encryption?: BlockEncryption }
 
 export interface Store {
   readonly closed: boolean
