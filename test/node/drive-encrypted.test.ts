@@ -15,6 +15,7 @@ import { ENCRYPTION_PADDING_BYTES } from '../../src/stack/index.js'
 import { makeTempDir, removeDir } from '../harness/tmp.js'
 import { waitFor } from '../harness/wait.js'
 import { readDrivePlain } from './drive-reader.js'
+import { hostersHold } from './drive-wait.js'
 import { NodeNet } from './helpers.js'
 
 const KiB = 1024
@@ -45,18 +46,6 @@ async function filesUnder(dir: string): Promise<Buffer[]> {
     if (e.isFile()) out.push(await readFile(join(e.parentPath, e.name)))
   }
   return out
-}
-
-async function activeCovering(pub: FavorNode, requestId: number, lengths: Map<string, number>): Promise<boolean> {
-  const req = await getRequest(pub.ledger.kv, requestId)
-  if (req === null) return false
-  const agrs = await listAgreements(pub.ledger.kv, { requestId })
-  for (const c of req.cores) {
-    const want = lengths.get(c.key)
-    if (want === undefined || c.length !== want) return false
-    if (agrs.filter((a) => a.coreKey === c.key && a.state === 'active' && a.length === want).length < req.replicas) return false
-  }
-  return true
 }
 
 /**
@@ -171,7 +160,7 @@ test('an encrypted folder: hosters keep and prove ciphertext, a keyed plain read
   assert.equal(again.newRequest, false)
 
   const lengths1 = new Map(first.cores.map((c) => [c.key, c.length]))
-  await waitFor(() => activeCovering(pub, first.requestId, lengths1), 240_000, 'two active replicas of each encrypted core', 200)
+  await waitFor(() => hostersHold(net.nodes, pub, first.requestId, lengths1), 240_000, 'two active replicas of each encrypted core', 200)
   for (const c of first.cores) {
     await waitFor(() => challenges.find((x) => x.coreKey === c.key && x.outcome === 'pass'), 60_000, `a passing challenge on the encrypted ${c.kind} core`)
   }
@@ -200,7 +189,7 @@ test('an encrypted folder: hosters keep and prove ciphertext, a keyed plain read
   assert.equal(second.newRequest, false)
   assert.deepEqual([second.added, second.deleted, second.unchanged], [2, 0, 2])
   const lengths2 = new Map(second.cores.map((c) => [c.key, c.length]))
-  await waitFor(() => activeCovering(pub, first.requestId, lengths2), 120_000, 'the hosters follow the grown encrypted cores', 200)
+  await waitFor(() => hostersHold(net.nodes, pub, first.requestId, lengths2), 120_000, 'the hosters follow the grown encrypted cores', 200)
   const grown = await getRequest(pub.ledger.kv, first.requestId)
   assert.deepEqual(grown?.cores.map((c) => c.byteLength), second.cores.map((c) => c.byteLength), 'grow records the stored bytes')
   assert.ok(await assertBlind(net.nodes, pub, first.requestId, [M1, M2]) >= 2, 'the new blocks are ciphertext on the hosters')
