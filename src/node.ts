@@ -6,6 +6,7 @@
 //   node.json      identity seed (hex), network key (hex), name — written once, reused on restart
 //   store/         the corestore: ledger writer + view cores, hosted cores, the node's own cores
 //   indexer.json   (indexer) nothing secret beyond the seed: secrets are derived per epoch from it
+//   encryption-keys.json  (0600) block-encryption keys of this node's encrypted cores and drives
 import { EventEmitter } from 'node:events'
 import { mkdir, mkdtemp } from 'node:fs/promises'
 import path from 'node:path'
@@ -24,8 +25,10 @@ import { DiskQuota, loadIdentity, saveIdentity, silentLogger, type Logger, type 
 import type { RoleContext } from './roles/context.js'
 import { toError } from './roles/context.js'
 import { Publisher, PublishError } from './roles/publisher.js'
+import type { EncryptionInfo, LocalCoreOptions } from './roles/publisher.js'
+import { ENCRYPTION_KEYS_FILE } from './roles/encryption-keys.js'
 import { Drives } from './roles/drives.js'
-import type { DriveFile, DriveProgress, PublishedDrive, PublishFolderOptions } from './roles/drives.js'
+import type { DriveFile, DriveProgress, PublishedDrive, PublishFolderOptions, ReadDriveOptions } from './roles/drives.js'
 import { Hoster } from './roles/hoster.js'
 import { Attestor } from './roles/attestor.js'
 import { Indexer } from './roles/indexer.js'
@@ -362,7 +365,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       emitLedgerEvent: (e) => this.emit('ledger-event', e),
       kick: () => this.kick()
     }
-    this.publisher = new Publisher(ctx)
+    this.publisher = new Publisher(ctx, path.join(args.opts.dataDir, ENCRYPTION_KEYS_FILE))
     this.drives = new Drives(ctx, this.publisher)
     this.hoster = new Hoster(ctx, {
       ...(args.opts.hoster ? { autoOffer: args.opts.hoster } : {}),
@@ -646,18 +649,23 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   }
 
   /** Downloads a drive from the network into a new (or empty) folder. */
-  getDrive(driveKey: string, out: string, opts: { timeoutMs?: number; onProgress?: (p: DriveProgress) => void } = {}): Promise<{ version: number; files: number; bytes: number }> {
+  getDrive(driveKey: string, out: string, opts: ReadDriveOptions & { onProgress?: (p: DriveProgress) => void } = {}): Promise<{ version: number; files: number; bytes: number }> {
     return this.drives.getDrive(driveKey, out, opts)
   }
 
   /** The files of a drive found on the network. */
-  listDrive(driveKey: string, opts: { timeoutMs?: number } = {}): Promise<{ version: number; files: DriveFile[] }> {
+  listDrive(driveKey: string, opts: ReadDriveOptions = {}): Promise<{ version: number; files: DriveFile[] }> {
     return this.drives.listDrive(driveKey, opts)
   }
 
-  /** A writable core of this node's own, by name (created on first use). */
-  async localCore(name: string): Promise<Core> {
-    return this.publisher.localCore(name)
+  /** A writable core of this node's own, by name (created on first use; `encrypt`: see LocalCoreOptions). */
+  async localCore(name: string, opts: LocalCoreOptions = {}): Promise<Core> {
+    return this.publisher.localCore(name, opts)
+  }
+
+  /** An encrypted core or drive of this node: its key the first time (shown once), else where it is kept. */
+  revealKey(coreKey: string, reveal = true): Promise<EncryptionInfo> {
+    return this.publisher.revealKey(coreKey.toLowerCase(), reveal)
   }
 
   /** Cancels a hosting request of this node; resolves once the contract accepted it. */
