@@ -198,6 +198,15 @@ export class Ledger extends EventEmitter<LedgerEvents> {
     return this.base.update()
   }
 
+  /**
+   * An indexer's ack now, when it has something to ack (Autobase's ack timer restarts on every update, so
+   * on a busy ledger finality can lag by seconds): the indexer role calls it while requests wait for a
+   * matching round that may only take what is final. Does nothing on a node that is not an indexer.
+   */
+  ack(): Promise<void> {
+    return this.base.ack()
+  }
+
   /** Digest of the view at `version` (default: the latest). */
   async digest(version?: number): Promise<StateDigest> {
     const v = version ?? this.base.view.version

@@ -77,6 +77,14 @@ export const DEFAULT_PAUSED_EPOCHS_TO_END = 3
  * hosters follow a core live and post ready within an epoch or two even with epochs of a few seconds.
  */
 export const DEFAULT_PINNING_EPOCHS = 6
+/**
+ * Matching rounds (rounds.ts): the default aims at one round every DEFAULT_ROUND_SECONDS of an epoch
+ * (720 rounds in a one-hour epoch), at most MAX_ROUNDS_PER_EPOCH (a 12-hour epoch still has 5 s rounds;
+ * longer ones get longer rounds). Each round costs an indexer one link of its hash chain; verifying a tick's
+ * reveal costs the contract roundsPerEpoch + 1 hashes (~1.2 µs each).
+ */
+export const DEFAULT_ROUND_SECONDS = 5
+export const MAX_ROUNDS_PER_EPOCH = 8640
 /** Writers one member may admit per epoch (open and invite policies; invites count when created). */
 export const DEFAULT_ADMISSIONS_PER_EPOCH = 8
 /** Reputation forgetting factor per update, ppm (Storj-style Beta audit score). */

@@ -3,7 +3,7 @@
 // or impossible op (or an internal bug) is recorded under `rejected/<opId>` with a RejectCode, and none
 // of its staged writes reach the store. It throws only when it must not decide: the store failed, or
 // the contract version in force is unknown to this code.
-import { checkReveal, genesisBeacon } from './beacon.js'
+import { checkLink, genesisBeacon } from './beacon.js'
 import { decodeOp, encodeOp, peekOpType } from './codec.js'
 import { MAX_REASON_CHARS } from './constants.js'
 import { acknowledge, addWarning, Ctx, newAccount, reject } from './context.js'
@@ -14,6 +14,7 @@ import { ContractVersionError, DecodeError, InvariantError, RejectCode, RejectEr
 import type { RejectCodeValue } from './errors.js'
 import { checkEvidence } from './evidence.js'
 import { reconcileIndexers, setIndexer } from './indexers.js'
+import { rearmPending, round } from './rounds.js'
 import { observeAttestor } from './accounting.js'
 import type { Effects } from './events.js'
 import type { LedgerKV } from './kv.js'
@@ -166,6 +167,8 @@ async function dispatch(ctx: Ctx, op: Op, knownVersions: readonly number[] | und
       return createInvite(ctx, author, op)
     case 'redeem':
       return redeemInvite(ctx, author, op)
+    case 'round':
+      return round(ctx, author, op)
   }
 }
 
@@ -269,6 +272,7 @@ async function offer(ctx: Ctx, op: OpOf<'offer'>): Promise<void> {
     const list = (await ctx.tx.get<Hex[]>(keys.offers)) ?? []
     ctx.tx.set(keys.offers, [...list, ctx.writer])
   }
+  await rearmPending(ctx)
   ctx.event({ type: 'offer-updated', hoster: ctx.writer, capacityBytes: op.capacityBytes })
 }
 
@@ -277,7 +281,6 @@ async function withdraw(ctx: Ctx): Promise<void> {
   if (o === null || o.withdrawn) reject(RejectCode.NO_OFFER, 'no offer to withdraw')
   o.withdrawn = true
   ctx.putOffer(o)
-  const pending = await ctx.pending()
   for (const id of [...o.agreements]) {
     const a = await ctx.mustAgreement(id)
     if (a.state === 'ended') continue
@@ -287,7 +290,7 @@ async function withdraw(ctx: Ctx): Promise<void> {
     }
     a.exiting = true
     ctx.putAgreement(a)
-    pending.add(a.requestId)
+    await ctx.markPending(a.requestId)
     ctx.event({ type: 'agreement-exiting', agreementId: a.id, hoster: a.hoster })
   }
   ctx.event({ type: 'offer-withdrawn', hoster: ctx.writer })
@@ -324,7 +327,7 @@ async function request(ctx: Ctx, op: OpOf<'request'>): Promise<void> {
   }
   ctx.putRequest(req)
   ;(await ctx.open()).add(id)
-  ;(await ctx.pending()).add(id)
+  await ctx.markPending(id)
   ctx.event({ type: 'request-created', requestId: id, publisher: ctx.writer })
 }
 
@@ -391,7 +394,8 @@ async function tick(ctx: Ctx, author: Account, op: OpOf<'tick'>): Promise<void> 
   const due = author.commit !== '' && author.commitEpoch === op.epoch
   if (due) {
     if (op.reveal.byteLength === 0) withheld = true
-    else if (!checkReveal(Buffer.from(author.commit, 'hex'), op.reveal)) reject(RejectCode.REVEAL_MISMATCH, 'reveal does not match the commitment')
+    // the secret is the chain's last link: H^(roundsPerEpoch+1)(reveal) must be the commitment (beacon.ts)
+    else if (!checkLink(Buffer.from(author.commit, 'hex'), op.reveal, ctx.meta.params.roundsPerEpoch + 1)) reject(RejectCode.REVEAL_MISMATCH, 'reveal does not match the commitment')
   } else if (op.reveal.byteLength !== 0) {
     reject(RejectCode.REVEAL_UNEXPECTED, 'no commitment to reveal for this epoch')
   }

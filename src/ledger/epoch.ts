@@ -11,7 +11,8 @@ import { acknowledge, addWarning, clearWarning } from './context.js'
 import { removeSilentIndexers } from './indexers.js'
 import type { HosterCandidate, SlotConstraints } from './selection.js'
 import { attestorPrng, groupOf, HosterPool, matchPrng, provenFreeBytes, selectAttestors } from './selection.js'
-import type { Account, Agreement, Attestation, EpochRecord, EpochSummary, Hex, HostingRequest, NetworkMeta, Offer } from './state.js'
+import type { Account, Agreement, Attestation, EpochRecord, EpochSummary, FreshQueue, Hex, HostingRequest, NetworkMeta, Offer } from './state.js'
+import type { Prng } from '../proof/prng.js'
 import { attestScorePpm, available, keys, lineageOf, majority, reputationPpm } from './state.js'
 
 /**
@@ -250,16 +251,36 @@ async function slotNeed(ctx: Ctx, id: number): Promise<{ need: boolean; exiting:
   return { need: false, exiting: null }
 }
 
+/**
+ * Matching at a strong epoch start: every pending request is tried on the epoch's beacon. Everything
+ * fresh was tried with it, so the round queue empties (rounds.ts).
+ */
 async function match(ctx: Ctx, rec: EpochRecord): Promise<void> {
   const pending = await ctx.pending()
-  if (pending.size === 0) return
+  if (pending.size > 0) await matchRequests(ctx, matchPrng(Buffer.from(rec.beacon, 'hex')), pending.sorted())
+  const q = await ctx.tx.get<FreshQueue>(keys.fresh)
+  if (q !== null && q.entries.length > 0) {
+    q.entries = []
+    ctx.tx.set(keys.fresh, q)
+  }
+}
+
+/**
+ * Fill the open slots of the pending requests `ids` (ascending) with hosters drawn from `prng`: at an epoch
+ * start (every pending request, the epoch beacon) and in a round (the fresh ones, the round's draw). A
+ * request leaves `pending` once every slot is filled (or it ended). Returns the agreements created.
+ */
+export async function matchRequests(ctx: Ctx, prng: Prng, ids: readonly number[]): Promise<number> {
+  const pending = await ctx.pending()
+  if (ids.length === 0) return 0
   const p = ctx.meta.params
   const candidates = await hosterCandidates(ctx)
   const relax = relaxUnvetted(candidates)
   const pool = new HosterPool(candidates)
-  const prng = matchPrng(Buffer.from(rec.beacon, 'hex'))
+  let created = 0
 
-  for (const reqId of pending.sorted()) {
+  for (const reqId of ids) {
+    if (!pending.has(reqId)) continue
     const req = await ctx.request(reqId)
     if (req === null || (req.state !== 'queued' && req.state !== 'active')) {
       pending.delete(reqId)
@@ -289,11 +310,13 @@ async function match(ctx: Ctx, rec: EpochRecord): Promise<void> {
         cand.freeBytes -= core.byteLength
         cand.provenFreeBytes -= core.byteLength
         await createAgreement(ctx, req, c, r, cand.hoster, exiting)
+        created++
       }
     }
     ctx.putRequest(req)
     if (!stillOpen) pending.delete(reqId)
   }
+  return created
 }
 
 /**

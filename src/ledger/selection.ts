@@ -133,6 +133,14 @@ export function matchPrng(beacon: Uint8Array): Prng {
 }
 
 /**
+ * The PRNG of one matching round (rounds.ts): the epoch's beacon, the chain link the round revealed and
+ * the indexer that revealed it.
+ */
+export function roundPrng(beacon: Uint8Array, link: Uint8Array, indexer: Uint8Array): Prng {
+  return Prng.from('favor/match-round/1', beacon, link, indexer)
+}
+
+/**
  * The block indices an attestor challenges: PRNG(beacon_e ‖ agreementId ‖ attestorKey) over the
  * agreement's recorded length. Distinct indices in draw order; all indices when length ≤ samples.
  * The challenge protocol uses this same function.

@@ -11,7 +11,8 @@ import { answerHash, challengeIndicesV2, itemHash, ItemError, JudgementCode, sig
 import type { AnswerItem } from '../proof/receipt.js'
 import {
   apply,
-  commitOf,
+  chainCommit,
+  chainLink,
   decodeRecord,
   digest,
   encodeOp,
@@ -24,7 +25,7 @@ import {
   checkInvariants,
   isVetted
 } from '../ledger/index.js'
-import type { Account, Agreement, ApplyResult, Attestation, EndReason, EpochRecord, Hex, LedgerEvent, NetworkMeta, Op, Outcome, ReportResult } from '../ledger/index.js'
+import type { Account, Agreement, ApplyResult, Attestation, EndReason, EpochRecord, FreshQueue, Hex, LedgerEvent, NetworkMeta, Op, Outcome, ReportResult, RoundChain } from '../ledger/index.js'
 import { MAX_REPORT_RESULTS } from '../ledger/index.js'
 import { hosterLabel, indexerLabel, publisherLabel, resolveConfig, sybilLabel } from './scenarios.js'
 import type {
@@ -778,7 +779,31 @@ export class Simulator {
       const acct = this.read<Account>(keys.account(hex))
       const due = acct !== null && acct.commit !== '' && acct.commitEpoch === next
       const reveal = due ? secretFor(n.beaconSeed, next) : new Uint8Array(0)
-      await this.send(n, { type: 'tick', time: this.time, epoch: next, tickTime: this.time, commit: commitOf(secretFor(n.beaconSeed, next + 1)), reveal })
+      await this.send(n, { type: 'tick', time: this.time, epoch: next, tickTime: this.time, commit: chainCommit(secretFor(n.beaconSeed, next + 1), this.cfg.params.roundsPerEpoch), reveal })
+    }
+  }
+
+  /**
+   * A matching round (src/ledger/rounds.ts) when requests wait in the fresh queue: the first online indexer
+   * in this epoch's turn reveals the next link of its chain. Virtual time has no finality lag: upTo is the
+   * whole queue.
+   */
+  private async round(e: number): Promise<void> {
+    const rounds = this.cfg.params.roundsPerEpoch
+    const q = this.read<FreshQueue>(keys.fresh)
+    if (rounds === 0 || q === null || q.entries.length === 0) return
+    const list = this.read<NetworkMeta>(keys.meta)?.indexers ?? []
+    for (let i = 0; i < list.length; i++) {
+      const hex = list[(e + i) % list.length] as Hex
+      const n = this.byHex.get(hex)
+      if (n === undefined || this.offlineAt(n, e)) continue
+      const acct = this.read<Account>(keys.account(hex))
+      if (acct === null || acct.commit === '' || acct.commitEpoch !== e + 1) continue
+      const chain = this.read<RoundChain>(keys.round(hex))
+      const index = (chain !== null && chain.epoch === e && chain.commit === acct.commit ? chain.index : 0) + 1
+      if (index > rounds) continue
+      await this.send(n, { type: 'round', time: this.time, epoch: e, index, link: chainLink(secretFor(n.beaconSeed, e + 1), rounds, index), upTo: q.next })
+      return
     }
   }
 
@@ -797,6 +822,8 @@ export class Simulator {
     for (const h of this.hosters) {
       if (h.behaviour.kind === 'withdraws' && h.behaviour.at === e) await this.send(h, { type: 'withdraw', time: this.time })
     }
+    // new requests and repair slots are matched in a round, before the epoch ends
+    await this.round(e)
     // hosters that finished mirroring post ready (reading the recorded length from the contract)
     for (const id of [...this.pinning]) {
       const m = this.mirror.get(id)

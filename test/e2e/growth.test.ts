@@ -26,10 +26,13 @@ test('a 64 MiB append just before an epoch boundary leaves both honest hosters p
   t.after(() => cn.net.close())
   const agrs = [cn.goodAgr, cn.badAgr]
   const kv = cn.idx.ledger.kv
+  // a matching round makes the agreements active early in epoch 1, which runs up to two epoch lengths here
+  // (the indexers promoted after it started tick on their own timers): the first pass settles at the end
+  // of the first full epoch after it
   await waitFor(async () => {
     for (const a of agrs) if ((await agreementOf(cn.idx, a.id)).passes < 1) return false
     return true
-  }, 30_000, 'both agreements passed once')
+  }, 3 * EPOCH_MS + 15_000, 'both agreements passed once')
 
   // 300 ms before the current epoch's scheduled end
   const e0 = await cn.idx.epoch()

@@ -71,7 +71,7 @@ export async function publishPath(path: string, values: Values, dir: string): Pr
   out(`  ${r.files} files, ${bytes(r.bytes)} (version ${r.version}): ${r.added} written, ${r.deleted} deleted, ${r.unchanged} unchanged`)
   for (const c of r.cores) out(`  ${c.kind.padEnd(8)} core ${c.key}  ${c.length} blocks, ${bytes(c.byteLength)}`)
   out(r.newRequest
-    ? `request ${r.requestId}: all ${r.cores.length} cores as one pin${pin === null ? ' (hosters are matched at the next epoch; --wait follows them, favor pins shows them)' : `: ${pin.status}`}`
+    ? `request ${r.requestId}: all ${r.cores.length} cores as one pin${pin === null ? ' (hosters are matched within seconds, by a matching round; --wait follows them, favor pins shows them)' : `: ${pin.status}`}`
     : `request ${r.requestId} follows the drive: the grown cores are posted as grow, and the hosters follow`)
   if (!r.encrypted) {
     out(`read it anywhere: favor get ${r.driveKey} <folder>   (or any hyperdrive reader)`)
