@@ -57,6 +57,10 @@ interface HostedCore {
   /** The range the current download covers: [0, downloadEnd) at fork downloadFork. */
   downloadEnd: number
   downloadFork: number
+  /** The current download finished (or was destroyed): nothing more to wait for from it. */
+  downloadSettled: boolean
+  /** Called once when the current download settles (mirror tasks waiting for it). */
+  onSettled: Set<() => void>
   /** Agreement ids holding a reference (one handle each). */
   agreements: Set<number>
   /** Test/demo hook: the copy was (partly) dropped on purpose; do not fetch it again. */
@@ -65,7 +69,10 @@ interface HostedCore {
   updating: boolean
   /** Joined on the core's discovery key (stock readers find it there). */
   announced: boolean
+  /** Blocks received since it was opened (a mirror's progress, whatever order they arrive in). */
+  received: number
   onDownload: () => void
+  onBlock: () => void
   close(): Promise<void>
 }
 
@@ -117,18 +124,23 @@ interface Emitter {
   off(event: string, fn: () => void): unknown
 }
 
-/** Resolves on the first of these events, after `ms`, or when `signal` aborts. */
-function nextEvent(sources: ReadonlyArray<readonly [Emitter, readonly string[]]>, ms: number, signal: AbortSignal): Promise<void> {
+/**
+ * Resolves on the first of these events, when the core's current download settles, after `ms`, or when
+ * `signal` aborts.
+ */
+function nextEvent(h: HostedCore, sources: ReadonlyArray<readonly [Emitter, readonly string[]]>, ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(timer)
       for (const [em, events] of sources) for (const e of events) em.off(e, done)
       signal.removeEventListener('abort', done)
+      h.onSettled.delete(done)
       resolve()
     }
     const timer = setTimeout(done, ms)
     for (const [em, events] of sources) for (const e of events) em.on(e, done)
     signal.addEventListener('abort', done, { once: true })
+    if (!h.downloadSettled) h.onSettled.add(done)
   })
 }
 
@@ -225,7 +237,7 @@ export class Hoster {
         await this.onEnded(a)
         continue
       }
-      const t = await this.track(a)
+      const t = await this.track(a, true)
       if (t !== null) await this.maybeMirror(t.s, a, t.h)
     }
   }
@@ -249,7 +261,7 @@ export class Hoster {
    * Follows one live agreement: its state, its reservation, its core open (one reference) and
    * announced, the quota's usage. null when the quota never held it (nothing is opened then).
    */
-  private async track(a: Agreement): Promise<{ s: MirrorState; h: HostedCore } | null> {
+  private async track(a: Agreement, emitProgress: boolean): Promise<{ s: MirrorState; h: HostedCore } | null> {
     let s = this.states.get(a.id)
     if (s === undefined) {
       s = {
@@ -277,7 +289,7 @@ export class Hoster {
     this.refreshDownload(h)
     if (h.dropped) return { s, h }
     const have = h.core.contiguousLength
-    if (have !== s.lastHave) {
+    if (emitProgress && have !== s.lastHave) {
       s.lastHave = have
       this.ctx.emitMirrorProgress(this.progressOf(s))
     }
@@ -303,19 +315,21 @@ export class Hoster {
   /**
    * The `mirror` task: fetch the agreement's recorded state (its range is downloaded while this runs),
    * then post `ready`. Idempotent: it starts from the ledger view and what the local copy holds, so a
-   * run resumed after a restart fetches only what is missing. Nothing fetched for `mirrorStallMs` fails
-   * it (MirrorStalledError): the scheduler retries it after a backoff and its slot goes to another mirror.
+   * run resumed after a restart fetches only what is missing. No block received for `mirrorStallMs`
+   * fails it (MirrorStalledError): the scheduler retries it after a backoff and its slot goes to another
+   * mirror. It looks again when the download is done, the core or the ledger changes, or each second
+   * (not on every block).
    */
   async mirror(p: NodeTasks['mirror'], signal: AbortSignal): Promise<void> {
     let fetching: MirrorState | null = null
-    let lastHave = -1
+    let lastReceived = -1
     let progressAt = Date.now()
     try {
       for (;;) {
         signal.throwIfAborted()
         const a = await getAgreement(this.ctx.ledger.kv, p.agreementId)
         if (this.closed || a === null || a.hoster !== this.ctx.account || a.state === 'ended') return
-        const t = await this.track(a)
+        const t = await this.track(a, false)
         if (t === null) return
         const { s, h } = t
         if (h.dropped || !s.withinQuota || !awaitsReady(a)) return
@@ -325,7 +339,6 @@ export class Hoster {
           s.fetching = true
           this.refreshDownload(h)
         }
-        const have = h.core.contiguousLength
         if (holds(h, a)) {
           if (this.readyRecently(s, a)) return
           if (this.ctx.ledger.writable) {
@@ -333,13 +346,13 @@ export class Hoster {
             return
           }
           progressAt = Date.now() // waiting to be writable (right after a restart), not stalled
-        } else if (have !== lastHave) {
-          lastHave = have
+        } else if (h.received !== lastReceived) {
+          lastReceived = h.received
           progressAt = Date.now()
         } else if (Date.now() - progressAt > (this.opts.mirrorStallMs ?? DEFAULT_MIRROR_STALL_MS)) {
-          throw new MirrorStalledError(a.id, have, a.length)
+          throw new MirrorStalledError(a.id, h.core.contiguousLength, a.length)
         }
-        await nextEvent([[h.core, ['download', 'append', 'truncate']], [this.ctx.ledger, ['update']]], MIRROR_RECHECK_MS, signal)
+        await nextEvent(h, [[h.core, ['append', 'truncate']], [this.ctx.ledger, ['update']]], MIRROR_RECHECK_MS, signal)
       }
     } finally {
       if (fetching !== null) {
@@ -425,8 +438,10 @@ export class Hoster {
   private async openHosted(hex: string): Promise<HostedCore> {
     const core = this.ctx.store.get({ key: Buffer.from(hex, 'hex') })
     const entry: HostedCore = {
-      key: hex, core, download: null, downloadEnd: 0, downloadFork: -1, agreements: new Set(), dropped: false, updating: false, announced: false,
+      key: hex, core, download: null, downloadEnd: 0, downloadFork: -1, downloadSettled: true, onSettled: new Set(), agreements: new Set(), dropped: false, updating: false, announced: false,
+      received: 0,
       onDownload: () => this.onDownload(entry),
+      onBlock: () => { entry.received++ },
       close: async () => {
         this.stopFetching(entry)
         await core.close()
@@ -438,6 +453,7 @@ export class Hoster {
       await core.close().catch((closeErr: unknown) => this.ctx.log.debug('close failed', { error: toError(closeErr).message }))
       throw err
     }
+    core.on('download', entry.onBlock)
     core.on('download', entry.onDownload)
     core.on('append', entry.onDownload)
     core.on('truncate', entry.onDownload)
@@ -468,7 +484,17 @@ export class Hoster {
     }
     if (end === h.downloadEnd && h.core.fork === h.downloadFork) return
     h.download?.destroy()
-    h.download = end > 0 ? h.core.download({ start: 0, end }) : null
+    const d = end > 0 ? h.core.download({ start: 0, end }) : null
+    h.download = d
+    h.downloadSettled = d === null
+    if (d !== null) {
+      const settled = (): void => {
+        if (h.download !== d) return
+        h.downloadSettled = true
+        for (const wake of [...h.onSettled]) wake()
+      }
+      d.done().then(settled, settled)
+    }
     h.downloadEnd = end
     h.downloadFork = h.core.fork
   }
@@ -524,7 +550,9 @@ export class Hoster {
   private stopFetching(h: HostedCore): void {
     h.download?.destroy()
     h.download = null
+    h.downloadSettled = true
     h.downloadEnd = 0
+    h.core.off('download', h.onBlock)
     h.core.off('download', h.onDownload)
     h.core.off('append', h.onDownload)
     h.core.off('truncate', h.onDownload)
