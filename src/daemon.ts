@@ -124,6 +124,7 @@ function openNode(config: ResolvedConfig, log: Logger): Promise<FavorNode> {
       ...(config.founderCreditMicro !== null ? { founderCreditMicro: config.founderCreditMicro } : {})
     },
     ...(config.hoster.capacityBytes > 0 ? { hoster: { capacityBytes: config.hoster.capacityBytes, group: config.hoster.group ?? '' } } : {}),
+    limits: { transfers: config.limits.transfers },
     log
   })
 }

@@ -7,6 +7,8 @@
 //   store/         the corestore: ledger writer + view cores, hosted cores, the node's own cores
 //   indexer.json   (indexer) nothing secret beyond the seed: secrets are derived per epoch from it
 //   encryption-keys.json  (0600) block-encryption keys of this node's encrypted cores and drives
+//   tasks.json     the task scheduler's queue: mirror, challenge, report and gc tasks (src/node-runtime.ts)
+//   challenge-results.json  this epoch's challenge results until its report is appended
 import { EventEmitter } from 'node:events'
 import { mkdir, mkdtemp } from 'node:fs/promises'
 import path from 'node:path'
@@ -21,7 +23,9 @@ import {
 } from './ledger/index.js'
 import { FavorError, describeError } from './errors.js'
 import { makeStatement } from './statement/make.js'
-import { DiskQuota, loadIdentity, saveIdentity, silentLogger, type Logger, type QuotaUsage } from './runtime/index.js'
+import { loadIdentity, saveIdentity, silentLogger, type DiskQuota, type Logger, type QuotaUsage } from './runtime/index.js'
+import { NodeRuntime, type RuntimeStatus } from './node-runtime.js'
+import { ATTEST_RESULTS_FILE, AttestResults } from './roles/attest-results.js'
 import type { RoleContext } from './roles/context.js'
 import { toError } from './roles/context.js'
 import { Publisher, PublishError } from './roles/publisher.js'
@@ -91,8 +95,12 @@ export interface FavorNodeOptions {
     hardTimeoutMs?: number
     /** No connection within this is `unreachable`. Default 2000 ms. */
     connectTimeoutMs?: number
-    /** Parallel challenges per epoch. Default 4. */
+    /** Parallel challenges per epoch (challenge tasks running at once). Default 4. */
     concurrency?: number
+  }
+  limits?: {
+    /** Mirrors fetched at once (mirror tasks running at once). Default 8. */
+    transfers?: number
   }
   /**
    * Tests only (never from a configuration file): injected misbehaviour of this node's challenge
@@ -110,7 +118,7 @@ export interface FavorNodeOptions {
   beeCacheEntries?: number
   /** Autobase ack interval. Default 1000 ms. */
   ackIntervalMs?: number
-  /** Period of the background reconcile loop (roles also react to ledger updates). Default 500 ms. */
+  /** Period of the background reconcile task (roles also react to ledger updates). Default 500 ms. */
   pollMs?: number
   log?: Logger
 }
@@ -198,6 +206,8 @@ export interface NodeStatus {
   offer: Offer | null
   /** Set when the ledger stopped applying (E_UPGRADE_REQUIRED: upgrade Favor; E_LEDGER_STORE), else null. */
   stopped: { code: string; message: string; upgradeRequired: boolean } | null
+  /** The task queue (depth per kind, running tasks) and the resources held (open cores, quota). */
+  runtime: RuntimeStatus
 }
 
 const DEFAULT_JOIN_TIMEOUT_MS = 60_000
@@ -294,7 +304,8 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   readonly ledger: Ledger
   readonly nodeKeyPair: KeyPair
   readonly log: Logger
-  readonly quota: DiskQuota
+  /** The task scheduler running the node's work and the resource manager owning hosted cores and the quota. */
+  readonly runtime: NodeRuntime
   readonly publisher: Publisher
   readonly drives: Drives
   readonly hoster: Hoster
@@ -312,9 +323,6 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   private readonly roleSet: Set<RoleName>
   private readonly challenges: ChallengeRecord[] = []
   private lastEpoch = -1
-  private pollTimer: NodeJS.Timeout | null = null
-  private reconciling: Promise<void> | null = null
-  private reconcileAgain = false
   private closing: Promise<void> | null = null
   private readonly onLedgerUpdate = (): void => { this.emit('update'); this.kick() }
   private readonly onLedgerEvent = (e: LedgerEvent): void => { this.emit('ledger-event', e) }
@@ -327,7 +335,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
 
   private constructor(args: {
     opts: FavorNodeOptions; name: string; store: Store; dht: Dht; swarm: Swarm; ledger: Ledger; nodeKeyPair: KeyPair; seed: Buffer
-    creator?: boolean
+    results: AttestResults; creator?: boolean
   }) {
     super()
     this.opts = args.opts
@@ -339,7 +347,17 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     this.ledger = args.ledger
     this.nodeKeyPair = args.nodeKeyPair
     this.log = args.opts.log ?? silentLogger()
-    this.quota = new DiskQuota({ capacityBytes: args.opts.hoster?.capacityBytes ?? 0 })
+    this.runtime = new NodeRuntime({
+      dataDir: args.opts.dataDir,
+      log: this.log,
+      capacityBytes: args.opts.hoster?.capacityBytes ?? 0,
+      pollMs: args.opts.pollMs ?? 500,
+      ...(args.opts.limits?.transfers !== undefined ? { mirrors: args.opts.limits.transfers } : {}),
+      ...(args.opts.challenge?.concurrency !== undefined ? { challenges: args.opts.challenge.concurrency } : {})
+    }, (err) => {
+      // the scheduler logged it; listeners (the demo, tests) hear of it too
+      if (this.listenerCount('warning') > 0) this.emit('warning', err)
+    })
     const r = args.opts.roles ?? {}
     this.roleSet = new Set<RoleName>()
     if (r.publisher !== false) this.roleSet.add('publisher')
@@ -351,7 +369,8 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       swarm: this.swarm,
       dht: this.dht,
       nodeKeyPair: this.nodeKeyPair,
-      quota: this.quota,
+      resources: this.runtime.resources,
+      tasks: this.runtime.tasks,
       log: this.log,
       account: this.ledger.account,
       append: (op) => this.appendOp(op),
@@ -375,9 +394,15 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     this.attestor = new Attestor(ctx, {
       deadlineMs: args.opts.challenge?.deadlineMs ?? 1000,
       connectTimeoutMs: args.opts.challenge?.connectTimeoutMs ?? 2000,
-      concurrency: args.opts.challenge?.concurrency ?? 4,
       maxRttAllowanceMs: args.opts.challenge?.maxRttAllowanceMs ?? DEFAULT_MAX_RTT_ALLOWANCE_MS,
       ...(args.opts.challenge?.hardTimeoutMs !== undefined ? { hardTimeoutMs: args.opts.challenge.hardTimeoutMs } : {})
+    }, args.results)
+    this.runtime.register({
+      reconcile: () => this.reconcileTask(),
+      mirror: (p, signal) => this.hoster.mirror(p, signal),
+      challenge: (p, signal) => this.attestor.challenge(p, signal),
+      report: (p, signal) => this.attestor.report(p, signal),
+      gc: (p) => this.hoster.gc(p)
     })
     // Every node runs the indexer role: the contract promotes members to keep an odd indexer set, and a
     // promoted node that never ticked would count as silent (two silent of three halt epochs until the
@@ -402,6 +427,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   static async create(opts: FavorNodeOptions): Promise<FavorNode> {
     await mkdir(opts.dataDir, { recursive: true })
     let id = await loadIdentity(opts.dataDir)
+    const results = await AttestResults.open(path.join(opts.dataDir, ATTEST_RESULTS_FILE))
     const name = opts.name ?? id?.name ?? path.basename(opts.dataDir)
     if (id === null) id = { seed: randomBytes(32).toString('hex'), networkKey: null, name }
     if (opts.networkKey !== undefined && opts.networkKey !== null) {
@@ -417,6 +443,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     let dht: Dht | null = null
     let swarm: Swarm | null = null
     let ledger: Ledger | null = null
+    let owned = false
     try {
       await readyStore(store, path.join(opts.dataDir, 'store'))
       dht = createDht({ bootstrap: opts.bootstrap, keyPair: nodeKeyPair, ...(opts.host !== undefined ? { host: opts.host } : {}) })
@@ -439,10 +466,18 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
         await ledger.append({ type: 'init-network', time: Date.now(), params: defaultParams(opts.params ?? {}) })
       }
       swarm.join(ledger.discoveryKey, { server: true, client: true })
-      const node = new FavorNode({ opts, name, store, dht, swarm, ledger, nodeKeyPair, seed, creator: creating })
-      await node.start()
+      const node = new FavorNode({ opts, name, store, dht, swarm, ledger, nodeKeyPair, seed, results, creator: creating })
+      try {
+        await node.start()
+      } catch (err) {
+        // the node owns everything now: close it in order (each failure logged), then report the start's error
+        owned = true
+        await node.close()
+        throw err
+      }
       return node
     } catch (err) {
+      if (owned) throw err
       // roll back what was opened; each failure is logged, the start's own error is what the caller gets
       const log = opts.log ?? silentLogger()
       const undo = async (what: string, fn: (() => Promise<unknown>) | undefined): Promise<void> => {
@@ -476,13 +511,8 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     // keeps serving what it still hosts.
     await this.hoster.start()
     this.indexer.start()
-    const poll = (): void => {
-      this.pollTimer = setTimeout(() => {
-        this.kick()
-        poll()
-      }, this.opts.pollMs ?? 500)
-    }
-    poll()
+    // tasks left unfinished at the last stop (even a kill -9) resume from here
+    await this.runtime.open()
     this.kick()
     if (!this.creator && this.opts.autoJoin !== false && !this.ledger.writable) {
       this.autoJoining = this.join({ timeoutMs: this.opts.join?.timeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS }).catch((err: unknown) => {
@@ -520,6 +550,11 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     return this.closing !== null
   }
 
+  /** The disk quota (owned by the runtime's resource manager). */
+  get quota(): DiskQuota {
+    return this.runtime.resources.quota
+  }
+
   // --- status ---------------------------------------------------------------------------------
 
   async status(): Promise<NodeStatus> {
@@ -540,7 +575,8 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       mirrors: this.hoster.mirrors(),
       balance: await getBalance(kv, this.account),
       offer: await getOffer(kv, this.account),
-      stopped: this.ledger.stopped === null ? null : { code: this.ledger.stopped.code, message: this.ledger.stopped.message, upgradeRequired: this.ledger.stopped.upgradeRequired }
+      stopped: this.ledger.stopped === null ? null : { code: this.ledger.stopped.code, message: this.ledger.stopped.message, upgradeRequired: this.ledger.stopped.upgradeRequired },
+      runtime: this.runtime.status()
     }
   }
 
@@ -1044,23 +1080,19 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     this.log[level](`${component}: ${doing} failed`, { component, ...describeError(err) })
   }
 
-  /** Runs the roles' reconcile once now (coalesced; never overlapping). */
+  /** Runs the roles' reconcile soon: a `reconcile` task (coalesced; never two at once). */
   kick(): void {
     if (this.closing !== null) return
-    if (this.reconciling !== null) {
-      this.reconcileAgain = true
-      return
+    this.runtime.kick()
+  }
+
+  /** The `reconcile` task; each run schedules the next background one (`pollMs` later). */
+  private async reconcileTask(): Promise<void> {
+    try {
+      await this.reconcile()
+    } finally {
+      if (this.closing === null) this.runtime.schedulePoll()
     }
-    this.reconciling = (async () => {
-      do {
-        this.reconcileAgain = false
-        try {
-          await this.reconcile()
-        } catch (err) {
-          if (this.closing === null) this.emitWarning(toError(err))
-        }
-      } while (this.reconcileAgain && this.closing === null)
-    })().finally(() => { this.reconciling = null })
   }
 
   private async reconcile(): Promise<void> {
@@ -1077,14 +1109,12 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     if (this.closing !== null) return
     await this.publisher.reconcile(kv)
     if (this.closing !== null) return
-    if (this.roleSet.has('attestor')) this.attestor.reconcile(kv, meta.epoch)
+    if (this.roleSet.has('attestor')) await this.attestor.plan(meta.epoch)
   }
 
-  /** Closes roles → swarm → dht → ledger → store. Safe to call twice. */
+  /** Closes the task scheduler → roles → resources → swarm → dht → ledger → store. Safe to call twice. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      if (this.pollTimer !== null) clearTimeout(this.pollTimer)
-      this.pollTimer = null
       this.ledger.off('update', this.onLedgerUpdate)
       this.ledger.off('event', this.onLedgerEvent)
       this.swarm.off('connection', this.onSwarmConnection)
@@ -1099,12 +1129,14 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
         }
       }
       await step('join admissions', () => this.admitChain)
-      await step('reconcile loop', () => this.reconciling ?? undefined)
+      // running tasks are aborted; unfinished ones stay in tasks.json and resume at the next start
+      await step('task scheduler', () => this.runtime.closeTasks())
       await step('indexer role', () => this.indexer.close())
       await step('attestor role', () => this.attestor.close())
       await step('publisher role', () => this.publisher.close())
       await step('drives', () => this.drives.close())
       await step('hoster role', () => this.hoster.close())
+      await step('resources', () => this.runtime.closeResources())
       await step('swarm', () => this.swarm.destroy())
       await step('dht', () => this.dht.destroy())
       await step('ledger', () => this.ledger.close())
