@@ -117,17 +117,23 @@ export interface RawRes {
   body: string
 }
 
+/**
+ * How long a test client waits for an answer: longer than the server's own bounds (a write waits up to
+ * 15 s for the ledger's verdict, then answers), so under load the server answers before the client quits.
+ */
+const CLIENT_TIMEOUT_MS = 45_000
+
 /** A request over node:http, where any Host header can be sent (fetch sets its own). */
 export function raw(url: string, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<RawRes> {
   const u = new URL(url)
   return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, method, path, headers, timeout: 10_000 }, (res) => {
+    const req = request({ host: u.hostname, port: u.port, method, path, headers, timeout: CLIENT_TIMEOUT_MS }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => { resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }) })
       res.on('error', reject)
     })
-    req.on('timeout', () => { req.destroy(new Error(`${method} ${path}: no answer in 10 s`)) })
+    req.on('timeout', () => { req.destroy(new Error(`${method} ${path}: no answer in ${CLIENT_TIMEOUT_MS / 1000} s`)) })
     req.on('error', reject)
     req.end(body)
   })
