@@ -118,9 +118,13 @@ function openNode(config: ResolvedConfig, log: Logger): Promise<FavorNode> {
     bootstrap: config.network.bootstrap.length === 0 ? null : [...config.network.bootstrap],
     networkKey: config.network.key,
     ...(config.network.invite !== null ? { join: { invite: config.network.invite } } : {}),
-    params: { epochSeconds: config.epochSeconds, ...(config.unvettedEpochs !== null ? { unvettedEpochs: config.unvettedEpochs } : {}) },
-    epochMs: config.epochSeconds * 1000,
+    params: {
+      epochSeconds: config.epochSeconds,
+      ...(config.unvettedEpochs !== null ? { unvettedEpochs: config.unvettedEpochs } : {}),
+      ...(config.founderCreditMicro !== null ? { founderCreditMicro: config.founderCreditMicro } : {})
+    },
     ...(config.hoster.capacityBytes > 0 ? { hoster: { capacityBytes: config.hoster.capacityBytes, group: config.hoster.group ?? '' } } : {}),
+    limits: { transfers: config.limits.transfers },
     log
   })
 }

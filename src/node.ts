@@ -6,6 +6,9 @@
 //   node.json      identity seed (hex), network key (hex), name — written once, reused on restart
 //   store/         the corestore: ledger writer + view cores, hosted cores, the node's own cores
 //   indexer.json   (indexer) nothing secret beyond the seed: secrets are derived per epoch from it
+//   encryption-keys.json  (0600) block-encryption keys of this node's encrypted cores and drives
+//   tasks.json     the task scheduler's queue: mirror, challenge, report and gc tasks (src/node-runtime.ts)
+//   challenge-results.json  this epoch's challenge results until its report is appended
 import { EventEmitter } from 'node:events'
 import { mkdir, mkdtemp } from 'node:fs/promises'
 import path from 'node:path'
@@ -20,12 +23,16 @@ import {
 } from './ledger/index.js'
 import { FavorError, describeError } from './errors.js'
 import { makeStatement } from './statement/make.js'
-import { DiskQuota, loadIdentity, saveIdentity, silentLogger, type Logger, type QuotaUsage } from './runtime/index.js'
+import { loadIdentity, saveIdentity, silentLogger, type DiskQuota, type Logger, type QuotaUsage } from './runtime/index.js'
+import { NodeRuntime, type RuntimeStatus } from './node-runtime.js'
+import { ATTEST_RESULTS_FILE, AttestResults } from './roles/attest-results.js'
 import type { RoleContext } from './roles/context.js'
 import { toError } from './roles/context.js'
 import { Publisher, PublishError } from './roles/publisher.js'
+import type { EncryptionInfo, LocalCoreOptions } from './roles/publisher.js'
+import { ENCRYPTION_KEYS_FILE } from './roles/encryption-keys.js'
 import { Drives } from './roles/drives.js'
-import type { DriveFile, DriveProgress, PublishedDrive, PublishFolderOptions } from './roles/drives.js'
+import type { DriveFile, DriveProgress, PublishedDrive, PublishFolderOptions, ReadDriveOptions } from './roles/drives.js'
 import { Hoster } from './roles/hoster.js'
 import { Attestor } from './roles/attestor.js'
 import { Indexer } from './roles/indexer.js'
@@ -74,7 +81,10 @@ export interface FavorNodeOptions {
     /** Keep an ended agreement's core this long before clearing it. Default 5000 ms. */
     gcGraceMs?: number
   }
-  /** Real time between this indexer's ticks (= epoch length when it is the only indexer). Default 3000 ms. */
+  /**
+   * Real time between this indexer's ticks: a compressed clock for tests and the demo. Default: the
+   * network's `epochSeconds`, counted from each epoch's recorded start (one epoch length for every node).
+   */
   epochMs?: number
   challenge?: {
     /** A valid answer later than this (net of the measured round trip) is `slow`. Default 1000 ms. */
@@ -85,8 +95,12 @@ export interface FavorNodeOptions {
     hardTimeoutMs?: number
     /** No connection within this is `unreachable`. Default 2000 ms. */
     connectTimeoutMs?: number
-    /** Parallel challenges per epoch. Default 4. */
+    /** Parallel challenges per epoch (challenge tasks running at once). Default 4. */
     concurrency?: number
+  }
+  limits?: {
+    /** Mirrors fetched at once (mirror tasks running at once). Default 8. */
+    transfers?: number
   }
   /**
    * Tests only (never from a configuration file): injected misbehaviour of this node's challenge
@@ -104,7 +118,7 @@ export interface FavorNodeOptions {
   beeCacheEntries?: number
   /** Autobase ack interval. Default 1000 ms. */
   ackIntervalMs?: number
-  /** Period of the background reconcile loop (roles also react to ledger updates). Default 500 ms. */
+  /** Period of the background reconcile task (roles also react to ledger updates). Default 500 ms. */
   pollMs?: number
   log?: Logger
 }
@@ -192,6 +206,8 @@ export interface NodeStatus {
   offer: Offer | null
   /** Set when the ledger stopped applying (E_UPGRADE_REQUIRED: upgrade Favor; E_LEDGER_STORE), else null. */
   stopped: { code: string; message: string; upgradeRequired: boolean } | null
+  /** The task queue (depth per kind, running tasks) and the resources held (open cores, quota). */
+  runtime: RuntimeStatus
 }
 
 const DEFAULT_JOIN_TIMEOUT_MS = 60_000
@@ -207,6 +223,8 @@ const DEFAULT_BEE_CACHE_ENTRIES = 8192
 const ADMISSION_APPLY_TIMEOUT_MS = 10_000
 /** A key admitted this recently is answered ALREADY_WRITER without a second add-writer. */
 const RECENT_ADMISSION_MS = 60_000
+/** How long an admitted node waits for writability to come back while a reorder re-applies its admission. */
+const REORDER_WRITABLE_GRACE_MS = 15_000
 
 /** A refusal of this node's add-writer by the contract. */
 interface Refusal {
@@ -286,7 +304,8 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   readonly ledger: Ledger
   readonly nodeKeyPair: KeyPair
   readonly log: Logger
-  readonly quota: DiskQuota
+  /** The task scheduler running the node's work and the resource manager owning hosted cores and the quota. */
+  readonly runtime: NodeRuntime
   readonly publisher: Publisher
   readonly drives: Drives
   readonly hoster: Hoster
@@ -304,9 +323,6 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   private readonly roleSet: Set<RoleName>
   private readonly challenges: ChallengeRecord[] = []
   private lastEpoch = -1
-  private pollTimer: NodeJS.Timeout | null = null
-  private reconciling: Promise<void> | null = null
-  private reconcileAgain = false
   private closing: Promise<void> | null = null
   private readonly onLedgerUpdate = (): void => { this.emit('update'); this.kick() }
   private readonly onLedgerEvent = (e: LedgerEvent): void => { this.emit('ledger-event', e) }
@@ -319,7 +335,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
 
   private constructor(args: {
     opts: FavorNodeOptions; name: string; store: Store; dht: Dht; swarm: Swarm; ledger: Ledger; nodeKeyPair: KeyPair; seed: Buffer
-    creator?: boolean
+    results: AttestResults; creator?: boolean
   }) {
     super()
     this.opts = args.opts
@@ -331,7 +347,17 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     this.ledger = args.ledger
     this.nodeKeyPair = args.nodeKeyPair
     this.log = args.opts.log ?? silentLogger()
-    this.quota = new DiskQuota({ capacityBytes: args.opts.hoster?.capacityBytes ?? 0 })
+    this.runtime = new NodeRuntime({
+      dataDir: args.opts.dataDir,
+      log: this.log,
+      capacityBytes: args.opts.hoster?.capacityBytes ?? 0,
+      pollMs: args.opts.pollMs ?? 500,
+      ...(args.opts.limits?.transfers !== undefined ? { mirrors: args.opts.limits.transfers } : {}),
+      ...(args.opts.challenge?.concurrency !== undefined ? { challenges: args.opts.challenge.concurrency } : {})
+    }, (err) => {
+      // the scheduler logged it; listeners (the demo, tests) hear of it too
+      if (this.listenerCount('warning') > 0) this.emit('warning', err)
+    })
     const r = args.opts.roles ?? {}
     this.roleSet = new Set<RoleName>()
     if (r.publisher !== false) this.roleSet.add('publisher')
@@ -343,7 +369,8 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       swarm: this.swarm,
       dht: this.dht,
       nodeKeyPair: this.nodeKeyPair,
-      quota: this.quota,
+      resources: this.runtime.resources,
+      tasks: this.runtime.tasks,
       log: this.log,
       account: this.ledger.account,
       append: (op) => this.appendOp(op),
@@ -357,7 +384,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       emitLedgerEvent: (e) => this.emit('ledger-event', e),
       kick: () => this.kick()
     }
-    this.publisher = new Publisher(ctx)
+    this.publisher = new Publisher(ctx, path.join(args.opts.dataDir, ENCRYPTION_KEYS_FILE))
     this.drives = new Drives(ctx, this.publisher)
     this.hoster = new Hoster(ctx, {
       ...(args.opts.hoster ? { autoOffer: args.opts.hoster } : {}),
@@ -367,14 +394,20 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     this.attestor = new Attestor(ctx, {
       deadlineMs: args.opts.challenge?.deadlineMs ?? 1000,
       connectTimeoutMs: args.opts.challenge?.connectTimeoutMs ?? 2000,
-      concurrency: args.opts.challenge?.concurrency ?? 4,
       maxRttAllowanceMs: args.opts.challenge?.maxRttAllowanceMs ?? DEFAULT_MAX_RTT_ALLOWANCE_MS,
       ...(args.opts.challenge?.hardTimeoutMs !== undefined ? { hardTimeoutMs: args.opts.challenge.hardTimeoutMs } : {})
+    }, args.results)
+    this.runtime.register({
+      reconcile: () => this.reconcileTask(),
+      mirror: (p, signal) => this.hoster.mirror(p, signal),
+      challenge: (p, signal) => this.attestor.challenge(p, signal),
+      report: (p, signal) => this.attestor.report(p, signal),
+      gc: (p) => this.hoster.gc(p)
     })
     // Every node runs the indexer role: the contract promotes members to keep an odd indexer set, and a
     // promoted node that never ticked would count as silent (two silent of three halt epochs until the
     // contract removes them, which needs epochs). It ticks only while the ledger lists it as an indexer.
-    this.indexer = new Indexer(ctx, { epochMs: args.opts.epochMs ?? 3000, seed: blake2b([Buffer.from('favor/indexer/seed'), args.seed]) })
+    this.indexer = new Indexer(ctx, { ...(args.opts.epochMs !== undefined ? { epochMs: args.opts.epochMs } : {}), seed: blake2b([Buffer.from('favor/indexer/seed'), args.seed]) })
     this.creator = args.creator === true
     for (const t of args.opts.join?.invites ?? []) this.invites.add(t.toLowerCase())
     if (args.opts.join?.invite !== undefined) this.joinInvite = parseInvite(args.opts.join.invite)
@@ -394,6 +427,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   static async create(opts: FavorNodeOptions): Promise<FavorNode> {
     await mkdir(opts.dataDir, { recursive: true })
     let id = await loadIdentity(opts.dataDir)
+    const results = await AttestResults.open(path.join(opts.dataDir, ATTEST_RESULTS_FILE))
     const name = opts.name ?? id?.name ?? path.basename(opts.dataDir)
     if (id === null) id = { seed: randomBytes(32).toString('hex'), networkKey: null, name }
     if (opts.networkKey !== undefined && opts.networkKey !== null) {
@@ -409,6 +443,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     let dht: Dht | null = null
     let swarm: Swarm | null = null
     let ledger: Ledger | null = null
+    let owned = false
     try {
       await readyStore(store, path.join(opts.dataDir, 'store'))
       dht = createDht({ bootstrap: opts.bootstrap, keyPair: nodeKeyPair, ...(opts.host !== undefined ? { host: opts.host } : {}) })
@@ -431,10 +466,18 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
         await ledger.append({ type: 'init-network', time: Date.now(), params: defaultParams(opts.params ?? {}) })
       }
       swarm.join(ledger.discoveryKey, { server: true, client: true })
-      const node = new FavorNode({ opts, name, store, dht, swarm, ledger, nodeKeyPair, seed, creator: creating })
-      await node.start()
+      const node = new FavorNode({ opts, name, store, dht, swarm, ledger, nodeKeyPair, seed, results, creator: creating })
+      try {
+        await node.start()
+      } catch (err) {
+        // the node owns everything now: close it in order (each failure logged), then report the start's error
+        owned = true
+        await node.close()
+        throw err
+      }
       return node
     } catch (err) {
+      if (owned) throw err
       // roll back what was opened; each failure is logged, the start's own error is what the caller gets
       const log = opts.log ?? silentLogger()
       const undo = async (what: string, fn: (() => Promise<unknown>) | undefined): Promise<void> => {
@@ -468,13 +511,8 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     // keeps serving what it still hosts.
     await this.hoster.start()
     this.indexer.start()
-    const poll = (): void => {
-      this.pollTimer = setTimeout(() => {
-        this.kick()
-        poll()
-      }, this.opts.pollMs ?? 500)
-    }
-    poll()
+    // tasks left unfinished at the last stop (even a kill -9) resume from here
+    await this.runtime.open()
     this.kick()
     if (!this.creator && this.opts.autoJoin !== false && !this.ledger.writable) {
       this.autoJoining = this.join({ timeoutMs: this.opts.join?.timeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS }).catch((err: unknown) => {
@@ -512,6 +550,11 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     return this.closing !== null
   }
 
+  /** The disk quota (owned by the runtime's resource manager). */
+  get quota(): DiskQuota {
+    return this.runtime.resources.quota
+  }
+
   // --- status ---------------------------------------------------------------------------------
 
   async status(): Promise<NodeStatus> {
@@ -532,7 +575,8 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       mirrors: this.hoster.mirrors(),
       balance: await getBalance(kv, this.account),
       offer: await getOffer(kv, this.account),
-      stopped: this.ledger.stopped === null ? null : { code: this.ledger.stopped.code, message: this.ledger.stopped.message, upgradeRequired: this.ledger.stopped.upgradeRequired }
+      stopped: this.ledger.stopped === null ? null : { code: this.ledger.stopped.code, message: this.ledger.stopped.message, upgradeRequired: this.ledger.stopped.upgradeRequired },
+      runtime: this.runtime.status()
     }
   }
 
@@ -635,29 +679,34 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   }
 
   /** Imports a folder (or a file) into a drive of this node and publishes all its cores as one request. */
-  publishFolder(path: string, opts: PublishFolderOptions): Promise<PublishedDrive> {
-    this.requireWritable()
+  async publishFolder(path: string, opts: PublishFolderOptions): Promise<PublishedDrive> {
+    await this.requireWritable()
     return this.drives.publishFolder(path, opts)
   }
 
   /** Downloads a drive from the network into a new (or empty) folder. */
-  getDrive(driveKey: string, out: string, opts: { timeoutMs?: number; onProgress?: (p: DriveProgress) => void } = {}): Promise<{ version: number; files: number; bytes: number }> {
+  getDrive(driveKey: string, out: string, opts: ReadDriveOptions & { onProgress?: (p: DriveProgress) => void } = {}): Promise<{ version: number; files: number; bytes: number }> {
     return this.drives.getDrive(driveKey, out, opts)
   }
 
   /** The files of a drive found on the network. */
-  listDrive(driveKey: string, opts: { timeoutMs?: number } = {}): Promise<{ version: number; files: DriveFile[] }> {
+  listDrive(driveKey: string, opts: ReadDriveOptions = {}): Promise<{ version: number; files: DriveFile[] }> {
     return this.drives.listDrive(driveKey, opts)
   }
 
-  /** A writable core of this node's own, by name (created on first use). */
-  async localCore(name: string): Promise<Core> {
-    return this.publisher.localCore(name)
+  /** A writable core of this node's own, by name (created on first use; `encrypt`: see LocalCoreOptions). */
+  async localCore(name: string, opts: LocalCoreOptions = {}): Promise<Core> {
+    return this.publisher.localCore(name, opts)
+  }
+
+  /** An encrypted core or drive of this node: its key the first time (shown once), else where it is kept. */
+  revealKey(coreKey: string, reveal = true): Promise<EncryptionInfo> {
+    return this.publisher.revealKey(coreKey.toLowerCase(), reveal)
   }
 
   /** Cancels a hosting request of this node; resolves once the contract accepted it. */
   async cancel(requestId: number): Promise<void> {
-    this.requireWritable()
+    await this.requireWritable()
     await this.confirmOwn('cancel', () => this.appendOp({ type: 'cancel', time: Date.now(), requestId }))
   }
 
@@ -672,7 +721,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
 
   /** Withdraws this node's offer; refused at once when it has none. */
   async withdraw(): Promise<void> {
-    this.requireWritable()
+    await this.requireWritable()
     const offer = await getOffer(this.ledger.kv, this.account)
     if (offer === null || offer.withdrawn) throw new ActionError('REFUSED', 'this node has no offer to withdraw (offer storage first: favor offer --capacity 10GiB)')
     await this.confirmOwn('withdraw', () => this.appendOp({ type: 'withdraw', time: Date.now() }))
@@ -695,15 +744,27 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     await this.confirmOwn('set-limit', () => this.appendOp({ type: 'set-limit', time: Date.now(), to: Buffer.from(toHex, 'hex'), limit }))
   }
 
-  /** Before any check that reads the view: a closed node, or one not admitted yet, says so first. */
-  private requireWritable(): void {
+  /**
+   * Before any check that reads the view: a closed node, or one not admitted yet, says so first. A node whose
+   * account is already on the ledger but is momentarily not writable — Autobase undoes and re-applies its
+   * admission while a reorder (e.g. an indexer change) settles — waits for that, bounded, instead of failing.
+   */
+  private async requireWritable(): Promise<void> {
     if (this.closing !== null) throw new NodeClosedError()
-    if (!this.ledger.writable) throw new NotWritableError(`account ${this.account} is not a writer of this network yet`)
+    if (this.ledger.writable) return
+    if ((await getAccount(this.ledger.kv, this.account)) !== null) {
+      await this.waitWritable(REORDER_WRITABLE_GRACE_MS).catch((err: unknown) => {
+        if (!(err instanceof NotWritableError)) throw err
+      })
+      if (this.ledger.writable) return
+    }
+    if (this.closing !== null) throw new NodeClosedError()
+    throw new NotWritableError(`account ${this.account} is not a writer of this network yet`)
   }
 
   /** Refuses an action aimed at this node itself or at an account the ledger does not know. */
   private async checkPeerAccount(toHex: string, what: string): Promise<void> {
-    this.requireWritable()
+    await this.requireWritable()
     const to = toHex.toLowerCase()
     if (to === this.account) throw new ActionError('INVALID_ARGUMENT', `cannot ${what} yourself`)
     if ((await getAccount(this.ledger.kv, to)) === null) throw new ActionError('NOT_FOUND', `no account ${to} on the ledger (an account is a node's writer key, printed by favor status)`)
@@ -814,7 +875,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
    * accepted it (ActionError LEDGER_REFUSED with the RejectCode otherwise).
    */
   async inviteMember(opts: { creditMicro?: bigint; expiresEpochs?: number } = {}): Promise<{ code: string; expiresEpoch: number; creditMicro: bigint }> {
-    this.requireWritable()
+    await this.requireWritable()
     const credit = opts.creditMicro ?? 0n
     const epochs = opts.expiresEpochs ?? DEFAULT_INVITE_EPOCHS
     if (credit < 0n) throw new ActionError('INVALID_ARGUMENT', 'an invite credit cannot be negative')
@@ -863,8 +924,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
 
   /** Appends ops (throws NotWritableError before admission). */
   async appendOp(op: Op | Op[]): Promise<void> {
-    if (this.closing !== null) throw new NodeClosedError()
-    if (!this.ledger.writable) throw new NotWritableError(`account ${this.account} is not a writer of this network yet`)
+    await this.requireWritable()
     await this.ledger.append(op)
   }
 
@@ -1020,23 +1080,19 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     this.log[level](`${component}: ${doing} failed`, { component, ...describeError(err) })
   }
 
-  /** Runs the roles' reconcile once now (coalesced; never overlapping). */
+  /** Runs the roles' reconcile soon: a `reconcile` task (coalesced; never two at once). */
   kick(): void {
     if (this.closing !== null) return
-    if (this.reconciling !== null) {
-      this.reconcileAgain = true
-      return
+    this.runtime.kick()
+  }
+
+  /** The `reconcile` task; each run schedules the next background one (`pollMs` later). */
+  private async reconcileTask(): Promise<void> {
+    try {
+      await this.reconcile()
+    } finally {
+      if (this.closing === null) this.runtime.schedulePoll()
     }
-    this.reconciling = (async () => {
-      do {
-        this.reconcileAgain = false
-        try {
-          await this.reconcile()
-        } catch (err) {
-          if (this.closing === null) this.emitWarning(toError(err))
-        }
-      } while (this.reconcileAgain && this.closing === null)
-    })().finally(() => { this.reconciling = null })
   }
 
   private async reconcile(): Promise<void> {
@@ -1053,14 +1109,12 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     if (this.closing !== null) return
     await this.publisher.reconcile(kv)
     if (this.closing !== null) return
-    if (this.roleSet.has('attestor')) this.attestor.reconcile(kv, meta.epoch)
+    if (this.roleSet.has('attestor')) await this.attestor.plan(meta.epoch)
   }
 
-  /** Closes roles → swarm → dht → ledger → store. Safe to call twice. */
+  /** Closes the task scheduler → roles → resources → swarm → dht → ledger → store. Safe to call twice. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      if (this.pollTimer !== null) clearTimeout(this.pollTimer)
-      this.pollTimer = null
       this.ledger.off('update', this.onLedgerUpdate)
       this.ledger.off('event', this.onLedgerEvent)
       this.swarm.off('connection', this.onSwarmConnection)
@@ -1075,12 +1129,14 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
         }
       }
       await step('join admissions', () => this.admitChain)
-      await step('reconcile loop', () => this.reconciling ?? undefined)
+      // running tasks are aborted; unfinished ones stay in tasks.json and resume at the next start
+      await step('task scheduler', () => this.runtime.closeTasks())
       await step('indexer role', () => this.indexer.close())
       await step('attestor role', () => this.attestor.close())
       await step('publisher role', () => this.publisher.close())
       await step('drives', () => this.drives.close())
       await step('hoster role', () => this.hoster.close())
+      await step('resources', () => this.runtime.closeResources())
       await step('swarm', () => this.swarm.destroy())
       await step('dht', () => this.dht.destroy())
       await step('ledger', () => this.ledger.close())

@@ -6,6 +6,8 @@ export type ApiReason =
   | 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'METHOD_NOT_ALLOWED' | 'CONFLICT'
   | 'INSUFFICIENT_FUNDS' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'INTERNAL_SERVER_ERROR'
   | 'SERVICE_UNAVAILABLE' | 'TOO_MANY_REQUESTS'
+  // reading drives: what a drive key (and encryption key) turned out not to open
+  | 'NOT_A_DRIVE' | 'WRONG_KEY' | 'NOT_ENCRYPTED'
 
 /** An HTTP error with a status, a stable `reason` and a readable `details`. */
 export class ApiError extends FavorError {

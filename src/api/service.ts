@@ -3,8 +3,9 @@
 import type { LedgerEvent, LedgerKV } from '../ledger/index.js'
 import type { ChallengeRecord, MirrorProgress, OfferOptions, PublishOptions } from '../roles/types.js'
 import type { DriveFile, DriveProgress, PublishedDrive } from '../roles/drives.js'
+import type { EncryptionInfo } from '../roles/publisher.js'
 
-export type { ChallengeRecord, DriveFile, DriveProgress, MirrorProgress, OfferOptions, PublishedDrive, PublishOptions }
+export type { ChallengeRecord, DriveFile, DriveProgress, EncryptionInfo, MirrorProgress, OfferOptions, PublishedDrive, PublishOptions }
 
 /** Events the API forwards to SSE subscribers. */
 export interface FavorServiceEvents {
@@ -47,11 +48,13 @@ export interface FavorService {
   coreInfo?(coreKey: string): Promise<{ length: number, byteLength: number } | null>
 
   /** Imports a folder or file (a path on the daemon's machine) into a drive and publishes its cores as one request. Optional. */
-  publishFolder?(path: string, opts: PublishOptions & { onProgress?: (p: DriveProgress) => void }): Promise<PublishedDrive>
-  /** Downloads a drive into a new or empty folder on the daemon's machine. Optional. */
-  getDrive?(driveKey: string, out: string, opts: { timeoutMs?: number, onProgress?: (p: DriveProgress) => void }): Promise<{ version: number, files: number, bytes: number }>
+  publishFolder?(path: string, opts: PublishOptions & { encrypt?: boolean, onProgress?: (p: DriveProgress) => void }): Promise<PublishedDrive>
+  /** Downloads a drive (decrypted with `encryptionKey` when given) into a new or empty folder on the daemon's machine. Optional. */
+  getDrive?(driveKey: string, out: string, opts: { timeoutMs?: number, encryptionKey?: Uint8Array, onProgress?: (p: DriveProgress) => void }): Promise<{ version: number, files: number, bytes: number }>
   /** The files of a drive. Optional. */
-  listDrive?(driveKey: string, opts: { timeoutMs?: number }): Promise<{ version: number, files: DriveFile[] }>
+  listDrive?(driveKey: string, opts: { timeoutMs?: number, encryptionKey?: Uint8Array }): Promise<{ version: number, files: DriveFile[] }>
+  /** An encrypted core (or drive) of this node: with `reveal`, its key the first time, then null (NOT_ENCRYPTED otherwise). Optional. */
+  revealKey?(coreKey: string, reveal?: boolean): Promise<EncryptionInfo>
 
   /** Challenges this node ran as an attestor, most recent last (or first; the API sorts). */
   recentChallenges(): readonly ChallengeRecord[]

@@ -114,7 +114,9 @@ export function stringMap(value: unknown, field: string, maxEntries: number, max
   for (const [k, v] of entries) {
     if (typeof v !== 'string') throw badRequest(`${field}.${k}: expected a string, got ${show(v)}`)
     if (k.length > maxText || v.length > maxText) throw badRequest(`${field}.${k}: longer than ${maxText} characters`)
-    out[k] = v
+    // defineProperty, not `out[k] = v`: assigning a '__proto__' key (JSON.parse makes it an own property)
+    // would try to set the prototype and silently drop the entry
+    Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true })
   }
   return out
 }

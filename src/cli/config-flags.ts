@@ -17,9 +17,10 @@ export const CONFIG_FLAGS: Flags = {
   'api-port': { type: 'string', arg: 'N', desc: 'port of the HTTP API (default 7373; taken: a free one; 0: always a free one)' },
   'epoch-seconds': { type: 'string', arg: 'N', desc: 'epoch length in seconds when this node creates the network (default 3600)' },
   'unvetted-epochs': { type: 'string', arg: 'N', desc: 'passing epochs before a new hoster is vetted, when this node creates the network (default 24; only one unvetted hoster per core)' },
+  'founder-credit': { type: 'string', arg: 'FAVOR', desc: 'your credit line as the founder, when this node creates the network: what you may pay hosters and lend newcomers before anyone has earned favor (default 1000)' },
   'log-level': { type: 'string', arg: 'LEVEL', desc: 'debug, info (default), warn, error or silent' },
   'max-connections': { type: 'string', arg: 'N', desc: 'concurrent peer connections (default 64; not applied by the daemon yet)' },
-  'max-transfers': { type: 'string', arg: 'N', desc: 'concurrent core transfers (default 8; not applied by the daemon yet)' },
+  'max-transfers': { type: 'string', arg: 'N', desc: 'mirrors fetched at once: mirror tasks running at once (default 8)' },
   config: { type: 'string', arg: 'FILE', desc: 'read this config file instead of <dir>/config.json' }
 }
 
@@ -43,6 +44,7 @@ export function inlineConfig(values: Values, dir: string | null): InlineConfig {
   set('hoster.group', str(values, 'group'))
   set('epochSeconds', str(values, 'epoch-seconds'))
   set('unvettedEpochs', str(values, 'unvetted-epochs'))
+  set('founderCredit', str(values, 'founder-credit'))
   set('logLevel', str(values, 'log-level'))
   set('limits.connections', str(values, 'max-connections'))
   set('limits.transfers', str(values, 'max-transfers'))

@@ -1,6 +1,8 @@
 // Terminal formatting: favor amounts, sizes, tables, progress bars.
 
-const MICRO = 1_000_000n
+import { MICRO_PER_FAVOR as MICRO } from '../ledger/amount.js'
+
+export { parseFavor } from '../ledger/amount.js'
 
 /** Micro-favor (decimal string or bigint) as favor with 6 decimals. */
 export function favor(micro: string | bigint | number | null | undefined): string {
@@ -9,15 +11,6 @@ export function favor(micro: string | bigint | number | null | undefined): strin
   const neg = v < 0n
   const m = neg ? -v : v
   return `${neg ? '-' : ''}${m / MICRO}.${String(m % MICRO).padStart(6, '0')}`
-}
-
-/** Parses a favor amount ("2.5", "2") or micro-favor ("2500000u") into micro-favor. */
-export function parseFavor(text: string): bigint | null {
-  const micro = /^(\d{1,20})u$/.exec(text)
-  if (micro !== null) return BigInt(micro[1] as string)
-  const m = /^(\d{1,14})(?:\.(\d{1,6}))?$/.exec(text)
-  if (m === null) return null
-  return BigInt(m[1] as string) * MICRO + BigInt((m[2] ?? '').padEnd(6, '0') || '0')
 }
 
 export function bytes(n: number | null | undefined): string {

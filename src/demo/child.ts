@@ -16,6 +16,8 @@ export interface ChildNodeConfig {
   epochMs: number
   deadlineMs?: number
   connectTimeoutMs?: number
+  /** How long a challenge waits for the answer after the nonce (default: runChallenge's). */
+  hardTimeoutMs?: number
   /** Serve the HTTP API and dashboard from this node (127.0.0.1, a free port). */
   api?: boolean
 }

@@ -25,7 +25,7 @@ async function handle(cmd: string, args: Record<string, unknown>): Promise<unkno
       ...(c.params ? { params: c.params } : {}),
       ...(c.hoster ? { hoster: c.hoster } : {}),
       epochMs: c.epochMs,
-      challenge: { deadlineMs: c.deadlineMs ?? 1500, connectTimeoutMs: c.connectTimeoutMs ?? 1500 },
+      challenge: { deadlineMs: c.deadlineMs ?? 1500, connectTimeoutMs: c.connectTimeoutMs ?? 1500, ...(c.hardTimeoutMs !== undefined ? { hardTimeoutMs: c.hardTimeoutMs } : {}) },
       log: createLogger({ prefix: c.name, level: 'error' })
     })
     node.on('challenge', (data) => sendIpcEvent('challenge', data))
@@ -67,6 +67,9 @@ async function handle(cmd: string, args: Record<string, unknown>): Promise<unkno
       return n.dropCopy(String(args.coreKey))
     case 'status':
       return n.status()
+    case 'tasks':
+      // the scheduler's queue: every queued and running task (kind, key, state, attempts)
+      return n.runtime.scheduler.list()
     case 'snapshot':
       return ledgerSnapshot(n)
     case 'withdraw':

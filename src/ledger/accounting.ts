@@ -63,11 +63,12 @@ export interface DebitResult {
 
 /**
  * Debit `amount` from an account (mutates it): first its positive balance, then its sponsor lines
- * (in ascending sponsor-key order), then its welcome credit (the balance goes negative, at most down
- * to −credit). Refuses (ok: false, nothing changed) if the amount exceeds what is available.
- * The caller must reduce each sponsor's `sponsoring` entry by the amounts in `fromLines`.
+ * (in ascending sponsor-key order), then its credit (the balance goes negative, at most down to −credit).
+ * The first `founder` micro-favor below zero is founder credit (the genesis admin's: not locked on its
+ * payees); the rest is welcome credit, locked. Refuses (ok: false, nothing changed) if the amount exceeds
+ * what is available. The caller must reduce each sponsor's `sponsoring` entry by the amounts in `fromLines`.
  */
-export function debit(acct: Account, amount: bigint): DebitResult {
+export function debit(acct: Account, amount: bigint, founder = 0n): DebitResult {
   if (amount < 0n || amount > available(acct)) return { ok: false, fromLines: [], locks: [] }
   const fromBalance = acct.balance > 0n ? (amount < acct.balance ? amount : acct.balance) : 0n
   let rest = amount - fromBalance
@@ -96,9 +97,16 @@ export function debit(acct: Account, amount: bigint): DebitResult {
     if (line - take === 0n) delete acct.lines[sponsor]
     else acct.lines[sponsor] = line - take
   }
+  const belowBefore = acct.balance < 0n ? -acct.balance : 0n
   acct.balance -= fromBalance + rest
-  if (rest > 0n) locks.push([acct.id, rest])
+  const welcome = beyond(belowBefore + rest, founder) - beyond(belowBefore, founder)
+  if (welcome > 0n) locks.push([acct.id, welcome])
   return { ok: true, fromLines, locks }
+}
+
+/** How far `x` exceeds `limit` (0 when it does not). */
+function beyond(x: bigint, limit: bigint): bigint {
+  return x > limit ? x - limit : 0n
 }
 
 export interface Decision {

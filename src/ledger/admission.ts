@@ -6,7 +6,7 @@ import { blake2b } from '../stack/crypto.js'
 import { indexAccount } from './account-index.js'
 import { newAccount, reject } from './context.js'
 import type { Ctx } from './context.js'
-import { transferable } from './credit.js'
+import { escrowable } from './credit.js'
 import { RejectCode } from './errors.js'
 import { reconcileIndexers } from './indexers.js'
 import type { OpOf } from './ops.js'
@@ -32,8 +32,8 @@ export async function sponsoredAccount(ctx: Ctx, sponsor: Account, target: Hex, 
   // open network, where the writer that happened to answer a join vouched for nothing: there each starts one
   acct.lineage = sponsor.id === ctx.meta.admin || ctx.meta.params.admission === Admission.open ? '' : lineageOf(sponsor)
   if (line > 0n) {
-    const free = await transferable(ctx, sponsor)
-    if (free < line) reject(RejectCode.SPONSOR_LINE_OVER_BALANCE, `a line of ${line} µfavor is more than the sponsor's transferable balance (${free})`)
+    const free = await escrowable(ctx, sponsor)
+    if (free < line) reject(RejectCode.SPONSOR_LINE_OVER_BALANCE, `a line of ${line} µfavor is more than the sponsor can escrow (${free})`)
     sponsor.balance -= line
     sponsor.sponsoring[target] = line
     acct.lines[sponsor.id] = line
@@ -64,8 +64,8 @@ export async function createInvite(ctx: Ctx, author: Account, op: OpOf<'invite'>
   const h = hex(op.hash)
   if ((await ctx.tx.get<Invite>(keys.invite(h))) !== null) reject(RejectCode.INVITE_DUPLICATE, 'an invite with this hash exists')
   // checked now (so a sponsor learns at once) and again at redemption, when the line is escrowed
-  const free = await transferable(ctx, author)
-  if (free < op.credit) reject(RejectCode.SPONSOR_LINE_OVER_BALANCE, `a line of ${op.credit} µfavor is more than your transferable balance (${free})`)
+  const free = await escrowable(ctx, author)
+  if (free < op.credit) reject(RejectCode.SPONSOR_LINE_OVER_BALANCE, `a line of ${op.credit} µfavor is more than you can escrow (${free})`)
   countAdmission(ctx, author)
   const inv: Invite = { hash: h, sponsor: author.id, credit: op.credit, createdEpoch: ctx.meta.epoch, expiresEpoch: op.expiresEpoch, usedBy: '', usedEpoch: 0 }
   ctx.tx.set(keys.invite(h), inv)

@@ -1,9 +1,10 @@
 // The Favor contract bound to an Autobase: every member appends binary ops to its writer core,
 // Autobase linearises them, and `apply` (the same pure contract the simulator runs) writes the state
-// into a Hyperbee view. Indexers' acks make a prefix of that view final (`signedLength`).
+// into a Hyperbee view. Indexers' acks make a prefix of that view final: the view at the system's
+// indexed length (see `finalVersion` and the README's "Finality").
 import { EventEmitter } from 'node:events'
 import {
-  openAutobase, type ApplyHost, type ApplyNode, type Base, type Bee, type Store
+  openAutobase, type ApplyHost, type ApplyNode, type Base, type Bee, type Store, type ViewInfo
 } from '../stack/index.js'
 import { encodeOp } from './codec.js'
 import { apply, type ApplyResult } from './contract.js'
@@ -79,6 +80,10 @@ export class Ledger extends EventEmitter<LedgerEvents> {
   stopped: LedgerStoppedError | null = null
   private closing: Promise<void> | null = null
   private readonly knownVersions: readonly number[] | undefined
+  /** The view's length at the system's indexed length, for the view core it was read for. */
+  private indexed: { key: Buffer; length: number } | null = null
+  /** The latest read of it (awaited by `update`). */
+  private indexedRead: Promise<void> = Promise.resolve()
 
   private constructor(opts: LedgerOptions) {
     super()
@@ -88,7 +93,10 @@ export class Ledger extends EventEmitter<LedgerEvents> {
       ackInterval: opts.ackIntervalMs ?? DEFAULT_ACK_INTERVAL_MS,
       fastForward: opts.fastForward ?? true
     })
-    this.base.on('update', () => this.emit('update'))
+    this.base.on('update', () => {
+      this.readIndexed()
+      this.emit('update')
+    })
     this.base.on('fast-forward', () => {
       this.fastForwards++
       this.emit('fast-forward')
@@ -124,11 +132,42 @@ export class Ledger extends EventEmitter<LedgerEvents> {
     const ledger = new Ledger(opts)
     try {
       await ledger.base.ready()
+      // what this node had indexed before (no peers yet: nothing else can start an apply here)
+      await ledger.base.update()
+      ledger.readIndexed()
+      await ledger.indexedRead
     } catch (err) {
       await ledger.close()
       throw err
     }
     return ledger
+  }
+
+  /**
+   * Reads the view's length at the system's indexed length. Called where no apply is mid-flush (the
+   * `update` event; at open, right after `update()` and before any peer): when the system ends at the
+   * indexed length its in-memory state is that point, read at once (a flush changes it in place);
+   * otherwise the system's stored entry at the indexed length, which nothing rewrites.
+   */
+  private readIndexed(): void {
+    const sys = this.base.system
+    if (sys === null) return
+    if (sys.core.length === this.base.indexedLength) {
+      this.noteIndexed(sys.views)
+      return
+    }
+    this.indexedRead = this.base.getIndexedInfo().then((info) => { this.noteIndexed(info?.views ?? []) }, (err: unknown) => {
+      // a read racing close or a fast-forward; the next update reads again
+      if (!this.base.closed) this.emit('warning', err instanceof Error ? err : new Error(String(err)))
+    })
+  }
+
+  private noteIndexed(views: readonly ViewInfo[]): void {
+    const key = this.base.view.core.key
+    const view = views.find((v) => v.key.equals(key))
+    if (view === undefined) return
+    // reads may settle out of order (a stored entry after a later in-memory one): keep the highest
+    if (this.indexed === null || !this.indexed.key.equals(key) || view.length > this.indexed.length) this.indexed = { key: Buffer.from(key), length: view.length }
   }
 
   /** The network key: share it so others can join. */
@@ -166,9 +205,18 @@ export class Ledger extends EventEmitter<LedgerEvents> {
     return new BeeReadKV(this.base.view)
   }
 
-  /** Version of the view that indexers have made final. */
+  /**
+   * Version of the view the indexers have made final: the view at the system's indexed length (the
+   * prefix the indexers' acks ordered for good; Autobase never reorders below it), or the view's
+   * signed length if that is higher (after a fast-forward). Not the view core's `signedLength` alone:
+   * on a node that is not an indexer Autobase often fails to commit the indexers' signatures into its
+   * own view session (src/ledger/README.md, "Finality"), so that length can stall for minutes while
+   * the indexed length keeps up.
+   */
   get finalVersion(): number {
-    return this.base.view.core.signedLength
+    const core = this.base.view.core
+    const indexed = this.indexed !== null && this.indexed.key.equals(core.key) ? this.indexed.length : 0
+    return Math.min(core.length, Math.max(core.signedLength, indexed))
   }
 
   /** Runs `fn` over a snapshot of the final state (never reordered). */
@@ -194,8 +242,19 @@ export class Ledger extends EventEmitter<LedgerEvents> {
     await this.appendBlocks(bytes)
   }
 
-  update(): Promise<void> {
-    return this.base.update()
+  /** Applies what peers sent; `finalVersion` reflects it when this resolves. */
+  async update(): Promise<void> {
+    await this.base.update()
+    await this.indexedRead
+  }
+
+  /**
+   * An indexer's ack now, when it has something to ack (Autobase's ack timer restarts on every update, so
+   * on a busy ledger finality can lag by seconds): the indexer role calls it while requests wait for a
+   * matching round that may only take what is final. Does nothing on a node that is not an indexer.
+   */
+  ack(): Promise<void> {
+    return this.base.ack()
   }
 
   /** Digest of the view at `version` (default: the latest). */

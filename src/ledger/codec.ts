@@ -16,6 +16,7 @@ import {
   MAX_SAMPLES,
   CONTRACT_VERSION,
   MAX_CONTRACT_VERSION,
+  MAX_ROUNDS_PER_EPOCH,
   OLD_OP_VERSIONS,
   OP_VERSION
 } from './constants.js'
@@ -127,6 +128,8 @@ function paramsIO(s: State, p: NetworkParams, pre: boolean): void {
   uintOut(s, p.growBytesPerEpoch, pre)
   uintOut(s, p.indexerSilentEpochs, pre)
   uintOut(s, p.indexerTarget, pre)
+  amountOut(s, p.founderCreditMicro, pre)
+  uintOut(s, p.roundsPerEpoch, pre)
 }
 function paramsIn(s: State): NetworkParams {
   const epochSeconds = uintIn(s, 365 * 24 * 3600)
@@ -149,6 +152,8 @@ function paramsIn(s: State): NetworkParams {
   const growBytesPerEpoch = uintIn(s)
   const indexerSilentEpochs = uintIn(s, 1_000_000)
   const indexerTarget = uintIn(s, 15)
+  const founderCreditMicro = c.biguint64.decode(s)
+  const roundsPerEpoch = uintIn(s, MAX_ROUNDS_PER_EPOCH)
   return {
     epochSeconds,
     priceMicroPerGiBHour,
@@ -169,7 +174,9 @@ function paramsIn(s: State): NetworkParams {
     growGraceEpochs,
     growBytesPerEpoch,
     indexerSilentEpochs,
-    indexerTarget
+    indexerTarget,
+    founderCreditMicro,
+    roundsPerEpoch
   }
 }
 
@@ -328,6 +335,12 @@ function bodyIO(s: State, op: Op, pre: boolean): void {
       if (op.contractVersion > MAX_CONTRACT_VERSION) throw new DecodeError('contract version over limit')
       uintOut(s, op.contractVersion, pre)
       return uintOut(s, op.fromEpoch, pre)
+    case 'round':
+      uintOut(s, op.epoch, pre)
+      if (op.index > MAX_ROUNDS_PER_EPOCH) throw new DecodeError('round index over limit')
+      uintOut(s, op.index, pre)
+      fixed32Out(s, op.link, pre)
+      return uintOut(s, op.upTo, pre)
   }
 }
 
@@ -387,6 +400,8 @@ function bodyIn(s: State, type: Op['type'], time: number): Op {
       return { type, time, requestId: uintIn(s), coreKey: fixed32In(s), length: uintIn(s), byteLength: uintIn(s), fork: uintIn(s) }
     case 'upgrade':
       return { type, time, contractVersion: uintIn(s, MAX_CONTRACT_VERSION), fromEpoch: uintIn(s) }
+    case 'round':
+      return { type, time, epoch: uintIn(s), index: uintIn(s, MAX_ROUNDS_PER_EPOCH), link: fixed32In(s), upTo: uintIn(s) }
   }
 }
 

@@ -36,6 +36,11 @@ export const DEFAULT_EPOCH_SECONDS = 3600
 export const DEFAULT_PRICE_MICRO_PER_GIB_HOUR = 1_000_000n
 /** Welcome credit of a new account, micro-favor (how far below zero its balance may go). */
 export const DEFAULT_WELCOME_CREDIT_MICRO = 0n
+/**
+ * The genesis admin's founder credit, micro-favor (1,000 favor: 1,000 GiB-hours at the default price). The
+ * source of transferable favor in a new network (docs/sybil.md §2).
+ */
+export const DEFAULT_FOUNDER_CREDIT_MICRO = 1_000_000_000n
 /** Attestors selected per agreement per epoch (k). */
 export const DEFAULT_ATTESTORS = 3
 /** Block samples each attestor challenges per agreement per epoch (vetted hoster, clean recent record). */
@@ -72,6 +77,14 @@ export const DEFAULT_PAUSED_EPOCHS_TO_END = 3
  * hosters follow a core live and post ready within an epoch or two even with epochs of a few seconds.
  */
 export const DEFAULT_PINNING_EPOCHS = 6
+/**
+ * Matching rounds (rounds.ts): the default aims at one round every DEFAULT_ROUND_SECONDS of an epoch
+ * (720 rounds in a one-hour epoch), at most MAX_ROUNDS_PER_EPOCH (a 12-hour epoch still has 5 s rounds;
+ * longer ones get longer rounds). Each round costs an indexer one link of its hash chain; verifying a tick's
+ * reveal costs the contract roundsPerEpoch + 1 hashes (~1.2 µs each).
+ */
+export const DEFAULT_ROUND_SECONDS = 5
+export const MAX_ROUNDS_PER_EPOCH = 8640
 /** Writers one member may admit per epoch (open and invite policies; invites count when created). */
 export const DEFAULT_ADMISSIONS_PER_EPOCH = 8
 /** Reputation forgetting factor per update, ppm (Storj-style Beta audit score). */
@@ -119,9 +132,9 @@ export const ATTEST_RETENTION_EPOCHS = 24
 // --- Sybil resistance (docs/sybil.md) ---
 /**
  * Proven capacity: a hoster is matched for at most max(PROVEN_GROWTH_FACTOR × its proven bytes (the most
- * bytes it passed challenges for in one epoch), GROWTH_ALLOWANCE_BYTES) in all, whatever it declares, and
- * that capped free space is its selection weight. A new hoster starts with the allowance; each epoch it can
- * at most double what it proved.
+ * bytes it passed challenges for in one epoch), its allowance) in all, whatever it declares, and that capped
+ * free space is its selection weight. GROWTH_ALLOWANCE_BYTES is one per sponsor lineage, split evenly over
+ * its hosters that have not proven half of it; each epoch a hoster can at most double what it proved.
  */
 export const GROWTH_ALLOWANCE_BYTES = 1024 * 1024 * 1024
 export const PROVEN_GROWTH_FACTOR = 2

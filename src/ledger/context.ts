@@ -3,7 +3,7 @@
 import { InvariantError, RejectError } from './errors.js'
 import type { RejectCodeValue } from './errors.js'
 import type { Effects, LedgerEvent } from './events.js'
-import type { Account, Agreement, EndReason, Hex, HostingRequest, NetworkMeta, Offer } from './state.js'
+import type { Account, Agreement, EndReason, FreshQueue, Hex, HostingRequest, NetworkMeta, Offer } from './state.js'
 import { keys } from './state.js'
 import type { IdSet, Tx } from './tx.js'
 import { INITIAL_ALPHA, INITIAL_BETA } from './constants.js'
@@ -162,6 +162,23 @@ export class Ctx {
     return this.tx.idSet(keys.pending)
   }
 
+  /** The queue of requests pending since the last round that tried them (rounds.ts). */
+  async fresh(): Promise<FreshQueue> {
+    return (await this.tx.get<FreshQueue>(keys.fresh)) ?? { next: 0, entries: [] }
+  }
+
+  /**
+   * A request has a slot to fill: pending (every strong epoch start tries it) and fresh, at a new queue
+   * position (the next round whose `upTo` is past it tries it).
+   */
+  async markPending(id: number): Promise<void> {
+    ;(await this.pending()).add(id)
+    const q = await this.fresh()
+    q.entries = q.entries.filter(([r]) => r !== id)
+    q.entries.push([id, q.next++])
+    this.tx.set(keys.fresh, q)
+  }
+
   /** Requests not cancelled or expired. */
   open(): Promise<IdSet> {
     return this.tx.idSet(keys.open)
@@ -230,7 +247,7 @@ export class Ctx {
         }
       }
       if ((reason === 'failed' || reason === 'not-ready') && !req.failedHosters.includes(agr.hoster)) req.failedHosters.push(agr.hoster)
-      if (req.state === 'queued' || req.state === 'active') (await this.pending()).add(req.id)
+      if (req.state === 'queued' || req.state === 'active') await this.markPending(req.id)
       this.putRequest(req)
     }
     this.event({ type: 'agreement-ended', agreementId: agr.id, hoster: agr.hoster, reason })
@@ -248,6 +265,11 @@ export class Ctx {
     }
     // endAgreement re-adds to pending only for open requests; make sure it is gone
     ;(await this.pending()).delete(req.id)
+    const q = await this.tx.get<FreshQueue>(keys.fresh)
+    if (q !== null && q.entries.some(([r]) => r === req.id)) {
+      q.entries = q.entries.filter(([r]) => r !== req.id)
+      this.tx.set(keys.fresh, q)
+    }
     this.event({ type: 'request-ended', requestId: req.id, state })
   }
 }

@@ -3,18 +3,19 @@
 // or impossible op (or an internal bug) is recorded under `rejected/<opId>` with a RejectCode, and none
 // of its staged writes reach the store. It throws only when it must not decide: the store failed, or
 // the contract version in force is unknown to this code.
-import { checkReveal, genesisBeacon } from './beacon.js'
+import { checkLink, genesisBeacon } from './beacon.js'
 import { decodeOp, encodeOp, peekOpType } from './codec.js'
 import { MAX_REASON_CHARS } from './constants.js'
 import { acknowledge, addWarning, Ctx, newAccount, reject } from './context.js'
 import { countAdmission, createInvite, redeemInvite, sponsoredAccount } from './admission.js'
 import { indexAccount, indexGenesisAccount } from './account-index.js'
-import { transferable } from './credit.js'
+import { escrowable, transferable } from './credit.js'
 import { startEpoch } from './epoch.js'
 import { ContractVersionError, DecodeError, InvariantError, RejectCode, RejectError, StoreError, UnknownOpError, UnknownVersionError } from './errors.js'
 import type { RejectCodeValue } from './errors.js'
 import { checkEvidence } from './evidence.js'
 import { reconcileIndexers, setIndexer } from './indexers.js'
+import { rearmPending, round } from './rounds.js'
 import { observeAttestor } from './accounting.js'
 import type { Effects } from './events.js'
 import type { LedgerKV } from './kv.js'
@@ -167,6 +168,8 @@ async function dispatch(ctx: Ctx, op: Op, knownVersions: readonly number[] | und
       return createInvite(ctx, author, op)
     case 'redeem':
       return redeemInvite(ctx, author, op)
+    case 'round':
+      return round(ctx, author, op)
   }
 }
 
@@ -190,7 +193,8 @@ function initNetwork(ctx: Ctx, op: OpOf<'init-network'>, knownVersions: readonly
   validateParams(op.params)
   const beacon = genesisBeacon(Buffer.from(ctx.writer, 'hex'), encodeOp(op)).toString('hex')
   ctx.setMeta({ params: op.params, admin: ctx.writer, epoch: 0, indexers: [ctx.writer], nextRequestId: 1, nextAgreementId: 1, genesisBeacon: beacon, contractVersion, upgrade: null })
-  const acct = newAccount(ctx.writer, op.params.welcomeCreditMicro, 0)
+  // the founder's credit line adds to its welcome credit: debit() tells them apart (founder first, unlocked)
+  const acct = newAccount(ctx.writer, op.params.welcomeCreditMicro + op.params.founderCreditMicro, 0)
   acct.indexer = true
   ctx.putAccount(acct)
   indexGenesisAccount(ctx, acct)
@@ -268,6 +272,7 @@ async function offer(ctx: Ctx, op: OpOf<'offer'>): Promise<void> {
     const list = (await ctx.tx.get<Hex[]>(keys.offers)) ?? []
     ctx.tx.set(keys.offers, [...list, ctx.writer])
   }
+  await rearmPending(ctx)
   ctx.event({ type: 'offer-updated', hoster: ctx.writer, capacityBytes: op.capacityBytes })
 }
 
@@ -276,7 +281,6 @@ async function withdraw(ctx: Ctx): Promise<void> {
   if (o === null || o.withdrawn) reject(RejectCode.NO_OFFER, 'no offer to withdraw')
   o.withdrawn = true
   ctx.putOffer(o)
-  const pending = await ctx.pending()
   for (const id of [...o.agreements]) {
     const a = await ctx.mustAgreement(id)
     if (a.state === 'ended') continue
@@ -286,7 +290,7 @@ async function withdraw(ctx: Ctx): Promise<void> {
     }
     a.exiting = true
     ctx.putAgreement(a)
-    pending.add(a.requestId)
+    await ctx.markPending(a.requestId)
     ctx.event({ type: 'agreement-exiting', agreementId: a.id, hoster: a.hoster })
   }
   ctx.event({ type: 'offer-withdrawn', hoster: ctx.writer })
@@ -323,7 +327,7 @@ async function request(ctx: Ctx, op: OpOf<'request'>): Promise<void> {
   }
   ctx.putRequest(req)
   ;(await ctx.open()).add(id)
-  ;(await ctx.pending()).add(id)
+  await ctx.markPending(id)
   ctx.event({ type: 'request-created', requestId: id, publisher: ctx.writer })
 }
 
@@ -390,7 +394,8 @@ async function tick(ctx: Ctx, author: Account, op: OpOf<'tick'>): Promise<void> 
   const due = author.commit !== '' && author.commitEpoch === op.epoch
   if (due) {
     if (op.reveal.byteLength === 0) withheld = true
-    else if (!checkReveal(Buffer.from(author.commit, 'hex'), op.reveal)) reject(RejectCode.REVEAL_MISMATCH, 'reveal does not match the commitment')
+    // the secret is the chain's last link: H^(roundsPerEpoch+1)(reveal) must be the commitment (beacon.ts)
+    else if (!checkLink(Buffer.from(author.commit, 'hex'), op.reveal, ctx.meta.params.roundsPerEpoch + 1)) reject(RejectCode.REVEAL_MISMATCH, 'reveal does not match the commitment')
   } else if (op.reveal.byteLength !== 0) {
     reject(RejectCode.REVEAL_UNEXPECTED, 'no commitment to reveal for this epoch')
   }
@@ -522,8 +527,10 @@ async function setLine(ctx: Ctx, author: Account, to: Hex, value: bigint, add: b
   const current = dest.lines[author.id] ?? 0n
   const target = add ? current + value : value
   const delta = target - current
-  if (delta > 0n && author.balance < delta) reject(RejectCode.SPONSOR_LINE_OVER_BALANCE, 'insufficient balance to escrow')
-  if (delta > 0n && (await transferable(ctx, author)) < delta) reject(RejectCode.SPONSOR_LINE_OVER_BALANCE, 'favor paid out of unrepaid welcome credit cannot be escrowed')
+  if (delta > 0n) {
+    const free = await escrowable(ctx, author)
+    if (free < delta) reject(RejectCode.SPONSOR_LINE_OVER_BALANCE, `only ${free} µfavor can be escrowed (favor paid out of unrepaid welcome credit cannot)`)
+  }
   author.balance -= delta
   if (target === 0n) {
     delete dest.lines[author.id]

@@ -2,8 +2,8 @@
 // end agreements whose hoster never posted `ready` in time, match pending requests (including repairs), pause/resume by credit, and select attestors for e.
 // Linear in the live agreements; per-epoch attestation records make settling O(n).
 import { InvariantError } from './errors.js'
-import { ATTEST_RETENTION_EPOCHS, ATTESTOR_MIN_FAILURES, ATTESTOR_MIN_SCORE_PPM, BOOTSTRAP_VETTED_HOSTERS, RECENT_FAILURE_EPOCHS, VET_LINEAGES_KEPT, VET_MIN_LINEAGES } from './constants.js'
-import { allocateLocks } from './credit.js'
+import { ATTEST_RETENTION_EPOCHS, ATTESTOR_MIN_FAILURES, ATTESTOR_MIN_SCORE_PPM, BOOTSTRAP_VETTED_HOSTERS, GROWTH_ALLOWANCE_BYTES, PROVEN_GROWTH_FACTOR, RECENT_FAILURE_EPOCHS, VET_LINEAGES_KEPT, VET_MIN_LINEAGES } from './constants.js'
+import { allocateLocks, founderCredit } from './credit.js'
 import { accountsById } from './account-index.js'
 import { byteSeconds, debit, decideOutcome, epochCost, failureObservation, observe, observeAttestor, splitPayment } from './accounting.js'
 import { nextBeacon } from './beacon.js'
@@ -12,7 +12,8 @@ import { acknowledge, addWarning, clearWarning } from './context.js'
 import { removeSilentIndexers } from './indexers.js'
 import type { HosterCandidate, SlotConstraints } from './selection.js'
 import { attestorPrng, groupOf, HosterPool, matchPrng, provenFreeBytes, selectAttestors } from './selection.js'
-import type { Account, Agreement, Attestation, EpochRecord, EpochSummary, Hex, HostingRequest, NetworkMeta, Offer } from './state.js'
+import type { Account, Agreement, Attestation, EpochRecord, EpochSummary, FreshQueue, Hex, HostingRequest, NetworkMeta, Offer } from './state.js'
+import type { Prng } from '../proof/prng.js'
 import { attestScorePpm, available, keys, lineageOf, majority, reputationPpm } from './state.js'
 
 /**
@@ -127,7 +128,7 @@ async function settle(ctx: Ctx, rec: EpochRecord): Promise<void> {
     if (d.outcome === 'pass') {
       const pub = await ctx.mustAccount(agr.publisher)
       const cost = epochCost(att.byteLength, p.epochSeconds, p.priceMicroPerGiBHour)
-      const db = debit(pub, cost)
+      const db = debit(pub, cost, founderCredit(ctx.meta, pub.id))
       ctx.putAccount(pub)
       if (!db.ok) {
         // the publisher spent what was reserved at the start of the epoch: unpaid, paused
@@ -251,16 +252,36 @@ async function slotNeed(ctx: Ctx, id: number): Promise<{ need: boolean; exiting:
   return { need: false, exiting: null }
 }
 
+/**
+ * Matching at a strong epoch start: every pending request is tried on the epoch's beacon. Everything
+ * fresh was tried with it, so the round queue empties (rounds.ts).
+ */
 async function match(ctx: Ctx, rec: EpochRecord): Promise<void> {
   const pending = await ctx.pending()
-  if (pending.size === 0) return
+  if (pending.size > 0) await matchRequests(ctx, matchPrng(Buffer.from(rec.beacon, 'hex')), pending.sorted())
+  const q = await ctx.tx.get<FreshQueue>(keys.fresh)
+  if (q !== null && q.entries.length > 0) {
+    q.entries = []
+    ctx.tx.set(keys.fresh, q)
+  }
+}
+
+/**
+ * Fill the open slots of the pending requests `ids` (ascending) with hosters drawn from `prng`: at an epoch
+ * start (every pending request, the epoch beacon) and in a round (the fresh ones, the round's draw). A
+ * request leaves `pending` once every slot is filled (or it ended). Returns the agreements created.
+ */
+export async function matchRequests(ctx: Ctx, prng: Prng, ids: readonly number[]): Promise<number> {
+  const pending = await ctx.pending()
+  if (ids.length === 0) return 0
   const p = ctx.meta.params
   const candidates = await hosterCandidates(ctx)
   const relax = relaxUnvetted(candidates)
   const pool = new HosterPool(candidates)
-  const prng = matchPrng(Buffer.from(rec.beacon, 'hex'))
+  let created = 0
 
-  for (const reqId of pending.sorted()) {
+  for (const reqId of ids) {
+    if (!pending.has(reqId)) continue
     const req = await ctx.request(reqId)
     if (req === null || (req.state !== 'queued' && req.state !== 'active')) {
       pending.delete(reqId)
@@ -290,34 +311,43 @@ async function match(ctx: Ctx, rec: EpochRecord): Promise<void> {
         cand.freeBytes -= core.byteLength
         cand.provenFreeBytes -= core.byteLength
         await createAgreement(ctx, req, c, r, cand.hoster, exiting)
+        created++
       }
     }
     ctx.putRequest(req)
     if (!stillOpen) pending.delete(reqId)
   }
+  return created
 }
 
-/** The hosters a matching round may pick from, with their free bytes capped by proven capacity. */
+/**
+ * The hosters a matching round may pick from, with their free bytes capped by proven capacity. The growth
+ * allowance is one per lineage, split evenly over its hosters still on it (2 × proven < the allowance): k
+ * identities one member vouched for start with what one would (docs/sybil.md §3).
+ */
 export async function hosterCandidates(ctx: { tx: { get: <T>(k: string) => Promise<T | null> } }): Promise<HosterCandidate[]> {
   const meta = await ctx.tx.get<NetworkMeta>(keys.meta)
   if (meta === null) return []
   const offerIds = (await ctx.tx.get<Hex[]>(keys.offers)) ?? []
-  const candidates: HosterCandidate[] = []
+  const hosters: { hex: Hex; o: Offer; a: Account; lineage: Hex }[] = []
+  const onAllowance = new Map<Hex, number>()
   for (const hex of offerIds) {
     const o = await ctx.tx.get<Offer>(keys.offer(hex))
     const a = await ctx.tx.get<Account>(keys.account(hex))
     if (o === null || a === null || o.withdrawn) continue
-    candidates.push({
-      hoster: hex,
-      group: o.group,
-      freeBytes: Math.max(0, o.capacityBytes - o.usedBytes),
-      provenFreeBytes: provenFreeBytes(o.capacityBytes, o.usedBytes, a.provenBytes),
-      reputationPpm: reputationPpm(a),
-      vetted: isVetted(a, meta.params),
-      lineage: lineageOf(a)
-    })
+    const lineage = lineageOf(a)
+    hosters.push({ hex, o, a, lineage })
+    if (PROVEN_GROWTH_FACTOR * a.provenBytes < GROWTH_ALLOWANCE_BYTES) onAllowance.set(lineage, (onAllowance.get(lineage) ?? 0) + 1)
   }
-  return candidates
+  return hosters.map(({ hex, o, a, lineage }) => ({
+    hoster: hex,
+    group: o.group,
+    freeBytes: Math.max(0, o.capacityBytes - o.usedBytes),
+    provenFreeBytes: provenFreeBytes(o.capacityBytes, o.usedBytes, a.provenBytes, Math.floor(GROWTH_ALLOWANCE_BYTES / (onAllowance.get(lineage) ?? 1))),
+    reputationPpm: reputationPpm(a),
+    vetted: isVetted(a, meta.params),
+    lineage
+  }))
 }
 
 /** Bootstrap (docs/sybil.md): fewer than BOOTSTRAP_VETTED_HOSTERS vetted hosters → the unvetted rule is off. */

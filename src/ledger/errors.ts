@@ -117,6 +117,19 @@ export const RejectCode = {
   REVEAL_MISMATCH: 'REVEAL_MISMATCH',
   /** A reveal when no commitment is due in this epoch. */
   REVEAL_UNEXPECTED: 'REVEAL_UNEXPECTED',
+  // --- matching rounds (rounds.ts) ---
+  /** round for an epoch other than the current one, or before the first epoch. */
+  ROUND_WRONG_EPOCH: 'ROUND_WRONG_EPOCH',
+  /** round index 0 or above roundsPerEpoch (the chain's last link is the tick's reveal); any index when roundsPerEpoch is 0. */
+  ROUND_INDEX_INVALID: 'ROUND_INDEX_INVALID',
+  /** round by an indexer with no hash chain committed for the next epoch (it has not ticked this epoch, or already ticked the next). */
+  ROUND_NO_CHAIN: 'ROUND_NO_CHAIN',
+  /** round index at or below the last link revealed (a replay, or going back along the chain). */
+  ROUND_STALE: 'ROUND_STALE',
+  /** round index beyond the last revealed link + 1: links are revealed one at a time (no choosing among them). */
+  ROUND_SKIP: 'ROUND_SKIP',
+  /** The link does not hash in one step to the last revealed link (or to the commitment): a forged link. */
+  ROUND_LINK_MISMATCH: 'ROUND_LINK_MISMATCH',
   // --- favor ---
   /** transfer / sponsor / set-limit aimed at the author itself. */
   SELF_TARGET: 'SELF_TARGET',

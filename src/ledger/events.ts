@@ -25,6 +25,8 @@ export type LedgerEvent =
   | { type: 'agreement-exiting'; agreementId: number; hoster: Hex }
   | { type: 'agreement-ended'; agreementId: number; hoster: Hex; reason: EndReason }
   | { type: 'tick'; epoch: number; indexer: Hex; withheld: boolean }
+  /** A matching round: `tried` requests from the fresh queue, `created` agreements. */
+  | { type: 'round'; epoch: number; indexer: Hex; index: number; tried: number; created: number }
   /** `weak`: fewer reveals than a majority of indexers; no matching, no attestor selection this epoch. */
   | { type: 'epoch-started'; epoch: number; time: number; beacon: Hex; attested: number; weak: boolean; withheld: number }
   | { type: 'epoch-settled'; epoch: number; summary: EpochSummary }

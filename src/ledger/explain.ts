@@ -1,6 +1,6 @@
 // Why a request's open slots are not filled, and what would fill them (issue: a small network must place its
 // replicas or tell the publisher at once). Recomputes, over the current state, what the next matching round
-// would see for each open slot: the same candidates and constraints as epoch.ts `match`. Read-only.
+// would see for each open slot: the same candidates and constraints as epoch.ts `matchRequests`. Read-only.
 import { epochCost } from './accounting.js'
 import { Ctx } from './context.js'
 import { hosterCandidates, relaxUnvetted, slotConstraints } from './epoch.js'
@@ -109,6 +109,6 @@ export async function explainRequest(kv: LedgerKV, id: number): Promise<SlotExpl
       first = { openSlots: 0, blockedSlots: 0, code: 'NO_ELIGIBLE_HOSTER', details: `no eligible hoster for core ${c} (of ${candidates.length} offering: ${parts.join('; ')}); would fill it: ${hint}` }
     }
   }
-  if (first === null) return { openSlots, blockedSlots, code: '', details: openSlots === 0 ? '' : `${openSlots} open slot(s): matched at the next strong epoch` }
+  if (first === null) return { openSlots, blockedSlots, code: '', details: openSlots === 0 ? '' : `${openSlots} open slot(s): matched by the next matching round (seconds) or strong epoch start` }
   return { ...first, openSlots, blockedSlots, details: `${blockedSlots} of ${openSlots} open slot(s) cannot be filled now: ${first.details}` }
 }

@@ -3,15 +3,18 @@
 //   1. Conservation: Σ balance + Σ held back + Σ unused sponsor lines = 0 (favor moves, it is never made).
 //   2. No laundering: for every account D, the favor still locked on others as paid out of D's welcome
 //      credit is at least what D still owes (credit.ts `owes`): no favor paid out of unrepaid welcome
-//      credit is transferable. Balances go below zero only by drawing welcome credit.
+//      credit is transferable. Balances go below zero only by drawing welcome credit (or, for the
+//      genesis admin, founder credit, which locks nothing: credit.ts).
 //   3. Lines: every line an account holds is mirrored by its sponsor's `sponsoring` entry.
-import { owes } from './credit.js'
+import { founderCredit, owes } from './credit.js'
 import type { LedgerKV } from './kv.js'
-import { listAccounts } from './queries.js'
+import { getMeta, listAccounts } from './queries.js'
 import type { Hex } from './state.js'
 
 export async function checkInvariants(kv: LedgerKV): Promise<string | null> {
   const accounts = await listAccounts(kv)
+  const meta = await getMeta(kv)
+  if (meta === null) return accounts.length === 0 ? null : 'accounts without network meta'
   const byId = new Map(accounts.map((a) => [a.id, a]))
   let sum = 0n
   const locked = new Map<Hex, bigint>()
@@ -30,7 +33,7 @@ export async function checkInvariants(kv: LedgerKV): Promise<string | null> {
   }
   if (sum !== 0n) return `balances + held back + lines sum to ${sum}, not 0`
   for (const a of accounts) {
-    const o = owes(a)
+    const o = owes(a, founderCredit(meta, a.id))
     if ((locked.get(a.id) ?? 0n) < o) return `account ${a.id} owes ${o} of welcome credit but only ${locked.get(a.id) ?? 0n} of what it paid is still locked`
   }
   return null

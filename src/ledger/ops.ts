@@ -21,6 +21,13 @@ export interface NetworkParams {
    * non-transferable on whoever receives it until the drawer repays (docs/sybil.md).
    */
   welcomeCreditMicro: bigint
+  /**
+   * The founder's credit, micro-favor: how far below zero the genesis admin's balance may go to pay for
+   * hosting and to escrow sponsor lines and invite credit (never to transfer). Unlike welcome credit, favor
+   * paid out of it is NOT locked: the founder is the community's root of trust and answers for it, so it
+   * is the network's source of transferable favor (docs/sybil.md §2).
+   */
+  founderCreditMicro: bigint
   /** Attestors per agreement per epoch. */
   attestors: number
   /** Samples per attestor per agreement per epoch for a vetted hoster with no recent failure. */
@@ -69,6 +76,13 @@ export interface NetworkParams {
   admissionsPerEpoch: number
   /** Reputation forgetting factor, ppm. */
   reputationDecayPpm: number
+  /**
+   * Matching rounds per epoch (0..MAX_ROUNDS_PER_EPOCH; default epochSeconds / 5 s, see params.ts): the
+   * length of each indexer's hash chain minus one. Each tick commits H^(roundsPerEpoch+1)(secret) and
+   * `round` ops reveal the chain's links one by one (rounds.ts); 0 turns rounds off (matching only at
+   * epoch starts, commitments H(secret)).
+   */
+  roundsPerEpoch: number
 }
 
 export type Outcome = 'pass' | 'missing' | 'slow' | 'unreachable'
@@ -198,6 +212,13 @@ export type Op =
    * epoch `fromEpoch` on; scheduled at a strict majority of the current indexers (upgrade.ts).
    */
   | (Base & { type: 'upgrade'; contractVersion: number; fromEpoch: number })
+  /**
+   * `round {epoch, index, link, upTo}`: an indexer's matching round inside epoch `epoch` (the current one).
+   * `link` is link `index` (1..roundsPerEpoch) of the hash chain it committed to in its tick for `epoch`:
+   * H^(R−index)(secret_{epoch+1}), R = roundsPerEpoch + 1, never a link at or below one already revealed.
+   * The round matches the slots that became pending before the queue position `upTo` (rounds.ts).
+   */
+  | (Base & { type: 'round'; epoch: number; index: number; link: Uint8Array; upTo: number })
 
 export type OpType = Op['type']
 export type OpOf<T extends OpType> = Extract<Op, { type: T }>
@@ -221,7 +242,8 @@ export const OP_TAGS: Readonly<Record<OpType, number>> = {
   grow: 15,
   upgrade: 16,
   invite: 17,
-  redeem: 18
+  redeem: 18,
+  round: 19
 }
 
 export const OP_TYPES_BY_TAG: ReadonlyMap<number, OpType> = new Map(

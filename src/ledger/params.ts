@@ -3,11 +3,18 @@ import * as k from './constants.js'
 import type { NetworkParams } from './ops.js'
 import { Admission } from './ops.js'
 
+/** The default roundsPerEpoch for an epoch length: a round every DEFAULT_ROUND_SECONDS, capped. */
+export function defaultRoundsPerEpoch(epochSeconds: number): number {
+  return Math.max(1, Math.min(k.MAX_ROUNDS_PER_EPOCH, Math.floor(epochSeconds / k.DEFAULT_ROUND_SECONDS)))
+}
+
 export function defaultParams(overrides: Partial<NetworkParams> = {}): NetworkParams {
+  const epochSeconds = overrides.epochSeconds ?? k.DEFAULT_EPOCH_SECONDS
   return {
-    epochSeconds: k.DEFAULT_EPOCH_SECONDS,
+    epochSeconds,
     priceMicroPerGiBHour: k.DEFAULT_PRICE_MICRO_PER_GIB_HOUR,
     welcomeCreditMicro: k.DEFAULT_WELCOME_CREDIT_MICRO,
+    founderCreditMicro: k.DEFAULT_FOUNDER_CREDIT_MICRO,
     attestors: k.DEFAULT_ATTESTORS,
     samples: k.DEFAULT_SAMPLES,
     samplesNew: k.DEFAULT_SAMPLES_NEW,
@@ -25,6 +32,7 @@ export function defaultParams(overrides: Partial<NetworkParams> = {}): NetworkPa
     admission: Admission.invite,
     admissionsPerEpoch: k.DEFAULT_ADMISSIONS_PER_EPOCH,
     reputationDecayPpm: k.DEFAULT_REPUTATION_DECAY_PPM,
+    roundsPerEpoch: defaultRoundsPerEpoch(epochSeconds),
     ...overrides
   }
 }

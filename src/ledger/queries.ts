@@ -3,7 +3,7 @@ import { accountsInAdmissionOrder, type RecordScanner } from './account-index.js
 import type { LedgerKV } from './kv.js'
 import type { NetworkParams } from './ops.js'
 import { decodeRecord } from './record.js'
-import type { Account, Agreement, AgreementState, Attestation, EpochRecord, Hex, HostingRequest, Invite, NetworkMeta, Offer, RejectedRecord } from './state.js'
+import type { Account, Agreement, AgreementState, Attestation, EpochRecord, FreshQueue, Hex, HostingRequest, Invite, NetworkMeta, Offer, RejectedRecord, RoundChain } from './state.js'
 import { attestScorePpm, available, keys, reputationPpm } from './state.js'
 
 async function read<T>(kv: LedgerKV, key: string): Promise<T | null> {
@@ -31,6 +31,16 @@ export async function getNetworkId(kv: LedgerKV): Promise<Buffer | null> {
 /** The current epoch (0 before the first epoch begins or before genesis). */
 export async function currentEpoch(kv: LedgerKV): Promise<number> {
   return (await getMeta(kv))?.epoch ?? 0
+}
+
+/** The requests waiting for a matching round, with their queue positions (rounds.ts). */
+export async function getFresh(kv: LedgerKV): Promise<FreshQueue> {
+  return (await read<FreshQueue>(kv, keys.fresh)) ?? { next: 0, entries: [] }
+}
+
+/** The last chain link an indexer revealed in a round (null: none yet; check `epoch` and `commit`). */
+export function getRoundChain(kv: LedgerKV, indexer: Hex): Promise<RoundChain | null> {
+  return read<RoundChain>(kv, keys.round(indexer))
 }
 
 export function getAccount(kv: LedgerKV, id: Hex): Promise<Account | null> {

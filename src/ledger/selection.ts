@@ -69,10 +69,11 @@ export function eligibleHoster(c: HosterCandidate, s: SlotConstraints): boolean 
 
 /**
  * The free bytes that weigh in selection: its declared free space, capped by what it has proven —
- * max(PROVEN_GROWTH_FACTOR × provenBytes, GROWTH_ALLOWANCE_BYTES) minus what it already holds.
+ * max(PROVEN_GROWTH_FACTOR × provenBytes, allowance) minus what it already holds. The allowance is its share
+ * of its lineage's GROWTH_ALLOWANCE_BYTES (epoch.ts hosterCandidates).
  */
-export function provenFreeBytes(capacityBytes: number, usedBytes: number, provenBytes: number): number {
-  const cap = Math.min(capacityBytes, Math.max(PROVEN_GROWTH_FACTOR * provenBytes, GROWTH_ALLOWANCE_BYTES))
+export function provenFreeBytes(capacityBytes: number, usedBytes: number, provenBytes: number, allowanceBytes = GROWTH_ALLOWANCE_BYTES): number {
+  const cap = Math.min(capacityBytes, Math.max(PROVEN_GROWTH_FACTOR * provenBytes, allowanceBytes))
   return Math.max(0, cap - usedBytes)
 }
 
@@ -129,6 +130,14 @@ export function attestorPrng(beacon: Uint8Array, agreementId: number): Prng {
 /** The PRNG for matching requests in one epoch. */
 export function matchPrng(beacon: Uint8Array): Prng {
   return Prng.from('favor/match/1', beacon)
+}
+
+/**
+ * The PRNG of one matching round (rounds.ts): the epoch's beacon, the chain link the round revealed and
+ * the indexer that revealed it.
+ */
+export function roundPrng(beacon: Uint8Array, link: Uint8Array, indexer: Uint8Array): Prng {
+  return Prng.from('favor/match-round/1', beacon, link, indexer)
 }
 
 /**

@@ -297,6 +297,30 @@ export interface Invite {
   usedEpoch: number
 }
 
+/**
+ * An indexer's progress along the hash chain it committed to in its tick for `epoch` (`round/<hex>`,
+ * rounds.ts): the last link a `round` revealed during `epoch`, and its index. A record of another epoch
+ * means no link of the current chain was revealed yet (the anchor is the account's commitment).
+ */
+export interface RoundChain {
+  epoch: number
+  /** The commitment (hex) the chain hangs from. */
+  commit: Hex
+  index: number
+  link: Hex
+}
+
+/**
+ * Requests that got a slot to fill since the last round that tried them (`meta/fresh`, rounds.ts):
+ * `[requestId, position]` in ascending positions, one entry per request (its latest). A round tries the
+ * entries below its `upTo`; a strong epoch start tries every pending request and empties the queue.
+ */
+export interface FreshQueue {
+  /** The position the next entry gets. */
+  next: number
+  entries: [number, number][]
+}
+
 export interface Proposal {
   kind: 'add-indexer' | 'remove-indexer'
   target: Hex
@@ -337,6 +361,8 @@ export const keys = {
   report: (e: number, attestor: Hex): string => `report/${pad(e)}/${attestor}`,
   invite: (hash: Hex): string => `invite/${hash}`,
   proposal: (kind: string, target: Hex): string => `meta/proposal/${kind}/${target}`,
+  fresh: 'meta/fresh',
+  round: (indexer: Hex): string => `round/${indexer}`,
   rejected: (opId: string): string => `rejected/${opId}`
 }
 

@@ -11,11 +11,12 @@
 //  - a head inside the manifest's prologue is refused: the prologue is not a signature, and since the
 //    manifest is chosen by whoever presents it, a prologue would let anyone "prove" any tree.
 import { verify } from '../stack/crypto.js'
-import { decodeManifest, encodeManifest, fullRoots, parentHash, treeSignable } from '../stack/merkle.js'
+import { fullRoots, parentHash, treeSignable } from '../stack/merkle.js'
 import type { Manifest, TreeNode } from '../stack/merkle.js'
-import { decodeMultiSignature, encodeMultiSignature, flatParent, flatSibling, manifestKey } from '../stack/multisig.js'
+import { decodeMultiSignature, encodeMultiSignature, flatParent, flatSibling } from '../stack/multisig.js'
 import type { MultiSignature } from '../stack/multisig.js'
 import { ProofError } from './errors.js'
+import { decodeBoundManifest } from './manifest.js'
 
 /** A head to check: the full roots of `length` blocks at `fork`, and hypercore's signature bytes. */
 export interface MultisigHead {
@@ -48,22 +49,7 @@ function toBuffer(b: Uint8Array): Buffer {
 export function checkMultisigManifest(key: Uint8Array, bytes: Uint8Array): CheckedMultisigManifest {
   const coreKey = toBuffer(key)
   if (coreKey.byteLength !== 32) throw new ProofError('BAD_MANIFEST', `core key must be 32 bytes, got ${coreKey.byteLength}`)
-  let m: Manifest
-  try {
-    m = decodeManifest(bytes)
-  } catch (err) {
-    throw new ProofError('BAD_MANIFEST', `manifest does not decode: ${(err as Error).message}`, { cause: err })
-  }
-  let canonical: Buffer
-  let hashed: Buffer
-  try {
-    canonical = toBuffer(encodeManifest(m))
-    hashed = manifestKey(m)
-  } catch (err) {
-    throw new ProofError('BAD_MANIFEST', `manifest does not re-encode: ${(err as Error).message}`, { cause: err })
-  }
-  if (!canonical.equals(toBuffer(bytes))) throw new ProofError('BAD_MANIFEST', 'manifest bytes are not canonical')
-  if (!hashed.equals(coreKey)) throw new ProofError('BAD_MANIFEST', 'manifest does not hash to the core key')
+  const m = decodeBoundManifest(coreKey, bytes)
   if (m.version < 1 || m.hash !== 'blake2b') throw new ProofError('BAD_MANIFEST', `unsupported manifest version ${m.version} / hash ${m.hash}`)
   if (m.signers.length === 0) throw new ProofError('BAD_MANIFEST', 'manifest has no signers')
   if (m.quorum < 1 || m.quorum > m.signers.length) throw new ProofError('BAD_MANIFEST', `quorum ${m.quorum} of ${m.signers.length} signers`)

@@ -10,11 +10,8 @@
 //  5. every proof yields the same full-root set; its tree hash, length and fork are signed by the
 //     manifest's signer (checked once).
 import {
-  coreKeyForManifest,
-  decodeManifest,
   decodeSingleSignature,
   decodeWireProof,
-  encodeManifest,
   fullRoots,
   leafHash,
   parentHash,
@@ -22,8 +19,9 @@ import {
   treeSignable,
   verify
 } from '../stack/index.js'
-import type { Manifest, TreeNode, WireProof } from '../stack/index.js'
+import type { TreeNode, WireProof } from '../stack/index.js'
 import { ProofError } from './errors.js'
+import { decodeBoundManifest } from './manifest.js'
 import { decodeBundle } from './format.js'
 import type { BlockProofBundle } from './format.js'
 
@@ -73,22 +71,7 @@ function checkManifest(key: Buffer, bytes: Buffer): CheckedManifest {
 }
 
 function checkManifestUncached(key: Buffer, bytes: Buffer): CheckedManifest {
-  let m: Manifest
-  try {
-    m = decodeManifest(bytes)
-  } catch (err) {
-    throw new ProofError('BAD_MANIFEST', `manifest does not decode: ${(err as Error).message}`, { cause: err })
-  }
-  let canonical: Buffer
-  let hashed: Buffer
-  try {
-    canonical = toBuffer(encodeManifest(m))
-    hashed = coreKeyForManifest(m)
-  } catch (err) {
-    throw new ProofError('BAD_MANIFEST', `manifest does not re-encode: ${(err as Error).message}`, { cause: err })
-  }
-  if (!canonical.equals(bytes)) throw new ProofError('BAD_MANIFEST', 'manifest bytes are not canonical (trailing or padded bytes)')
-  if (!hashed.equals(key)) throw new ProofError('BAD_MANIFEST', 'manifest does not hash to the core key')
+  const m = decodeBoundManifest(key, bytes)
   const signer = m.signers[0]
   if (m.version < 1 || m.hash !== 'blake2b' || m.quorum !== 1 || m.signers.length !== 1 || !signer ||
       signer.signature !== 'ed25519' || m.allowPatch || m.prologue) {

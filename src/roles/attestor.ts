@@ -3,96 +3,88 @@
 // ledger's attestation record fixes (challenged length, fork, samples, the hoster's node key), and sends
 // ONE batched `report` op for the epoch with each result's evidence (reports for a past epoch are
 // refused, so a late batch is dropped).
-import { assignmentsFor, currentEpoch, type Assignment, type LedgerKV, type ReportResult } from '../ledger/index.js'
+//
+// The work runs as tasks of the node's scheduler (src/roles/tasks.ts): `plan` (from reconcile) enqueues
+// one `challenge` task per assigned agreement and one `report` task per epoch; each challenge's result
+// is kept durably (attest-results.ts) until the report task, which waits for the epoch's challenges,
+// appends it. After a restart the unfinished challenges run again and the report still carries the
+// results obtained before the stop.
+import { assignmentsFor, currentEpoch, type ReportResult } from '../ledger/index.js'
 import { DEFAULT_MAX_RTT_ALLOWANCE_MS, runChallenge, toReportResult } from '../protocol/index.js'
 import type { ChallengeResult } from '../protocol/index.js'
+import type { AttestResults } from './attest-results.js'
 import type { RoleContext } from './context.js'
-import { toError } from './context.js'
+import { taskKey, type NodeTasks } from './tasks.js'
 import type { ChallengeRecord } from './types.js'
 
 export interface AttestorOptions {
   deadlineMs: number
   connectTimeoutMs: number
-  concurrency: number
   /** Cap on the measured round trip subtracted from the response time. Default 500 ms. */
   maxRttAllowanceMs?: number
   /** How long to wait for the answer after the nonce (default: runChallenge's). */
   hardTimeoutMs?: number
 }
 
+/** How often a waiting report looks again whether the epoch's challenges are done (besides task events). */
+const REPORT_RECHECK_MS = 1000
+
 export class Attestor {
   private readonly ctx: RoleContext
   private readonly opts: AttestorOptions
-  private doneEpoch = 0
-  private running: Promise<void> | null = null
-  private readonly abort = new AbortController()
+  private readonly results: AttestResults
+  private planned = 0
 
-  constructor(ctx: RoleContext, opts: AttestorOptions) {
+  constructor(ctx: RoleContext, opts: AttestorOptions, results: AttestResults) {
     this.ctx = ctx
     this.opts = opts
+    this.results = results
   }
 
-  /** Starts this epoch's challenges if not done yet (runs in the background). */
-  reconcile(_kv: LedgerKV, epoch: number): void {
-    if (this.running !== null || epoch < 1 || epoch <= this.doneEpoch || this.abort.signal.aborted) return
-    if (!this.ctx.ledger.writable) return
-    this.running = this.runEpoch(epoch)
-      .catch((err: unknown) => { if (!this.abort.signal.aborted) this.ctx.emitWarning(toError(err)) })
-      .finally(() => { this.running = null })
-  }
-
-  private async runEpoch(epoch: number): Promise<void> {
+  /** Enqueues this epoch's challenges and its report, once per epoch (skipping what is already done or pending). */
+  async plan(epoch: number): Promise<void> {
+    if (epoch < 1 || epoch <= this.planned || !this.ctx.ledger.writable) return
     const all = await assignmentsFor(this.ctx.ledger.kv, this.ctx.account, epoch)
     const todo = all.filter((a) => !a.reported && a.length > 0 && a.samples > 0 && a.nodeKey !== '')
-    this.doneEpoch = epoch
-    if (todo.length === 0) return
-    const results: ReportResult[] = []
-    let next = 0
-    const worker = async (): Promise<void> => {
-      while (next < todo.length && !this.abort.signal.aborted) {
-        const r = await this.challenge(todo[next++] as Assignment, epoch)
-        if (r !== null) results.push(r)
-      }
+    for (const a of todo) {
+      if (this.results.has(epoch, a.agreement.id)) continue
+      await this.ctx.tasks.enqueue('challenge', { epoch, agreementId: a.agreement.id }, { key: taskKey.challenge(epoch, a.agreement.id) })
     }
-    await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, todo.length) }, () => worker()))
-    if (this.abort.signal.aborted || results.length === 0) return
-    if ((await currentEpoch(this.ctx.ledger.kv)) !== epoch) {
-      this.ctx.log.warn('epoch moved on before the report was ready; dropping it', { epoch })
-      return
-    }
-    results.sort((x, y) => x.agreementId - y.agreementId)
-    await this.ctx.append({ type: 'report', time: Date.now(), epoch, results })
+    if (todo.length > 0) await this.ctx.tasks.enqueue('report', { epoch }, { key: taskKey.report(epoch) })
+    // only once every task is durable: a failed enqueue is tried again by the next reconcile
+    this.planned = epoch
   }
 
-  private async challenge(a: Assignment, epoch: number): Promise<ReportResult | null> {
+  /** The `challenge` task: one agreement in one epoch; its result is kept for the epoch's report. */
+  async challenge(p: NodeTasks['challenge'], signal: AbortSignal): Promise<void> {
+    const kv = this.ctx.ledger.kv
+    if ((await currentEpoch(kv)) !== p.epoch || this.results.has(p.epoch, p.agreementId)) return
+    const a = (await assignmentsFor(kv, this.ctx.account, p.epoch)).find((x) => x.agreement.id === p.agreementId)
+    if (a === undefined || a.reported) return
     const agr = a.agreement
-    let res: ChallengeResult
-    try {
-      res = await runChallenge({
-        dht: this.ctx.dht,
-        hosterNodeKey: Buffer.from(a.nodeKey, 'hex'),
-        coreKey: Buffer.from(agr.coreKey, 'hex'),
-        networkId: a.networkId,
-        beacon: a.beacon,
-        attestorKey: Buffer.from(this.ctx.account, 'hex'),
-        agreementId: agr.id,
-        epoch,
-        length: a.length,
-        samples: a.samples,
-        minFork: a.fork,
-        deadlineMs: this.opts.deadlineMs,
-        connectTimeoutMs: this.opts.connectTimeoutMs,
-        maxRttAllowanceMs: this.opts.maxRttAllowanceMs ?? DEFAULT_MAX_RTT_ALLOWANCE_MS,
-        ...(this.opts.hardTimeoutMs !== undefined ? { hardTimeoutMs: this.opts.hardTimeoutMs } : {}),
-        signal: this.abort.signal
-      })
-    } catch (err) {
-      if (!this.abort.signal.aborted) this.ctx.emitWarning(toError(err))
-      return null
-    }
+    const res: ChallengeResult = await runChallenge({
+      dht: this.ctx.dht,
+      hosterNodeKey: Buffer.from(a.nodeKey, 'hex'),
+      coreKey: Buffer.from(agr.coreKey, 'hex'),
+      networkId: a.networkId,
+      beacon: a.beacon,
+      attestorKey: Buffer.from(this.ctx.account, 'hex'),
+      agreementId: agr.id,
+      epoch: p.epoch,
+      length: a.length,
+      samples: a.samples,
+      minFork: a.fork,
+      deadlineMs: this.opts.deadlineMs,
+      connectTimeoutMs: this.opts.connectTimeoutMs,
+      maxRttAllowanceMs: this.opts.maxRttAllowanceMs ?? DEFAULT_MAX_RTT_ALLOWANCE_MS,
+      ...(this.opts.hardTimeoutMs !== undefined ? { hardTimeoutMs: this.opts.hardTimeoutMs } : {}),
+      signal
+    })
+    signal.throwIfAborted() // stopped mid-challenge: the task runs again at the next start
     const r = toReportResult(agr.id, res)
+    await this.results.put(p.epoch, r)
     const rec: ChallengeRecord = {
-      epoch,
+      epoch: p.epoch,
       agreementId: agr.id,
       hoster: agr.hoster,
       hosterNodeKey: a.nodeKey,
@@ -110,11 +102,37 @@ export class Attestor {
       at: Date.now()
     }
     this.ctx.emitChallenge(rec)
-    return r
   }
 
+  /**
+   * The `report` task: waits until no challenge of the epoch is queued or running, then appends one
+   * `report` with the kept results the ledger does not have yet. Dropped when the epoch moves on first.
+   */
+  async report(p: NodeTasks['report'], signal: AbortSignal): Promise<void> {
+    const kv = this.ctx.ledger.kv
+    const prefix = taskKey.challengesOf(p.epoch)
+    for (;;) {
+      signal.throwIfAborted()
+      if ((await currentEpoch(kv)) !== p.epoch) return this.dropReport(p.epoch)
+      if (!this.ctx.tasks.pendingWithPrefix(prefix)) break
+      await this.ctx.tasks.settled(REPORT_RECHECK_MS, signal)
+    }
+    // after a restart, a report appended just before the stop is in the view: do not send it twice
+    const reported = new Set((await assignmentsFor(kv, this.ctx.account, p.epoch)).filter((a) => a.reported).map((a) => a.agreement.id))
+    const results: ReportResult[] = this.results.of(p.epoch).filter((r) => !reported.has(r.agreementId))
+    if (results.length > 0) {
+      if ((await currentEpoch(kv)) !== p.epoch) return this.dropReport(p.epoch)
+      await this.ctx.append({ type: 'report', time: Date.now(), epoch: p.epoch, results })
+    }
+    await this.results.clear(p.epoch)
+  }
+
+  private dropReport(epoch: number): void {
+    if (this.results.of(epoch).length > 0) this.ctx.log.warn('epoch moved on before the report was ready; dropping it', { epoch })
+  }
+
+  /** Waits for the results file's pending writes (the scheduler already stopped the tasks). */
   async close(): Promise<void> {
-    this.abort.abort()
-    await this.running
+    await this.results.flush()
   }
 }

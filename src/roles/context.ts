@@ -1,8 +1,11 @@
-// What every role gets from the node: the ledger, the store, the network, the node's identity, a
-// logger, and a way to report events upward. Roles never open or close these; the node owns them.
+// What every role gets from the node: the ledger, the store, the network, the node's identity, the
+// resource manager (cores the roles open, with reference counts, and the disk quota), the task
+// scheduler's surface, a logger, and a way to report events upward. Roles never open or close these;
+// the node owns them.
 import type { Ledger, LedgerEvent, Op } from '../ledger/index.js'
 import type { Dht, KeyPair, Store, Swarm } from '../stack/index.js'
-import type { DiskQuota, Logger } from '../runtime/index.js'
+import type { Logger, ResourceManager } from '../runtime/index.js'
+import type { RoleTasks } from './tasks.js'
 import type { ChallengeRecord, MirrorProgress } from './types.js'
 
 export interface RoleContext {
@@ -12,7 +15,9 @@ export interface RoleContext {
   readonly dht: Dht
   /** The DHT key pair: node key for challenges. */
   readonly nodeKeyPair: KeyPair
-  readonly quota: DiskQuota
+  /** Cores opened by the roles (reference-counted) and the disk quota (`resources.quota`). */
+  readonly resources: ResourceManager
+  readonly tasks: RoleTasks
   readonly log: Logger
   /** This node's account (writer key hex). */
   readonly account: string

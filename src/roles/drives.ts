@@ -3,14 +3,16 @@
 // whose key is the drive key) and its blobs core (the file contents) — as one request. Running it again
 // on a changed folder updates the drive in one batch: the cores grow, the publisher posts `grow`, and
 // the hosters follow. `getDrive` and `listDrive` read any drive from the network.
+// `encrypt` makes the drive blind to its hosters: both cores use hypercore block encryption with a key
+// kept in the node's key file (never on the network); readers need the drive key and that key.
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { listRequests } from '../ledger/index.js'
-import type { Core, Drive, DriveEntry } from '../stack/index.js'
-import { isDriveHeader, openDrive } from '../stack/index.js'
+import type { Core, CoreOpts, Drive, DriveEntry } from '../stack/index.js'
+import { ENCRYPTION_KEY_BYTES, isDriveHeader, openDrive, storedByteLength } from '../stack/index.js'
 import type { RoleContext } from './context.js'
 import { toError } from './context.js'
 import { FolderError, scanFolder } from './folder-scan.js'
@@ -18,7 +20,7 @@ import type { ScannedFile } from './folder-scan.js'
 import type { Publisher } from './publisher.js'
 import type { PublishOptions } from './types.js'
 
-export type DriveErrorCode = 'NOT_FOUND' | 'NOT_A_DRIVE' | 'OUT_EXISTS' | 'INVALID_ARGUMENT' | 'TIMEOUT'
+export type DriveErrorCode = 'NOT_FOUND' | 'NOT_A_DRIVE' | 'OUT_EXISTS' | 'INVALID_ARGUMENT' | 'TIMEOUT' | 'WRONG_KEY' | 'NOT_ENCRYPTED'
 
 /** Why a drive could not be read or written out, with a stable code. */
 export class DriveError extends Error {
@@ -37,6 +39,11 @@ export interface DriveProgress {
 }
 
 export interface PublishFolderOptions extends PublishOptions {
+  /**
+   * Encrypt the drive (a new drive, separate from a plain one of the same folder). A folder once
+   * published encrypted stays encrypted: re-running without this flag updates the encrypted drive.
+   */
+  encrypt?: boolean
   onProgress?: (p: DriveProgress) => void
   /** Called before each file is read (tests change the folder here to show an import refuses it). */
   beforeFile?: (file: ScannedFile) => Promise<void> | void
@@ -55,7 +62,20 @@ export interface PublishedDrive {
   unchanged: number
   /** Whether a new request was made (false: the live one follows the drive through `grow`). */
   newRequest: boolean
+  /** byteLength: as stored by hosters (an encrypted core's 8 bytes of padding per block included). */
   cores: { kind: 'metadata' | 'blobs'; key: string; length: number; byteLength: number }[]
+  /** Whether the drive's blocks are encrypted (hosters cannot read them). */
+  encrypted: boolean
+  /** The encryption key (hex), on the first publish only: it is shown once, then kept in `keyFile`. */
+  encryptionKey: string | null
+  /** Where the node keeps the key (encrypted drives), else null. */
+  keyFile: string | null
+}
+
+export interface ReadDriveOptions {
+  timeoutMs?: number
+  /** The drive's encryption key (32 bytes), for an encrypted drive. */
+  encryptionKey?: Uint8Array
 }
 
 export interface DriveFile {
@@ -109,12 +129,21 @@ export class Drives {
 
   constructor(private readonly ctx: RoleContext, private readonly publisher: Publisher) {}
 
-  private async ownDrive(root: string): Promise<Drive> {
-    const open = this.own.get(root)
+  /** Where `own` keeps a folder's drive: an encrypted drive is another drive than the plain one. */
+  private static slot(root: string, encrypted: boolean): string {
+    return encrypted ? `encrypted:${root}` : root
+  }
+
+  private async ownDrive(root: string, encryptionKey: Buffer | null): Promise<Drive> {
+    const slot = Drives.slot(root, encryptionKey !== null)
+    const open = this.own.get(slot)
     if (open !== undefined) return open
-    const drive = openDrive(this.ctx.store.namespace('favor/drive').namespace(root))
+    // Its own namespace: the plain drive of the same folder holds plaintext blocks and keeps them.
+    const drive = encryptionKey === null
+      ? openDrive(this.ctx.store.namespace('favor/drive').namespace(root))
+      : openDrive(this.ctx.store.namespace('favor/drive-encrypted').namespace(root), undefined, { encryptionKey })
     await drive.ready()
-    this.own.set(root, drive)
+    this.own.set(slot, drive)
     this.ownByKey.set(drive.key.toString('hex'), drive)
     return drive
   }
@@ -143,11 +172,17 @@ export class Drives {
   private async importAndPublish(
     root: string, files: ScannedFile[], bytes: number, opts: PublishFolderOptions, progress: (p: DriveProgress) => void
   ): Promise<PublishedDrive> {
-    const fresh = !this.own.has(root)
-    const drive = await this.ownDrive(root)
+    const keys = await this.publisher.keys()
+    // Encryption is sticky per folder; a new key is on disk before the drive writes a block with it.
+    const recorded = keys.driveOfRoot(root)
+    const encryptionKey = recorded !== null ? Buffer.from(recorded.key, 'hex') : opts.encrypt === true ? await keys.createForRoot(root) : null
+    const slot = Drives.slot(root, encryptionKey !== null)
+    const fresh = !this.own.has(slot)
+    const drive = await this.ownDrive(root, encryptionKey)
     const blobs = await drive.getBlobs()
     if (blobs === null) throw new Error('a writable drive has no blobs core')
     const driveKey = drive.key.toString('hex')
+    if (encryptionKey !== null) await keys.setDriveCores(root, driveKey, [driveKey, blobs.core.key.toString('hex')])
     const live = await this.liveRequest(driveKey)
     const blobsBefore = blobs.core.length
     const counts = { added: 0, deleted: 0, unchanged: 0 }
@@ -186,26 +221,30 @@ export class Drives {
       // would rewrite the hosted core), unreferenced by any file.
       if (live === null && blobs.core.length > blobsBefore) await blobs.core.truncate(blobsBefore)
       if (fresh && live === null) {
-        this.own.delete(root)
+        this.own.delete(slot)
         this.ownByKey.delete(driveKey)
         await drive.close()
       }
       throw err
     }
     const cores: Core[] = blobs.core.length > 0 ? [drive.core, blobs.core] : [drive.core]
-    const info = cores.map((c, i) => ({ kind: i === 0 ? 'metadata' as const : 'blobs' as const, key: c.key.toString('hex'), length: c.length, byteLength: c.byteLength }))
+    const info = cores.map((c, i) => ({ kind: i === 0 ? 'metadata' as const : 'blobs' as const, key: c.key.toString('hex'), length: c.length, byteLength: storedByteLength(c) }))
     const result = { driveKey, version: drive.version, files: files.length, bytes, ...counts, cores: info }
+    // The key is shown once: handed out (and marked shown) only once the publish went through.
+    const encryption = async (): Promise<Pick<PublishedDrive, 'encrypted' | 'encryptionKey' | 'keyFile'>> => encryptionKey === null
+      ? { encrypted: false, encryptionKey: null, keyFile: null }
+      : { encrypted: true, encryptionKey: await keys.reveal(driveKey), keyFile: keys.path }
     for (const core of cores) this.publisher.serve(core)
     report('publish')
     if (live !== null && cores.every((c) => live.cores.includes(c.key.toString('hex')))) {
       // The live request follows the drive: the publisher posts `grow` for the cores that grew.
       this.ctx.kick()
-      return { ...result, requestId: live.id, newRequest: false }
+      return { ...result, requestId: live.id, newRequest: false, ...(await encryption()) }
     }
     const { requestId } = await this.publisher.publishCores(cores, { ...opts, kind: 'drive' })
     // A drive first published without contents (only empty files) is re-requested with its blobs core.
     if (live !== null) await this.ctx.append({ type: 'cancel', time: Date.now(), requestId: live.id })
-    return { ...result, requestId, newRequest: true }
+    return { ...result, requestId, newRequest: true, ...(await encryption()) }
   }
 
   private async importFile(batch: Drive, file: ScannedFile, onBytes: (n: number) => void): Promise<void> {
@@ -236,13 +275,26 @@ export class Drives {
     }
   }
 
-  /** A drive by key, found on the network (bounded): NOT_FOUND when no peer serves it, NOT_A_DRIVE when its core is not one. */
-  private async openRemote(key: string, timeoutMs: number): Promise<{ drive: Drive; release: () => Promise<void> }> {
+  /**
+   * A drive by key, found on the network (bounded): NOT_FOUND when no peer serves it, NOT_A_DRIVE when
+   * its core is not one; with an encryption key, WRONG_KEY when it does not decrypt the drive and
+   * NOT_ENCRYPTED when the drive is plain.
+   */
+  private async openRemote(key: string, timeoutMs: number, encryptionKey?: Uint8Array): Promise<{ drive: Drive; release: () => Promise<void> }> {
     if (!/^[0-9a-f]{64}$/i.test(key)) throw new DriveError('INVALID_ARGUMENT', `not a 32-byte hex drive key: '${key}'`)
+    if (encryptionKey !== undefined && encryptionKey.byteLength !== ENCRYPTION_KEY_BYTES) {
+      throw new DriveError('INVALID_ARGUMENT', `an encryption key is ${ENCRYPTION_KEY_BYTES} bytes (64 hex characters), got ${encryptionKey.byteLength}`)
+    }
     const own = this.ownByKey.get(key.toLowerCase())
-    if (own !== undefined) return { drive: own, release: () => Promise.resolve() }
+    if (own !== undefined) {
+      const ownKey = (await this.publisher.keys()).keyForCore(key)
+      if (encryptionKey !== undefined && ownKey === null) throw new DriveError('NOT_ENCRYPTED', `drive ${key} is not encrypted: read it without a key`)
+      if (encryptionKey !== undefined && ownKey !== null && !ownKey.equals(encryptionKey)) throw new DriveError('WRONG_KEY', `the key given does not decrypt drive ${key}`)
+      return { drive: own, release: () => Promise.resolve() }
+    }
     // The plain core first: found on the network (bounded), and its first block checked to be a drive's.
-    const core = this.ctx.store.get({ key: Buffer.from(key, 'hex') })
+    const opts: CoreOpts = encryptionKey === undefined ? { key: Buffer.from(key, 'hex') } : { key: Buffer.from(key, 'hex'), encryption: { key: encryptionKey } }
+    const core = this.ctx.store.get(opts)
     try {
       await core.ready()
       this.ctx.swarm.join(core.discoveryKey, { server: false, client: true })
@@ -252,11 +304,19 @@ export class Drives {
       }
       if (core.length === 0) throw new DriveError('NOT_FOUND', `no peer serves drive ${key} within ${Math.round(timeoutMs / 1000)} s`)
       const block0 = await core.get(0, { timeout: timeoutMs })
-      if (block0 === null || !isDriveHeader(block0)) throw new DriveError('NOT_A_DRIVE', `${key} is a hypercore but not a hyperdrive (its first block is not a file index header)`)
+      if (block0 === null || !isDriveHeader(block0)) {
+        if (encryptionKey === undefined) {
+          throw new DriveError('NOT_A_DRIVE', `${key} is a hypercore but not a hyperdrive (its first block is not a file index header), or an encrypted drive: pass its key (favor get --key)`)
+        }
+        // Hypercore cannot tell a wrong key (it decrypts to noise); the drive header can.
+        const raw = await core.get(0, { timeout: timeoutMs, raw: true })
+        if (raw !== null && isDriveHeader(raw)) throw new DriveError('NOT_ENCRYPTED', `drive ${key} is not encrypted: read it without a key`)
+        throw new DriveError('WRONG_KEY', `the key given does not decrypt ${key}: a wrong key for this drive (or not a drive at all)`)
+      }
     } finally {
       await core.close()
     }
-    const drive = openDrive(this.ctx.store, Buffer.from(key, 'hex'))
+    const drive = openDrive(this.ctx.store, Buffer.from(key, 'hex'), encryptionKey === undefined ? {} : { encryptionKey })
     try {
       await drive.ready()
       await within(drive.core.update({ wait: true }), Math.min(timeoutMs, 3000))
@@ -280,8 +340,8 @@ export class Drives {
     return list
   }
 
-  async listDrive(key: string, opts: { timeoutMs?: number } = {}): Promise<{ version: number; files: DriveFile[] }> {
-    const { drive, release } = await this.openRemote(key, opts.timeoutMs ?? DEFAULT_DRIVE_FIND_MS)
+  async listDrive(key: string, opts: ReadDriveOptions = {}): Promise<{ version: number; files: DriveFile[] }> {
+    const { drive, release } = await this.openRemote(key, opts.timeoutMs ?? DEFAULT_DRIVE_FIND_MS, opts.encryptionKey)
     try {
       const files = (await this.entries(drive, key)).map((e) => ({ path: e.key, size: e.value.blob?.byteLength ?? 0, executable: e.value.executable }))
       return { version: drive.version, files }
@@ -294,14 +354,14 @@ export class Drives {
    * Downloads a drive into `out` (which must not exist, or be an empty folder). The files go to a
    * temporary folder beside `out` first, renamed into place at the end: nothing half-written is left.
    */
-  async getDrive(key: string, out: string, opts: { timeoutMs?: number; onProgress?: (p: DriveProgress) => void } = {}): Promise<{ version: number; files: number; bytes: number }> {
+  async getDrive(key: string, out: string, opts: ReadDriveOptions & { onProgress?: (p: DriveProgress) => void } = {}): Promise<{ version: number; files: number; bytes: number }> {
     const target = resolve(out)
     const existing = await stat(target).catch((err: unknown) => { if (errCode(err) === 'ENOENT') return null; throw err })
     if (existing !== null && (!existing.isDirectory() || (await readdir(target)).length > 0)) {
       throw new DriveError('OUT_EXISTS', `${target} exists and is not an empty folder`)
     }
     const progress = opts.onProgress ?? ((): void => undefined)
-    const { drive, release } = await this.openRemote(key, opts.timeoutMs ?? DEFAULT_DRIVE_FIND_MS)
+    const { drive, release } = await this.openRemote(key, opts.timeoutMs ?? DEFAULT_DRIVE_FIND_MS, opts.encryptionKey)
     const partial = join(dirname(target), `.${Date.now()}-${process.pid}.favor-partial`)
     try {
       const list = (await this.entries(drive, key)).filter((e) => e.value.blob !== null || e.value.linkname === null)

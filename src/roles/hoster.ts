@@ -5,24 +5,51 @@
 // cover the new length —, answers `favor/challenge/2` on a hyperdht server listening on the node key
 // (beside replication), and garbage-collects ended agreements after a grace period (whole cores only:
 // hypercore 11.37.1 corrupts the tree when single odd blocks are cleared).
-import { describeError } from '../errors.js'
+//
+// The work runs as tasks of the node's scheduler (src/roles/tasks.ts): `reconcile` keeps the local state
+// in line with the ledger and enqueues one `mirror` task per agreement awaiting `ready` (its range is
+// fetched only while that task runs) and one `gc` task per ended agreement (run after the grace period).
+// Hosted cores are resources of the node's resource manager: one reference per agreement on the core,
+// the core is closed when the last one is released (collected, or the node closes).
+import { FavorError, describeError } from '../errors.js'
 import { getAgreement, getOffer, listAgreements, type Agreement, type LedgerKV } from '../ledger/index.js'
 import type { Connection, Core, Download, DhtServer } from '../stack/index.js'
+import type { ResourceHandle } from '../runtime/index.js'
 import { ChallengeResponder } from '../protocol/index.js'
 import type { ResponderTestHooks } from '../protocol/index.js'
 import { challengeParams } from './challenge-params.js'
 import type { RoleContext } from './context.js'
 import { toError } from './context.js'
+import { taskKey, type NodeTasks } from './tasks.js'
 import type { MirrorProgress, OfferOptions } from './types.js'
 
 export interface HosterOptions {
   /** Offer this once writable if the ledger has no offer from us. */
   autoOffer?: OfferOptions
   gcGraceMs: number
+  /** A mirror task that fetched nothing for this long fails (and is retried after a backoff), freeing its slot. Default 30 s. */
+  mirrorStallMs?: number
   /** Tests only: a dishonest or broken responder (src/protocol/responder.ts). */
   responderTesting?: ResponderTestHooks
 }
 
+/** A mirror task fetched nothing for `mirrorStallMs` (the publisher and other hosters are away). Retried. */
+export class MirrorStalledError extends FavorError {
+  static override readonly code = 'E_MIRROR_STALLED'
+  constructor(agreementId: number, have: number, length: number) {
+    super(`agreement ${agreementId}: no block fetched lately (${have}/${length}); retrying later`, MirrorStalledError.code)
+  }
+}
+
+/** An ended agreement is not final on the ledger yet (a reorder could still undo the end): not collected yet. */
+export class EndNotFinalError extends FavorError {
+  static override readonly code = 'E_END_NOT_FINAL'
+  constructor(agreementId: number) {
+    super(`agreement ${agreementId}: its end is not final yet; collecting later`, EndNotFinalError.code)
+  }
+}
+
+/** One hosted core, shared by the agreements on it: a resource of the node's resource manager. */
 interface HostedCore {
   key: string
   core: Core
@@ -30,13 +57,23 @@ interface HostedCore {
   /** The range the current download covers: [0, downloadEnd) at fork downloadFork. */
   downloadEnd: number
   downloadFork: number
-  /** Agreement ids (live or in grace) using this core. */
+  /** The current download finished (or was destroyed): nothing more to wait for from it. */
+  downloadSettled: boolean
+  /** Called once when the current download settles (mirror tasks waiting for it). */
+  onSettled: Set<() => void>
+  /** Agreement ids holding a reference (one handle each). */
   agreements: Set<number>
   /** Test/demo hook: the copy was (partly) dropped on purpose; do not fetch it again. */
   dropped: boolean
   /** An update({ wait }) for a newer head is in flight (one at a time). */
   updating: boolean
+  /** Joined on the core's discovery key (stock readers find it there). */
+  announced: boolean
+  /** Blocks received since it was opened (a mirror's progress, whatever order they arrive in). */
+  received: number
   onDownload: () => void
+  onBlock: () => void
+  close(): Promise<void>
 }
 
 interface MirrorState {
@@ -56,12 +93,19 @@ interface MirrorState {
   reserved: boolean
   /** The quota holds the recorded byte length: only then is it fetched. */
   withinQuota: boolean
+  /** A mirror task is running for it: only then is its range fetched. */
+  fetching: boolean
 }
 
 const READY_RETRY_MS = 5000
 const PROGRESS_INTERVAL_MS = 200
+const DEFAULT_MIRROR_STALL_MS = 30_000
+/** A waiting mirror task looks at its core and the ledger again at least this often. */
+const MIRROR_RECHECK_MS = 1000
 
 const stateKey = (a: { length: number; byteLength: number; fork: number }): string => `${a.length}:${a.byteLength}:${a.fork}`
+/** The resource manager's key of a hosted core. */
+const coreResource = (hex: string): string => `core:${hex}`
 
 /** Whether the ledger waits for this hoster's `ready`: pinning, or a recorded state not yet challenged. */
 function awaitsReady(a: Agreement): boolean {
@@ -70,11 +114,43 @@ function awaitsReady(a: Agreement): boolean {
   return a.graceUntil !== 0 || a.challengedLength !== a.length || a.challengedByteLength !== a.byteLength || a.challengedFork !== a.fork
 }
 
+/** The local copy holds the agreement's recorded state (its fork, every block up to its length). */
+function holds(h: HostedCore, a: Agreement): boolean {
+  return h.core.fork === a.fork && h.core.length >= a.length && h.core.contiguousLength >= a.length
+}
+
+interface Emitter {
+  on(event: string, fn: () => void): unknown
+  off(event: string, fn: () => void): unknown
+}
+
+/**
+ * Resolves on the first of these events, when the core's current download settles, after `ms`, or when
+ * `signal` aborts.
+ */
+function nextEvent(h: HostedCore, sources: ReadonlyArray<readonly [Emitter, readonly string[]]>, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      for (const [em, events] of sources) for (const e of events) em.off(e, done)
+      signal.removeEventListener('abort', done)
+      h.onSettled.delete(done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    for (const [em, events] of sources) for (const e of events) em.on(e, done)
+    signal.addEventListener('abort', done, { once: true })
+    if (!h.downloadSettled) h.onSettled.add(done)
+  })
+}
+
 export class Hoster {
   private readonly ctx: RoleContext
   private readonly opts: HosterOptions
-  private readonly cores = new Map<string, HostedCore>()
   private readonly states = new Map<number, MirrorState>()
+  /** One reference on the hosted core per agreement (the resource manager counts them). */
+  private readonly handles = new Map<number, ResourceHandle<HostedCore>>()
+  private readonly acquiring = new Map<number, Promise<ResourceHandle<HostedCore>>>()
   private server: DhtServer | null = null
   private responder: ChallengeResponder | null = null
   private offerPostedAt = 0
@@ -97,7 +173,7 @@ export class Hoster {
     this.responder = new ChallengeResponder({
       keyPair: this.ctx.nodeKeyPair,
       params: (q) => challengeParams(this.ctx, q),
-      core: (key) => this.cores.get(key.toString('hex'))?.core ?? null,
+      core: (key) => this.hosted(key.toString('hex'))?.core ?? null,
       log: this.ctx.log.child('challenge'),
       ...(this.opts.responderTesting ? { testing: this.opts.responderTesting } : {})
     })
@@ -113,7 +189,7 @@ export class Hoster {
   }
 
   async offer(opts: OfferOptions): Promise<void> {
-    this.ctx.quota.setCapacity(opts.capacityBytes)
+    this.ctx.resources.quota.setCapacity(opts.capacityBytes)
     await this.ctx.append({
       type: 'offer', time: Date.now(), capacityBytes: opts.capacityBytes, group: opts.group ?? '', nodeKey: this.ctx.nodeKeyPair.publicKey
     })
@@ -126,8 +202,13 @@ export class Hoster {
     return out
   }
 
+  /** The open hosted core with this key (hex), if any. */
+  private hosted(hex: string): HostedCore | undefined {
+    return this.ctx.resources.peek<HostedCore>(coreResource(hex))
+  }
+
   private progressOf(s: MirrorState): MirrorProgress {
-    const h = this.cores.get(s.coreKey)
+    const h = this.hosted(s.coreKey)
     const have = h === undefined || h.dropped ? 0 : Math.min(h.core.contiguousLength, Math.max(s.length, h.core.length))
     let state: MirrorProgress['state']
     if (h?.dropped === true) state = 'dropped'
@@ -138,21 +219,26 @@ export class Hoster {
     return { agreementId: s.agreementId, coreKey: s.coreKey, have, length: s.length, knownLength: h?.core.length ?? 0, state }
   }
 
-  /** Brings local mirrors in line with the ledger's agreements for this hoster. */
+  /** Brings local state in line with the ledger's agreements for this hoster; enqueues mirror and gc tasks. */
   async reconcile(kv: LedgerKV): Promise<void> {
     if (this.closed) return
     const me = this.ctx.account
+    const quota = this.ctx.resources.quota
     const offer = await getOffer(kv, me)
     if (offer === null && this.opts.autoOffer !== undefined && this.ctx.ledger.writable && Date.now() - this.offerPostedAt > READY_RETRY_MS) {
       await this.offer(this.opts.autoOffer)
-    } else if (offer !== null && offer.capacityBytes !== this.ctx.quota.capacityBytes) {
-      try { this.ctx.quota.setCapacity(offer.capacityBytes) } catch (err) { this.ctx.emitWarning(toError(err)) }
+    } else if (offer !== null && offer.capacityBytes !== quota.capacityBytes) {
+      try { quota.setCapacity(offer.capacityBytes) } catch (err) { this.ctx.emitWarning(toError(err)) }
     }
     if (offer === null && this.states.size === 0) return
     for (const a of await this.myAgreements(kv, me)) {
       if (this.closed) return
-      if (a.state === 'ended') await this.onEnded(a)
-      else await this.follow(a)
+      if (a.state === 'ended') {
+        await this.onEnded(a)
+        continue
+      }
+      const t = await this.track(a, true)
+      if (t !== null) await this.maybeMirror(t.s, a, t.h)
     }
   }
 
@@ -160,22 +246,28 @@ export class Hoster {
   private async onEnded(a: Agreement): Promise<void> {
     const s = this.states.get(a.id)
     if (s === undefined) return // ended before we ever saw it (or already collected)
-    if (s.endedAt === null) {
-      s.endedAt = Date.now()
-      if (a.endReason === 'over-capacity') this.ctx.log.info('agreement ended over capacity; dropping it', { agreementId: a.id })
-    }
     s.ledgerState = 'ended'
     s.exiting = false
-    this.refreshDownload(s.coreKey)
-    if (Date.now() - s.endedAt >= this.opts.gcGraceMs && (await this.endedForGood(a.id))) await this.collect(s)
+    const h = this.hosted(s.coreKey)
+    if (h !== undefined) this.refreshDownload(h)
+    if (s.endedAt !== null) return
+    const key = taskKey.gc(a.id)
+    if (!this.ctx.tasks.pending(key)) await this.ctx.tasks.enqueue('gc', { agreementId: a.id, coreKey: a.coreKey }, { key, delayMs: this.opts.gcGraceMs })
+    s.endedAt = Date.now()
+    if (a.endReason === 'over-capacity') this.ctx.log.info('agreement ended over capacity; dropping it', { agreementId: a.id })
   }
 
-  private async follow(a: Agreement): Promise<void> {
+  /**
+   * Follows one live agreement: its state, its reservation, its core open (one reference) and
+   * announced, the quota's usage. null when the quota never held it (nothing is opened then).
+   */
+  private async track(a: Agreement, emitProgress: boolean): Promise<{ s: MirrorState; h: HostedCore } | null> {
     let s = this.states.get(a.id)
     if (s === undefined) {
       s = {
         agreementId: a.id, coreKey: a.coreKey, publisher: a.publisher, length: a.length, byteLength: a.byteLength, fork: a.fork,
-        ledgerState: a.state, exiting: a.exiting, readyPostedAt: 0, readyFor: '', endedAt: null, lastHave: -1, reserved: false, withinQuota: false
+        ledgerState: a.state, exiting: a.exiting, readyPostedAt: 0, readyFor: '', endedAt: null, lastHave: -1, reserved: false, withinQuota: false,
+        fetching: false
       }
       this.states.set(a.id, s)
     }
@@ -184,32 +276,110 @@ export class Hoster {
     s.length = a.length
     s.byteLength = a.byteLength
     s.fork = a.fork
+    s.endedAt = null // live again (a reorder undid an end): a later end schedules its collection anew
     this.reserve(s, a)
-    if (!s.reserved) return
-    const h = await this.ensureCore(s)
-    if (h.dropped) return
+    if (!s.reserved) return null
+    const h = (await this.handleFor(a.id, a.coreKey)).value
+    if (this.states.get(a.id) !== s) return null // collected meanwhile
+    if (!h.announced && !h.dropped) {
+      // Stock readers find hosted cores on their normal discovery key.
+      h.announced = true
+      this.ctx.swarm.join(h.core.discoveryKey, { server: true, client: true })
+    }
+    this.refreshDownload(h)
+    if (h.dropped) return { s, h }
     const have = h.core.contiguousLength
-    if (have !== s.lastHave) {
+    if (emitProgress && have !== s.lastHave) {
       s.lastHave = have
       this.ctx.emitMirrorProgress(this.progressOf(s))
     }
     try {
-      this.ctx.quota.setUsed(String(a.id), Math.min(a.byteLength, h.core.length > 0 ? Math.floor((h.core.byteLength * Math.min(have, h.core.length)) / h.core.length) : 0))
+      this.ctx.resources.quota.setUsed(String(a.id), Math.min(a.byteLength, h.core.length > 0 ? Math.floor((h.core.byteLength * Math.min(have, h.core.length)) / h.core.length) : 0))
     } catch { /* above the reservation: reserve() refused the growth and the download stops at the reservation */ }
-    await this.maybeReady(s, a, h)
+    return { s, h }
   }
 
-  /** `ready` once the local copy holds the recorded state (at its fork); again after growth or a rewrite. */
-  private async maybeReady(s: MirrorState, a: Agreement, h: HostedCore): Promise<void> {
-    if (!awaitsReady(a) || !this.ctx.ledger.writable) return
-    const holds = h.core.fork === a.fork && h.core.length >= a.length && h.core.contiguousLength >= a.length
-    if (!holds) return
-    const key = stateKey(a)
-    if (s.readyFor === key && Date.now() - s.readyPostedAt <= READY_RETRY_MS) return
-    s.readyFor = key
-    s.readyPostedAt = Date.now()
+  /** `ready` was posted for this recorded state lately (it is posted again if the ledger still waits after that). */
+  private readyRecently(s: MirrorState, a: Agreement): boolean {
+    return s.readyFor === stateKey(a) && Date.now() - s.readyPostedAt <= READY_RETRY_MS
+  }
+
+  /** Enqueues the agreement's mirror task when the ledger waits for our `ready` and none is pending. */
+  private async maybeMirror(s: MirrorState, a: Agreement, h: HostedCore): Promise<void> {
+    if (h.dropped || !s.withinQuota || !awaitsReady(a) || this.readyRecently(s, a)) return
+    const key = taskKey.mirror(a.id)
+    if (this.ctx.tasks.pending(key)) return
+    await this.ctx.tasks.enqueue('mirror', { agreementId: a.id }, { key })
+  }
+
+  /**
+   * The `mirror` task: fetch the agreement's recorded state (its range is downloaded while this runs),
+   * then post `ready`. Idempotent: it starts from the ledger view and what the local copy holds, so a
+   * run resumed after a restart fetches only what is missing. No block received for `mirrorStallMs`
+   * fails it (MirrorStalledError): the scheduler retries it after a backoff and its slot goes to another
+   * mirror. It looks again when the download is done, the core or the ledger changes, or each second
+   * (not on every block).
+   */
+  async mirror(p: NodeTasks['mirror'], signal: AbortSignal): Promise<void> {
+    let fetching: MirrorState | null = null
+    let lastReceived = -1
+    let progressAt = Date.now()
+    try {
+      for (;;) {
+        signal.throwIfAborted()
+        const a = await getAgreement(this.ctx.ledger.kv, p.agreementId)
+        if (this.closed || a === null || a.hoster !== this.ctx.account || a.state === 'ended') return
+        const t = await this.track(a, false)
+        if (t === null) return
+        const { s, h } = t
+        if (h.dropped || !s.withinQuota || !awaitsReady(a)) return
+        if (fetching !== s) {
+          if (fetching !== null) fetching.fetching = false
+          fetching = s
+          s.fetching = true
+          this.refreshDownload(h)
+        }
+        if (holds(h, a)) {
+          if (this.readyRecently(s, a)) return
+          if (this.ctx.ledger.writable) {
+            await this.postReady(s, a)
+            return
+          }
+          progressAt = Date.now() // waiting to be writable (right after a restart), not stalled
+        } else if (h.received !== lastReceived) {
+          lastReceived = h.received
+          progressAt = Date.now()
+        } else if (Date.now() - progressAt > (this.opts.mirrorStallMs ?? DEFAULT_MIRROR_STALL_MS)) {
+          throw new MirrorStalledError(a.id, h.core.contiguousLength, a.length)
+        }
+        await nextEvent(h, [[h.core, ['append', 'truncate']], [this.ctx.ledger, ['update']]], MIRROR_RECHECK_MS, signal)
+      }
+    } finally {
+      if (fetching !== null) {
+        fetching.fetching = false
+        const h = this.hosted(fetching.coreKey)
+        if (h !== undefined) this.refreshDownload(h)
+      }
+    }
+  }
+
+  private async postReady(s: MirrorState, a: Agreement): Promise<void> {
     await this.ctx.append({ type: 'ready', time: Date.now(), agreementId: a.id, length: a.length, byteLength: a.byteLength, fork: a.fork })
+    s.readyFor = stateKey(a)
+    s.readyPostedAt = Date.now()
     this.ctx.log.info('ready', { agreementId: a.id, length: a.length, fork: a.fork, state: a.state })
+  }
+
+  /**
+   * The `gc` task (enqueued when the agreement is seen ended, run after the grace period): clears the
+   * core once the end is final (EndNotFinalError until then: retried after a backoff). After a restart
+   * the core is opened again just to be cleared.
+   */
+  async gc(p: NodeTasks['gc']): Promise<void> {
+    const live = await getAgreement(this.ctx.ledger.kv, p.agreementId)
+    if (live !== null && live.state !== 'ended') return // a reorder undid the end: nothing to collect
+    if (!(await this.endedForGood(p.agreementId))) throw new EndNotFinalError(p.agreementId)
+    await this.collect(p.agreementId, p.coreKey)
   }
 
   private async myAgreements(kv: LedgerKV, me: string): Promise<Agreement[]> {
@@ -228,7 +398,7 @@ export class Hoster {
    */
   private reserve(s: MirrorState, a: Agreement): void {
     const id = String(a.id)
-    const q = this.ctx.quota
+    const q = this.ctx.resources.quota
     try {
       if (!s.reserved) {
         if (q.get(id) === undefined) q.reserve(id, a.byteLength, a.publisher)
@@ -243,42 +413,66 @@ export class Hoster {
     }
   }
 
-  private async ensureCore(s: MirrorState): Promise<HostedCore> {
-    let h = this.cores.get(s.coreKey)
-    if (h === undefined) {
-      const core = this.ctx.store.get({ key: Buffer.from(s.coreKey, 'hex') })
-      const entry: HostedCore = {
-        key: s.coreKey, core, download: null, downloadEnd: 0, downloadFork: -1, agreements: new Set(), dropped: false, updating: false,
-        onDownload: () => this.onDownload(entry)
-      }
-      h = entry
-      this.cores.set(s.coreKey, entry)
-      await core.ready()
-      core.on('download', entry.onDownload)
-      core.on('append', entry.onDownload)
-      core.on('truncate', entry.onDownload)
-      // Stock readers find hosted cores on their normal discovery key.
-      this.ctx.swarm.join(core.discoveryKey, { server: true, client: true })
+  /** The agreement's reference on its core: opened through the resource manager on first use. */
+  private handleFor(agreementId: number, coreKey: string): Promise<ResourceHandle<HostedCore>> {
+    const have = this.handles.get(agreementId)
+    if (have !== undefined) return Promise.resolve(have)
+    let p = this.acquiring.get(agreementId)
+    if (p === undefined) {
+      p = (async () => {
+        try {
+          const handle = await this.ctx.resources.acquire(coreResource(coreKey), () => this.openHosted(coreKey))
+          handle.value.agreements.add(agreementId)
+          this.handles.set(agreementId, handle)
+          return handle
+        } finally {
+          this.acquiring.delete(agreementId)
+        }
+      })()
+      this.acquiring.set(agreementId, p)
     }
-    h.agreements.add(s.agreementId)
-    this.refreshDownload(s.coreKey)
-    return h
+    return p
+  }
+
+  /** Opens a session on a hosted core (the resource manager's opener; closed with the last reference). */
+  private async openHosted(hex: string): Promise<HostedCore> {
+    const core = this.ctx.store.get({ key: Buffer.from(hex, 'hex') })
+    const entry: HostedCore = {
+      key: hex, core, download: null, downloadEnd: 0, downloadFork: -1, downloadSettled: true, onSettled: new Set(), agreements: new Set(), dropped: false, updating: false, announced: false,
+      received: 0,
+      onDownload: () => this.onDownload(entry),
+      onBlock: () => { entry.received++ },
+      close: async () => {
+        this.stopFetching(entry)
+        await core.close()
+      }
+    }
+    try {
+      await core.ready()
+    } catch (err) {
+      await core.close().catch((closeErr: unknown) => this.ctx.log.debug('close failed', { error: toError(closeErr).message }))
+      throw err
+    }
+    core.on('download', entry.onBlock)
+    core.on('download', entry.onDownload)
+    core.on('append', entry.onDownload)
+    core.on('truncate', entry.onDownload)
+    return entry
   }
 
   /**
-   * Fetches [0, n) where n is the largest recorded length among the live agreements on this core that the
-   * quota holds: never past what the ledger recorded (and so never past the offered capacity). A rewrite
-   * (a higher recorded fork than the local one) asks the peers for the new head; replication truncates
-   * the local copy and the range is fetched again.
+   * Fetches [0, n) where n is the largest recorded length among the agreements on this core that have a
+   * running mirror task and that the quota holds: never past what the ledger recorded (and so never past
+   * the offered capacity). A rewrite (a higher recorded fork than the local one) asks the peers for the
+   * new head; replication truncates the local copy and the range is fetched again.
    */
-  private refreshDownload(coreKey: string): void {
-    const h = this.cores.get(coreKey)
-    if (h === undefined || h.dropped) return
+  private refreshDownload(h: HostedCore): void {
+    if (h.dropped || h.core.closed) return
     let end = 0
     let fork = 0
     for (const id of h.agreements) {
       const s = this.states.get(id)
-      if (s === undefined || s.ledgerState === 'ended' || !s.withinQuota) continue
+      if (s === undefined || !s.fetching || s.ledgerState === 'ended' || !s.withinQuota) continue
       end = Math.max(end, s.length)
       fork = Math.max(fork, s.fork)
     }
@@ -290,7 +484,17 @@ export class Hoster {
     }
     if (end === h.downloadEnd && h.core.fork === h.downloadFork) return
     h.download?.destroy()
-    h.download = end > 0 ? h.core.download({ start: 0, end }) : null
+    const d = end > 0 ? h.core.download({ start: 0, end }) : null
+    h.download = d
+    h.downloadSettled = d === null
+    if (d !== null) {
+      const settled = (): void => {
+        if (h.download !== d) return
+        h.downloadSettled = true
+        for (const wake of [...h.onSettled]) wake()
+      }
+      d.done().then(settled, settled)
+    }
     h.downloadEnd = end
     h.downloadFork = h.core.fork
   }
@@ -316,29 +520,39 @@ export class Hoster {
     return final !== null && final.state === 'ended'
   }
 
-  /** Garbage-collects an ended agreement's core (whole core) unless another agreement still uses it. */
-  private async collect(s: MirrorState): Promise<void> {
-    this.states.delete(s.agreementId)
-    this.ctx.quota.release(String(s.agreementId))
-    const h = this.cores.get(s.coreKey)
-    if (h === undefined) return
-    h.agreements.delete(s.agreementId)
-    if (h.agreements.size > 0) return
-    this.cores.delete(s.coreKey)
-    this.stopFetching(h)
-    try {
-      await this.ctx.swarm.leave(h.core.discoveryKey)
-      if (h.core.length > 0) await h.core.clear(0, h.core.length)
-    } catch (err) {
-      this.ctx.emitWarning(toError(err))
+  /**
+   * Garbage-collects an ended agreement: frees its reservation and gives back its reference on the core;
+   * the last reference clears the whole core (no other agreement uses it) and closes it.
+   */
+  private async collect(agreementId: number, coreKey: string): Promise<void> {
+    this.states.delete(agreementId)
+    this.ctx.resources.quota.release(String(agreementId))
+    const handle = await this.handleFor(agreementId, coreKey)
+    this.handles.delete(agreementId)
+    const h = handle.value
+    h.agreements.delete(agreementId)
+    if (this.ctx.resources.refs(coreResource(coreKey)) === 1) {
+      this.stopFetching(h)
+      try {
+        if (h.announced) {
+          h.announced = false
+          await this.ctx.swarm.leave(h.core.discoveryKey)
+        }
+        if (h.core.length > 0) await h.core.clear(0, h.core.length)
+      } catch (err) {
+        this.ctx.emitWarning(toError(err))
+      }
     }
-    await h.core.close().catch((err: unknown) => this.ctx.log.debug('close failed', { error: toError(err).message }))
-    this.ctx.log.info('collected', { agreementId: s.agreementId, coreKey: s.coreKey })
+    await handle.release()
+    this.ctx.log.info('collected', { agreementId, coreKey })
   }
 
   private stopFetching(h: HostedCore): void {
     h.download?.destroy()
     h.download = null
+    h.downloadSettled = true
+    h.downloadEnd = 0
+    h.core.off('download', h.onBlock)
     h.core.off('download', h.onDownload)
     h.core.off('append', h.onDownload)
     h.core.off('truncate', h.onDownload)
@@ -349,11 +563,14 @@ export class Hoster {
    * hypercore 11.37.1 corrupts the tree when single odd blocks are cleared), and stops mirroring.
    */
   async dropCopy(coreKeyHex: string, indices?: readonly number[]): Promise<boolean> {
-    const h = this.cores.get(coreKeyHex)
+    const h = this.hosted(coreKeyHex)
     if (h === undefined || h.dropped) return false
     h.dropped = true
     this.stopFetching(h)
-    await this.ctx.swarm.leave(h.core.discoveryKey).catch((err: unknown) => this.ctx.log.debug('leave failed', { error: toError(err).message }))
+    if (h.announced) {
+      h.announced = false
+      await this.ctx.swarm.leave(h.core.discoveryKey).catch((err: unknown) => this.ctx.log.debug('leave failed', { error: toError(err).message }))
+    }
     if (indices === undefined) {
       if (h.core.length > 0) await h.core.clear(0, h.core.length)
     } else {
@@ -362,15 +579,17 @@ export class Hoster {
     return true
   }
 
+  /** Stops answering challenges and gives back every reference on hosted cores (closing them). */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
     this.responder?.close()
     await this.server?.close().catch((err: unknown) => this.ctx.log.debug('server close failed', { error: toError(err).message }))
-    for (const h of this.cores.values()) {
-      this.stopFetching(h)
-      await h.core.close().catch((err: unknown) => this.ctx.log.debug('close failed', { error: toError(err).message }))
+    await Promise.allSettled([...this.acquiring.values()])
+    for (const [id, handle] of this.handles) {
+      this.handles.delete(id)
+      handle.value.agreements.delete(id)
+      await handle.release().catch((err: unknown) => this.ctx.log.debug('close failed', { error: toError(err).message }))
     }
-    this.cores.clear()
   }
 }

@@ -1,12 +1,16 @@
 // Publisher: posts hosting requests for its cores (length, byte length and fork), keeps serving its own
 // cores while online, and posts `grow` when a published core grows or is rewritten (a truncation bumps
 // the fork): hosters fetch, and challenges and billing follow, what the ledger records.
+// Encrypted cores (hypercore block encryption, keys in `EncryptionKeys`) get their key on every session
+// this node opens for them, and are billed by the bytes hosters store (ciphertext plus padding).
 import { FavorError, describeError } from '../errors.js'
 import type { RejectCodeValue } from '../ledger/index.js'
 import {
   available, currentEpoch, epochCost, getAccount, getParams, listRequests, type AppliedInfo, type LedgerKV, type UnitKind
 } from '../ledger/index.js'
-import type { Core, PeerDiscovery } from '../stack/index.js'
+import type { Core, CoreOpts, PeerDiscovery } from '../stack/index.js'
+import { storedByteLength } from '../stack/index.js'
+import { EncryptionKeys } from './encryption-keys.js'
 import type { RoleContext } from './context.js'
 import { toError } from './context.js'
 import type { PublishOptions } from './types.js'
@@ -18,7 +22,7 @@ export const DEFAULT_FIND_TIMEOUT_MS = 15_000
 /** How long `publish` waits for its request op to be applied, ms. */
 const APPLY_TIMEOUT_MS = 10_000
 
-export type PublishErrorCode = 'INVALID_ARGUMENT' | 'TIMEOUT' | 'NO_NETWORK' | 'INSUFFICIENT_FAVOR' | 'LEDGER_REFUSED'
+export type PublishErrorCode = 'INVALID_ARGUMENT' | 'TIMEOUT' | 'NO_NETWORK' | 'INSUFFICIENT_FAVOR' | 'LEDGER_REFUSED' | 'NOT_ENCRYPTED'
 
 /** Why a publish failed, with a stable code the API and CLI map (never their message text). */
 export class PublishError extends FavorError {
@@ -42,28 +46,87 @@ async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   }
 }
 
+export interface LocalCoreOptions {
+  /**
+   * Encrypt the core's blocks (hypercore block encryption; the key is created, kept in the node's key
+   * file and re-applied on every later open). Only a new, empty core can become encrypted. A core
+   * that is encrypted already stays so whatever this says.
+   */
+  encrypt?: boolean
+}
+
+/** What the node knows of an encrypted core of its own (`revealKey`). */
+export interface EncryptionInfo {
+  kind: 'drive' | 'core'
+  /** The drive key or the core key. */
+  unit: string
+  /** The key (hex) the first time it is asked for; null afterwards (it stays in `keyFile`). */
+  encryptionKey: string | null
+  keyFile: string
+}
+
 export class Publisher {
   private readonly ctx: RoleContext
+  private keysLoading: Promise<EncryptionKeys> | null = null
   /** Cores this node serves as their publisher (its own writable cores, or cores it published). */
   private readonly served = new Map<string, { core: Core; discovery: PeerDiscovery; onChange: () => void }>()
   private readonly growPending = new Set<string>()
   private closed = false
   private restored = false
 
-  constructor(ctx: RoleContext) {
+  /** `keysPath`: the node's encryption key file (see encryption-keys.ts), loaded on first use. */
+  constructor(ctx: RoleContext, private readonly keysPath: string) {
     this.ctx = ctx
   }
 
-  async localCore(name: string): Promise<Core> {
+  /** The node's encryption keys (every write path asks: an unreadable key file stops writes, not reads). */
+  keys(): Promise<EncryptionKeys> {
+    if (this.keysLoading === null) {
+      this.keysLoading = EncryptionKeys.open(this.keysPath)
+      this.keysLoading.catch(() => { this.keysLoading = null })
+    }
+    return this.keysLoading
+  }
+
+  /** Options for a session on one of this node's cores by key: its encryption key when it has one. */
+  private async keyedOpts(coreKey: Buffer): Promise<CoreOpts> {
+    const key = (await this.keys()).keyForCore(coreKey.toString('hex'))
+    return key === null ? { key: coreKey } : { key: coreKey, encryption: { key } }
+  }
+
+  async localCore(name: string, opts: LocalCoreOptions = {}): Promise<Core> {
+    const keys = await this.keys()
     const core = this.ctx.store.namespace('favor/local').get({ name })
     await core.ready()
-    // Already served: hand out that session and close the new one (every store.get is a session).
-    const served = this.served.get(core.key.toString('hex'))?.core
-    if (served !== undefined && served !== core) {
-      await core.close()
-      return served
+    const hex = core.key.toString('hex')
+    let key = keys.keyForCore(hex)
+    if (key === null && opts.encrypt === true) {
+      if (core.length > 0) {
+        await core.close()
+        throw new PublishError('NOT_ENCRYPTED', `local core '${name}' (${hex}) already holds ${core.length} plaintext blocks: only a new core can be encrypted (use another name)`)
+      }
+      key = await keys.createForCore(hex)
     }
-    return core
+    // Already served: hand out that session and close the new one (every store.get is a session).
+    const served = this.served.get(hex)?.core
+    const session = served !== undefined && served !== core ? served : core
+    if (session !== core) await core.close()
+    // Hypercore does not persist the key: without it here an append would be written in plaintext.
+    if (key !== null && session.padding === 0) await session.setEncryptionKey(key)
+    return session
+  }
+
+  /**
+   * An encrypted core (or drive) of this node: its key the first time it is asked for (it is printed
+   * once), null afterwards. NOT_ENCRYPTED for a core this node holds no key for.
+   */
+  async revealKey(coreKey: string, reveal = true): Promise<EncryptionInfo> {
+    const keys = await this.keys()
+    const unit = keys.unitOfCore(coreKey)
+    if (unit === null || unit.unit === null) {
+      throw new PublishError('NOT_ENCRYPTED', `core ${coreKey} is not an encrypted core of this node: blocks already written in plaintext cannot be encrypted afterwards (an encrypted core is created so, e.g. localCore(name, { encrypt: true }); a folder: favor publish --encrypt <folder>)`)
+    }
+    return { kind: unit.kind, unit: unit.unit, encryptionKey: reveal ? await keys.reveal(coreKey) : null, keyFile: keys.path }
   }
 
   /** Announces a core on its discovery key and follows its growth. */
@@ -107,7 +170,7 @@ export class Publisher {
     const opened = await this.open(coreKey, timeoutMs)
     if (opened === null) return null
     try {
-      return { length: opened.core.length, byteLength: opened.core.byteLength }
+      return { length: opened.core.length, byteLength: storedByteLength(opened.core) }
     } finally {
       await opened.release()
     }
@@ -122,7 +185,7 @@ export class Publisher {
     const keep = { release: () => Promise.resolve() }
     const served = this.served.get(coreKey.toString('hex'))?.core
     if (served) return { core: served, ...keep }
-    const core = this.ctx.store.get({ key: coreKey })
+    const core = this.ctx.store.get(await this.keyedOpts(coreKey))
     await core.ready()
     if (core.writable) {
       this.serve(core)
@@ -158,7 +221,7 @@ export class Publisher {
     const params = await getParams(kv)
     if (params === null) throw new PublishError('NO_NETWORK', 'network not initialised yet')
     const account = await getAccount(kv, this.ctx.account)
-    const bytes = cores.reduce((sum, core) => sum + core.byteLength, 0)
+    const bytes = cores.reduce((sum, core) => sum + storedByteLength(core), 0)
     const need = epochCost(bytes, params.epochSeconds, params.priceMicroPerGiBHour) * BigInt(opts.replicas)
     if (account !== null && available(account) < need) {
       throw new PublishError('INSUFFICIENT_FAVOR', `not enough favor: one epoch of ${opts.replicas} replica(s) costs ${need} micro-favor, ${available(account)} available`)
@@ -184,7 +247,8 @@ export class Publisher {
     await this.ctx.append({
       type: 'request',
       time: Date.now(),
-      cores: cores.map((core) => ({ key: core.key, length: core.length, byteLength: core.byteLength, fork: core.fork })),
+      // byteLength as stored: hosters keep (and are paid for) an encrypted core's padding too
+      cores: cores.map((core) => ({ key: core.key, length: core.length, byteLength: storedByteLength(core), fork: core.fork })),
       replicas: opts.replicas,
       until: opts.until ?? epoch + DEFAULT_UNTIL_EPOCHS,
       maxPrice: opts.maxPrice ?? price,
@@ -207,13 +271,16 @@ export class Publisher {
   /** Posts `grow` for published cores that grew (same fork) or were rewritten (a higher fork). */
   async reconcile(kv: LedgerKV): Promise<void> {
     if (!this.restored) {
-      // After a restart: serve again the cores of our open requests that we can write.
+      // After a restart: serve again the cores of our open requests that we can write (with their
+      // encryption keys, loaded first: an unreadable key file leaves this for the next round).
+      await this.keys()
       this.restored = true
       for (const r of await listRequests(kv, { publisher: this.ctx.account })) {
         if (r.state !== 'queued' && r.state !== 'active') continue
         for (const c of r.cores) {
           if (this.served.has(c.key)) continue
-          const core = this.ctx.store.get({ key: Buffer.from(c.key, 'hex') })
+          // keyed when encrypted: this session is the one served, and it must never append plaintext
+          const core = this.ctx.store.get(await this.keyedOpts(Buffer.from(c.key, 'hex')))
           await core.ready()
           if (core.writable && core.length > 0) {
             this.serve(core)
@@ -238,7 +305,7 @@ export class Publisher {
         const rewritten = core.fork > c.fork
         if (!rewritten && (core.fork < c.fork || core.length <= c.length)) continue
         try {
-          await this.ctx.append({ type: 'grow', time: Date.now(), requestId: r.id, coreKey: core.key, length: core.length, byteLength: core.byteLength, fork: core.fork })
+          await this.ctx.append({ type: 'grow', time: Date.now(), requestId: r.id, coreKey: core.key, length: core.length, byteLength: storedByteLength(core), fork: core.fork })
         } catch (err) {
           this.growPending.add(hex)
           this.ctx.emitWarning(toError(err))

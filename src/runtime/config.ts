@@ -13,6 +13,7 @@ import {
   DEFAULT_HOSTER_CAPACITY_BYTES, DEFAULT_LOG_LEVEL, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_TRANSFERS,
   DEFAULT_NODE_NAME, MAX_EPOCH_SECONDS
 } from './constants.js'
+import { parseFavor } from '../ledger/amount.js'
 import { ConfigError } from './errors.js'
 import type { ConfigIssue, ConfigSource } from './errors.js'
 import { LOG_LEVELS } from './logger.js'
@@ -55,6 +56,11 @@ export interface UserConfig {
   epochSeconds?: number
   /** Passing epochs before a new hoster is vetted (genesis; null: the ledger's default, 24). */
   unvettedEpochs?: number | null
+  /**
+   * The founder's credit (genesis: this node's own credit line when it creates the network): a favor amount
+   * ("1000", "2.5") or micro-favor ("2500000u"); null: the ledger's default, 1000 favor.
+   */
+  founderCredit?: string | null
   logLevel?: LogThreshold
   limits?: {
     /** Concurrent peer connections. */
@@ -79,6 +85,8 @@ export interface ResolvedConfig {
   readonly hoster: { readonly capacityBytes: number, readonly group: string | null }
   readonly epochSeconds: number
   readonly unvettedEpochs: number | null
+  /** Micro-favor, or null: the ledger's default. */
+  readonly founderCreditMicro: bigint | null
   readonly logLevel: LogThreshold
   readonly limits: { readonly connections: number, readonly transfers: number }
   /** The file that was read, or null when none was. */
@@ -147,6 +155,10 @@ const SIZE_UNITS: Record<string, number> = {
 }
 
 /** Parses `1234`, `"1234"`, `"20GiB"`, `"1.5 GB"` into whole bytes; null when it cannot. */
+function founderCreditOf(text: string | null): bigint | null {
+  return text === null ? null : parseFavor(text)
+}
+
 export function parseBytes(value: unknown): number | null {
   if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : null
   if (typeof value !== 'string') return null
@@ -226,6 +238,12 @@ const FIELDS: readonly FieldSpec[] = [
   { path: 'hoster.group', env: 'FAVOR_HOSTER_GROUP', flag: '--group', parse: nullable(str("a group name of 1–64 letters, digits, '.', '_' or '-'", (s) => NAME_RE.test(s))) },
   { path: 'epochSeconds', env: 'FAVOR_EPOCH_SECONDS', flag: '--epoch-seconds', parse: int(1, MAX_EPOCH_SECONDS) },
   { path: 'unvettedEpochs', env: 'FAVOR_UNVETTED_EPOCHS', flag: '--unvetted-epochs', parse: nullable(int(0, 1_000_000)) },
+  {
+    path: 'founderCredit',
+    env: 'FAVOR_FOUNDER_CREDIT',
+    flag: '--founder-credit',
+    parse: nullable((v) => typeof v === 'string' && parseFavor(v) !== null ? ok(v) : bad("a favor amount, e.g. '1000', '2.5' or '2500000u' (micro-favor)"))
+  },
   {
     path: 'logLevel',
     env: 'FAVOR_LOG_LEVEL',
@@ -438,6 +456,7 @@ export async function resolveConfigDetailed(options: ResolveConfigOptions = {}):
     },
     epochSeconds: pick(layers, 'epochSeconds', DEFAULT_EPOCH_SECONDS).value,
     unvettedEpochs: pick<number | null>(layers, 'unvettedEpochs', null).value,
+    founderCreditMicro: founderCreditOf(pick<string | null>(layers, 'founderCredit', null).value),
     logLevel: pick<LogThreshold>(layers, 'logLevel', DEFAULT_LOG_LEVEL).value,
     limits: {
       connections: pick(layers, 'limits.connections', DEFAULT_MAX_CONNECTIONS).value,

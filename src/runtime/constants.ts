@@ -1,5 +1,5 @@
 // Defaults for the node runtime, each with its unit in the name or the comment. The config resolver,
-// the scheduler and the limiters read these; nothing else hard-codes them.
+// the scheduler and the resource manager read these; nothing else hard-codes them.
 
 // --- config ---------------------------------------------------------------------------------------
 
@@ -69,6 +69,3 @@ export const TASK_STORE_VERSION = 1
 
 /** Milliseconds a resource stays open after its last user released it. 0 closes at once. */
 export const DEFAULT_RESOURCE_LINGER_MS = 0
-
-/** Callers allowed to wait on a limiter before `acquire` refuses with TooManyWaitersError. */
-export const DEFAULT_LIMIT_MAX_WAITERS = 1_000

@@ -5,15 +5,6 @@ import { FavorError, type FavorErrorOptions } from '../errors.js'
 
 export { FavorError, codeOf, describeError, type FavorErrorOptions } from '../errors.js'
 
-/** An operation was aborted through its AbortSignal. */
-export class AbortError extends FavorError {
-  static override readonly code = 'ABORTED'
-  constructor(message = 'The operation was aborted', options: FavorErrorOptions = {}) {
-    super(message, AbortError.code, options)
-    this.name = 'AbortError'
-  }
-}
-
 /** An operation took longer than it was allowed to. */
 export class TimeoutError extends FavorError {
   static override readonly code = 'TIMEOUT'
@@ -100,15 +91,6 @@ export class DoubleReleaseError extends FavorError {
   constructor(message = 'Released twice', options: FavorErrorOptions = {}) {
     super(message, DoubleReleaseError.code, options)
     this.name = 'DoubleReleaseError'
-  }
-}
-
-/** A bounded queue of waiters is full. */
-export class TooManyWaitersError extends FavorError {
-  static override readonly code = 'TOO_MANY_WAITERS'
-  constructor(message = 'Too many waiters', options: FavorErrorOptions = {}) {
-    super(message, TooManyWaitersError.code, options)
-    this.name = 'TooManyWaitersError'
   }
 }
 

@@ -1,8 +1,10 @@
 // A keyed registry of shared resources (open cores, connections, files). The first `acquire(key)`
 // opens the resource; concurrent and later acquirers share that one open; each gets a handle and
 // the resource is closed when the last handle is released (after an optional linger, so a quick
-// re-acquire does not reopen it).
+// re-acquire does not reopen it). It also holds the node's disk quota, so one object answers for
+// what the node holds open and how much disk it promised.
 import { DEFAULT_RESOURCE_LINGER_MS } from './constants.js'
+import { DiskQuota } from './quota.js'
 import { systemClock } from './clock.js'
 import type { Clock, TimerHandle } from './clock.js'
 import { ClosedError, DoubleReleaseError, InvalidArgumentError, toError } from './errors.js'
@@ -33,6 +35,8 @@ export interface ResourceManagerOptions {
 export interface ResourceManagerComponents {
   readonly clock?: Clock
   readonly logger?: Logger
+  /** The disk quota (default: capacity 0 until the node offers storage). */
+  readonly quota?: DiskQuota
 }
 
 export interface ResourceStats {
@@ -53,7 +57,13 @@ interface Entry {
   closing: Promise<void> | null
 }
 
+/** What `/status` shows: the open resources and their users, and the quota's totals. */
+export interface ResourceUsage extends ResourceStats {
+  readonly quota: { readonly capacityBytes: number, readonly reservedBytes: number, readonly usedBytes: number, readonly reservations: number }
+}
+
 export class ResourceManager {
+  readonly quota: DiskQuota
   readonly #entries = new Map<string, Entry>()
   readonly #lingerMs: number
   readonly #clock: Clock
@@ -68,6 +78,7 @@ export class ResourceManager {
     this.#lingerMs = linger
     this.#clock = components.clock ?? systemClock
     this.#log = components.logger ?? silentLogger()
+    this.quota = components.quota ?? new DiskQuota({ capacityBytes: 0 })
   }
 
   /**
@@ -122,10 +133,21 @@ export class ResourceManager {
     return this.#entries.has(key)
   }
 
+  /** The open value at `key` (undefined while it is opening, closing or not open); takes no reference. */
+  peek<T extends Closable>(key: string): T | undefined {
+    const e = this.#entries.get(key)
+    return e === undefined || e.closing !== null ? undefined : (e.value as T | null) ?? undefined
+  }
+
   stats(): ResourceStats {
     let users = 0
     for (const e of this.#entries.values()) users += e.refs
     return { open: this.#entries.size, users, opened: this.#opened, closed: this.#closedCount }
+  }
+
+  usage(): ResourceUsage {
+    const q = this.quota.usage()
+    return { ...this.stats(), quota: { capacityBytes: q.capacityBytes, reservedBytes: q.reservedBytes, usedBytes: q.usedBytes, reservations: q.reservations.length } }
   }
 
   /**

@@ -99,6 +99,11 @@ export interface SchedulerCounters {
   readonly expired: number
 }
 
+export interface KindDepth {
+  queued: number
+  running: number
+}
+
 export interface TaskEvent {
   readonly id: string
   readonly kind: string
@@ -333,6 +338,23 @@ export class Scheduler<Tasks extends Record<string, unknown> = Record<string, un
   /** Every queued and running task. */
   list(): TaskInfo[] {
     return [...this.#entries.values()].map((e) => info(e.record))
+  }
+
+  /** Whether a task with dedupe key `key` is queued (waiting or backing off) or running. */
+  has(key: string): boolean {
+    return this.#queuedByKey.has(key) || this.#runningKeys.has(key)
+  }
+
+  /** Tasks held per kind: queued (waiting, delayed or backing off) and running. */
+  depths(): Record<string, KindDepth> {
+    const out: Record<string, KindDepth> = {}
+    for (const k of this.#kinds.keys()) out[k] = { queued: 0, running: 0 }
+    for (const e of this.#entries.values()) {
+      const d = out[e.record.kind] ??= { queued: 0, running: 0 }
+      if (e.record.state === 'running') d.running++
+      else d.queued++
+    }
+    return out
   }
 
   counters(): SchedulerCounters {
@@ -643,12 +665,4 @@ function info(r: TaskRecord): TaskInfo {
     deadline: r.deadline,
     lastError: r.lastError
   }
-}
-
-/** Factory in the libp2p style. */
-export function createScheduler<Tasks extends Record<string, unknown> = Record<string, unknown>>(
-  components: SchedulerComponents = {},
-  options: SchedulerOptions = {}
-): Scheduler<Tasks> {
-  return new Scheduler<Tasks>(components, options)
 }

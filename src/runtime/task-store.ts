@@ -1,10 +1,10 @@
 // Where the scheduler keeps its queue. The scheduler writes a task's record before its handler runs
 // and deletes it only after the handler succeeded, so a crash at any point leaves the task in the
 // store: delivery is at-least-once (a task may run again after a crash, never be lost).
-import { isErrno } from '../errors.js'
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
+import { mkdir, readFile, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { TASK_STORE_FILE_NAME, TASK_STORE_VERSION } from './constants.js'
+import { writeFileDurable } from './durable-file.js'
 import { ClosedError, CorruptStateError, NotOpenError } from './errors.js'
 
 export type TaskRecordState = 'queued' | 'running'
@@ -170,30 +170,45 @@ export class FileTaskStore implements TaskStore {
 
   async #writeNow(): Promise<void> {
     const file: StoreFile = { version: TASK_STORE_VERSION, tasks: [...this.#records.values()] }
-    const data = JSON.stringify(file)
-    const handle = await open(this.#tmpPath, 'w')
-    try {
-      await handle.writeFile(data, 'utf8')
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-    await rename(this.#tmpPath, this.path)
-    await syncDir(dirname(this.path))
+    await writeFileDurable(this.path, JSON.stringify(file))
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
-  // Makes the rename durable on POSIX; not supported everywhere (Windows), where rename is enough.
-  let handle
-  try {
-    handle = await open(dir, 'r')
-    await handle.sync()
-  } catch (err) {
-    // best effort where a directory cannot be opened or synced (Windows, some file systems); anything else is real
-    if (!isErrno(err, 'EISDIR', 'EINVAL', 'EPERM', 'EACCES', 'ENOTSUP', 'EBADF')) throw err
-  } finally {
-    await handle?.close()
+/**
+ * Keeps the tasks of `transientKinds` in memory and the others in `durable`: for kinds whose task is
+ * enqueued again at every start anyway (a periodic one), a durable record would only cost disk writes.
+ */
+export class TransientKindsStore implements TaskStore {
+  readonly #durable: TaskStore
+  readonly #memory = new MemoryTaskStore()
+  readonly #transient: ReadonlySet<string>
+
+  constructor(durable: TaskStore, transientKinds: Iterable<string>) {
+    this.#durable = durable
+    this.#transient = new Set(transientKinds)
+  }
+
+  async load(): Promise<TaskRecord[]> {
+    const out: TaskRecord[] = []
+    for (const r of await this.#durable.load()) {
+      // a transient task in the durable store (written by a version that kept it) is dropped from it
+      if (this.#transient.has(r.kind)) await this.#durable.delete(r.id)
+      else out.push(r)
+    }
+    return out
+  }
+
+  put(record: TaskRecord): Promise<void> {
+    return this.#transient.has(record.kind) ? this.#memory.put(record) : this.#durable.put(record)
+  }
+
+  delete(id: string): Promise<void> {
+    if (this.#memory.records.has(id)) return this.#memory.delete(id)
+    return this.#durable.delete(id)
+  }
+
+  close(): Promise<void> {
+    return this.#durable.close()
   }
 }
 

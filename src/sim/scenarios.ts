@@ -87,7 +87,8 @@ export function resolveConfig(c: SimConfig): ResolvedConfig {
   // the contract keeps an odd indexer set: an even count asks for one more (the first hoster is promoted)
   const base = defaultParams({ admissionsPerEpoch: 1_000_000, indexerTarget: indexers % 2 === 1 ? indexers : indexers + 1, ...c.params })
   // Each publisher may pay for all its cores every epoch of the run, with room to spare.
-  const cores = Math.ceil(c.agreements / replicas)
+  const arrivals = Math.max(0, Math.floor(c.arrivalCoresPerEpoch ?? 0))
+  const cores = Math.ceil(c.agreements / replicas) + arrivals * c.epochs
   const perPublisherAgreements = Math.ceil(cores / publishers) * replicas
   const costPerEpoch = (BigInt(coreBlocks * blockBytes) * BigInt(base.epochSeconds) * base.priceMicroPerGiBHour) / ((1n << 30n) * 3600n)
   const credit = costPerEpoch * BigInt(perPublisherAgreements) * BigInt(c.epochs + 10) * 2n
@@ -109,6 +110,7 @@ export function resolveConfig(c: SimConfig): ResolvedConfig {
     hosterGroups: c.hosterGroups ?? 0,
     scenario,
     mirrorEpochs: c.mirrorEpochs ?? 0,
+    arrivalCoresPerEpoch: arrivals,
     sybil: c.sybil ?? null,
     checkInvariants: c.checkInvariants ?? indexers + c.hosters + publishers + (c.sybil?.identities ?? 0) <= 100,
     params,

@@ -11,7 +11,8 @@ import { answerHash, challengeIndicesV2, itemHash, ItemError, JudgementCode, sig
 import type { AnswerItem } from '../proof/receipt.js'
 import {
   apply,
-  commitOf,
+  chainCommit,
+  chainLink,
   decodeRecord,
   digest,
   encodeOp,
@@ -21,9 +22,10 @@ import {
   attestScorePpm,
   reputationPpm,
   secretFor,
-  checkInvariants
+  checkInvariants,
+  isVetted
 } from '../ledger/index.js'
-import type { Account, Agreement, ApplyResult, Attestation, EndReason, EpochRecord, Hex, LedgerEvent, NetworkMeta, Op, Outcome, ReportResult } from '../ledger/index.js'
+import type { Account, Agreement, ApplyResult, Attestation, EndReason, EpochRecord, FreshQueue, Hex, LedgerEvent, NetworkMeta, Op, Outcome, ReportResult, RoundChain } from '../ledger/index.js'
 import { MAX_REPORT_RESULTS } from '../ledger/index.js'
 import { hosterLabel, indexerLabel, publisherLabel, resolveConfig, sybilLabel } from './scenarios.js'
 import type {
@@ -137,6 +139,13 @@ export class Simulator {
   private readonly publishers: Node[] = []
   /** The Sybil operator's identities (SimConfig.sybil), also hosters. */
   private readonly sybils: Node[] = []
+  /** Whether the Sybil identities are members yet; cores matched since then; cores it ever held every replica of, or was the sole holder of. */
+  private sybilsIn = false
+  private readonly coresExposed = new Set<Hex>()
+  private readonly coresEverAll = new Set<Hex>()
+  private readonly coresEverSole = new Set<Hex>()
+  private readonly coresEverTwo = new Set<Hex>()
+  private sybilVettedEpoch = 0
   private readonly byHex = new Map<Hex, Node>()
   private readonly mirror = new Map<number, AgMirror>()
   private readonly pinning = new Set<number>()
@@ -287,6 +296,7 @@ export class Simulator {
           const hoster = this.byHex.get(ev.hoster)
           if (hoster === undefined) break
           this.agreementsCreated++
+          if (this.sybilsIn) this.coresExposed.add(ev.coreKey)
           this.mirror.set(ev.agreementId, { id: ev.agreementId, requestId: ev.requestId, coreKey: ev.coreKey, hoster, state: 'pinning', createdEpoch: cur, length: 0 })
           this.pinning.add(ev.agreementId)
           if (eo !== undefined) eo.created++
@@ -426,6 +436,45 @@ export class Simulator {
     return (before + 1) * bytes <= realBytes
   }
 
+  /** Cores whose live replicas are all the Sybil operator's now (after a tick: matching done). */
+  private sampleCapture(): void {
+    if (!this.sybilsIn || this.cfg.replicas < 2) return
+    if (this.sybilVettedEpoch === 0) {
+      const meta = this.read<NetworkMeta>(keys.meta)
+      const vetted = this.sybils.filter((n) => {
+        const a = this.read<Account>(keys.account(n.hex))
+        return a !== null && meta !== null && isVetted(a, meta.params)
+      }).length
+      if (vetted >= 2) this.sybilVettedEpoch = this.epoch
+    }
+    const perCore = new Map<Hex, { all: number; mine: number }>()
+    for (const m of this.mirror.values()) {
+      if (m.state === 'ended') continue
+      const pc = perCore.get(m.coreKey) ?? { all: 0, mine: 0 }
+      pc.all++
+      if (this.sybils.includes(m.hoster)) pc.mine++
+      perCore.set(m.coreKey, pc)
+    }
+    for (const [k, pc] of perCore) {
+      if (pc.mine >= 2) this.coresEverTwo.add(k)
+      if (pc.mine === 0 || pc.mine < pc.all) continue
+      this.coresEverSole.add(k)
+      if (pc.all >= this.cfg.replicas) this.coresEverAll.add(k)
+    }
+  }
+
+  /** The Sybil operator's share of the live replicas created after epoch `join` started (its join tick excluded). */
+  private shareSince(join: number): number {
+    let all = 0
+    let mine = 0
+    for (const m of this.mirror.values()) {
+      if (m.state === 'ended' || (join > 0 && m.createdEpoch <= join)) continue
+      all++
+      if (this.sybils.includes(m.hoster)) mine++
+    }
+    return all === 0 ? 0 : mine / all
+  }
+
   /** What the Sybil operator got at the end (SimConfig.sybil). */
   private sybilStats(): SybilStats | null {
     const c = this.cfg.sybil
@@ -491,8 +540,15 @@ export class Simulator {
       vouching: c.vouching ?? 'lineage',
       provenShare: proven === 0 ? 0 : provenMine / proven,
       replicaShare: live === 0 ? 0 : liveMine / live,
+      replicaShareSinceJoin: this.shareSince(this.sybilJoinEpoch),
       coresAllSybil: counted.filter((x) => x.mine > 0 && x.mine === x.all).length,
       cores: counted.length,
+      coresEverAllSybil: this.coresEverAll.size,
+      coresEverSoleSybil: this.coresEverSole.size,
+      coresEverTwoSybil: this.coresEverTwo.size,
+      coresExposed: this.coresExposed.size,
+      vettedEpoch: this.sybilVettedEpoch,
+      coresExposedVetted: this.sybilVettedEpoch === 0 ? 0 : new Set([...this.mirror.values()].filter((m) => m.createdEpoch >= this.sybilVettedEpoch).map((m) => m.coreKey)).size,
       favorShare: favor === 0n ? 0 : Number((favorMine * 1_000_000n) / favor) / 1e6,
       failedOnSybil: failed,
       paidOnSybil: paidMine,
@@ -601,6 +657,7 @@ export class Simulator {
       const acted = this.epoch
       await this.tick()
       this.sampleFlows(acted)
+      this.sampleCapture()
       this.sampleMemory()
       const o = this.outcomes.get(acted)
       if (o !== undefined) {
@@ -635,35 +692,66 @@ export class Simulator {
     const boot = this.indexers[0] as Node
     await this.send(boot, { type: 'init-network', time: this.time, params: c.params })
     // the indexers are admitted first: the contract promotes members in admission order up to indexerTarget
+    const lateSybils = this.sybilJoinEpoch > 0
     for (const n of this.nodes) {
-      if (n === boot) continue
-      // a Sybil operator's identities after the first are vouched for by the first (one lineage), unless the
-      // admin was fooled into vouching for each
-      const first = this.sybils[0]
-      const by = this.sybils.includes(n) && n !== first && first !== undefined && c.sybil?.vouching !== 'admin' ? first : boot
-      await this.send(by, { type: 'add-writer', time: this.time, writerKey: n.key, indexer: false })
+      if (n === boot || (lateSybils && this.sybils.includes(n))) continue
+      await this.send(this.sponsorOf(n), { type: 'add-writer', time: this.time, writerKey: n.key, indexer: false })
     }
     const meta = this.read<NetworkMeta>(keys.meta)
     if (meta !== null) this.networkId = Buffer.from(meta.genesisBeacon, 'hex')
-    const coreBytes = c.coreBlocks * c.blockBytes
     const cores = Math.ceil(c.agreements / c.replicas)
-    const capacity = Math.max(coreBytes * 2, Math.ceil((3 * coreBytes * cores * c.replicas) / c.hosters))
     for (const [i, h] of this.hosters.entries()) {
       const group = c.hosterGroups > 0 ? `g${i % c.hosterGroups}` : ''
-      await this.send(h, { type: 'offer', time: this.time, capacityBytes: capacity, group, nodeKey: h.nodeKey })
+      await this.send(h, { type: 'offer', time: this.time, capacityBytes: this.honestCapacity, group, nodeKey: h.nodeKey })
     }
-    if (c.sybil !== null && this.sybils.length > 0) {
-      // real capacity x of the whole: x / (1 − x) of the honest hosters' capacity, split over the identities
-      const x = Math.min(0.95, Math.max(0, c.sybil.realShare))
-      const real = Math.floor((x / (1 - x)) * capacity * c.hosters / this.sybils.length)
-      for (const n of this.sybils) {
-        n.behaviour = { kind: 'overcommit', realBytes: real }
-        await this.send(n, { type: 'offer', time: this.time, capacityBytes: c.sybil.declaredBytes ?? 2 ** 50, group: '', nodeKey: n.nodeKey })
-      }
-    }
+    if (!lateSybils) await this.offerSybils()
+    this.sybilsIn = this.sybils.length > 0 && !lateSybils
     // cores round-robin over publishers, `coresPerRequest` per request op
+    await this.requestCores(0, cores)
+  }
+
+  /** Capacity each honest hoster offers: three times its share of all the cores requested in the run. */
+  private get honestCapacity(): number {
+    const c = this.cfg
+    const coreBytes = c.coreBlocks * c.blockBytes
+    const cores = Math.ceil(c.agreements / c.replicas) + c.arrivalCoresPerEpoch * c.epochs
+    return Math.max(coreBytes * 2, Math.ceil((3 * coreBytes * cores * c.replicas) / c.hosters))
+  }
+
+  /** Epoch the Sybil operator's identities join in (0: at genesis). */
+  private get sybilJoinEpoch(): number {
+    return this.cfg.sybil === null ? 0 : Math.max(0, this.cfg.sybil.joinEpoch ?? 0)
+  }
+
+  /**
+   * Who admits a node: the genesis admin, except for a Sybil operator's identities after the first, which the
+   * first vouches for (one lineage) unless the admin was fooled into vouching for each.
+   */
+  private sponsorOf(n: Node): Node {
+    const boot = this.indexers[0] as Node
+    const first = this.sybils[0]
+    return this.sybils.includes(n) && n !== first && first !== undefined && this.cfg.sybil?.vouching !== 'admin' ? first : boot
+  }
+
+  /** The Sybil identities offer: each declares far more than it has; its real capacity is x of the whole. */
+  private async offerSybils(): Promise<void> {
+    const c = this.cfg
+    if (c.sybil === null || this.sybils.length === 0) return
+    // real capacity x of the whole: x / (1 − x) of the honest hosters' capacity, split over the identities
+    const x = Math.min(0.95, Math.max(0, c.sybil.realShare))
+    const real = Math.floor((x / (1 - x)) * this.honestCapacity * c.hosters / this.sybils.length)
+    for (const n of this.sybils) {
+      n.behaviour = { kind: 'overcommit', realBytes: real }
+      await this.send(n, { type: 'offer', time: this.time, capacityBytes: c.sybil.declaredBytes ?? 2 ** 50, group: '', nodeKey: n.nodeKey })
+    }
+  }
+
+  /** Cores [from, from + count) requested round-robin over the publishers, `coresPerRequest` per op. */
+  private async requestCores(from: number, count: number): Promise<void> {
+    const c = this.cfg
+    const coreBytes = c.coreBlocks * c.blockBytes
     const byPublisher: number[][] = this.publishers.map(() => [])
-    for (let k = 0; k < cores; k++) byPublisher[k % this.publishers.length]?.push(k)
+    for (let k = from; k < from + count; k++) byPublisher[k % this.publishers.length]?.push(k)
     for (const [p, list] of byPublisher.entries()) {
       const pub = this.publishers[p] as Node
       for (let i = 0; i < list.length; i += c.coresPerRequest) {
@@ -691,16 +779,51 @@ export class Simulator {
       const acct = this.read<Account>(keys.account(hex))
       const due = acct !== null && acct.commit !== '' && acct.commitEpoch === next
       const reveal = due ? secretFor(n.beaconSeed, next) : new Uint8Array(0)
-      await this.send(n, { type: 'tick', time: this.time, epoch: next, tickTime: this.time, commit: commitOf(secretFor(n.beaconSeed, next + 1)), reveal })
+      await this.send(n, { type: 'tick', time: this.time, epoch: next, tickTime: this.time, commit: chainCommit(secretFor(n.beaconSeed, next + 1), this.cfg.params.roundsPerEpoch), reveal })
+    }
+  }
+
+  /**
+   * A matching round (src/ledger/rounds.ts) when requests wait in the fresh queue: the first online indexer
+   * in this epoch's turn reveals the next link of its chain. Virtual time has no finality lag: upTo is the
+   * whole queue.
+   */
+  private async round(e: number): Promise<void> {
+    const rounds = this.cfg.params.roundsPerEpoch
+    const q = this.read<FreshQueue>(keys.fresh)
+    if (rounds === 0 || q === null || q.entries.length === 0) return
+    const list = this.read<NetworkMeta>(keys.meta)?.indexers ?? []
+    for (let i = 0; i < list.length; i++) {
+      const hex = list[(e + i) % list.length] as Hex
+      const n = this.byHex.get(hex)
+      if (n === undefined || this.offlineAt(n, e)) continue
+      const acct = this.read<Account>(keys.account(hex))
+      if (acct === null || acct.commit === '' || acct.commitEpoch !== e + 1) continue
+      const chain = this.read<RoundChain>(keys.round(hex))
+      const index = (chain !== null && chain.epoch === e && chain.commit === acct.commit ? chain.index : 0) + 1
+      if (index > rounds) continue
+      await this.send(n, { type: 'round', time: this.time, epoch: e, index, link: chainLink(secretFor(n.beaconSeed, e + 1), rounds, index), upTo: q.next })
+      return
     }
   }
 
   /** Everything the nodes do while epoch e is current. */
   private async act(e: number): Promise<void> {
+    // a Sybil operator joining a running network, and new requests (matched at the next tick)
+    if (e > 0 && e === this.sybilJoinEpoch) {
+      for (const n of this.sybils) await this.send(this.sponsorOf(n), { type: 'add-writer', time: this.time, writerKey: n.key, indexer: false })
+      await this.offerSybils()
+      this.sybilsIn = this.sybils.length > 0
+    }
+    if (this.cfg.arrivalCoresPerEpoch > 0 && e >= 1) {
+      await this.requestCores(Math.ceil(this.cfg.agreements / this.cfg.replicas) + (e - 1) * this.cfg.arrivalCoresPerEpoch, this.cfg.arrivalCoresPerEpoch)
+    }
     // withdrawals
     for (const h of this.hosters) {
       if (h.behaviour.kind === 'withdraws' && h.behaviour.at === e) await this.send(h, { type: 'withdraw', time: this.time })
     }
+    // new requests and repair slots are matched in a round, before the epoch ends
+    await this.round(e)
     // hosters that finished mirroring post ready (reading the recorded length from the contract)
     for (const id of [...this.pinning]) {
       const m = this.mirror.get(id)
@@ -842,6 +965,7 @@ export class Simulator {
         hosterGroups: c.hosterGroups,
         scenario: c.scenario,
         mirrorEpochs: c.mirrorEpochs,
+        arrivalCoresPerEpoch: c.arrivalCoresPerEpoch,
         sybil: c.sybil,
         checkInvariants: c.checkInvariants,
         track: c.track,

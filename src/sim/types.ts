@@ -74,6 +74,11 @@ export interface SimConfig {
   track?: string[]
   /** Epochs a hoster needs to mirror a core before it posts `ready` (default 0: in the epoch it was matched). */
   mirrorEpochs?: number
+  /**
+   * New cores requested every epoch from epoch 1 on, round-robin over the publishers, on top of the
+   * `agreements` requested at genesis (default 0).
+   */
+  arrivalCoresPerEpoch?: number
   /** A Sybil operator besides the honest hosters (docs/sybil.md). */
   sybil?: SybilConfig
   /** Check the accounting invariants (src/ledger/invariants.ts) after every op (default: with ≤ 100 accounts). */
@@ -92,6 +97,11 @@ export interface SybilConfig {
    * (one sponsor lineage); 'admin' the admin was fooled into vouching for each (k lineages).
    */
   vouching?: 'lineage' | 'admin'
+  /**
+   * Epoch in which its identities are admitted and offer (default 0: at genesis, with the honest hosters);
+   * later, they join a running network whose honest hosters may be vetted already.
+   */
+  joinEpoch?: number
 }
 
 /** What the Sybil operator got (SimReport.sybil). */
@@ -103,9 +113,27 @@ export interface SybilStats {
   provenShare: number
   /** Its share of the live replicas (agreements) at the end. */
   replicaShare: number
+  /** Its share of the live replicas created after it joined (all of them when it joined at genesis). */
+  replicaShareSinceJoin: number
   /** Cores (of requests with ≥ 2 replicas) whose every live replica it holds, and the cores counted. */
   coresAllSybil: number
   cores: number
+  /**
+   * Cores (of requests with ≥ 2 replicas) whose every replica (all `replicas` of them live) it held at the end
+   * of some epoch, and the cores that had an agreement created while it was a member (exposed to it).
+   */
+  coresEverAllSybil: number
+  /** Cores whose live replicas (at least one) were all its own at the end of some epoch (a sole holder, even of a core not yet fully placed). */
+  coresEverSoleSybil: number
+  /** Cores of which it held two live replicas or more at the end of some epoch. */
+  coresEverTwoSybil: number
+  coresExposed: number
+  /**
+   * First epoch whose matching saw two of its identities vetted (0 = never): from then on, with identities of
+   * distinct lineages, it could take more than one replica of a new core; and the cores matched from then on.
+   */
+  vettedEpoch: number
+  coresExposedVetted: number
   /** Its share of the favor earned (Σ positive balance + held back over hosters and attestors). */
   favorShare: number
   /** Agreements on its identities that ended failed (data it did not keep: repairs honest publishers bore). */
@@ -133,6 +161,7 @@ export interface ResolvedConfig {
   hosterGroups: number
   scenario: ScenarioName | null
   mirrorEpochs: number
+  arrivalCoresPerEpoch: number
   sybil: SybilConfig | null
   checkInvariants: boolean
   params: NetworkParams

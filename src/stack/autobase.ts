@@ -75,6 +75,24 @@ export interface AutobaseOptions {
   fastForward?: boolean
 }
 
+/** A view as the system records it: its core key and its length at that point of the system. */
+export interface ViewInfo {
+  key: Buffer
+  length: number
+}
+
+/** Autobase's system state at a length (the fields the ledger reads). */
+export interface IndexedInfo {
+  views: ViewInfo[]
+}
+
+/** Autobase's system view as applied so far (its tip, not only the indexed prefix). */
+export interface SystemState {
+  readonly core: { readonly length: number }
+  /** The views as of the last system flush (Autobase replaces entries in place on each flush). */
+  readonly views: readonly ViewInfo[]
+}
+
 export interface Base extends EventEmitter {
   readonly key: Buffer
   readonly discoveryKey: Buffer
@@ -83,7 +101,9 @@ export interface Base extends EventEmitter {
   readonly isIndexer: boolean
   readonly view: Bee
   readonly length: number
+  /** System length the indexers' multisig covers, as this node's own system session sees it. */
   readonly signedLength: number
+  /** System length the indexers' acks have ordered for good (the linearizer's indexed prefix). */
   readonly indexedLength: number
   readonly closed: boolean
   /** The reason apply was interrupted with (host.interrupt), else null. */
@@ -93,6 +113,14 @@ export interface Base extends EventEmitter {
   update(): Promise<void>
   ack(bg?: boolean): Promise<void>
   hash(): Promise<Buffer>
+  /** The system as applied (null before the apply state opens). Not in Autobase's README; 7.28.1 is pinned. */
+  readonly system: SystemState | null
+  /**
+   * The system state at `indexedLength` (null before the apply state opens); deprecated in Autobase,
+   * kept in 7.28.1 (pinned). When the system holds exactly `indexedLength` entries it answers with its
+   * live in-memory state, which the next flush changes: read that case from `system` at once instead.
+   */
+  getIndexedInfo(): Promise<IndexedInfo | null>
   replicate(isInitiator: boolean | Duplex, opts?: unknown): Duplex
   close(): Promise<void>
 }

@@ -6,10 +6,19 @@ import type { Duplex } from 'node:stream'
 import type { Core } from './hypercore.js'
 import type { KeyPair } from './crypto.js'
 
+/**
+ * Hypercore's default block encryption for a session: blocks are encrypted on append and decrypted on
+ * read with keys derived from `key` and the core key. Peers without it replicate, store and prove the
+ * ciphertext. Not persisted: every session that may append must be given it again.
+ */
+export interface BlockEncryption {
+  key: Uint8Array
+}
+
 export type CoreOpts =
-  | { key: Uint8Array; valueEncoding?: 'binary'; wait?: boolean }
-  | { name: string; valueEncoding?: 'binary' }
-  | { keyPair: KeyPair; valueEncoding?: 'binary' }
+  | { key: Uint8Array; valueEncoding?: 'binary'; wait?: boolean; encryption?: BlockEncryption }
+  | { name: string; valueEncoding?: 'binary'; encryption?: BlockEncryption }
+  | { keyPair: KeyPair; valueEncoding?: 'binary'; encryption?: BlockEncryption }
 
 export interface Store {
   readonly closed: boolean
@@ -19,7 +28,13 @@ export interface Store {
   /** Replicates every core of the store over a connection (or creates a stream for an initiator flag). */
   replicate(stream: Duplex | boolean): Duplex
   namespace(name: string): Store
-  session(): Store
+  /** This store's namespace (names of `get({ name })` are resolved in it). */
+  readonly ns: Buffer
+  /**
+   * Another session on the same storage. Corestore 7 puts it in the DEFAULT namespace unless told
+   * otherwise: pass `{ namespace: store.ns }` to keep a namespaced store's names.
+   */
+  session(opts?: { namespace?: Buffer }): Store
   close(): Promise<void>
 }
 

@@ -49,9 +49,20 @@ export interface Core extends EventEmitter {
   readonly opened: boolean
   readonly manifest: unknown
   readonly peers: readonly unknown[]
+  /**
+   * Bytes of block-encryption padding per block this session strips (8 with a key, 0 without).
+   * `byteLength` excludes it; what is stored and replicated includes it (see `storedByteLength`).
+   */
+  readonly padding: number
   ready(): Promise<void>
+  /**
+   * Sets this session's block-encryption key: appends through it are encrypted, reads decrypted.
+   * Hypercore keeps the key per session and never stores it.
+   */
+  setEncryptionKey(key: Uint8Array): Promise<void>
   append(blocks: Buffer | Buffer[]): Promise<{ length: number; byteLength: number }>
-  get(index: number, opts?: { timeout?: number; wait?: boolean }): Promise<Buffer | null>
+  /** A block (decrypted on a keyed session unless `raw`: then the bytes as stored). */
+  get(index: number, opts?: { timeout?: number; wait?: boolean; raw?: boolean }): Promise<Buffer | null>
   has(start: number, end?: number): Promise<boolean>
   update(opts?: { wait?: boolean }): Promise<boolean>
   download(range?: { start?: number; end?: number; linear?: boolean }): Download
@@ -61,6 +72,21 @@ export interface Core extends EventEmitter {
   truncate(length: number, opts?: { fork?: number }): Promise<void>
   info(opts?: { storage?: boolean }): Promise<{ byteLength: number; length: number; contiguousLength: number; storage?: { oplog: number; tree: number; blocks: number; bitfield: number } | null }>
   close(): Promise<void>
+}
+
+/** Bytes of a block-encryption key (hypercore's default encryption: XSalsa20 with keys derived per core). */
+export const ENCRYPTION_KEY_BYTES = 32
+
+/** Padding hypercore's default block encryption prefixes to every block (the blinded fork id). */
+export const ENCRYPTION_PADDING_BYTES = Hypercore.DefaultEncryption.PADDING as number
+
+/**
+ * The bytes a core takes as stored and replicated: its blocks including the encryption padding. A
+ * keyed session's `byteLength` leaves the padding out; a session without the key sees it in the block
+ * bytes. Hosters store (and are paid for) what this returns, whichever session asks.
+ */
+export function storedByteLength(core: Core): number {
+  return core.byteLength + core.length * core.padding
 }
 
 /** The core key of a default (v1, single ed25519 signer) manifest for a signer public key. */

@@ -50,15 +50,27 @@ export interface Drive {
   close(): Promise<void>
 }
 
+export interface DriveOptions {
+  /**
+   * Block encryption of both cores (hypercore's default encryption). Every open of a drive that may
+   * write must pass it again: hypercore does not persist it, and a write without it is plaintext.
+   */
+  encryptionKey?: Uint8Array
+}
+
 /**
  * Opens a drive on a store: a writable one (new or existing) when `key` is absent, else the drive with
  * that key (read-only unless this store holds its key pair). Use a namespaced store to keep several
  * writable drives apart. The drive gets its own session of the store: Hyperdrive closes the store it
  * is given when it closes.
  */
-export function openDrive(store: Store, key?: Uint8Array): Drive {
-  const session = store.session()
-  return (key === undefined ? new Hyperdrive(session) : new Hyperdrive(session, key)) as Drive
+export function openDrive(store: Store, key?: Uint8Array, opts: DriveOptions = {}): Drive {
+  // The session keeps the store's namespace: a bare `session()` falls back to the default one, where
+  // every writable drive would be the same 'db' core (and a second one would wait on its exclusive lock).
+  const session = store.session({ namespace: store.ns })
+  // hyperdrive 13 passes `encryptionKey` to both of its cores (each derives its own block key from it).
+  const o = opts.encryptionKey === undefined ? {} : { encryptionKey: Buffer.from(opts.encryptionKey) }
+  return (key === undefined ? new Hyperdrive(session, o) : new Hyperdrive(session, key, o)) as Drive
 }
 
 /**

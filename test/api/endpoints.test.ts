@@ -33,6 +33,14 @@ describe('daemon API contract', () => {
     assert.equal(r.body.networkKey, f.node.networkKey)
     assert.equal(typeof r.body.balance.balance, 'string', 'bigints as decimal strings')
     assert.ok(Array.isArray(r.body.node.roles))
+    // the runtime: queue depth per task kind, running tasks, counters, resources held
+    const rt = r.body.node.runtime
+    assert.deepEqual(Object.keys(rt.tasks.kinds).sort(), ['challenge', 'gc', 'mirror', 'reconcile', 'report'])
+    for (const d of Object.values<{ queued: number, running: number }>(rt.tasks.kinds)) assert.ok(Number.isInteger(d.queued) && Number.isInteger(d.running))
+    assert.ok(Array.isArray(rt.tasks.running))
+    assert.ok(rt.tasks.counters.succeeded >= 1, 'reconciles ran')
+    for (const k of ['open', 'users', 'opened', 'closed']) assert.ok(Number.isInteger(rt.resources[k]), k)
+    assert.equal(typeof rt.resources.quota.capacityBytes, 'number')
     assert.equal((await call(f.url, 'GET', '/status?x=1', { token: f.token })).status, 400)
   })
 
@@ -244,7 +252,7 @@ describe('daemon API contract', () => {
 
 describe('409 when the publisher lacks favor', () => {
   test('POST /pins is refused before anything is appended', async () => {
-    const f = await startFixture({ params: { welcomeCreditMicro: 0n } })
+    const f = await startFixture({ params: { welcomeCreditMicro: 0n, founderCreditMicro: 0n } })
     try {
       const key = await makeCore(f.node, 'poor', 2)
       const r = await call<Err>(f.url, 'POST', '/pins', { token: f.token, body: { cid: key, replicas: 1 } })

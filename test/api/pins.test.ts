@@ -175,4 +175,16 @@ describe('pinning service compliance (hypercore keys)', () => {
     assert.equal((await call(f.url, 'GET', '/pins/999999', { token: f.token })).status, 404)
     assert.equal((await call(f.url, 'PUT', '/pins', { token: f.token })).status, 405)
   })
+
+  test("meta keeps a '__proto__' key (JSON.parse makes it an own key) when stored and when filtering", async () => {
+    // the key used to be assigned, so it set a prototype and vanished behind a 202 (the API fuzz sends such keys)
+    const meta = JSON.parse('{"__proto__":"p","app":"proto"}') as Record<string, string>
+    const res = await post({ cid: cores[0], meta, replicas: 1 })
+    assert.equal(res.status, 202, JSON.stringify(res.body))
+    assert.deepEqual(Object.keys(res.body.pin.meta).sort(), ['__proto__', 'app'])
+    assert.equal(Object.getOwnPropertyDescriptor(res.body.pin.meta, '__proto__')?.value, 'p')
+    const r = await list(`?status=${ALL}&meta=${encodeURIComponent('{"__proto__":"p"}')}`)
+    assert.deepEqual(r.body.results.map((p) => p.requestid), [res.body.requestid], 'the filter is not dropped to match all')
+    assert.equal((await call(f.url, 'DELETE', `/pins/${res.body.requestid}`, { token: f.token })).status, 202)
+  })
 })

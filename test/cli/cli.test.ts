@@ -89,9 +89,10 @@ describe('favor CLI against a running daemon', () => {
       assert.match(unknown.stderr, /refused \[NO_SUCH_ACCOUNT\]/)
     }
     // Accepted by the API, refused by the contract: the CLI waited for the verdict and reports its reason.
-    const escrow = await favor(['set-limit', other, '5', ...d])
+    // (more than the founder's credit, all this fresh network's founder can escrow)
+    const escrow = await favor(['set-limit', other, '5000', ...d])
     assert.equal(escrow.code, 4, escrow.stderr)
-    assert.match(escrow.stderr, /refused \[INSUFFICIENT_FUNDS\]: the ledger refused the set-limit: insufficient balance .*\(SPONSOR_LINE_OVER_BALANCE\)/)
+    assert.match(escrow.stderr, /refused \[INSUFFICIENT_FUNDS\]: the ledger refused the set-limit: only \d+ µfavor can be escrowed .*\(SPONSOR_LINE_OVER_BALANCE\)/)
     assert.equal((await favor(['set-limit', other, '0', '--json', ...d])).code, 0, 'closing a line is accepted')
     // A key no peer serves: said so after a bounded search, nothing appended.
     const before = await f.node.requests({ mine: true })

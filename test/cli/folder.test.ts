@@ -2,7 +2,7 @@
 // FavorNode: a folder becomes a drive published as one request for its two cores, and reads back
 // byte-for-byte; bad input exits non-zero with a clear message and publishes nothing.
 import assert from 'node:assert/strict'
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { makeTempDir, removeDir } from '../harness/tmp.js'
@@ -59,6 +59,40 @@ describe('favor publish <folder>, ls, get', () => {
     const again = await favorCli(['get', r.driveKey, out, ...d])
     assert.equal(again.code, 1)
     assert.match(again.stderr, /exists and is not an empty folder/)
+  })
+
+  test('--encrypt: the key is printed once, travels as --key or a share link, and a wrong key is refused', async () => {
+    const folder = join(work, 'secret')
+    await mkdir(folder)
+    await writeFile(join(folder, 's.txt'), 'sealed\n')
+    const pub = await favorCli(['publish', folder, '--encrypt', '--replicas', '1', ...d])
+    assert.equal(pub.code, 0, pub.stderr)
+    const link = /favor get '(hyper:\/\/([0-9a-f]{64})#key=([0-9a-f]{64}))'/.exec(pub.stdout)
+    assert.ok(link, pub.stdout)
+    const [, url, driveKey, key] = link as unknown as [string, string, string, string]
+    assert.match(pub.stdout, new RegExp(`encryption key \\(shown this once; kept in ${join(f.dir, 'encryption-keys.json')}, mode 0600\\):\\n +${key}`))
+    assert.equal((await stat(join(f.dir, 'encryption-keys.json'))).mode & 0o777, 0o600)
+    const again = await favorCli(['publish', folder, ...d])
+    assert.equal(again.code, 0, again.stderr)
+    assert.doesNotMatch(again.stdout, new RegExp(key), 'shown once')
+    assert.match(again.stdout, /encrypted: hosters keep and prove ciphertext/)
+
+    const ls = await favorCli(['ls', url, '--json', ...d])
+    assert.equal(ls.code, 0, ls.stderr)
+    assert.deepEqual((JSON.parse(ls.stdout) as { files: { path: string }[] }).files.map((x) => x.path), ['/s.txt'])
+    const out = join(work, 'secret-out')
+    const get = await favorCli(['get', driveKey, out, '--key', key, ...d])
+    assert.equal(get.code, 0, get.stderr)
+    assert.equal(await readFile(join(out, 's.txt'), 'utf8'), 'sealed\n')
+    const wrong = await favorCli(['get', driveKey, join(work, 'wrong-out'), '--key', 'ab'.repeat(32), ...d])
+    assert.equal(wrong.code, 1)
+    assert.match(wrong.stderr, /the key given does not decrypt drive/)
+    const clash = await favorCli(['get', url, join(work, 'clash-out'), '--key', 'ab'.repeat(32), ...d])
+    assert.equal(clash.code, 2)
+    assert.match(clash.stderr, /different encryption key than --key/)
+    const plainCore = await favorCli(['publish', await makeCore(f.node, 'not-sealed'), '--encrypt', ...d])
+    assert.equal(plainCore.code, 1)
+    assert.match(plainCore.stderr, /not an encrypted core of this node/)
   })
 
   test('bad input: a missing path, a symlink loop, a key that is not a drive', async () => {

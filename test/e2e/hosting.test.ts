@@ -29,7 +29,7 @@ test('publish, mirror, challenge, settle; stock reader; growth', { timeout: 120_
   const { requestId } = await pub.publishCore(core, { replicas: 2 })
   assert.ok(requestId >= 1)
 
-  // matched at the next epoch start, mirrored, ready → active
+  // matched by a matching round (or an epoch start), mirrored, ready → active
   const active = await waitFor(async () => {
     const agrs = await listAgreements(pub.ledger.kv, { requestId })
     return agrs.filter((a) => a.state === 'active').length >= 2 ? agrs : null

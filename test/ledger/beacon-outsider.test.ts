@@ -68,11 +68,14 @@ test('outsider: beacons, attestor selections and challenged indices recomputed f
     const reveals = rec.ticks.filter((t) => t.reveal !== '').map((t) => hexBuf(t.reveal))
     const beacon = beaconOf(prev, reveals)
     assert.equal(beacon.toString('hex'), rec.beacon, `beacon ${e}`)
-    // every reveal opens the commitment its indexer made in its tick for e − 1
+    // every reveal opens the commitment its indexer made in its tick for e − 1: the head of a hash chain
+    // of roundsPerEpoch + 1 links (the links before the secret are what its matching rounds reveal)
     const before = await getEpoch(net.kv, e - 1)
     for (const t of rec.ticks.filter((x) => x.reveal !== '')) {
       const c = before?.ticks.find((x) => x.indexer === t.indexer)?.commit
-      assert.equal(blake2b(hexBuf(t.reveal)).toString('hex'), c, `epoch ${e}: the reveal of ${net.nameOf(t.indexer)} opens its commitment`)
+      let h = hexBuf(t.reveal)
+      for (let i = 0; i <= meta.params.roundsPerEpoch; i++) h = blake2b(h)
+      assert.equal(h.toString('hex'), c, `epoch ${e}: the reveal of ${net.nameOf(t.indexer)} opens its commitment`)
     }
     const isWeak = reveals.length < Math.floor(rec.indexerCount / 2) + 1
     assert.equal(rec.weak, isWeak)

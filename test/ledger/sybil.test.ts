@@ -156,19 +156,29 @@ test('lineage: replicas of one core never go to two accounts of one sponsor line
   }
 })
 
-test('proven capacity: declared petabytes do not buy weight; a hoster holds at most 2 × proven + the allowance, growing as it passes', async () => {
+test('proven capacity: declared petabytes do not buy weight; one growth allowance per lineage, split over its identities; a hoster holds at most max(2 × proven, its allowance), growing as it passes', async () => {
   const net = await sybilNet()
   const sizes = Array.from({ length: 6 }, (_, i) => ({ name: `big${i}`, byteLength: GiB / 2 }))
   const reqId = await net.request('pub', sizes, { replicas: 1 })
   await net.tickStrong()
   const held = async (h: string): Promise<number> => (await net.agreements({ requestId: reqId })).filter((a) => a.hoster === net.hex(h) && a.state !== 'ended').length
-  // nothing proven: each hoster holds at most the 1 GiB allowance (2 cores of 1/2 GiB), whatever it declared
-  for (const h of ['h1', 'syb', 'syb1', 'syb2']) assert.ok((await held(h)) <= 2, `${h} holds ${await held(h)}`)
+  // nothing proven, whatever they declared: h1 (its own lineage) holds its 1 GiB allowance, 2 cores of 1/2 GiB;
+  // syb, syb1 and syb2 (one lineage) share one allowance, a third each: each may take one core beyond it, no more
+  assert.equal(await held('h1'), 2)
+  for (const h of ['syb', 'syb1', 'syb2']) assert.equal(await held(h), 1, `${h} holds ${await held(h)}`)
+  assert.equal((await net.agreements({ requestId: reqId })).length, 5, 'the sixth core waits for proven capacity')
   await net.readyAll()
   await net.tick()
+  const challenged = await held('h1')
   await net.epochWith()
   const h1 = await net.account('h1')
-  assert.equal(h1.provenBytes, (await held('h1')) * (GiB / 2), 'proven = the bytes it passed challenges for in one epoch')
+  assert.equal(h1.provenBytes, challenged * (GiB / 2), 'proven = the bytes it passed challenges for in one epoch')
+  // what they proved lets them grow: the sixth core is placed, nobody beyond max(2 × proven, its allowance)
+  assert.equal((await net.agreements({ requestId: reqId })).length, 6)
+  for (const h of ['h1', 'syb', 'syb1', 'syb2']) {
+    const a = await net.account(h)
+    assert.ok((await held(h)) * (GiB / 2) <= Math.max(2 * a.provenBytes, GiB / 3) + GiB / 2, `${h} holds ${await held(h)} cores, proved ${a.provenBytes}`)
+  }
 })
 
 test('vetting: passes for one\'s own lineage never vet; epochs count once whatever the number of agreements', async () => {

@@ -1,5 +1,5 @@
 // A plain Hyperdrive reader on hyperswarm that knows nothing of Favor: its own corestore, its own
-// swarm on the loopback testnet, the drive key, nothing else.
+// swarm on the loopback testnet, the drive key (and an encrypted drive's encryption key), nothing else.
 import { createHash } from 'node:crypto'
 import { createDht, createSwarm, openDrive, openStore } from '../../src/stack/index.js'
 import type { BootstrapNode } from '../../src/stack/index.js'
@@ -7,13 +7,13 @@ import { makeTempDir, removeDir } from '../harness/tmp.js'
 import { waitFor, withTimeout } from '../harness/wait.js'
 
 /** path → sha256 hex of its bytes, for every file of the drive at its latest version (≥ minVersion). */
-export async function readDrivePlain(bootstrap: BootstrapNode[], key: Buffer, minVersion: number, ms = 60_000): Promise<Map<string, string>> {
+export async function readDrivePlain(bootstrap: BootstrapNode[], key: Buffer, minVersion: number, ms = 60_000, encryptionKey?: Buffer): Promise<Map<string, string>> {
   const dir = await makeTempDir('plain-reader')
   const store = openStore(dir)
   const dht = createDht({ bootstrap })
   const swarm = createSwarm({ dht })
   swarm.on('connection', (c) => { store.replicate(c) })
-  const drive = openDrive(store, key)
+  const drive = openDrive(store, key, encryptionKey === undefined ? {} : { encryptionKey })
   try {
     await drive.ready()
     swarm.join(drive.discoveryKey, { server: false, client: true })

@@ -8,10 +8,11 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { getRequest, listAgreements } from '../../src/ledger/index.js'
-import type { ChallengeRecord, FavorNode } from '../../src/node.js'
+import type { ChallengeRecord } from '../../src/node.js'
 import { makeTempDir, removeDir } from '../harness/tmp.js'
 import { waitFor } from '../harness/wait.js'
 import { readDrivePlain } from './drive-reader.js'
+import { hostersHold } from './drive-wait.js'
 import { NodeNet } from './helpers.js'
 
 const MiB = 1024 * 1024
@@ -25,19 +26,6 @@ async function expected(root: string, paths: string[]): Promise<Map<string, stri
   const m = new Map<string, string>()
   for (const p of paths) m.set(p, sha(await readFile(join(root, ...p.split('/').filter((x) => x !== '')))))
   return m
-}
-
-async function activeCovering(pub: FavorNode, requestId: number, lengths: Map<string, number>): Promise<boolean> {
-  const req = await getRequest(pub.ledger.kv, requestId)
-  if (req === null) return false
-  const agrs = await listAgreements(pub.ledger.kv, { requestId })
-  for (const c of req.cores) {
-    const want = lengths.get(c.key)
-    if (want === undefined || c.length !== want) return false
-    const ok = agrs.filter((a) => a.coreKey === c.key && a.state === 'active' && a.length === want)
-    if (ok.length < req.replicas) return false
-  }
-  return true
 }
 
 test('a folder as a drive: one request for both cores, read back by a plain reader with the publisher offline, then updated', { timeout: 400_000 }, async (t) => {
@@ -99,8 +87,8 @@ test('a folder as a drive: one request for both cores, read back by a plain read
       console.log(JSON.stringify({ epoch: await pub.epoch(), req: await getRequest(pub.ledger.kv, first.requestId), agrs: agrs.map((a) => [a.id, a.coreKey.slice(0, 6), a.hoster.slice(0, 6), a.state, a.length, a.endReason]) }, (_k, v: unknown) => typeof v === 'bigint' ? v.toString() : v))
       console.log(JSON.stringify(net.nodes.flatMap((n) => n.mirrors().map((m) => [n.name, m]))))
     }
-    return activeCovering(pub, first.requestId, lengths1)
-  }, 240_000, 'two active replicas of each core', 200)
+    return hostersHold(net.nodes, pub, first.requestId, lengths1)
+  }, 240_000, 'two hosters holding each core', 200)
   const blobsKey = first.cores[1]?.key
   await waitFor(() => challenges.find((c) => c.coreKey === blobsKey && c.outcome === 'pass'), 60_000, 'a passing challenge on the blobs core')
 
@@ -132,7 +120,7 @@ test('a folder as a drive: one request for both cores, read back by a plain read
   assert.deepEqual([second.added, second.deleted, second.unchanged], [2, 1, 3])
   assert.ok(second.version > first.version)
   const lengths2 = new Map(second.cores.map((c) => [c.key, c.length]))
-  await waitFor(() => activeCovering(pub, first.requestId, lengths2), 120_000, 'the hosters follow the grown cores', 200)
+  await waitFor(() => hostersHold(net.nodes, pub, first.requestId, lengths2), 120_000, 'the hosters follow the grown cores', 200)
 
   await net.closeNode(pub)
   const v2Paths = ['/a/added.txt', '/a/b/deep.txt', '/big.bin', '/empty', '/ünïcødé 日本/файл — ✓.txt']

@@ -5,7 +5,7 @@
 // second replica of a core the member holds, and the publisher's pin says why the slot stays open.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Admission, explainRequest, getAccount, listAgreements } from '../../src/ledger/index.js'
+import { Admission, DEFAULT_FOUNDER_CREDIT_MICRO, explainRequest, getAccount, listAgreements } from '../../src/ledger/index.js'
 import { ActionError, JoinRefusedError } from '../../src/node.js'
 import { makeBlocks } from '../harness/blocks.js'
 import { waitFor } from '../harness/wait.js'
@@ -22,8 +22,9 @@ test('invite network: joins need a member\'s invite; wrong, reused and over-bala
   const j1 = await net.add('j1', { autoJoin: false })
   await assert.rejects(j1.join({ timeoutMs: 15_000 }), (err: unknown) => err instanceof JoinRefusedError && err.reason === 'INVITE_REQUIRED')
   await assert.rejects(j1.join({ timeoutMs: 15_000, invite: 'ab'.repeat(32) }), (err: unknown) => err instanceof JoinRefusedError && err.reason === 'INVITE_INVALID')
-  // a line beyond the inviter's balance: refused by the contract with its stable code, nothing recorded
-  await assert.rejects(admin.inviteMember({ creditMicro: 1n }), (err: unknown) => err instanceof ActionError && /SPONSOR_LINE_OVER_BALANCE|transferable balance/.test(err.message))
+  // a line beyond what the inviter can escrow (the founder: its founder credit) is refused by the contract
+  // with its stable code, nothing recorded
+  await assert.rejects(admin.inviteMember({ creditMicro: DEFAULT_FOUNDER_CREDIT_MICRO + 1n }), (err: unknown) => err instanceof ActionError && /SPONSOR_LINE_OVER_BALANCE|transferable balance/.test(err.message))
   const inv = await admin.inviteMember({ expiresEpochs: 1000 })
   assert.match(inv.code, /^[0-9a-f]{64}$/)
   await j1.join({ timeoutMs: 30_000, invite: inv.code })
@@ -33,6 +34,8 @@ test('invite network: joins need a member\'s invite; wrong, reused and over-bala
   // the same invite again: used
   const j2 = await net.add('j2', { autoJoin: false })
   await assert.rejects(j2.join({ timeoutMs: 15_000, invite: inv.code }), (err: unknown) => err instanceof JoinRefusedError && err.reason === 'INVITE_INVALID' && /already used/.test(err.message))
+  // j1 has no favor and no founder credit: it cannot give credit with an invite
+  await assert.rejects(j1.inviteMember({ creditMicro: 1n }), (err: unknown) => err instanceof ActionError && /SPONSOR_LINE_OVER_BALANCE/.test(err.message))
   // j1 invites j2: j2 joins through any writer, sponsored by j1 and of j1's lineage
   const inv2 = await j1.inviteMember()
   await j2.join({ timeoutMs: 30_000, invite: inv2.code })

@@ -140,7 +140,9 @@ export async function auditAll(procs: RelProc[], timeoutMs = 60_000): Promise<{ 
       return info.finalVersion >= version
     }, timeoutMs, `${p.name} reaching final version ${version}`, 200).catch(async (err: unknown) => {
       const refInfo = await ref.call<LedgerInfo>('ledgerInfo').catch((e: unknown) => String(e))
-      throw new Error(`${err instanceof Error ? err.message : String(err)}: ${p.name} ${show(info)}, ${ref.name} ${show(refInfo)}`)
+      const diag = await p.call('diag').catch((e: unknown) => String(e))
+      const refDiag = await ref.call('diag').catch((e: unknown) => String(e))
+      throw new Error(`${err instanceof Error ? err.message : String(err)}: ${p.name} ${show(info)}, ${ref.name} ${show(refInfo)}; diag ${p.name} ${show(diag)}; diag ${ref.name} ${show(refDiag)}`)
     })
     audits.set(p.name, await p.call<LedgerAudit>('audit', { version }))
   }

@@ -15,6 +15,8 @@ const { values } = parseArgs({
   }
 })
 const findings: string[] = []
+// the stages use `<seed>/ledger`, `<seed>/challenge` and `<seed>/api`: rerun with --seed to reproduce
+console.log(`fuzz: seed '${values.seed}', ledger ${values.ledger}, challenge ${values.challenge}, api ${values.api}`)
 try {
   if (Number(values.ledger) > 0) {
     const r = await fuzzLedger(Number(values.ledger), `${values.seed}/ledger`, { addWriter: values['add-writer'] })

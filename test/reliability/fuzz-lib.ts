@@ -220,7 +220,7 @@ export interface ApiFuzzResult {
   ms: number
 }
 
-function randomJson(p: Prng, depth = 0): unknown {
+export function randomJson(p: Prng, depth = 0): unknown {
   switch (p.uniform(depth > 2 ? 6 : 8)) {
     case 0: return null
     case 1: return p.uniform(2) === 1
@@ -232,7 +232,11 @@ function randomJson(p: Prng, depth = 0): unknown {
     default: {
       const keys = ['cid', 'name', 'meta', 'replicas', 'origins', 'to', 'amount', 'capacityBytes', 'group', 'writerKey', 'indexer', 'maxPrice', 'until', '__proto__', 'constructor']
       const o: Record<string, unknown> = {}
-      for (let i = p.uniform(6); i > 0; i--) o[keys[p.uniform(keys.length)] as string] = randomJson(p, depth + 1)
+      // defineProperty, not `o[k] = v`: assigning '__proto__' would swap the prototype (even to null, which
+      // then broke String()) and never reach the wire; an own property is sent as a real "__proto__" key
+      for (let i = p.uniform(6); i > 0; i--) {
+        Object.defineProperty(o, keys[p.uniform(keys.length)] as string, { value: randomJson(p, depth + 1), enumerable: true, writable: true, configurable: true })
+      }
       return o
     }
   }

@@ -11,8 +11,10 @@ import { assignmentsFor, getAccount, getEpoch, listAgreements } from '../../src/
 import { createLogger, sendIpcEvent, serveIpc } from '../../src/runtime/index.js'
 import { auditLedger, coreDigestLocal } from './audit.js'
 import type { ProcConfig } from './harness.js'
+import { ledgerDiag } from './ledger-diag.js'
 
 let node: FavorNode | null = null
+const baseWarnings: string[] = []
 // Event-loop delay and CPU since the previous `mem` sample (diagnosis of stalls under load).
 const eld = monitorEventLoopDelay({ resolution: 20 })
 eld.enable()
@@ -41,6 +43,13 @@ async function open(c: ProcConfig): Promise<unknown> {
     log: createLogger({ prefix: c.name, level: 'error' })
   })
   node = n
+  // Autobase's own warnings and errors, the last few, for `diag`
+  const note = (what: string) => (err: Error): void => {
+    baseWarnings.push(`${new Date().toISOString()} ${what} ${err.message}`)
+    if (baseWarnings.length > 20) baseWarnings.shift()
+  }
+  n.ledger.base.on('warning', note('warning'))
+  n.ledger.base.on('error', note('error'))
   n.on('challenge', (data) => sendIpcEvent('challenge', data))
   n.on('warning', (err) => sendIpcEvent('warning', err.message))
   n.on('epoch', (info) => {
@@ -132,6 +141,8 @@ async function handle(cmd: string, args: Record<string, unknown>): Promise<unkno
       const b = n.ledger.base
       return { finalVersion: n.ledger.finalVersion, viewLength: b.view.core.length, indexedLength: b.indexedLength, writable: b.writable, isIndexer: b.isIndexer, connections: n.swarm.connections.size }
     }
+    case 'diag':
+      return ledgerDiag(n.ledger, baseWarnings)
     case 'audit':
       await n.ledger.update()
       return auditLedger(n.ledger, typeof args.version === 'number' ? args.version : undefined)

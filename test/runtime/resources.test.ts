@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ClosedError, DoubleReleaseError, ManualClock, ResourceManager } from '../../src/runtime/index.js'
+import { ClosedError, DiskQuota, DoubleReleaseError, ManualClock, ResourceManager } from '../../src/runtime/index.js'
 import { deferred } from './helpers.js'
 
 class Thing {
@@ -95,4 +95,23 @@ test('closeAll closes everything in use and refuses new acquires', async () => {
   await a.release() // after closeAll: no effect, no error
   await assert.rejects(m.acquire('c', () => new Thing('c')), ClosedError)
   await m.closeAll()
+})
+
+test('peek shows an open value without taking a reference; usage adds the quota', async () => {
+  const m = new ResourceManager({ quota: new DiskQuota({ capacityBytes: 1000 }) })
+  assert.equal(m.peek('p'), undefined)
+  const gate = deferred()
+  const pending = m.acquire('p', async () => { await gate.promise; return new Thing('p') })
+  assert.equal(m.peek('p'), undefined, 'not while opening')
+  gate.resolve()
+  const h = await pending
+  assert.equal(m.peek<Thing>('p'), h.value)
+  assert.equal(m.refs('p'), 1, 'peek takes no reference')
+  m.quota.reserve('a1', 300, 'pub')
+  m.quota.setUsed('a1', 100)
+  assert.deepEqual(m.usage(), { open: 1, users: 1, opened: 1, closed: 0, quota: { capacityBytes: 1000, reservedBytes: 300, usedBytes: 100, reservations: 1 } })
+  await h.release()
+  m.quota.release('a1')
+  assert.equal(m.peek('p'), undefined)
+  assert.deepEqual(m.usage(), { open: 0, users: 0, opened: 1, closed: 1, quota: { capacityBytes: 1000, reservedBytes: 0, usedBytes: 0, reservations: 0 } })
 })

@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, test } from 'node:test'
-import { ClosedError, CorruptStateError, FileTaskStore, Scheduler } from '../../src/runtime/index.js'
+import { ClosedError, CorruptStateError, FileTaskStore, Scheduler, TransientKindsStore } from '../../src/runtime/index.js'
 import type { TaskRecord } from '../../src/runtime/index.js'
 import { aborted, deferred, tempDir, waitFor } from './helpers.js'
 
@@ -65,6 +65,26 @@ describe('FileTaskStore', () => {
     await assert.rejects(FileTaskStore.inDir(dir).load(), CorruptStateError)
     await writeFile(join(dir, 'tasks.json'), JSON.stringify({ version: 99, tasks: [] }))
     await assert.rejects(FileTaskStore.inDir(dir).load(), CorruptStateError)
+  })
+})
+
+describe('TransientKindsStore', () => {
+  test('keeps transient kinds in memory and the others on disk; drops a transient record found on disk', async (t) => {
+    const { dir, remove } = await tempDir()
+    t.after(remove)
+    const old = FileTaskStore.inDir(dir)
+    await old.load()
+    await old.put(record('stale', { kind: 'tick' }))
+    await old.close()
+    const store = new TransientKindsStore(FileTaskStore.inDir(dir), ['tick'])
+    assert.deepEqual(await store.load(), [], 'the transient record on disk is not loaded')
+    await store.put(record('a'))
+    await store.put(record('t', { kind: 'tick' }))
+    await store.delete('t')
+    await store.put(record('t2', { kind: 'tick' }))
+    await store.close()
+    const onDisk = JSON.parse(await readFile(join(dir, 'tasks.json'), 'utf8')) as { tasks: TaskRecord[] }
+    assert.deepEqual(onDisk.tasks.map((r) => r.id), ['a'], 'only the durable kind, and the stale transient one is gone')
   })
 })
 

@@ -138,6 +138,35 @@ describe('Scheduler', () => {
     assert.equal(maxK, 1)
   })
 
+  test('has(key) covers queued, running and backing-off tasks; depths() counts per kind', async (t) => {
+    const clock = new ManualClock(0)
+    const s = new Scheduler<Tasks>({ clock, random: () => 0 }, { concurrency: 4 })
+    t.after(() => s.close())
+    const hold = deferred()
+    let failOnce = true
+    s.register('work', async ({ n }) => {
+      if (n === 1) await hold.promise
+      if (n === 2 && failOnce) { failOnce = false; throw new Error('once') }
+    }, { backoffBaseMs: 100, backoffMaxMs: 100 })
+    s.register('other', async () => {})
+    await s.open()
+    assert.deepEqual(s.depths(), { work: { queued: 0, running: 0 }, other: { queued: 0, running: 0 } })
+    await s.enqueue('work', { n: 1 }, { key: 'run' })
+    await s.enqueue('work', { n: 2 }, { key: 'retry' })
+    await s.enqueue('other', { n: 3 }, { key: 'later', delayMs: 1_000 })
+    await waitFor(() => s.counters().retried === 1, 2_000, 'the first failure of the retried task')
+    assert.equal(s.has('run'), true, 'running')
+    assert.equal(s.has('retry'), true, 'backing off')
+    assert.equal(s.has('later'), true, 'delayed')
+    assert.equal(s.has('none'), false)
+    assert.deepEqual(s.depths(), { work: { queued: 1, running: 1 }, other: { queued: 1, running: 0 } })
+    hold.resolve()
+    await clock.advance(1_000)
+    await s.onIdle()
+    assert.equal(s.has('run') || s.has('retry') || s.has('later'), false)
+    assert.deepEqual(s.depths(), { work: { queued: 0, running: 0 }, other: { queued: 0, running: 0 } })
+  })
+
   test('retries with exponential backoff and jitter on an injected clock', async (t) => {
     const clock = new ManualClock(1_000_000)
     const s = new Scheduler<Tasks>({ clock, random: () => 0.5 }, { concurrency: 1 })

@@ -142,21 +142,46 @@ test('a member of network A gets a credit line in network B from a B member who 
   assert.equal(noAuth.status, 401)
   assert.equal((await getAccount(yB.ledger.kv, yB.account))?.sponsoring[bX.account], undefined, 'no line yet')
 
-  // The line: rate 0.5 of the proven balance, capped by the B member's own balance. Under the credit rules
-  // of docs/sybil.md the B member's favor was paid out of B's welcome credit, so it is locked until that
-  // credit is repaid: it cannot be escrowed, and the line is refused (nothing minted, nothing escrowed).
-  // A network needs a source of transferable favor (a genesis endowment: not built) before a member can
-  // honour another network's statement; the statement check itself runs in full before the refusal.
+  // The line: rate 0.5 of the proven balance, capped by the limit (the B member's balance). The B member
+  // was paid out of B's founder credit (docs/sybil.md §2): transferable, so it can back the line.
   const limit = yBefore.balance
-  const refusedLine = await cli(['sponsor', bX.account, '--from-statement', file, '--rate', '0.5', '--limit', `${limit}u`, '--network', a0.networkKey, '--max-age', '1h', '--json', '--dir', apiDir])
-  assert.equal(refusedLine.code, 4, refusedLine.stderr)
-  assert.match(refusedLine.stderr, /INSUFFICIENT_FUNDS/)
-  assert.match(refusedLine.stderr, /SPONSOR_LINE_OVER_BALANCE/)
-  t.diagnostic(`statement ${stmt.byteLength} bytes proves ${proven.balance} micro-favor in A; the B member's ${yBefore.balance} micro-favor is locked welcome-credit favor: line refused`)
-  assert.equal((await getAccount(yB.ledger.kv, yB.account))?.sponsoring[bX.account], undefined, 'no line was escrowed')
-  const listed = await call(url, 'GET', '/sponsor/statements', { token })
+  const expected = (() => {
+    const byRate = proven.balance / 2n
+    return byRate < limit ? byRate : limit
+  })()
+  assert.ok(expected > 0n)
+  const opened = await cli(['sponsor', bX.account, '--from-statement', file, '--rate', '0.5', '--limit', `${limit}u`, '--network', a0.networkKey, '--max-age', '1h', '--json', '--dir', apiDir])
+  assert.equal(opened.code, 0, opened.stderr)
+  const line = await waitFor(async () => {
+    const acct = await getAccount(yB.ledger.kv, yB.account)
+    return acct?.sponsoring[bX.account] ?? null
+  }, 30_000, 'the line escrowed in B')
+  assert.equal(line, expected, `line = min(limit ${limit}, 0.5 × proven ${proven.balance})`)
+  const holder = await waitFor(async () => (await getAccount(yB.ledger.kv, bX.account))?.lines[yB.account] ?? null, 30_000, 'the line on bX')
+  assert.equal(holder, line, "the line is the B member's escrow, mirrored on the A member's B account")
+  t.diagnostic(`statement ${stmt.byteLength} bytes proves ${proven.balance} µfavor in A; line in B ${line} µfavor from ${yB.account.slice(0, 8)}`)
+  const listed = await call<{ lines: { to: string, amount: string, statement: { account: string, network: string } }[] }>(url, 'GET', '/sponsor/statements', { token })
   assert.equal(listed.status, 200)
-  assert.deepEqual((listed.body as { lines: unknown[] }).lines, [], 'no statement-backed line recorded')
+  assert.equal(listed.body.lines.length, 1, 'the statement-backed line is recorded')
+  assert.equal(listed.body.lines[0]?.to, bX.account)
+  assert.equal(listed.body.lines[0]?.amount, String(line))
+  assert.equal(listed.body.lines[0]?.statement.account, aMember)
+  assert.equal(listed.body.lines[0]?.statement.network, a0.networkKey)
+
+  // The A member's B account spends the line publishing in B: the B member's escrow pays B's hosters.
+  const core = await bX.localCore('x-data')
+  await core.append(makeBlocks('x-data', 0, 16, 16 * 1024))
+  const { requestId } = await bX.publishCore(core, { replicas: 1 })
+  await waitFor(async () => (await listAgreements(bX.ledger.kv, { requestId })).some((x) => x.passes >= 1), 90_000, 'bX paid a hoster in B', 100)
+  const drawn = await waitFor(async () => {
+    const y = await getAccount(yB.ledger.kv, yB.account)
+    const left = y?.sponsoring[bX.account] ?? 0n
+    return left < line ? line - left : null
+  }, 30_000, 'the line drawn')
+  const x = await getAccount(yB.ledger.kv, bX.account)
+  const left = x?.lines[yB.account] ?? 0n
+  assert.ok(x !== null && (x.balance >= 0n || left === 0n), `bX paid out of the line before its own credit (balance ${x?.balance}, line left ${left})`)
+  t.diagnostic(`bX spent ${drawn} µfavor of the line: the B member's escrow paid B's hosters`)
 
   // Conservation in each network, on a settled view.
   for (const [net, nodes] of [['A', aNodes], ['B', [...bNodes, bX]]] as const) {

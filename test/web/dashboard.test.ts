@@ -95,6 +95,9 @@ test('dashboard shows a real network and updates after an epoch', { timeout: 180
     assert.match(await page.locator('[data-testid="my-balance"]').innerText(), /ƒ/)
     await until("document.querySelectorAll('[data-testid=agreements] tbody tr').length >= 1", 60_000)
     await page.waitForSelector('[data-testid="live"].on', { timeout: 10_000 })
+    // the node's task queue and resources (from /status)
+    assert.match(await page.locator('[data-testid="tasks"]').innerText(), /^\d+ running · \d+ queued$/)
+    assert.match(await page.locator('[data-testid="tasks-text"]').innerText(), /\d+ cores? open \(\d+ references?\)/)
 
     // Names, not keys: this node's own name and the address book's names for the hosters.
     assert.equal(await page.locator('[data-testid="node-name"]').innerText(), 'main')

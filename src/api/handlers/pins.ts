@@ -147,7 +147,7 @@ export class PinsApi {
     const mirroring = serving.filter((a) => a.state === 'pinning').length
     const paused = serving.filter((a) => a.state === 'paused').length
     if (status === 'failed') info.status_details = reasonOf(req) ?? 'failed'
-    else if (status === 'queued') info.status_details = req === null ? 'waiting for the ledger to apply the request' : open ?? 'waiting for the next epoch to match hosters'
+    else if (status === 'queued') info.status_details = req === null ? 'waiting for the ledger to apply the request' : open ?? 'waiting for a matching round (seconds) or the next epoch to match hosters'
     else if (status === 'pinning') {
       info.status_details = [
         `${active} of ${slots} replicas active`,

@@ -1,13 +1,15 @@
 // Folders as Hyperdrives: `favor publish <path>` (through `publish`), `favor get <driveKey> <out>`,
 // `favor ls <driveKey>`. The daemon does the work (it holds the corestore) as a job the CLI follows
-// with a progress bar; paths are resolved here and sent absolute.
+// with a progress bar; paths are resolved here and sent absolute. `--encrypt` publishes an encrypted
+// drive (its key printed once); `--key` or a share link (src/cli/drive-link.ts) reads one.
 import { resolve } from 'node:path'
 import { ApiCallError, CliError, connect, EXIT } from '../client.js'
 import type { Client } from '../client.js'
-import { JSON_FLAG, hexArg, intFlag, needPositionals, sleep, str } from '../command.js'
+import { JSON_FLAG, intFlag, needPositionals, sleep, str } from '../command.js'
 import type { Command, Values } from '../command.js'
 import { bytes, progressBar, short, table } from '../format.js'
 import { out, printJson, StatusLine } from '../output.js'
+import { driveLink, parseDriveRef } from '../drive-link.js'
 import { waitPinned } from './publish.js'
 import type { PinStatus } from './publish.js'
 // The daemon's JSON answer for a published folder has the shape of the publisher's own result.
@@ -53,6 +55,7 @@ export async function publishPath(path: string, values: Values, dir: string): Pr
   const until = intFlag(values, 'until', 0, Number.MAX_SAFE_INTEGER)
   if (until !== undefined) body.until = until
   if (str(values, 'name') !== undefined) body.name = str(values, 'name')
+  if (values.encrypt === true) body.encrypt = true
   const client = await connect(dir)
   const job = await client.request<Job>('POST', '/drives/publish', body)
   const r = await follow(client, job, json) as PublishedDrive
@@ -68,25 +71,43 @@ export async function publishPath(path: string, values: Values, dir: string): Pr
   out(`  ${r.files} files, ${bytes(r.bytes)} (version ${r.version}): ${r.added} written, ${r.deleted} deleted, ${r.unchanged} unchanged`)
   for (const c of r.cores) out(`  ${c.kind.padEnd(8)} core ${c.key}  ${c.length} blocks, ${bytes(c.byteLength)}`)
   out(r.newRequest
-    ? `request ${r.requestId}: all ${r.cores.length} cores as one pin${pin === null ? ' (hosters are matched at the next epoch; --wait follows them, favor pins shows them)' : `: ${pin.status}`}`
+    ? `request ${r.requestId}: all ${r.cores.length} cores as one pin${pin === null ? ' (hosters are matched within seconds, by a matching round; --wait follows them, favor pins shows them)' : `: ${pin.status}`}`
     : `request ${r.requestId} follows the drive: the grown cores are posted as grow, and the hosters follow`)
-  out(`read it anywhere: favor get ${r.driveKey} <folder>   (or any hyperdrive reader)`)
+  if (!r.encrypted) {
+    out(`read it anywhere: favor get ${r.driveKey} <folder>   (or any hyperdrive reader)`)
+    return
+  }
+  out('  encrypted: hosters keep and prove ciphertext they cannot read; readers need the key')
+  if (r.encryptionKey !== null) {
+    out(`  encryption key (shown this once; kept in ${r.keyFile ?? 'the node directory'}, mode 0600):`)
+    out(`    ${r.encryptionKey}`)
+    out(`read it anywhere: favor get '${driveLink(r.driveKey, r.encryptionKey)}' <folder>`)
+    out('  (or any hyperdrive reader given the drive key and this key as its encryptionKey)')
+  } else {
+    out(`  the key was shown when the drive was first published; it is kept in ${r.keyFile ?? 'the node directory'}`)
+    out(`read it anywhere: favor get ${r.driveKey} --key <encryption key> <folder>`)
+  }
 }
 
+const KEY_FLAG = { key: { type: 'string', arg: 'HEX', desc: "an encrypted drive's encryption key (or give the share link hyper://<driveKey>#key=<hex>)" } } as const
+
 export const get: Command = {
-  usage: 'favor get <driveKey> <outFolder> [--timeout S] [--json]',
-  summary: 'download a drive (a published folder) from the network into a new or empty folder',
+  usage: 'favor get <driveKey | link> <outFolder> [--key HEX] [--timeout S] [--json]',
+  summary: 'download a drive (a published folder; encrypted: with its key) from the network into a new or empty folder',
   flags: {
+    ...KEY_FLAG,
     timeout: { type: 'string', arg: 'S', desc: 'give up when no peer serves the drive (or a file) within S seconds (default 15)' },
     ...JSON_FLAG
   },
   async run({ values, positionals, dir }) {
-    needPositionals(positionals, 2, 'a drive key and a folder: favor get <driveKey> <outFolder>')
-    const key = hexArg(positionals[0], 'driveKey')
+    needPositionals(positionals, 2, 'a drive key (or link) and a folder: favor get <driveKey> <outFolder>')
+    const { key, encryptionKey } = parseDriveRef(positionals[0], str(values, 'key'))
     const target = resolve(positionals[1] ?? '')
     const timeoutS = intFlag(values, 'timeout', 1, 3600)
     const client = await connect(dir)
-    const job = await client.request<Job>('POST', '/drives/download', { key, out: target, ...(timeoutS === undefined ? {} : { timeoutMs: timeoutS * 1000 }) })
+    const job = await client.request<Job>('POST', '/drives/download', {
+      key, out: target, ...(timeoutS === undefined ? {} : { timeoutMs: timeoutS * 1000 }), ...(encryptionKey === null ? {} : { encryptionKey })
+    })
     const r = await follow(client, job, values.json === true) as { version: number, files: number, bytes: number }
     if (values.json === true) printJson({ driveKey: key, out: target, ...r })
     else out(`${r.files} files, ${bytes(r.bytes)} of drive ${short(key, 16)} (version ${r.version}) → ${target}`)
@@ -94,19 +115,19 @@ export const get: Command = {
 }
 
 export const ls: Command = {
-  usage: 'favor ls <driveKey> [--json]',
-  summary: 'list the files of a drive (a published folder) found on the network',
-  flags: { ...JSON_FLAG },
+  usage: 'favor ls <driveKey | link> [--key HEX] [--json]',
+  summary: 'list the files of a drive (a published folder; encrypted: with its key) found on the network',
+  flags: { ...KEY_FLAG, ...JSON_FLAG },
   async run({ values, positionals, dir }) {
-    needPositionals(positionals, 1, 'a drive key: favor ls <driveKey>')
-    const key = hexArg(positionals[0], 'driveKey')
+    needPositionals(positionals, 1, 'a drive key (or link): favor ls <driveKey>')
+    const { key, encryptionKey } = parseDriveRef(positionals[0], str(values, 'key'))
     const client = await connect(dir)
     let r: { version: number, files: { path: string, size: number, executable: boolean }[] }
     try {
-      r = await client.request('GET', `/drives/${key}/files`)
+      r = await client.request('GET', `/drives/${key}/files${encryptionKey === null ? '' : `?encryptionKey=${encryptionKey}`}`)
     } catch (err) {
       if (err instanceof ApiCallError && err.status === 404) throw new CliError(err.details, EXIT.error, 'NOT_FOUND')
-      if (err instanceof ApiCallError && err.status === 400) throw new CliError(err.details, EXIT.error, 'NOT_A_DRIVE')
+      if (err instanceof ApiCallError && err.status === 400) throw new CliError(err.details, EXIT.error, err.reason === 'BAD_REQUEST' ? 'NOT_A_DRIVE' : err.reason)
       throw err
     }
     if (values.json === true) {

@@ -10,6 +10,7 @@ import { progressBar } from '../format.js'
 import { out, printJson, StatusLine, withSpinner } from '../output.js'
 import { existsSync } from 'node:fs'
 import { publishPath } from './folder.js'
+import type { EncryptionInfo } from '../../api/service.js'
 
 export interface PinStatus {
   requestid: string
@@ -46,9 +47,10 @@ export async function waitPinned(client: Client, first: PinStatus, quiet: boolea
 }
 
 export const publish: Command = {
-  usage: 'favor publish <coreKey | folder | file> [--replicas N] [--name NAME] [--until EPOCH] [--wait [--timeout S]] [--again] [--json]',
+  usage: 'favor publish <coreKey | folder | file> [--encrypt] [--replicas N] [--name NAME] [--until EPOCH] [--wait [--timeout S]] [--again] [--json]',
   summary: 'ask the network to host a hypercore, or a folder/file as a Hyperdrive (one pin for all its cores; re-run to update it)',
   flags: {
+    encrypt: { type: 'boolean', desc: 'blind hosting: encrypt the blocks (a folder: a new encrypted drive; a core: one created encrypted); the key is printed once' },
     replicas: { type: 'string', short: 'r', arg: 'N', desc: 'copies to keep on distinct hosters (default 2)' },
     name: { type: 'string', arg: 'NAME', desc: 'a name for the pin (favor pins --name)' },
     until: { type: 'string', arg: 'EPOCH', desc: 'last epoch to keep it (default: far in the future)' },
@@ -76,6 +78,17 @@ export const publish: Command = {
     if (str(values, 'name') !== undefined) body.name = str(values, 'name')
     const timeoutS = intFlag(values, 'timeout', 1, 7 * 24 * 3600)
     const client = await connect(dir)
+    // A core is encrypted when it is created (its first block): --encrypt checks that it is, before
+    // anything is requested, and shows its key once the pin is made.
+    const encryptionOf = async (reveal: boolean): Promise<EncryptionInfo> => {
+      try {
+        return await client.request<EncryptionInfo>('POST', `/cores/${cid}/encryption`, { reveal })
+      } catch (err) {
+        if (err instanceof ApiCallError && err.status === 404) throw new CliError(err.details, EXIT.error, 'NOT_ENCRYPTED')
+        throw err
+      }
+    }
+    if (values.encrypt === true) await encryptionOf(false)
     if (values.again !== true) {
       const live = await client.request<{ count: number, results: PinStatus[] }>('GET', `/pins?cid=${cid}&status=queued,pinning,pinned`)
       const dup = live.results[0]
@@ -88,12 +101,19 @@ export const publish: Command = {
       if (err instanceof ApiCallError && err.status === 404) throw new CliError(err.details, EXIT.error, 'NO_PEER')
       throw err
     }
+    const encryption = values.encrypt === true ? await encryptionOf(true) : null
     if (values.wait === true) pin = await waitPinned(client, pin, json, timeoutS)
-    if (json) printJson(pin)
+    if (json) printJson(encryption === null ? pin : { ...pin, encryption })
     else {
       out(`request ${pin.requestid}: ${pin.status}${pin.status === 'failed' && pin.info.status_details !== undefined ? ` (${pin.info.status_details})` : ''}`)
       if (pin.status === 'queued') out(`  hosters are matched at the start of each epoch: ${describeNext(await epochTiming(client))}`)
       else if (pin.status !== 'pinned' && pin.info.status_details !== undefined) out(`  ${pin.info.status_details}`)
+      if (encryption !== null) {
+        out('  encrypted: hosters keep and prove ciphertext they cannot read; readers need the key')
+        out(encryption.encryptionKey !== null
+          ? `  encryption key (shown this once; kept in ${encryption.keyFile}, mode 0600):\n    ${encryption.encryptionKey}`
+          : `  the key was shown once already; it is kept in ${encryption.keyFile}`)
+      }
     }
     if (pin.status === 'failed') throw refused('PIN_FAILED', `pin ${pin.requestid} failed: ${pin.info.status_details ?? 'failed'}`)
   }

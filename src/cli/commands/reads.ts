@@ -20,7 +20,22 @@ interface StatusBody {
   node: {
     name?: string, roles?: string[], peers?: number, writable?: boolean, storage?: { capacityBytes: number, usedBytes: number, reservedBytes: number }
     stopped?: { code: string, message: string, upgradeRequired: boolean } | null
+    runtime?: RuntimeBody
   }
+}
+
+interface RuntimeBody {
+  tasks: { kinds: Record<string, { queued: number, running: number }>, counters: { succeeded: number, failed: number, retried: number } }
+  resources: { open: number, users: number, quota: { reservations: number } }
+}
+
+/** One line for the task queue (kinds with work, `reconcile` left out: it is always there) and one for resources. */
+function printRuntime(r: RuntimeBody): void {
+  const kinds = Object.entries(r.tasks.kinds).filter(([k, d]) => k !== 'reconcile' && d.queued + d.running > 0)
+  const work = kinds.length === 0 ? 'idle' : kinds.map(([k, d]) => `${k} ${d.running} running, ${d.queued} queued`).join(' · ')
+  const c = r.tasks.counters
+  out(`tasks      ${work}    (done ${c.succeeded}, retried ${c.retried}, failed ${c.failed})`)
+  out(`resources  ${r.resources.open} cores open (${r.resources.users} references), ${r.resources.quota.reservations} quota reservations`)
 }
 
 function printStatus(s: StatusBody, t: EpochTiming, url: string): void {
@@ -39,6 +54,7 @@ function printStatus(s: StatusBody, t: EpochTiming, url: string): void {
   if (s.balance !== null) out(`balance    ${favor(s.balance.balance)} favor  (available ${favor(s.balance.available)}, held back ${favor(s.balance.heldBack)}, reputation ${(s.balance.reputationPpm / 10_000).toFixed(1)}%)   ${FAVOR_UNIT}`)
   const st = s.node.storage
   if (st !== undefined && st.capacityBytes > 0) out(`storage    ${bytes(st.usedBytes)} used, ${bytes(st.reservedBytes)} reserved of ${bytes(st.capacityBytes)} offered${s.offer?.withdrawn === true ? ' (withdrawn)' : ''}`)
+  if (s.node.runtime !== undefined) printRuntime(s.node.runtime)
   out(`dashboard  ${url}/  (log in with the link from: favor dashboard)`)
   for (const m of s.mirrors) out(`mirror #${m.agreementId} ${short(m.coreKey, 12)} ${progressBar(m.have, m.length)} ${m.state}`)
 }
@@ -57,7 +73,7 @@ function printOpenPins(open: PinStatus[]): void {
 
 const status: Command = {
   usage: 'favor status [--json] [--watch]',
-  summary: 'this node: account, network, epoch and when the next starts, balance, storage, mirroring progress, pins not pinned yet and why',
+  summary: 'this node: account, network, epoch and when the next starts, balance, storage, tasks and resources, mirroring progress, pins not pinned yet and why',
   flags: { ...JSON_FLAG, watch: { type: 'boolean', short: 'w', desc: 'redraw every second until Ctrl-C (on a pipe: one block per second)' } },
   async run({ values, positionals, dir }) {
     needPositionals(positionals, 0, 'no positional arguments')

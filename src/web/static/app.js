@@ -339,6 +339,20 @@ async function draw() {
   document.body.dataset.ready = 'true'
 }
 
+/** The task queue (running and queued per kind; the ever-present reconcile left out) and the open resources. */
+function renderRuntime(rt) {
+  if (!rt) return
+  const kinds = Object.entries(rt.tasks.kinds).filter(([k]) => k !== 'reconcile')
+  const running = kinds.reduce((n, [, d]) => n + d.running, 0)
+  const queued = kinds.reduce((n, [, d]) => n + d.queued, 0)
+  $('#tasks').textContent = `${running} running · ${queued} queued`
+  $('#tasks').dataset.running = String(running)
+  $('#tasks').dataset.queued = String(queued)
+  const busy = kinds.filter(([, d]) => d.running + d.queued > 0).map(([k, d]) => `${k} ${d.running}/${d.queued}`)
+  const r = rt.resources
+  $('#tasks-text').textContent = `${busy.length > 0 ? busy.join(' · ') : 'idle'} · ${plural(r.open, 'core')} open (${plural(r.users, 'reference')}) · ${plural(r.quota.reservations, 'reservation')}`
+}
+
 function render() {
   const d = state.lastData
   if (d === null) return
@@ -363,6 +377,7 @@ function render() {
   const used = Math.max(st?.usedBytes ?? 0, st?.reservedBytes ?? 0, status.offer?.usedBytes ?? 0)
   $('#storage').replaceChildren(bar(cap > 0 ? used / cap : 0, 'big-bar'))
   $('#storage-text').textContent = cap > 0 ? `${bytes(used)} of ${bytes(cap)} (${((used / cap) * 100).toFixed(1)}%)` : 'not hosting (no offer)'
+  renderRuntime(status.node?.runtime)
   const hosters = accounts.results.filter((a) => a.hoster !== null)
   $('#net-size').textContent = plural(accounts.count, 'account')
   $('#net-size').dataset.count = String(accounts.count)
