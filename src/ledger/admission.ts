@@ -3,6 +3,7 @@
 // is recorded on the account with the lineage it belongs to; the newcomer's starting credit is a line
 // escrowed from the sponsor's own transferable balance (0 allowed), so the sponsor bears the risk.
 import { blake2b } from '../stack/crypto.js'
+import { indexAccount } from './account-index.js'
 import { newAccount, reject } from './context.js'
 import type { Ctx } from './context.js'
 import { escrowable } from './credit.js'
@@ -81,12 +82,11 @@ export async function redeemInvite(ctx: Ctx, author: Account, op: OpOf<'redeem'>
   if (ctx.meta.epoch > inv.expiresEpoch) reject(RejectCode.INVITE_EXPIRED, `invite expired after epoch ${inv.expiresEpoch}`)
   if ((await ctx.account(target)) !== null) reject(RejectCode.ALREADY_MEMBER, 'already a member')
   const sponsor = await ctx.mustAccount(inv.sponsor)
-  await sponsoredAccount(ctx, sponsor, target, inv.credit)
+  const acct = await sponsoredAccount(ctx, sponsor, target, inv.credit)
   inv.usedBy = target
   inv.usedEpoch = ctx.meta.epoch
   ctx.tx.set(keys.invite(h), inv)
-  const list = (await ctx.tx.get<Hex[]>(keys.accounts)) ?? []
-  ctx.tx.set(keys.accounts, [...list, target])
+  await indexAccount(ctx, acct)
   ctx.effects.membership.push({ addWriter: Buffer.from(op.writerKey), indexer: false })
   ctx.event({ type: 'writer-added', writer: target, indexer: false, by: inv.sponsor })
   ctx.event({ type: 'invite-redeemed', sponsor: inv.sponsor, writer: target, relayedBy: author.id })

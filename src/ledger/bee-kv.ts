@@ -2,7 +2,7 @@
 import { FavorError } from '../errors.js'
 import type { BeeBatch, BeeReader } from '../stack/index.js'
 import type { LedgerKV } from './kv.js'
-import { digestEntries } from './kv.js'
+import { digestEntries, prefixEnd } from './kv.js'
 
 /**
  * The contract's store during one Autobase apply call. Reads and writes are cached for the length of
@@ -30,6 +30,15 @@ export class BeeBatchKV implements LedgerKV {
     this.cache.set(key, null)
     await this.batch.del(key)
   }
+
+  /** The batch's own range read: it sees the writes of this apply call's earlier ops. */
+  scan(prefix: string): AsyncIterable<[string, Uint8Array]> {
+    return scanBee(this.batch, prefix)
+  }
+}
+
+async function* scanBee(bee: BeeReader, prefix: string): AsyncIterable<[string, Uint8Array]> {
+  for await (const { key, value } of bee.createReadStream({ gte: prefix, lt: prefixEnd(prefix) })) yield [key, value]
 }
 
 export class ReadOnlyLedgerError extends FavorError {
@@ -54,6 +63,10 @@ export class BeeReadKV implements LedgerKV {
 
   del(key: string): Promise<void> {
     return Promise.reject(new ReadOnlyLedgerError(`the ledger view is read-only (del ${key}); append an op instead`))
+  }
+
+  scan(prefix: string): AsyncIterable<[string, Uint8Array]> {
+    return scanBee(this.bee, prefix)
   }
 }
 

@@ -25,6 +25,7 @@ export function newAccount(id: Hex, credit: bigint, epoch: number): Account {
     passedEpochs: 0,
     warnings: [],
     joinedEpoch: epoch,
+    admissionSeq: 0,
     admitEpoch: 0,
     admitCount: 0,
     commit: '',

@@ -8,6 +8,7 @@ import { decodeOp, encodeOp, peekOpType } from './codec.js'
 import { MAX_REASON_CHARS } from './constants.js'
 import { acknowledge, addWarning, Ctx, newAccount, reject } from './context.js'
 import { countAdmission, createInvite, redeemInvite, sponsoredAccount } from './admission.js'
+import { indexAccount, indexGenesisAccount } from './account-index.js'
 import { escrowable, transferable } from './credit.js'
 import { startEpoch } from './epoch.js'
 import { ContractVersionError, DecodeError, InvariantError, RejectCode, RejectError, StoreError, UnknownOpError, UnknownVersionError } from './errors.js'
@@ -196,7 +197,7 @@ function initNetwork(ctx: Ctx, op: OpOf<'init-network'>, knownVersions: readonly
   const acct = newAccount(ctx.writer, op.params.welcomeCreditMicro + op.params.founderCreditMicro, 0)
   acct.indexer = true
   ctx.putAccount(acct)
-  ctx.tx.set(keys.accounts, [ctx.writer])
+  indexGenesisAccount(ctx, acct)
   ctx.tx.set(keys.offers, [])
   const e0: EpochRecord = { ...emptyEpoch(0), started: true, time: op.time, beacon, indexerCount: 1 }
   ctx.tx.set(keys.epoch(0), e0)
@@ -217,8 +218,7 @@ async function addWriter(ctx: Ctx, author: Account, op: OpOf<'add-writer'>): Pro
   const acct = await sponsoredAccount(ctx, author, target, 0n)
   acct.indexer = op.indexer
   ctx.putAccount(acct)
-  const list = (await ctx.tx.get<Hex[]>(keys.accounts)) ?? []
-  ctx.tx.set(keys.accounts, [...list, target])
+  await indexAccount(ctx, acct)
   if (op.indexer) {
     ctx.meta.indexers = [...ctx.meta.indexers, target].sort()
     ctx.touchMeta()

@@ -4,6 +4,7 @@
 import { InvariantError } from './errors.js'
 import { ATTEST_RETENTION_EPOCHS, ATTESTOR_MIN_FAILURES, ATTESTOR_MIN_SCORE_PPM, BOOTSTRAP_VETTED_HOSTERS, GROWTH_ALLOWANCE_BYTES, PROVEN_GROWTH_FACTOR, RECENT_FAILURE_EPOCHS, VET_LINEAGES_KEPT, VET_MIN_LINEAGES } from './constants.js'
 import { allocateLocks, founderCredit } from './credit.js'
+import { accountsById } from './account-index.js'
 import { byteSeconds, debit, decideOutcome, epochCost, failureObservation, observe, observeAttestor, splitPayment } from './accounting.js'
 import { nextBeacon } from './beacon.js'
 import type { Ctx } from './context.js'
@@ -452,7 +453,8 @@ export function samplesFor(h: Pick<Account, 'vetEpochs' | 'vetLineages' | 'lastF
  */
 async function prepareEpoch(ctx: Ctx, rec: EpochRecord): Promise<void> {
   const p = ctx.meta.params
-  const accounts = [...((await ctx.tx.get<Hex[]>(keys.accounts)) ?? [])].sort()
+  const all = await accountsById(ctx.tx)
+  const accounts = all.map((a) => a.id)
   const offerIds = (await ctx.tx.get<Hex[]>(keys.offers)) ?? []
   const groupKey = new Map<Hex, string>()
   const nodeKeys = new Map<Hex, Hex>()
@@ -465,10 +467,9 @@ async function prepareEpoch(ctx: Ctx, rec: EpochRecord): Promise<void> {
   const barred = new Set<Hex>()
   const lineage = new Map<Hex, Hex>()
   if (!rec.weak) {
-    for (const h of accounts) {
-      const a = await ctx.mustAccount(h)
-      if (attestorExcluded(a)) barred.add(h)
-      lineage.set(h, lineageOf(a))
+    for (const a of all) {
+      if (attestorExcluded(a)) barred.add(a.id)
+      lineage.set(a.id, lineageOf(a))
     }
   }
   const lineageOfId = (h: Hex): Hex => lineage.get(h) ?? h

@@ -33,4 +33,19 @@ export class GuardedKV implements LedgerKV {
       throw new StoreError('delete', key, err)
     }
   }
+
+  async *scan(prefix: string): AsyncIterable<[string, Uint8Array]> {
+    // only the store's own failures: an error the consumer throws between entries is not caught here
+    const it = this.kv.scan(prefix)[Symbol.asyncIterator]()
+    for (;;) {
+      let r: IteratorResult<[string, Uint8Array]>
+      try {
+        r = await it.next()
+      } catch (err) {
+        throw new StoreError('read', `${prefix}*`, err)
+      }
+      if (r.done === true) return
+      yield r.value
+    }
+  }
 }

@@ -10,26 +10,17 @@
 //     matters more than the target); else an automatic change (silence removal, removal vote) demotes one indexer — the one that ticked least
 //     recently, the later admitted on a tie — and an addition (vote, direct admission) is refused.
 // Promotable: a writer that is not an indexer and was never removed for silence.
+import { accountsInAdmissionOrder } from './account-index.js'
 import { reject } from './context.js'
 import type { Ctx } from './context.js'
 import { InvariantError, RejectCode } from './errors.js'
 import type { Account, Hex } from './state.js'
-import { keys } from './state.js'
 
 export type ReconcileMode = 'auto' | 'add' | 'remove'
 
-async function admissionOrder(ctx: Ctx): Promise<Hex[]> {
-  return (await ctx.tx.get<Hex[]>(keys.accounts)) ?? []
-}
-
+/** Promotable members, in admission order. */
 async function promotable(ctx: Ctx, exclude: Hex): Promise<Account[]> {
-  const out: Account[] = []
-  for (const id of await admissionOrder(ctx)) {
-    if (id === exclude) continue
-    const a = await ctx.account(id)
-    if (a !== null && a.writer && !a.indexer && a.silentRemovedEpoch === 0) out.push(a)
-  }
-  return out
+  return (await accountsInAdmissionOrder(ctx.tx)).filter((a) => a.id !== exclude && a.writer && !a.indexer && a.silentRemovedEpoch === 0)
 }
 
 /** Make `a` an indexer (or not), with its membership effect and event. */
@@ -50,16 +41,10 @@ export function setIndexer(ctx: Ctx, a: Account, on: boolean): void {
 
 /** The indexer an automatic demotion removes: the least recently ticking, the later admitted on a tie. */
 async function demotionVictim(ctx: Ctx): Promise<Account> {
-  const order = await admissionOrder(ctx)
   let victim: Account | null = null
-  let victimRank = -1
   for (const id of ctx.meta.indexers) {
     const a = await ctx.mustAccount(id)
-    const rank = order.indexOf(id)
-    if (victim === null || a.lastTickEpoch < victim.lastTickEpoch || (a.lastTickEpoch === victim.lastTickEpoch && rank > victimRank)) {
-      victim = a
-      victimRank = rank
-    }
+    if (victim === null || a.lastTickEpoch < victim.lastTickEpoch || (a.lastTickEpoch === victim.lastTickEpoch && a.admissionSeq > victim.admissionSeq)) victim = a
   }
   if (victim === null) throw new InvariantError('no indexer to demote')
   return victim
@@ -68,15 +53,24 @@ async function demotionVictim(ctx: Ctx): Promise<Account> {
 /** Bring the indexer set to the rules above; `mode` says what changed it; `exclude` is never promoted (just removed). */
 export async function reconcileIndexers(ctx: Ctx, mode: ReconcileMode, exclude: Hex = ''): Promise<void> {
   const target = Math.max(1, ctx.meta.params.indexerTarget)
-  let pool = await promotable(ctx, exclude)
-  while (ctx.meta.indexers.length % 2 === 1 && ctx.meta.indexers.length + 2 <= target && pool.length >= 2) {
-    setIndexer(ctx, pool[0] as Account, true)
-    setIndexer(ctx, pool[1] as Account, true)
-    pool = pool.slice(2)
+  // read every account only when a promotion is possible: an admission into a set already odd and at
+  // its target (the usual case) reads none
+  let pool: Account[] | null = null
+  const next = async (): Promise<Account | undefined> => {
+    pool ??= await promotable(ctx, exclude)
+    return pool.shift()
+  }
+  while (ctx.meta.indexers.length % 2 === 1 && ctx.meta.indexers.length + 2 <= target) {
+    // promote two or none: with a single promotable member the set stays odd (and returns below)
+    const a = await next()
+    const b = a === undefined ? undefined : await next()
+    if (a === undefined || b === undefined) break
+    setIndexer(ctx, a, true)
+    setIndexer(ctx, b, true)
   }
   const n = ctx.meta.indexers.length
   if (n < 2 || n % 2 === 1) return
-  const first = pool[0]
+  const first = await next()
   if (first !== undefined) {
     setIndexer(ctx, first, true)
     return

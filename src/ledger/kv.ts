@@ -6,6 +6,13 @@ export interface LedgerKV {
   get(key: string): Promise<Uint8Array | null>
   put(key: string, value: Uint8Array): Promise<void>
   del(key: string): Promise<void>
+  /** Every entry whose key starts with `prefix`, in key order (ASCII keys: code-unit order = byte order). */
+  scan(prefix: string): AsyncIterable<[string, Uint8Array]>
+}
+
+/** The first key after every key that starts with `prefix` (for a range read): its last character + 1. */
+export function prefixEnd(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)
 }
 
 /** A Map-backed LedgerKV (simulator, tests, replay). */
@@ -24,6 +31,11 @@ export class MemoryKV implements LedgerKV {
   del(key: string): Promise<void> {
     this.map.delete(key)
     return Promise.resolve()
+  }
+
+  scan(prefix: string): AsyncIterable<[string, Uint8Array]> {
+    const it = this.entries(prefix)[Symbol.iterator]()
+    return { [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve(it.next()) }) }
   }
 
   /** Synchronous read (for the simulator's hot paths). */

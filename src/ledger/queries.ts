@@ -1,4 +1,5 @@
 // Read helpers over a LedgerKV for nodes, the API, the simulator and tests. Read-only.
+import { accountsInAdmissionOrder, type RecordScanner } from './account-index.js'
 import type { LedgerKV } from './kv.js'
 import type { NetworkParams } from './ops.js'
 import { decodeRecord } from './record.js'
@@ -46,14 +47,21 @@ export function getAccount(kv: LedgerKV, id: Hex): Promise<Account | null> {
   return read<Account>(kv, keys.account(id))
 }
 
-export async function listAccounts(kv: LedgerKV): Promise<Account[]> {
-  const ids = (await read<Hex[]>(kv, keys.accounts)) ?? []
-  const out: Account[] = []
-  for (const id of ids) {
-    const a = await getAccount(kv, id)
-    if (a !== null) out.push(a)
+/** A LedgerKV read through typed records (what account-index.ts reads). */
+function scanner(kv: LedgerKV): RecordScanner {
+  return {
+    get: <T>(key: string) => read<T>(kv, key),
+    scan: async <T>(prefix: string) => {
+      const out: [string, T][] = []
+      for await (const [key, raw] of kv.scan(prefix)) out.push([key, decodeRecord<T>(raw)])
+      return out
+    }
   }
-  return out
+}
+
+/** Every account, in admission order (the bootstrap writer first). */
+export function listAccounts(kv: LedgerKV): Promise<Account[]> {
+  return accountsInAdmissionOrder(scanner(kv))
 }
 
 export function getOffer(kv: LedgerKV, hoster: Hex): Promise<Offer | null> {

@@ -51,6 +51,8 @@ export interface Account {
   warnings: string[]
   /** Epoch it was admitted. */
   joinedEpoch: number
+  /** Its place in the admission order (indexer promotion, listings): accounts admitted before it, 0 for the bootstrap writer. */
+  admissionSeq: number
   /** Admission rate limit: epoch and count of writers it admitted in that epoch. */
   admitEpoch: number
   admitCount: number
@@ -342,12 +344,15 @@ const pad = (n: number): string => String(n).padStart(12, '0')
 
 export const keys = {
   meta: 'meta/network',
-  accounts: 'meta/accounts',
+  /** Accounts admitted (account-index.ts). */
+  accountCount: 'meta/account-count',
   live: 'meta/live',
   pending: 'meta/pending',
   open: 'meta/open',
   offers: 'meta/offers',
   account: (hex: Hex): string => `acct/${hex}`,
+  /** Every account record's key starts with it (account-index.ts reads them by a range). */
+  accountPrefix: 'acct/',
   offer: (hex: Hex): string => `offer/${hex}`,
   request: (id: number): string => `req/${pad(id)}`,
   agreement: (id: number): string => `agr/${pad(id)}`,

@@ -27,6 +27,22 @@ export class Tx {
     return value
   }
 
+  /**
+   * Every record whose key starts with `prefix`, in key order, as this op sees them: the store's, with
+   * this op's own staged writes and deletions over them. Each record is cached like a `get` (the same
+   * object later gets return). Not for the keys of `idSet`s, which reach the cache only on commit.
+   */
+  async scan<T>(prefix: string): Promise<[string, T][]> {
+    for await (const [key, raw] of this.kv.scan(prefix)) {
+      if (!this.cache.has(key)) this.cache.set(key, { value: decodeRecord<T>(raw), dirty: false })
+    }
+    const out: [string, T][] = []
+    for (const [key, slot] of this.cache) {
+      if (slot.value !== null && key.startsWith(prefix)) out.push([key, slot.value as T])
+    }
+    return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+  }
+
   /** Stage a record (also call after mutating a record obtained from `get`). */
   set(key: string, value: unknown): void {
     this.cache.set(key, { value, dirty: true })

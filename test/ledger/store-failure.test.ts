@@ -9,6 +9,7 @@ import { TestNet } from './helpers.js'
 class FailingKV implements LedgerKV {
   failGet = false
   failPut = false
+  failScan = false
   constructor(readonly inner: MemoryKV) {}
   get(key: string): Promise<Uint8Array | null> {
     return this.failGet ? Promise.reject(new Error('EIO: read failed')) : this.inner.get(key)
@@ -18,6 +19,10 @@ class FailingKV implements LedgerKV {
   }
   del(key: string): Promise<void> {
     return this.inner.del(key)
+  }
+  async *scan(prefix: string): AsyncIterable<[string, Uint8Array]> {
+    if (this.failScan) throw new Error('EIO: range read failed')
+    yield * this.inner.scan(prefix)
   }
 }
 
@@ -38,4 +43,17 @@ test('a store read or write failure stops apply (StoreError) and records nothing
   // the store back: the same op is refused normally
   const r = await apply(kv, transfer, { writerKey: net.m('a').key, opId: 'x:2' })
   assert.ok(!r.ok && r.code === 'INSUFFICIENT_BALANCE')
+})
+
+test('a failing range read (the accounts, at an epoch start) stops apply too', async () => {
+  const inner = new MemoryKV()
+  const kv = new FailingKV(inner)
+  const net = await TestNet.create({ names: ['boot', 'a'], kv })
+  const before = digest(inner).toString('hex')
+  kv.failScan = true
+  // the sole indexer's tick starts epoch 1, which reads every account
+  await assert.rejects(net.apply('boot', await net.tickOp('boot', 1)), (err: unknown) => err instanceof StoreError && err.cause instanceof Error && /range read/.test(err.cause.message))
+  assert.equal(digest(inner).toString('hex'), before, 'nothing was written')
+  kv.failScan = false
+  assert.equal(await net.tick(), 1, 'the store back: the same tick starts epoch 1')
 })

@@ -21,8 +21,8 @@ const BATCH = 500
 /** A new network whose bootstrap writer admits `n` further accounts (in batches of 500 ops). */
 export async function soloLedger(label: string, n: number, ackIntervalMs = 100, progress?: (done: number) => void): Promise<SoloLedger> {
   const dir = await makeTempDir(label)
-  // A small shared block cache: the contract's account list makes blocks of up to a few MB at 10,000
-  // accounts, and Hyperbee's default cache (65,536 entries per bee) would keep gigabytes of them.
+  // A small shared block cache: Hyperbee's default (65,536 entries per bee) would keep hundreds of MB of
+  // blocks for a ledger of 100,000 accounts.
   const store = openStore(dir, { beeCacheEntries: 256 })
   const ledger = await Ledger.open({ store, bootstrap: null, ackIntervalMs })
   const accounts: string[] = []
