@@ -46,11 +46,11 @@ export class Attestor {
     if (epoch < 1 || epoch <= this.planned || !this.ctx.ledger.writable) return
     const all = await assignmentsFor(this.ctx.ledger.kv, this.ctx.account, epoch)
     const todo = all.filter((a) => !a.reported && a.length > 0 && a.samples > 0 && a.nodeKey !== '')
-    for (const a of todo) {
-      if (this.results.has(epoch, a.agreement.id)) continue
-      await this.ctx.tasks.enqueue('challenge', { epoch, agreementId: a.agreement.id }, { key: taskKey.challenge(epoch, a.agreement.id) })
-    }
-    if (todo.length > 0) await this.ctx.tasks.enqueue('report', { epoch }, { key: taskKey.report(epoch) })
+    // enqueued together: the task store writes them in one go
+    const adds = todo.filter((a) => !this.results.has(epoch, a.agreement.id))
+      .map((a) => this.ctx.tasks.enqueue('challenge', { epoch, agreementId: a.agreement.id }, { key: taskKey.challenge(epoch, a.agreement.id) }))
+    if (todo.length > 0) adds.push(this.ctx.tasks.enqueue('report', { epoch }, { key: taskKey.report(epoch) }))
+    await Promise.all(adds)
     // only once every task is durable: a failed enqueue is tried again by the next reconcile
     this.planned = epoch
   }
@@ -111,10 +111,15 @@ export class Attestor {
   async report(p: NodeTasks['report'], signal: AbortSignal): Promise<void> {
     const kv = this.ctx.ledger.kv
     const prefix = taskKey.challengesOf(p.epoch)
+    let epochCheckedAt = 0
     for (;;) {
       signal.throwIfAborted()
-      if ((await currentEpoch(kv)) !== p.epoch) return this.dropReport(p.epoch)
       if (!this.ctx.tasks.pendingWithPrefix(prefix)) break
+      // every task that settles wakes this loop: the ledger is read at most once a second
+      if (Date.now() - epochCheckedAt >= REPORT_RECHECK_MS) {
+        epochCheckedAt = Date.now()
+        if ((await currentEpoch(kv)) !== p.epoch) return this.dropReport(p.epoch)
+      }
       await this.ctx.tasks.settled(REPORT_RECHECK_MS, signal)
     }
     // after a restart, a report appended just before the stop is in the view: do not send it twice
