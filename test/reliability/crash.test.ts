@@ -31,7 +31,7 @@ function nextEpoch(p: RelProc, ms: number, what: string): Promise<number> {
   }), ms, what)
 }
 
-test('crashes (kill -9) of a hoster, an attestor and the indexer lose nothing', { timeout: 180_000 }, async (t) => {
+test('crashes (kill -9) of a hoster, an attestor and the indexer lose nothing', { timeout: 300_000 }, async (t) => {
   const net = await ProcNet.create('crash')
   let reader: TestPeer | null = null
   t.after(async () => {
