@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { ApiServer, API_INFO_FILE_NAME } from './api/index.js'
 import { FavorNode } from './node.js'
 import { StoreLockedError } from './stack/index.js'
-import { CONFIG_FILE_NAME, processAlive, silentLogger } from './runtime/index.js'
+import { CONFIG_FILE_NAME, ComponentStartError, processAlive, silentLogger } from './runtime/index.js'
 import type { Logger, ResolvedConfig } from './runtime/index.js'
 
 export interface DaemonInfo {
@@ -138,7 +138,8 @@ export async function startDaemon(config: ResolvedConfig, opts: DaemonOptions = 
   try {
     node = await openNode(config, log)
   } catch (err) {
-    if (err instanceof StoreLockedError) {
+    // a component's failed start names the component; the store's lock is its cause
+    if (err instanceof StoreLockedError || (err instanceof ComponentStartError && err.cause instanceof StoreLockedError)) {
       throw new DaemonError('DIR_LOCKED', `another process holds ${join(config.dataDir, 'store')} (a daemon or demo on the same directory?)`)
     }
     throw err

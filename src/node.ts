@@ -1,5 +1,14 @@
-// FavorNode: one person's node. Composes the ledger (Autobase), one corestore, one DHT node + one
-// hyperswarm on loopback-capable options, and the four roles (publisher, hoster, attestor, indexer).
+// FavorNode: one person's node, a thin composition of components (src/runtime/components.ts) started
+// in this order and stopped in reverse:
+//   store → ledger → dht → admission → swarm → resources → hoster → publisher → drives → attestor →
+//   indexer → ledger-events → tasks → auto-join
+// A component that fails to start stops the ones started before it (in reverse) and the start fails
+// with its name (ComponentStartError); `close()` stops every started one, logs each failure with the
+// component's name, and is safe to call twice. The parts live in their own files: identity
+// (src/node/identity.ts), the store, ledger, DHT and swarm (src/node/base.ts), admission over
+// favor/join/1 (src/node/admission.ts), the reconcile task (src/node/reconcile.ts), the task scheduler
+// and the resource manager (src/node-runtime.ts), the roles (src/roles/). This file wires them and holds
+// the user actions (publish, offer, transfer, ...) that wait for the contract's verdict.
 // The CLI, the HTTP API, the demo and the tests drive this object only.
 //
 // Layout of `dataDir`:
@@ -10,207 +19,50 @@
 //   tasks.json     the task scheduler's queue: mirror, challenge, report and gc tasks (src/node-runtime.ts)
 //   challenge-results.json  this epoch's challenge results until its report is appended
 import { EventEmitter } from 'node:events'
-import { mkdir, mkdtemp } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import path from 'node:path'
 import {
-  blake2b, createDht, createSwarm, keyPair, openStore, randomBytes, readyStore,
-  type BootstrapNode, type Connection, type Core, type Dht, type KeyPair, type Store, type Swarm
+  blake2b, randomBytes, type Core, type Dht, type KeyPair, type Store, type Swarm
 } from './stack/index.js'
 import {
-  Admission, DEFAULT_INVITE_EPOCHS, INVITE_SECRET_BYTES, getInvite, inviteHash, Ledger, LedgerStoppedError, RejectCode, currentEpoch, defaultParams, getAccount, getEpoch, getBalance, getMeta, getParams, listAgreements, listRequests, getOffer,
+  DEFAULT_INVITE_EPOCHS, INVITE_SECRET_BYTES, inviteHash, currentEpoch, getAccount, getBalance, getMeta, getParams, listAgreements, listRequests, getOffer,
   verifyLive,
-  type Agreement, type AppliedInfo, type Balance, type HostingRequest, type LedgerEvent, type NetworkParams, type Offer, type Op, type RejectCodeValue, type VerifyReport
+  type Agreement, type AppliedInfo, type Balance, type HostingRequest, type Ledger, type LedgerEvent, type LedgerKV, type LedgerStoppedError, type NetworkParams, type Op, type VerifyReport
 } from './ledger/index.js'
-import { FavorError, describeError } from './errors.js'
+import { describeError } from './errors.js'
 import { makeStatement } from './statement/make.js'
-import { loadIdentity, saveIdentity, silentLogger, type DiskQuota, type Logger, type QuotaUsage } from './runtime/index.js'
-import { NodeRuntime, type RuntimeStatus } from './node-runtime.js'
-import { ATTEST_RESULTS_FILE, AttestResults } from './roles/attest-results.js'
+import { Composition, component, silentLogger, type DiskQuota, type Logger, type QuotaUsage } from './runtime/index.js'
+import { NodeRuntime } from './node-runtime.js'
+import { ATTEST_RESULTS_FILE } from './roles/attest-results.js'
 import type { RoleContext } from './roles/context.js'
-import { toError } from './roles/context.js'
-import { Publisher, PublishError } from './roles/publisher.js'
+import { publisher, PublishError, type Publisher } from './roles/publisher.js'
 import type { EncryptionInfo, LocalCoreOptions } from './roles/publisher.js'
 import { ENCRYPTION_KEYS_FILE } from './roles/encryption-keys.js'
-import { Drives } from './roles/drives.js'
+import { drives, type Drives } from './roles/drives.js'
 import type { DriveFile, DriveProgress, PublishedDrive, PublishFolderOptions, ReadDriveOptions } from './roles/drives.js'
-import { Hoster } from './roles/hoster.js'
-import { Attestor } from './roles/attestor.js'
-import { Indexer } from './roles/indexer.js'
+import { hoster, type Hoster } from './roles/hoster.js'
+import { attestor, type Attestor } from './roles/attestor.js'
+import { indexer, type Indexer } from './roles/indexer.js'
 import type { ChallengeRecord, MirrorProgress, OfferOptions, PublishOptions } from './roles/types.js'
-import {
-  JoinError, JoinService, JoinTimeoutError, MAX_INVITE_BYTES,
-  type AdmitRequest, type JoinReply, type JoinReplyCode, type JoinStage, type JoinStats
-} from './protocol/join.js'
-import { DEFAULT_MAX_RTT_ALLOWANCE_MS, type ResponderTestHooks } from './protocol/index.js'
+import { DEFAULT_MAX_RTT_ALLOWANCE_MS } from './protocol/index.js'
+import type { JoinStats } from './protocol/join.js'
+import { admission, type AdmissionService, type JoinOptions } from './node/admission.js'
+import { DhtComponent, LedgerComponent, StoreComponent, SwarmComponent } from './node/base.js'
+import { ActionError, NodeClosedError, NotWritableError } from './node/errors.js'
+import { loadNodeIdentity, type NodeIdentity } from './node/identity.js'
+import { Reconciler } from './node/reconcile.js'
+import type { FavorNodeEvents, FavorNodeOptions, NodeStatus, RoleName } from './node/types.js'
 
 export type { ChallengeRecord, MirrorProgress, OfferOptions, PublishOptions } from './roles/types.js'
 export type { BootstrapNode } from './stack/index.js'
 export { JoinError, JoinRefusedError, JoinTimeoutError, JOIN_PROTOCOL } from './protocol/join.js'
 export { PublishError, type PublishErrorCode } from './roles/publisher.js'
 export type { JoinErrorCode, JoinReply, JoinReplyCode, JoinStats } from './protocol/join.js'
+export type { JoinOptions, JoinProgressEvent, JoinSettings } from './node/admission.js'
+export { ActionError, NodeClosedError, NotWritableError } from './node/errors.js'
+export type { EpochInfo, FavorNodeEvents, FavorNodeOptions, NodeStatus, RoleName, StorageStatus } from './node/types.js'
+export { ComponentStartError } from './runtime/index.js'
 
-export type RoleName = 'publisher' | 'hoster' | 'attestor' | 'indexer'
-
-export interface FavorNodeOptions {
-  /** The node's directory (created if missing). One corestore lives in `<dataDir>/store`. */
-  dataDir: string
-  /** Readable name for logs and the demo. Default: basename of dataDir. */
-  name?: string
-  /**
-   * DHT bootstrap nodes (a loopback @hyperswarm/testnet in tests and the demo); null: the public
-   * HyperDHT bootstrap (a real network; never used by the tests).
-   */
-  bootstrap: BootstrapNode[] | null
-  /** Address this node's DHT binds and announces. Default 127.0.0.1 (e.g. a veth address in a network namespace). */
-  host?: string
-  /**
-   * The network to join (hex). null or undefined: reuse the key saved in dataDir, else create a new
-   * network with this node as admin and sole indexer.
-   */
-  networkKey?: string | null
-  /** Genesis parameters when this node creates the network. */
-  params?: Partial<NetworkParams>
-  /**
-   * Roles this node plays. Default: publisher and attestor; hoster when `hoster` is set. There is no
-   * switch for the indexer role: the contract promotes and demotes indexers (`indexerTarget`), and a node
-   * ticks exactly while the ledger lists it as one — a promoted node that did not tick would halt epochs.
-   */
-  roles?: Partial<Record<Exclude<RoleName, 'indexer'>, boolean>>
-  /** Offer this capacity automatically once writable (if no offer is on the ledger yet). */
-  hoster?: OfferOptions & {
-    /** Keep an ended agreement's core this long before clearing it. Default 5000 ms. */
-    gcGraceMs?: number
-  }
-  /**
-   * Real time between this indexer's ticks: a compressed clock for tests and the demo. Default: the
-   * network's `epochSeconds`, counted from each epoch's recorded start (one epoch length for every node).
-   */
-  epochMs?: number
-  challenge?: {
-    /** A valid answer later than this (net of the measured round trip) is `slow`. Default 1000 ms. */
-    deadlineMs?: number
-    /** Cap on the round trip subtracted from the response time, so slow pongs buy no time. Default 500 ms. */
-    maxRttAllowanceMs?: number
-    /** How long to wait for an answer after the nonce. Default max(3 × deadline, deadline + 1000 ms) + round trip. */
-    hardTimeoutMs?: number
-    /** No connection within this is `unreachable`. Default 2000 ms. */
-    connectTimeoutMs?: number
-    /** Parallel challenges per epoch (challenge tasks running at once). Default 4. */
-    concurrency?: number
-  }
-  limits?: {
-    /** Mirrors fetched at once (mirror tasks running at once). Default 8. */
-    transfers?: number
-  }
-  /**
-   * Tests only (never from a configuration file): injected misbehaviour of this node's challenge
-   * responder — a stale, prefetching, silent or closing hoster (src/protocol/responder.ts).
-   */
-  testing?: { responder?: ResponderTestHooks }
-  /**
-   * When this node opens a network it cannot write to yet (it joined by key, or was not admitted yet),
-   * ask a writer to admit it over `favor/join/1` in the background (progress: the `join` event;
-   * failure: a `warning`). Default true. `join()` does the same on demand.
-   */
-  autoJoin?: boolean
-  join?: JoinSettings
-  /** Entries of the store-wide Hyperbee node cache (bounds its memory). Default 8192. */
-  beeCacheEntries?: number
-  /** Autobase ack interval. Default 1000 ms. */
-  ackIntervalMs?: number
-  /** Period of the background reconcile task (roles also react to ledger updates). Default 500 ms. */
-  pollMs?: number
-  log?: Logger
-}
-
-export interface JoinSettings {
-  /** Joiner: invite token (hex) presented to writers (from the admitting node's `createInvite()`). */
-  invite?: string
-  /** Joiner: how long the automatic join keeps asking. Default 60 s. */
-  timeoutMs?: number
-  /**
-   * Writer: refuse join requests without a valid, unused invite of this node. Default: only when the
-   * network's admission policy is admin-only (then only the admin admits, and only invited keys).
-   */
-  requireInvite?: boolean
-  /** Writer: single-use invite tokens (hex) accepted besides those from `createInvite()`. */
-  invites?: string[]
-}
-
-export interface JoinOptions {
-  /** Give up after this long (JoinTimeoutError). Default: options.join.timeoutMs, else 60 s. */
-  timeoutMs?: number
-  /** Invite token (hex); default: options.join.invite. */
-  invite?: string
-  signal?: AbortSignal
-}
-
-/** Progress of this node's admission (`join` event). */
-export interface JoinProgressEvent {
-  stage: JoinStage | 'writable' | 'failed'
-  /** The writer asked (its connection key, hex). */
-  peer?: string
-  code?: JoinReplyCode
-  message?: string
-}
-
-export interface EpochInfo {
-  epoch: number
-  /** Median tick time (ms). */
-  time: number
-}
-
-export interface FavorNodeEvents {
-  /** Contract events of accepted ops (optimistic; the view is the truth). */
-  'ledger-event': [LedgerEvent]
-  /** A new epoch started on the ledger (as this node saw it). */
-  epoch: [EpochInfo]
-  /** An attestor challenge this node ran. */
-  challenge: [ChallengeRecord]
-  /** Mirroring progress of a hosted core. */
-  'mirror-progress': [MirrorProgress]
-  /** Progress of this node's admission over `favor/join/1` (automatic or `join()`). */
-  join: [JoinProgressEvent]
-  /** Something went wrong that did not stop the node. */
-  warning: [Error]
-  /**
-   * The ledger stopped applying (LedgerStoppedError): `upgradeRequired` when the network runs a contract
-   * version this Favor does not know (upgrade Favor), else its store failed. The node keeps serving reads
-   * of the state it had; it appends nothing more.
-   */
-  stopped: [LedgerStoppedError]
-  /** The ledger view changed. */
-  update: []
-}
-
-export interface StorageStatus {
-  capacityBytes: number
-  reservedBytes: number
-  usedBytes: number
-  freeBytes: number
-}
-
-export interface NodeStatus {
-  name: string
-  account: string
-  nodeKey: string
-  networkKey: string
-  roles: RoleName[]
-  epoch: number
-  writable: boolean
-  indexer: boolean
-  peers: number
-  storage: StorageStatus
-  mirrors: MirrorProgress[]
-  balance: Balance | null
-  offer: Offer | null
-  /** Set when the ledger stopped applying (E_UPGRADE_REQUIRED: upgrade Favor; E_LEDGER_STORE), else null. */
-  stopped: { code: string; message: string; upgradeRequired: boolean } | null
-  /** The task queue (depth per kind, running tasks) and the resources held (open cores, quota). */
-  runtime: RuntimeStatus
-}
-
-const DEFAULT_JOIN_TIMEOUT_MS = 60_000
 /**
  * Entries of the store-wide Hyperbee node/key cache (all bees of the node share it: the ledger view,
  * its apply-time view, Autobase's system bee, and every snapshot). Without a shared cache each bee gets
@@ -218,152 +70,214 @@ const DEFAULT_JOIN_TIMEOUT_MS = 60_000
  * every epoch's ops, retained heap kept rising for hundreds of epochs (docs/reliability.md F2).
  */
 const DEFAULT_BEE_CACHE_ENTRIES = 8192
-
-/** How long the writer waits for its add-writer to apply before answering TIMEOUT. */
-const ADMISSION_APPLY_TIMEOUT_MS = 10_000
-/** A key admitted this recently is answered ALREADY_WRITER without a second add-writer. */
-const RECENT_ADMISSION_MS = 60_000
 /** How long an admitted node waits for writability to come back while a reorder re-applies its admission. */
 const REORDER_WRITABLE_GRACE_MS = 15_000
-
-/** A refusal of this node's add-writer by the contract. */
-interface Refusal {
-  code: RejectCodeValue
-  reason: string
-}
-interface AdmissionVerdict {
-  ok: boolean
-  refusal: Refusal | null
-}
-
-/** The join reply for the contract's refusal of an add-writer: by its RejectCode, never its text. */
-function joinCodeOf(code: RejectCodeValue): JoinReplyCode {
-  switch (code) {
-    case RejectCode.ALREADY_MEMBER:
-      return 'ALREADY_WRITER'
-    case RejectCode.ADMISSION_RATE_LIMIT:
-      return 'RATE_LIMITED'
-    case RejectCode.NOT_ADMIN:
-      return 'NOT_ADMIN'
-    case RejectCode.INVITE_INVALID:
-    case RejectCode.INVITE_USED:
-    case RejectCode.INVITE_EXPIRED:
-      return 'INVITE_INVALID'
-    default:
-      return 'REJECTED'
-  }
-}
-
-function parseInvite(value: string): Buffer {
-  if (!/^([0-9a-f]{2})+$/i.test(value)) throw new TypeError('an invite is a hex string')
-  const b = Buffer.from(value, 'hex')
-  if (b.byteLength > MAX_INVITE_BYTES) throw new RangeError(`an invite is at most ${MAX_INVITE_BYTES} bytes`)
-  return b
-}
-
-export class NotWritableError extends FavorError {
-  static override readonly code = 'E_NOT_WRITABLE'
-  constructor(message: string) {
-    super(message, NotWritableError.code)
-  }
-}
-
-/**
- * A user action the node refuses, before or after appending: `code` is stable (the API maps it),
- * the message says why. LEDGER_REFUSED carries the contract's reason.
- */
-export class ActionError extends FavorError {
-  declare readonly code: 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'REFUSED' | 'LEDGER_REFUSED' | 'TIMEOUT'
-  /** LEDGER_REFUSED: the contract's stable RejectCode (what callers branch on), else null. */
-  readonly reject: RejectCodeValue | null
-  constructor(code: ActionError['code'], message: string, reject: RejectCodeValue | null = null) {
-    super(message, code)
-    this.reject = reject
-  }
-}
-
-/** The node is closed (or closing) and cannot do this any more. */
-export class NodeClosedError extends FavorError {
-  static override readonly code = 'CLOSED'
-  constructor(message = 'node closed') {
-    super(message, NodeClosedError.code)
-  }
-}
-
 /** How long a user action waits for the contract's verdict on its op. */
 const VERDICT_TIMEOUT_MS = 15_000
 /** How long publish looks for a peer serving a core it does not have. */
 const FIND_CORE_TIMEOUT_MS = 15_000
 
+/** The parts that exist once `start()` got past them (the node is returned only after a full start). */
+interface Parts {
+  store: Store
+  ledger: Ledger
+  dht: Dht
+  swarm: Swarm
+  admission: AdmissionService
+  publisher: Publisher
+  drives: Drives
+  hoster: Hoster
+  attestor: Attestor
+  indexer: Indexer
+}
+
 export class FavorNode extends EventEmitter<FavorNodeEvents> {
   readonly name: string
   readonly dataDir: string
-  readonly store: Store
-  readonly dht: Dht
-  readonly swarm: Swarm
-  readonly ledger: Ledger
   readonly nodeKeyPair: KeyPair
   readonly log: Logger
   /** The task scheduler running the node's work and the resource manager owning hosted cores and the quota. */
   readonly runtime: NodeRuntime
-  readonly publisher: Publisher
-  readonly drives: Drives
-  readonly hoster: Hoster
-  readonly attestor: Attestor
-  readonly indexer: Indexer
-  private readonly joinService: JoinService
-  private readonly creator: boolean
-  private readonly invites = new Set<string>()
-  /** Keys this node appended an add-writer for lately (hex → ms): duplicates are not appended again. */
-  private readonly admittedRecently = new Map<string, number>()
-  private admitChain: Promise<unknown> = Promise.resolve()
-  private joinInvite: Buffer | null = null
-  private autoJoining: Promise<void> | null = null
   private readonly opts: FavorNodeOptions
+  private readonly identity: NodeIdentity
+  private readonly components: Composition
+  private readonly parts: Partial<Parts> = {}
   private readonly roleSet: Set<RoleName>
   private readonly challenges: ChallengeRecord[] = []
-  private lastEpoch = -1
+  private readonly reconciler: Reconciler
   private closing: Promise<void> | null = null
   private readonly onLedgerUpdate = (): void => { this.emit('update'); this.kick() }
   private readonly onLedgerEvent = (e: LedgerEvent): void => { this.emit('ledger-event', e) }
-  private readonly onLedgerWarning = (err: Error): void => { this.emitWarning(err) }
-  private readonly onLedgerStopped = (err: LedgerStoppedError): void => {
-    this.log.error('ledger stopped', { component: 'ledger', ...describeError(err) })
-    this.emit('stopped', err)
-  }
-  private readonly onSwarmConnection = (conn: Connection): void => { this.joinService.attach(conn) }
 
-  private constructor(args: {
-    opts: FavorNodeOptions; name: string; store: Store; dht: Dht; swarm: Swarm; ledger: Ledger; nodeKeyPair: KeyPair; seed: Buffer
-    results: AttestResults; creator?: boolean
-  }) {
+  private constructor(opts: FavorNodeOptions, identity: NodeIdentity) {
     super()
-    this.opts = args.opts
-    this.name = args.name
-    this.dataDir = args.opts.dataDir
-    this.store = args.store
-    this.dht = args.dht
-    this.swarm = args.swarm
-    this.ledger = args.ledger
-    this.nodeKeyPair = args.nodeKeyPair
-    this.log = args.opts.log ?? silentLogger()
+    this.opts = opts
+    this.identity = identity
+    this.name = identity.name
+    this.dataDir = opts.dataDir
+    this.nodeKeyPair = identity.nodeKeyPair
+    this.log = opts.log ?? silentLogger()
+    this.components = new Composition(this.log.child('node'))
     this.runtime = new NodeRuntime({
-      dataDir: args.opts.dataDir,
+      dataDir: opts.dataDir,
       log: this.log,
-      capacityBytes: args.opts.hoster?.capacityBytes ?? 0,
-      pollMs: args.opts.pollMs ?? 500,
-      ...(args.opts.limits?.transfers !== undefined ? { mirrors: args.opts.limits.transfers } : {}),
-      ...(args.opts.challenge?.concurrency !== undefined ? { challenges: args.opts.challenge.concurrency } : {})
+      capacityBytes: opts.hoster?.capacityBytes ?? 0,
+      pollMs: opts.pollMs ?? 500,
+      ...(opts.limits?.transfers !== undefined ? { mirrors: opts.limits.transfers } : {}),
+      ...(opts.challenge?.concurrency !== undefined ? { challenges: opts.challenge.concurrency } : {})
     }, (err) => {
       // the scheduler logged it; listeners (the demo, tests) hear of it too
       if (this.listenerCount('warning') > 0) this.emit('warning', err)
     })
-    const r = args.opts.roles ?? {}
+    const r = opts.roles ?? {}
     this.roleSet = new Set<RoleName>()
     if (r.publisher !== false) this.roleSet.add('publisher')
     if (r.attestor !== false) this.roleSet.add('attestor')
-    if (r.hoster === true || (r.hoster !== false && args.opts.hoster !== undefined)) this.roleSet.add('hoster')
-    const ctx: RoleContext = {
+    if (r.hoster === true || (r.hoster !== false && opts.hoster !== undefined)) this.roleSet.add('hoster')
+    this.reconciler = new Reconciler({
+      kv: () => this.ledger.kv,
+      hoster: { reconcile: (kv: LedgerKV) => this.hoster.reconcile(kv) },
+      publisher: { reconcile: (kv: LedgerKV) => this.publisher.reconcile(kv) },
+      attestor: () => this.roleSet.has('attestor') ? this.attestor : null,
+      emitEpoch: (e) => this.emit('epoch', e),
+      closing: () => this.closing !== null,
+      schedulePoll: () => { this.runtime.schedulePoll() }
+    })
+  }
+
+  /**
+   * Opens (or creates) a node in `opts.dataDir` and starts its components. A failed start leaves
+   * nothing open and throws ComponentStartError naming the component (its `cause`: the component's error).
+   */
+  static async create(opts: FavorNodeOptions): Promise<FavorNode> {
+    const identity = await loadNodeIdentity(opts.dataDir, { name: opts.name, networkKey: opts.networkKey })
+    const node = new FavorNode(opts, identity)
+    await node.start()
+    return node
+  }
+
+  /** Same as create: opens an existing node directory (its network key is saved there). */
+  static open(opts: FavorNodeOptions): Promise<FavorNode> {
+    return FavorNode.create(opts)
+  }
+
+  private part<K extends keyof Parts>(name: K): Parts[K] {
+    const p = this.parts[name]
+    if (p === undefined) throw new NodeClosedError(`node: the ${name} did not start`)
+    return p
+  }
+
+  get store(): Store { return this.part('store') }
+  get ledger(): Ledger { return this.part('ledger') }
+  get dht(): Dht { return this.part('dht') }
+  get swarm(): Swarm { return this.part('swarm') }
+  get publisher(): Publisher { return this.part('publisher') }
+  get drives(): Drives { return this.part('drives') }
+  get hoster(): Hoster { return this.part('hoster') }
+  get attestor(): Attestor { return this.part('attestor') }
+  get indexer(): Indexer { return this.part('indexer') }
+  private get admission(): AdmissionService { return this.part('admission') }
+
+  /** Names of the started components, in start order. */
+  get componentNames(): string[] {
+    return this.components.names
+  }
+
+  /** Starts the components in order (see the top of this file); a failure rolls back what started. */
+  private async start(): Promise<void> {
+    const opts = this.opts
+    const c = this.components
+    const log = this.log
+    const p = this.parts
+    const store = (await c.start(new StoreComponent({ dataDir: opts.dataDir, beeCacheEntries: opts.beeCacheEntries ?? DEFAULT_BEE_CACHE_ENTRIES }))).store
+    p.store = store
+    const ledgerC = await c.start(new LedgerComponent(
+      { dataDir: opts.dataDir, identity: this.identity.file, params: opts.params ?? {}, ackIntervalMs: opts.ackIntervalMs ?? 1000 },
+      {
+        store,
+        log,
+        onWarning: (err) => { this.emitWarning(err) },
+        onStopped: (err) => { this.onLedgerStopped(err) }
+      }
+    ))
+    const ledger = ledgerC.ledger
+    p.ledger = ledger
+    const dht = (await c.start(new DhtComponent({ bootstrap: opts.bootstrap, keyPair: this.nodeKeyPair, ...(opts.host !== undefined ? { host: opts.host } : {}) }))).dht
+    p.dht = dht
+    const adm = await c.start(admission({ join: opts.join, autoJoin: !ledgerC.created && opts.autoJoin !== false })({
+      ledger,
+      log,
+      append: (op) => this.appendOp(op),
+      waitWritable: (ms) => this.waitWritable(ms),
+      emitJoin: (e) => this.emit('join', e),
+      emitWarning: (err) => { this.emitWarning(err) },
+      nodeClosing: () => this.closing !== null
+    }))
+    p.admission = adm
+    p.swarm = (await c.start(new SwarmComponent(
+      { keyPair: this.identity.swarmKeyPair, topic: ledger.discoveryKey },
+      // The join channel must be paired synchronously in the connection handler (protomux rejects a
+      // channel the remote opens before anyone paired it).
+      { dht, store, log, onConnection: (conn) => { adm.attach(conn) } }
+    ))).swarm
+    // the roles give their cores back when they stop; whatever is left is closed here, after them
+    await c.start(component('resources', { stop: () => this.runtime.closeResources() }))
+    const ctx = this.roleContext()
+    p.hoster = await c.start(hoster({
+      ...(opts.hoster ? { autoOffer: opts.hoster } : {}),
+      gcGraceMs: opts.hoster?.gcGraceMs ?? 5000,
+      ...(opts.testing?.responder ? { responderTesting: opts.testing.responder } : {})
+    })(ctx))
+    p.publisher = await c.start(publisher({ keysPath: path.join(opts.dataDir, ENCRYPTION_KEYS_FILE) })(ctx))
+    p.drives = await c.start(drives()({ ...ctx, publisher: p.publisher }))
+    p.attestor = await c.start(attestor({
+      resultsPath: path.join(opts.dataDir, ATTEST_RESULTS_FILE),
+      deadlineMs: opts.challenge?.deadlineMs ?? 1000,
+      connectTimeoutMs: opts.challenge?.connectTimeoutMs ?? 2000,
+      maxRttAllowanceMs: opts.challenge?.maxRttAllowanceMs ?? DEFAULT_MAX_RTT_ALLOWANCE_MS,
+      ...(opts.challenge?.hardTimeoutMs !== undefined ? { hardTimeoutMs: opts.challenge.hardTimeoutMs } : {})
+    })(ctx))
+    // Every node runs the indexer role: the contract promotes members to keep an odd indexer set, and a
+    // promoted node that never ticked would count as silent (two silent of three halt epochs until the
+    // contract removes them, which needs epochs). It ticks only while the ledger lists it as an indexer.
+    p.indexer = await c.start(indexer({
+      ...(opts.epochMs !== undefined ? { epochMs: opts.epochMs } : {}),
+      seed: blake2b([Buffer.from('favor/indexer/seed'), this.identity.seed])
+    })(ctx))
+    await c.start(component('ledger-events', {
+      start: () => {
+        ledger.on('update', this.onLedgerUpdate)
+        ledger.on('event', this.onLedgerEvent)
+      },
+      stop: () => {
+        ledger.off('update', this.onLedgerUpdate)
+        ledger.off('event', this.onLedgerEvent)
+      }
+    }))
+    const hosterRole = p.hoster
+    const attestorRole = p.attestor
+    this.runtime.register({
+      reconcile: () => this.reconciler.run(),
+      mirror: (payload, signal) => hosterRole.mirror(payload, signal),
+      challenge: (payload, signal) => attestorRole.challenge(payload, signal),
+      report: (payload, signal) => attestorRole.report(payload, signal),
+      gc: (payload) => hosterRole.gc(payload)
+    })
+    // tasks left unfinished at the last stop (even a kill -9) resume from here; running tasks are
+    // aborted at the stop and stay in tasks.json for the next start
+    await c.start(component('tasks', {
+      start: async () => {
+        await this.runtime.open()
+        this.kick()
+      },
+      stop: () => this.runtime.closeTasks()
+    }))
+    await c.start(adm.autoJoin())
+  }
+
+  /** What every role gets from the node (src/roles/context.ts). */
+  private roleContext(): RoleContext {
+    return {
       ledger: this.ledger,
       store: this.store,
       swarm: this.swarm,
@@ -374,151 +288,21 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       log: this.log,
       account: this.ledger.account,
       append: (op) => this.appendOp(op),
-      emitWarning: (err) => this.emitWarning(err),
+      emitWarning: (err) => { this.emitWarning(err) },
       emitChallenge: (rec) => {
         this.challenges.push(rec)
         if (this.challenges.length > 500) this.challenges.splice(0, this.challenges.length - 500)
         this.emit('challenge', rec)
       },
-      emitMirrorProgress: (p) => this.emit('mirror-progress', p),
+      emitMirrorProgress: (mp) => this.emit('mirror-progress', mp),
       emitLedgerEvent: (e) => this.emit('ledger-event', e),
-      kick: () => this.kick()
-    }
-    this.publisher = new Publisher(ctx, path.join(args.opts.dataDir, ENCRYPTION_KEYS_FILE))
-    this.drives = new Drives(ctx, this.publisher)
-    this.hoster = new Hoster(ctx, {
-      ...(args.opts.hoster ? { autoOffer: args.opts.hoster } : {}),
-      gcGraceMs: args.opts.hoster?.gcGraceMs ?? 5000,
-      ...(args.opts.testing?.responder ? { responderTesting: args.opts.testing.responder } : {})
-    })
-    this.attestor = new Attestor(ctx, {
-      deadlineMs: args.opts.challenge?.deadlineMs ?? 1000,
-      connectTimeoutMs: args.opts.challenge?.connectTimeoutMs ?? 2000,
-      maxRttAllowanceMs: args.opts.challenge?.maxRttAllowanceMs ?? DEFAULT_MAX_RTT_ALLOWANCE_MS,
-      ...(args.opts.challenge?.hardTimeoutMs !== undefined ? { hardTimeoutMs: args.opts.challenge.hardTimeoutMs } : {})
-    }, args.results)
-    this.runtime.register({
-      reconcile: () => this.reconcileTask(),
-      mirror: (p, signal) => this.hoster.mirror(p, signal),
-      challenge: (p, signal) => this.attestor.challenge(p, signal),
-      report: (p, signal) => this.attestor.report(p, signal),
-      gc: (p) => this.hoster.gc(p)
-    })
-    // Every node runs the indexer role: the contract promotes members to keep an odd indexer set, and a
-    // promoted node that never ticked would count as silent (two silent of three halt epochs until the
-    // contract removes them, which needs epochs). It ticks only while the ledger lists it as an indexer.
-    this.indexer = new Indexer(ctx, { ...(args.opts.epochMs !== undefined ? { epochMs: args.opts.epochMs } : {}), seed: blake2b([Buffer.from('favor/indexer/seed'), args.seed]) })
-    this.creator = args.creator === true
-    for (const t of args.opts.join?.invites ?? []) this.invites.add(t.toLowerCase())
-    if (args.opts.join?.invite !== undefined) this.joinInvite = parseInvite(args.opts.join.invite)
-    this.joinService = new JoinService({
-      discoveryKey: this.ledger.discoveryKey,
-      writerKey: this.ledger.writerKey,
-      admit: (req) => this.onJoinRequest(req),
-      log: this.log.child('join')
-    })
-    // The join channel must be paired synchronously in the connection handler (protomux rejects a
-    // channel the remote opens before anyone paired it): attach to every swarm connection.
-    this.swarm.on('connection', this.onSwarmConnection)
-    for (const conn of this.swarm.connections) this.joinService.attach(conn)
-  }
-
-  /** Opens (or creates) a node in `opts.dataDir` and starts its roles. */
-  static async create(opts: FavorNodeOptions): Promise<FavorNode> {
-    await mkdir(opts.dataDir, { recursive: true })
-    let id = await loadIdentity(opts.dataDir)
-    const results = await AttestResults.open(path.join(opts.dataDir, ATTEST_RESULTS_FILE))
-    const name = opts.name ?? id?.name ?? path.basename(opts.dataDir)
-    if (id === null) id = { seed: randomBytes(32).toString('hex'), networkKey: null, name }
-    if (opts.networkKey !== undefined && opts.networkKey !== null) {
-      if (id.networkKey !== null && id.networkKey !== opts.networkKey) {
-        throw new FavorError(`${opts.dataDir} belongs to network ${id.networkKey}, not ${opts.networkKey}`, 'NETWORK_MISMATCH')
-      }
-      id.networkKey = opts.networkKey
-    }
-    const seed = Buffer.from(id.seed, 'hex')
-    const nodeKeyPair = keyPair(blake2b([Buffer.from('favor/node-key'), seed]))
-    const swarmKeyPair = keyPair(blake2b([Buffer.from('favor/swarm-key'), seed]))
-    const store = openStore(path.join(opts.dataDir, 'store'), { beeCacheEntries: opts.beeCacheEntries ?? DEFAULT_BEE_CACHE_ENTRIES })
-    let dht: Dht | null = null
-    let swarm: Swarm | null = null
-    let ledger: Ledger | null = null
-    let owned = false
-    try {
-      await readyStore(store, path.join(opts.dataDir, 'store'))
-      dht = createDht({ bootstrap: opts.bootstrap, keyPair: nodeKeyPair, ...(opts.host !== undefined ? { host: opts.host } : {}) })
-      swarm = createSwarm({ dht, keyPair: swarmKeyPair })
-      const s = store
-      swarm.on('connection', (conn) => {
-        // expected: a peer going away errors its connection; the swarm reconnects when it can
-        conn.on('error', (err: Error) => { (opts.log ?? silentLogger()).debug('swarm: connection error', { component: 'swarm', ...describeError(err) }) })
-        s.replicate(conn)
-      })
-      const creating = id.networkKey === null
-      ledger = await Ledger.open({
-        store,
-        bootstrap: creating ? null : Buffer.from(id.networkKey as string, 'hex'),
-        ackIntervalMs: opts.ackIntervalMs ?? 1000
-      })
-      id.networkKey = ledger.key.toString('hex')
-      await saveIdentity(opts.dataDir, id)
-      if (creating) {
-        await ledger.append({ type: 'init-network', time: Date.now(), params: defaultParams(opts.params ?? {}) })
-      }
-      swarm.join(ledger.discoveryKey, { server: true, client: true })
-      const node = new FavorNode({ opts, name, store, dht, swarm, ledger, nodeKeyPair, seed, results, creator: creating })
-      try {
-        await node.start()
-      } catch (err) {
-        // the node owns everything now: close it in order (each failure logged), then report the start's error
-        owned = true
-        await node.close()
-        throw err
-      }
-      return node
-    } catch (err) {
-      if (owned) throw err
-      // roll back what was opened; each failure is logged, the start's own error is what the caller gets
-      const log = opts.log ?? silentLogger()
-      const undo = async (what: string, fn: (() => Promise<unknown>) | undefined): Promise<void> => {
-        if (fn === undefined) return
-        try {
-          await fn()
-        } catch (closeErr) {
-          log.warn(`node: closing the ${what} after a failed start failed`, { component: 'node', ...describeError(closeErr) })
-        }
-      }
-      await undo('ledger', ledger === null ? undefined : () => (ledger as Ledger).close())
-      await undo('swarm', swarm === null ? undefined : () => (swarm as Swarm).destroy())
-      await undo('dht', dht === null ? undefined : () => (dht as Dht).destroy())
-      await undo('store', () => store.close())
-      throw err
+      kick: () => { this.kick() }
     }
   }
 
-  /** Same as create: opens an existing node directory (its network key is saved there). */
-  static open(opts: FavorNodeOptions): Promise<FavorNode> {
-    return FavorNode.create(opts)
-  }
-
-  private async start(): Promise<void> {
-    this.ledger.on('update', this.onLedgerUpdate)
-    this.ledger.on('event', this.onLedgerEvent)
-    this.ledger.on('warning', this.onLedgerWarning)
-    this.ledger.on('stopped', this.onLedgerStopped)
-    if (this.ledger.stopped !== null) this.onLedgerStopped(this.ledger.stopped)
-    // Every node listens on its node key: a hoster answers challenges there, and a node that withdrew
-    // keeps serving what it still hosts.
-    await this.hoster.start()
-    this.indexer.start()
-    // tasks left unfinished at the last stop (even a kill -9) resume from here
-    await this.runtime.open()
-    this.kick()
-    if (!this.creator && this.opts.autoJoin !== false && !this.ledger.writable) {
-      this.autoJoining = this.join({ timeoutMs: this.opts.join?.timeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS }).catch((err: unknown) => {
-        if (this.closing === null) this.emitWarning(new FavorError(`automatic join failed: ${toError(err).message}`, 'JOIN_FAILED', { cause: err }))
-      })
-    }
+  private onLedgerStopped(err: LedgerStoppedError): void {
+    this.log.error('ledger stopped', { component: 'ledger', ...describeError(err) })
+    this.emit('stopped', err)
   }
 
   // --- identity -------------------------------------------------------------------------------
@@ -809,12 +593,8 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   }
 
   /** Admits a writer (its account = writer key hex) per the network's admission policy. */
-  async admit(writerKeyHex: string, opts: { indexer?: boolean } = {}): Promise<void> {
-    // Already admitted through favor/join/1 moments ago: a second add-writer would only be rejected.
-    if (opts.indexer !== true && this.admittedRecently.has(writerKeyHex.toLowerCase())) return
-    await this.appendOp({ type: 'add-writer', time: Date.now(), writerKey: Buffer.from(writerKeyHex, 'hex'), indexer: opts.indexer ?? false })
-    this.pruneAdmitted(Date.now())
-    this.admittedRecently.set(writerKeyHex.toLowerCase(), Date.now())
+  admit(writerKeyHex: string, opts: { indexer?: boolean } = {}): Promise<void> {
+    return this.admission.admit(writerKeyHex, opts)
   }
 
   /**
@@ -823,49 +603,13 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
    * the refusal code, e.g. INVITE_REQUIRED) when every reachable writer refused for good, or
    * JoinTimeoutError when not writable in time. Progress: the `join` event.
    */
-  async join(opts: JoinOptions = {}): Promise<void> {
-    if (this.ledger.writable) return
-    if (this.closing !== null) throw new JoinError('E_JOIN_CLOSED', 'node closed')
-    if (opts.invite !== undefined) this.joinInvite = parseInvite(opts.invite)
-    const timeoutMs = opts.timeoutMs ?? this.opts.join?.timeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS
-    const deadline = Date.now() + timeoutMs
-    // A reopened member is writable after its first update: do not ask writers for nothing.
-    await this.ledger.update().catch((err: unknown) => { this.logFailure('join', 'first ledger update', err, 'debug') })
-    if (this.ledger.writable) return
-    const emit = (p: JoinProgressEvent): void => { this.emit('join', p) }
-    try {
-      const res = await this.joinService.ask({
-        timeoutMs: Math.max(1, deadline - Date.now()),
-        invite: () => this.joinInvite,
-        done: () => this.ledger.writable || this.closing !== null,
-        onProgress: (p) => emit({ ...p }),
-        ...(opts.signal ? { signal: opts.signal } : {})
-      })
-      if (this.closing !== null) throw new JoinError('E_JOIN_CLOSED', 'node closed')
-      if (!this.ledger.writable) {
-        try {
-          await this.waitWritable(Math.max(1, deadline - Date.now()))
-        } catch (err) {
-          if (err instanceof NotWritableError) {
-            throw new JoinTimeoutError(`admitted by ${res.peer?.slice(0, 16) ?? 'a writer'}… but not writable within ${timeoutMs} ms`, res.reply ?? null)
-          }
-          throw err
-        }
-      }
-      this.log.info('joined: writable', { account: this.account })
-      emit({ stage: 'writable' })
-    } catch (err) {
-      const e = toError(err)
-      emit({ stage: 'failed', message: e.message, ...(err instanceof JoinError && err.reason !== null ? { code: err.reason } : {}) })
-      throw e
-    }
+  join(opts: JoinOptions = {}): Promise<void> {
+    return this.admission.join(opts)
   }
 
   /** A single-use invite token (hex) this node accepts from a joiner (`join({ invite })`). */
   createInvite(): string {
-    const token = randomBytes(16).toString('hex')
-    this.invites.add(token)
-    return token
+    return this.admission.createInvite()
   }
 
   /**
@@ -889,7 +633,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
 
   /** Counters of the `favor/join/1` service (requests answered, refused, violations, ...). */
   joinStats(): JoinStats {
-    return { ...this.joinService.stats }
+    return this.admission.stats()
   }
 
   /** Replays the writers' logs from scratch and compares with this node's final state. */
@@ -935,139 +679,6 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
 
   // --- internals ------------------------------------------------------------------------------
 
-  /** Writer side of `favor/join/1`: the admission policy, then add-writer and the contract's verdict. */
-  private onJoinRequest(req: AdmitRequest): Promise<JoinReply> {
-    const run = this.admitChain.then(() => this.decideJoin(req))
-    // the chain only orders admissions; each one's failure goes to its own caller (and the log)
-    this.admitChain = run.catch((err: unknown) => { this.logFailure('join', 'deciding a join request', err) })
-    return run
-  }
-
-  private async decideJoin(req: AdmitRequest): Promise<JoinReply> {
-    if (this.closing !== null) return { code: 'NOT_WRITABLE', message: 'node is closing' }
-    if (!this.ledger.writable) return { code: 'NOT_WRITABLE', message: 'this node is not a writer (yet)' }
-    const kv = this.ledger.kv
-    const meta = await getMeta(kv)
-    if (meta === null) return { code: 'NOT_WRITABLE', message: 'this node has not synced the ledger yet' }
-    const target = req.writerKey.toString('hex')
-    const now = Date.now()
-    this.pruneAdmitted(now)
-    if (this.admittedRecently.has(target) || (await getAccount(kv, target)) !== null) {
-      return { code: 'ALREADY_WRITER', message: 'already a writer (or its admission is on its way)' }
-    }
-    const adminOnly = meta.params.admission === Admission.adminOnly
-    const inviteOnly = meta.params.admission === Admission.invite
-    // a ledger invite (favor network invite): any writer relays it; the invite's author is the sponsor
-    if (req.invite !== null && req.invite.byteLength === INVITE_SECRET_BYTES && (await getInvite(kv, inviteHash(req.invite).toString('hex'))) !== null) {
-      return this.redeemFor(req, target)
-    }
-    if (adminOnly && this.account !== meta.admin) return { code: 'NOT_ADMIN', message: 'this network admits writers only through its admin' }
-    let invite: string | null = null
-    if (inviteOnly && req.invite === null) return { code: 'INVITE_REQUIRED', message: 'this network admits only with an invite from a member (favor network invite)' }
-    if (this.opts.join?.requireInvite ?? (adminOnly || inviteOnly)) {
-      if (req.invite === null) return { code: 'INVITE_REQUIRED', message: 'this writer admits only with an invite' }
-      invite = req.invite.toString('hex')
-      if (!this.invites.delete(invite)) return { code: 'INVITE_INVALID', message: 'unknown or already used invite' }
-    }
-    const mine = await getAccount(kv, this.account)
-    if (!adminOnly && mine !== null && mine.admitEpoch === meta.epoch && mine.admitCount >= meta.params.admissionsPerEpoch) {
-      if (invite !== null) this.invites.add(invite)
-      return { code: 'RATE_LIMITED', message: `this writer admitted ${mine.admitCount} writers this epoch (the limit)` }
-    }
-    const verdict = this.watchAdmission(target, ADMISSION_APPLY_TIMEOUT_MS)
-    try {
-      await this.appendOp({ type: 'add-writer', time: Date.now(), writerKey: req.writerKey, indexer: false })
-    } catch (err) {
-      verdict.cancel()
-      if (invite !== null) this.invites.add(invite)
-      return { code: err instanceof NotWritableError ? 'NOT_WRITABLE' : 'INTERNAL', message: toError(err).message }
-    }
-    this.admittedRecently.set(target, Date.now())
-    this.log.info('join: add-writer appended', { writer: target, remote: req.remotePublicKey.toString('hex') })
-    const v = await verdict.result
-    if (v.ok) return { code: 'ACCEPTED', message: 'admitted as a writer' }
-    this.admittedRecently.delete(target)
-    if (invite !== null) this.invites.add(invite)
-    if (v.refusal === null) return { code: 'TIMEOUT', message: `add-writer not applied within ${ADMISSION_APPLY_TIMEOUT_MS} ms` }
-    return { code: joinCodeOf(v.refusal.code), message: v.refusal.reason }
-  }
-
-  /** Appends `redeem` for a joiner's ledger invite and answers with the contract's verdict. */
-  private async redeemFor(req: AdmitRequest, target: string): Promise<JoinReply> {
-    const secret = req.invite ?? Buffer.alloc(0)
-    const verdict = this.watchAdmission(target, ADMISSION_APPLY_TIMEOUT_MS, 'redeem')
-    try {
-      await this.appendOp({ type: 'redeem', time: Date.now(), writerKey: req.writerKey, secret })
-    } catch (err) {
-      verdict.cancel()
-      return { code: err instanceof NotWritableError ? 'NOT_WRITABLE' : 'INTERNAL', message: toError(err).message }
-    }
-    this.admittedRecently.set(target, Date.now())
-    this.log.info('join: redeem appended', { writer: target, remote: req.remotePublicKey.toString('hex') })
-    const v = await verdict.result
-    if (v.ok) return { code: 'ACCEPTED', message: 'admitted as a writer (invite redeemed)' }
-    this.admittedRecently.delete(target)
-    if (v.refusal === null) return { code: 'TIMEOUT', message: `redeem not applied within ${ADMISSION_APPLY_TIMEOUT_MS} ms` }
-    return { code: joinCodeOf(v.refusal.code), message: `${v.refusal.reason} (${v.refusal.code})` }
-  }
-
-  /**
-   * Resolves when `target` has an account in the view (ok), when one of this node's add-writer ops is
-   * rejected by the contract while `target` still has none (ok: false + the reason), or after `ms`.
-   * Join admissions are serialised, so a rejection seen here is this one's (or a concurrent admit()'s).
-   */
-  private watchAdmission(target: string, ms: number, type: 'add-writer' | 'redeem' = 'add-writer'): { result: Promise<AdmissionVerdict>; cancel: () => void } {
-    let finish: (v: AdmissionVerdict) => void = () => undefined
-    let rejected: Refusal | null = null
-    let timer: NodeJS.Timeout | null = null
-    let checking = false
-    const check = (): void => {
-      if (checking) return
-      checking = true
-      getAccount(this.ledger.kv, target)
-        .then((a) => {
-          checking = false
-          if (a !== null) finish({ ok: true, refusal: null })
-          else if (rejected !== null) finish({ ok: false, refusal: rejected })
-        })
-        .catch((err: unknown) => {
-          // a failed read of the view is retried by the next update or timer tick
-          checking = false
-          this.log.debug('join: reading the admitted account failed', { component: 'join', target, ...describeError(err) })
-        })
-    }
-    const onApplied = (info: AppliedInfo): void => {
-      if (info.writer !== this.account || info.result.type !== type || info.result.ok) return
-      rejected = { code: info.result.code, reason: info.result.reason }
-    }
-    const onUpdate = (): void => check()
-    const cleanup = (): void => {
-      this.ledger.off('applied', onApplied)
-      this.ledger.off('update', onUpdate)
-      if (timer !== null) clearInterval(timer)
-      timer = null
-    }
-    const result = new Promise<AdmissionVerdict>((resolve) => {
-      const deadline = Date.now() + ms
-      finish = (v): void => {
-        cleanup()
-        finish = () => undefined
-        resolve(v)
-      }
-      this.ledger.on('applied', onApplied)
-      this.ledger.on('update', onUpdate)
-      timer = setInterval(() => {
-        if (Date.now() > deadline || this.closing !== null) finish({ ok: false, refusal: rejected })
-        else check()
-      }, 100)
-    })
-    return { result, cancel: () => finish({ ok: false, refusal: null }) }
-  }
-
-  /** Forgets admissions older than RECENT_ADMISSION_MS (the map stays as small as the recent ones). */
-  private pruneAdmitted(now: number): void {
-    for (const [k, at] of this.admittedRecently) if (now - at > RECENT_ADMISSION_MS) this.admittedRecently.delete(k)
-  }
 
   private emitWarning(err: Error): void {
     // the code and the chain of causes, not only the outer message
@@ -1086,64 +697,12 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     this.runtime.kick()
   }
 
-  /** The `reconcile` task; each run schedules the next background one (`pollMs` later). */
-  private async reconcileTask(): Promise<void> {
-    try {
-      await this.reconcile()
-    } finally {
-      if (this.closing === null) this.runtime.schedulePoll()
-    }
-  }
-
-  private async reconcile(): Promise<void> {
-    const kv = this.ledger.kv
-    const meta = await getMeta(kv)
-    if (meta === null) return
-    if (meta.epoch !== this.lastEpoch) {
-      this.lastEpoch = meta.epoch
-      const rec = meta.epoch > 0 ? await getEpoch(kv, meta.epoch) : null
-      this.emit('epoch', { epoch: meta.epoch, time: rec?.time ?? 0 })
-    }
-    if (this.closing !== null) return
-    await this.hoster.reconcile(kv)
-    if (this.closing !== null) return
-    await this.publisher.reconcile(kv)
-    if (this.closing !== null) return
-    if (this.roleSet.has('attestor')) await this.attestor.plan(meta.epoch)
-  }
-
-  /** Closes the task scheduler → roles → resources → swarm → dht → ledger → store. Safe to call twice. */
+  /**
+   * Stops the components in reverse start order (auto-join → tasks → ... → swarm → dht → ledger → store):
+   * each failure is logged with the component's name and closing goes on. Safe to call twice.
+   */
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      this.ledger.off('update', this.onLedgerUpdate)
-      this.ledger.off('event', this.onLedgerEvent)
-      this.swarm.off('connection', this.onSwarmConnection)
-      this.joinService.close()
-      await this.autoJoining
-      // in order; every failure is logged with what was being closed, and closing goes on
-      const step = async (what: string, fn: () => Promise<unknown> | undefined): Promise<void> => {
-        try {
-          await fn()
-        } catch (err) {
-          this.logFailure('node', `closing the ${what}`, err)
-        }
-      }
-      await step('join admissions', () => this.admitChain)
-      // running tasks are aborted; unfinished ones stay in tasks.json and resume at the next start
-      await step('task scheduler', () => this.runtime.closeTasks())
-      await step('indexer role', () => this.indexer.close())
-      await step('attestor role', () => this.attestor.close())
-      await step('publisher role', () => this.publisher.close())
-      await step('drives', () => this.drives.close())
-      await step('hoster role', () => this.hoster.close())
-      await step('resources', () => this.runtime.closeResources())
-      await step('swarm', () => this.swarm.destroy())
-      await step('dht', () => this.dht.destroy())
-      await step('ledger', () => this.ledger.close())
-      this.ledger.off('warning', this.onLedgerWarning)
-      this.ledger.off('stopped', this.onLedgerStopped)
-      await step('store', () => this.store.close())
-    })()
+    this.closing ??= this.components.stop()
     return this.closing
   }
 }

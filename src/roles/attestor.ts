@@ -12,12 +12,17 @@
 import { assignmentsFor, currentEpoch, type ReportResult } from '../ledger/index.js'
 import { DEFAULT_MAX_RTT_ALLOWANCE_MS, runChallenge, toReportResult } from '../protocol/index.js'
 import type { ChallengeResult } from '../protocol/index.js'
-import type { AttestResults } from './attest-results.js'
+import { FavorError } from '../errors.js'
+import { Resource } from '../runtime/index.js'
+import { AttestResults } from './attest-results.js'
 import type { RoleContext } from './context.js'
 import { taskKey, type NodeTasks } from './tasks.js'
 import type { ChallengeRecord } from './types.js'
 
-export interface AttestorOptions {
+/** The attestor's init (from the node's config). */
+export interface AttestorInit {
+  /** The file keeping this epoch's challenge results until its report (ATTEST_RESULTS_FILE in the data directory). */
+  resultsPath: string
   deadlineMs: number
   connectTimeoutMs: number
   /** Cap on the measured round trip subtracted from the response time. Default 500 ms. */
@@ -29,16 +34,38 @@ export interface AttestorOptions {
 /** How often a waiting report looks again whether the epoch's challenges are done (besides task events). */
 const REPORT_RECHECK_MS = 1000
 
-export class Attestor {
-  private readonly ctx: RoleContext
-  private readonly opts: AttestorOptions
-  private readonly results: AttestResults
+/** What the attestor needs from the node: interfaces only (src/roles/context.ts). */
+export type AttestorComponents = RoleContext
+
+/** The attestor's factory: its init first, its components when the node composes it. */
+export function attestor(init: AttestorInit): (components: AttestorComponents) => Attestor {
+  return (components) => new Attestor(components, init)
+}
+
+/**
+ * A component (src/runtime/components.ts): start loads the kept results (a corrupt file stops the start);
+ * stop waits for their pending writes. Its tasks run only between the two.
+ */
+export class Attestor extends Resource {
+  readonly name = 'attestor'
+  private readonly ctx: AttestorComponents
+  private readonly opts: AttestorInit
+  #results: AttestResults | null = null
   private planned = 0
 
-  constructor(ctx: RoleContext, opts: AttestorOptions, results: AttestResults) {
+  constructor(ctx: AttestorComponents, opts: AttestorInit) {
+    super()
     this.ctx = ctx
     this.opts = opts
-    this.results = results
+  }
+
+  private get results(): AttestResults {
+    if (this.#results === null) throw new FavorError('attestor: used before it started', 'E_NOT_STARTED')
+    return this.#results
+  }
+
+  protected override async onopen(): Promise<void> {
+    this.#results = await AttestResults.open(this.opts.resultsPath)
   }
 
   /** Enqueues this epoch's challenges and its report, once per epoch (skipping what is already done or pending). */
@@ -137,7 +164,7 @@ export class Attestor {
   }
 
   /** Waits for the results file's pending writes (the scheduler already stopped the tasks). */
-  async close(): Promise<void> {
-    await this.results.flush()
+  protected override async onclose(): Promise<void> {
+    await this.#results?.flush()
   }
 }

@@ -10,6 +10,7 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { describeError } from '../errors.js'
 import { listRequests } from '../ledger/index.js'
 import type { Core, CoreOpts, Drive, DriveEntry } from '../stack/index.js'
 import { ENCRYPTION_KEY_BYTES, isDriveHeader, openDrive, storedByteLength } from '../stack/index.js'
@@ -17,6 +18,7 @@ import type { RoleContext } from './context.js'
 import { toError } from './context.js'
 import { FolderError, scanFolder } from './folder-scan.js'
 import type { ScannedFile } from './folder-scan.js'
+import { Resource } from '../runtime/index.js'
 import type { Publisher } from './publisher.js'
 import type { PublishOptions } from './types.js'
 
@@ -119,15 +121,35 @@ export function safeOutPath(out: string, drivePath: string): string | null {
   return full.startsWith(resolve(out) + sep) ? full : null
 }
 
-export class Drives {
+/** The publisher as the drives use it: the key file, serving cores and one request for a drive's cores. */
+export type DrivesPublisher = Pick<Publisher, 'keys' | 'serve' | 'publishCores'>
+
+/** What the drives need from the node: interfaces only (src/roles/context.ts) and the publisher's surface. */
+export interface DrivesComponents extends RoleContext {
+  readonly publisher: DrivesPublisher
+}
+
+/** The drives' factory (they have no init of their own). */
+export function drives(): (components: DrivesComponents) => Drives {
+  return (components) => new Drives(components)
+}
+
+/** A component (src/runtime/components.ts): nothing to start; stop closes the drives this node writes. */
+export class Drives extends Resource {
+  readonly name = 'drives'
   /** Writable drives this node published, by the real path of their folder. */
   private readonly own = new Map<string, Drive>()
   /** The same drives by key: reads of them go through these (a second Hyperdrive on a drive open for writing never gets ready). */
   private readonly ownByKey = new Map<string, Drive>()
   private readonly busy = new Set<string>()
-  private closed = false
+  private readonly ctx: RoleContext
+  private readonly publisher: DrivesPublisher
 
-  constructor(private readonly ctx: RoleContext, private readonly publisher: Publisher) {}
+  constructor(components: DrivesComponents) {
+    super()
+    this.ctx = components
+    this.publisher = components.publisher
+  }
 
   /** Where `own` keeps a folder's drive: an encrypted drive is another drive than the plain one. */
   private static slot(root: string, encrypted: boolean): string {
@@ -156,7 +178,7 @@ export class Drives {
   }
 
   async publishFolder(path: string, opts: PublishFolderOptions): Promise<PublishedDrive> {
-    if (this.closed) throw new DriveError('INVALID_ARGUMENT', 'the node is closing')
+    if (this.closing) throw new DriveError('INVALID_ARGUMENT', 'the node is closing')
     const progress = opts.onProgress ?? ((): void => undefined)
     progress({ phase: 'scan', doneBytes: 0, totalBytes: 0, doneFiles: 0, totalFiles: 0 })
     const scan = await scanFolder(path)
@@ -391,10 +413,9 @@ export class Drives {
     }
   }
 
-  async close(): Promise<void> {
-    this.closed = true
-    for (const drive of this.own.values()) {
-      await drive.close().catch((err: unknown) => { this.ctx.log.debug('closing a drive', { err: toError(err).message }) })
+  protected override async onclose(): Promise<void> {
+    for (const [root, drive] of this.own) {
+      await drive.close().catch((err: unknown) => { this.ctx.log.warn('drives: closing a drive failed', { component: 'drives', folder: root, ...describeError(err) }) })
     }
     this.own.clear()
     this.ownByKey.clear()

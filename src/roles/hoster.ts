@@ -14,7 +14,7 @@
 import { FavorError, describeError } from '../errors.js'
 import { getAgreement, getOffer, listAgreements, type Agreement, type LedgerKV } from '../ledger/index.js'
 import type { Connection, Core, Download, DhtServer } from '../stack/index.js'
-import type { ResourceHandle } from '../runtime/index.js'
+import { Resource, type ResourceHandle } from '../runtime/index.js'
 import { ChallengeResponder } from '../protocol/index.js'
 import type { ResponderTestHooks } from '../protocol/index.js'
 import { challengeParams } from './challenge-params.js'
@@ -23,7 +23,8 @@ import { toError } from './context.js'
 import { taskKey, type NodeTasks } from './tasks.js'
 import type { MirrorProgress, OfferOptions } from './types.js'
 
-export interface HosterOptions {
+/** The hoster's init (from the node's config). */
+export interface HosterInit {
   /** Offer this once writable if the ledger has no offer from us. */
   autoOffer?: OfferOptions
   gcGraceMs: number
@@ -31,6 +32,14 @@ export interface HosterOptions {
   mirrorStallMs?: number
   /** Tests only: a dishonest or broken responder (src/protocol/responder.ts). */
   responderTesting?: ResponderTestHooks
+}
+
+/** What the hoster needs from the node: interfaces only (src/roles/context.ts). */
+export type HosterComponents = RoleContext
+
+/** The hoster's factory: its init first, its components when the node composes it. */
+export function hoster(init: HosterInit): (components: HosterComponents) => Hoster {
+  return (components) => new Hoster(components, init)
 }
 
 /** A mirror task fetched nothing for `mirrorStallMs` (the publisher and other hosters are away). Retried. */
@@ -144,9 +153,11 @@ function nextEvent(h: HostedCore, sources: ReadonlyArray<readonly [Emitter, read
   })
 }
 
-export class Hoster {
-  private readonly ctx: RoleContext
-  private readonly opts: HosterOptions
+/** A component (src/runtime/components.ts): start listens for challenges on the node key; stop gives every hosted core back. */
+export class Hoster extends Resource {
+  readonly name = 'hoster'
+  private readonly ctx: HosterComponents
+  private readonly opts: HosterInit
   private readonly states = new Map<number, MirrorState>()
   /** One reference on the hosted core per agreement (the resource manager counts them). */
   private readonly handles = new Map<number, ResourceHandle<HostedCore>>()
@@ -155,7 +166,6 @@ export class Hoster {
   private responder: ChallengeResponder | null = null
   private offerPostedAt = 0
   private lastProgressAt = 0
-  private closed = false
   /**
    * Our agreements as of one state of the ledger view (`fork:version`). reconcile runs on every
    * ledger update and every poll; re-reading every agreement of the ledger each time (one Hyperbee
@@ -164,12 +174,13 @@ export class Hoster {
    */
   private scanned: { at: string; agreements: Agreement[] } | null = null
 
-  constructor(ctx: RoleContext, opts: HosterOptions) {
+  constructor(ctx: HosterComponents, opts: HosterInit) {
+    super()
     this.ctx = ctx
     this.opts = opts
   }
 
-  async start(): Promise<void> {
+  protected override async onopen(): Promise<void> {
     this.responder = new ChallengeResponder({
       keyPair: this.ctx.nodeKeyPair,
       params: (q) => challengeParams(this.ctx, q),
@@ -221,7 +232,7 @@ export class Hoster {
 
   /** Brings local state in line with the ledger's agreements for this hoster; enqueues mirror and gc tasks. */
   async reconcile(kv: LedgerKV): Promise<void> {
-    if (this.closed) return
+    if (this.closing) return
     const me = this.ctx.account
     const quota = this.ctx.resources.quota
     const offer = await getOffer(kv, me)
@@ -232,7 +243,7 @@ export class Hoster {
     }
     if (offer === null && this.states.size === 0) return
     for (const a of await this.myAgreements(kv, me)) {
-      if (this.closed) return
+      if (this.closing) return
       if (a.state === 'ended') {
         await this.onEnded(a)
         continue
@@ -328,7 +339,7 @@ export class Hoster {
       for (;;) {
         signal.throwIfAborted()
         const a = await getAgreement(this.ctx.ledger.kv, p.agreementId)
-        if (this.closed || a === null || a.hoster !== this.ctx.account || a.state === 'ended') return
+        if (this.closing || a === null || a.hoster !== this.ctx.account || a.state === 'ended') return
         const t = await this.track(a, false)
         if (t === null) return
         const { s, h } = t
@@ -580,16 +591,15 @@ export class Hoster {
   }
 
   /** Stops answering challenges and gives back every reference on hosted cores (closing them). */
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
+  protected override async onclose(): Promise<void> {
     this.responder?.close()
-    await this.server?.close().catch((err: unknown) => this.ctx.log.debug('server close failed', { error: toError(err).message }))
+    await this.server?.close().catch((err: unknown) => { this.ctx.log.warn('hoster: closing the challenge server failed', { component: 'hoster', ...describeError(err) }) })
+    // an acquire that failed was reported by its reconcile; here only its end is awaited
     await Promise.allSettled([...this.acquiring.values()])
     for (const [id, handle] of this.handles) {
       this.handles.delete(id)
       handle.value.agreements.delete(id)
-      await handle.release().catch((err: unknown) => this.ctx.log.debug('close failed', { error: toError(err).message }))
+      await handle.release().catch((err: unknown) => { this.ctx.log.warn('hoster: giving back a hosted core failed', { component: 'hoster', agreementId: id, ...describeError(err) }) })
     }
   }
 }

@@ -14,7 +14,7 @@
 // reveals (otherwise the late one's turn to start an epoch comes with no reveal, and the epoch is weak).
 import { chainCommit, chainLink, getAccount, getEpoch, getFresh, getMeta, getRoundChain, secretFor } from '../ledger/index.js'
 import type { Account, NetworkMeta } from '../ledger/index.js'
-import { RepeatingTask } from '../runtime/index.js'
+import { RepeatingTask, Resource } from '../runtime/index.js'
 import type { RoleContext } from './context.js'
 import { toError } from './context.js'
 
@@ -26,7 +26,8 @@ const DUE_POLL_MS = 1000
  */
 export const MIN_ROUND_MS = 250
 
-export interface IndexerOptions {
+/** The indexer's init (from the node's config). */
+export interface IndexerInit {
   /**
    * Real time between ticks, ms: a compressed clock for tests and the demo, which bill each short epoch as
    * `epochSeconds`. Unset (a real node): the next epoch is due `epochSeconds` after the current one
@@ -37,9 +38,19 @@ export interface IndexerOptions {
   seed: Buffer
 }
 
-export class Indexer {
-  private readonly ctx: RoleContext
-  private readonly opts: IndexerOptions
+/** What the indexer needs from the node: interfaces only (src/roles/context.ts). */
+export type IndexerComponents = RoleContext
+
+/** The indexer's factory: its init first, its components when the node composes it. */
+export function indexer(init: IndexerInit): (components: IndexerComponents) => Indexer {
+  return (components) => new Indexer(components, init)
+}
+
+/** A component (src/runtime/components.ts): start runs the tick and round timers; stop ends them. */
+export class Indexer extends Resource {
+  readonly name = 'indexer'
+  private readonly ctx: IndexerComponents
+  private readonly opts: IndexerInit
   private readonly task: RepeatingTask
   private readonly rounds: RepeatingTask
   /** The last round this node appended (its own record: the view may not show it yet). */
@@ -49,7 +60,8 @@ export class Indexer {
   /** The commitment whose chain this node checked it can open (a check costs roundsPerEpoch + 1 hashes). */
   private checkedChain = { commit: '', ok: false }
 
-  constructor(ctx: RoleContext, opts: IndexerOptions) {
+  constructor(ctx: IndexerComponents, opts: IndexerInit) {
+    super()
     this.ctx = ctx
     this.opts = opts
     this.task = new RepeatingTask(() => this.tick(), {
@@ -65,7 +77,7 @@ export class Indexer {
     })
   }
 
-  start(): void {
+  protected override onopen(): void {
     this.task.start()
     this.rounds.start()
   }
@@ -167,7 +179,7 @@ export class Indexer {
     }
   }
 
-  async close(): Promise<void> {
+  protected override async onclose(): Promise<void> {
     await this.rounds.stop()
     await this.task.stop()
   }

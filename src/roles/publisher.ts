@@ -10,6 +10,7 @@ import {
 } from '../ledger/index.js'
 import type { Core, CoreOpts, PeerDiscovery } from '../stack/index.js'
 import { storedByteLength } from '../stack/index.js'
+import { Resource } from '../runtime/index.js'
 import { EncryptionKeys } from './encryption-keys.js'
 import type { RoleContext } from './context.js'
 import { toError } from './context.js'
@@ -65,18 +66,35 @@ export interface EncryptionInfo {
   keyFile: string
 }
 
-export class Publisher {
-  private readonly ctx: RoleContext
+/** The publisher's init (from the node's config). */
+export interface PublisherInit {
+  /** The node's encryption key file (ENCRYPTION_KEYS_FILE in the data directory), loaded on first use. */
+  keysPath: string
+}
+
+/** What the publisher needs from the node: interfaces only (src/roles/context.ts). */
+export type PublisherComponents = RoleContext
+
+/** The publisher's factory: its init first, its components when the node composes it. */
+export function publisher(init: PublisherInit): (components: PublisherComponents) => Publisher {
+  return (components) => new Publisher(components, init)
+}
+
+/** A component (src/runtime/components.ts): nothing to start; stop stops following the cores it serves. */
+export class Publisher extends Resource {
+  readonly name = 'publisher'
+  private readonly ctx: PublisherComponents
+  private readonly keysPath: string
   private keysLoading: Promise<EncryptionKeys> | null = null
   /** Cores this node serves as their publisher (its own writable cores, or cores it published). */
   private readonly served = new Map<string, { core: Core; discovery: PeerDiscovery; onChange: () => void }>()
   private readonly growPending = new Set<string>()
-  private closed = false
   private restored = false
 
-  /** `keysPath`: the node's encryption key file (see encryption-keys.ts), loaded on first use. */
-  constructor(ctx: RoleContext, private readonly keysPath: string) {
+  constructor(ctx: PublisherComponents, init: PublisherInit) {
+    super()
     this.ctx = ctx
+    this.keysPath = init.keysPath
   }
 
   /** The node's encryption keys (every write path asks: an unreadable key file stops writes, not reads). */
@@ -132,7 +150,7 @@ export class Publisher {
   /** Announces a core on its discovery key and follows its growth. */
   serve(core: Core): void {
     const hex = core.key.toString('hex')
-    if (this.served.has(hex) || this.closed) return
+    if (this.served.has(hex) || this.closing) return
     const discovery = this.ctx.swarm.join(core.discoveryKey, { server: true, client: true })
     const onChange = (): void => { this.growPending.add(hex) }
     core.on('append', onChange)
@@ -167,7 +185,7 @@ export class Publisher {
    * length (null if none does within `timeoutMs`).
    */
   async coreInfo(coreKey: Buffer, timeoutMs: number): Promise<{ length: number; byteLength: number } | null> {
-    const opened = await this.open(coreKey, timeoutMs)
+    const opened = await this.openRemote(coreKey, timeoutMs)
     if (opened === null) return null
     try {
       return { length: opened.core.length, byteLength: storedByteLength(opened.core) }
@@ -181,7 +199,7 @@ export class Publisher {
    * key) that the caller must `release` — every store.get is a session, and one per API call or
    * publish would otherwise stay open for the node's lifetime. null when no peer told its length in time.
    */
-  private async open(coreKey: Buffer, timeoutMs: number): Promise<{ core: Core; release: () => Promise<void> } | null> {
+  private async openRemote(coreKey: Buffer, timeoutMs: number): Promise<{ core: Core; release: () => Promise<void> } | null> {
     const keep = { release: () => Promise.resolve() }
     const served = this.served.get(coreKey.toString('hex'))?.core
     if (served) return { core: served, ...keep }
@@ -204,7 +222,7 @@ export class Publisher {
     const hex = coreKey.toString('hex')
     if (!Number.isSafeInteger(opts.replicas) || opts.replicas < 1) throw new PublishError('INVALID_ARGUMENT', `replicas must be a positive integer, got ${opts.replicas}`)
     const findMs = opts.findTimeoutMs ?? DEFAULT_FIND_TIMEOUT_MS
-    const opened = await this.open(coreKey, findMs)
+    const opened = await this.openRemote(coreKey, findMs)
     if (opened === null) throw new PublishError('TIMEOUT', `no peer served core ${hex} within ${findMs} ms: publish from a node that has it, or keep its writer online`)
     try {
       return await this.publishOpened([opened.core], opts)
@@ -314,13 +332,11 @@ export class Publisher {
     }
   }
 
-  close(): Promise<void> {
-    this.closed = true
+  protected override onclose(): void {
     for (const { core, onChange } of this.served.values()) {
       core.off('append', onChange)
       core.off('truncate', onChange)
     }
     this.served.clear()
-    return Promise.resolve()
   }
 }
