@@ -364,6 +364,11 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     }
   }
 
+  /** The ledger view as it is now (for the read-only queries of src/ledger/queries.ts). */
+  view(): LedgerKV {
+    return this.ledger.kv
+  }
+
   async epoch(): Promise<number> {
     return currentEpoch(this.ledger.kv)
   }

@@ -1,16 +1,18 @@
 // The narrow surface the HTTP API needs from a node. FavorNode satisfies it structurally; tests may
-// run the API against a real FavorNode. Nothing here imports an implementation.
-import type { LedgerEvent, LedgerKV } from '../ledger/index.js'
+// run the API against a real FavorNode. Nothing here imports an implementation: the node's types come
+// from src/node/types.ts, which holds types only. No member is `unknown`: the API knows what it serves.
+import type { LedgerEvent, LedgerKV, VerifyReport } from '../ledger/index.js'
+import type { EpochInfo, NodeStatus } from '../node/types.js'
 import type { ChallengeRecord, MirrorProgress, OfferOptions, PublishOptions } from '../roles/types.js'
 import type { DriveFile, DriveProgress, PublishedDrive } from '../roles/drives.js'
 import type { EncryptionInfo } from '../roles/publisher.js'
 
-export type { ChallengeRecord, DriveFile, DriveProgress, EncryptionInfo, MirrorProgress, OfferOptions, PublishedDrive, PublishOptions }
+export type { ChallengeRecord, DriveFile, DriveProgress, EncryptionInfo, EpochInfo, MirrorProgress, NodeStatus, OfferOptions, PublishedDrive, PublishOptions, VerifyReport }
 
 /** Events the API forwards to SSE subscribers. */
 export interface FavorServiceEvents {
   'ledger-event': [LedgerEvent]
-  epoch: [unknown]
+  epoch: [EpochInfo]
   challenge: [ChallengeRecord]
   'mirror-progress': [MirrorProgress]
 }
@@ -24,24 +26,27 @@ export interface FavorService {
   readonly name?: string
   /** The network's key (hex) once the node is in one. */
   readonly networkKey: string | null
-  /** Read-only ledger state for the queries in src/ledger/queries.ts. */
-  readonly ledger: { readonly kv: LedgerKV }
+  /**
+   * The ledger view as it is now, for the read-only queries of src/ledger/queries.ts (the API never
+   * writes through it: every change is an op the node appends).
+   */
+  view(): LedgerKV
 
-  /** Anything JSON-able that describes the node (roles, quota, epoch, peers). */
-  status(): unknown
+  /** What the node is: roles, storage, epoch, peers, the task queue and resources (JSON-able). */
+  status(): Promise<NodeStatus>
 
   publish(coreKey: string, opts: PublishOptions): Promise<{ requestId: number }>
-  cancel(requestId: number): Promise<unknown>
-  offer(opts: OfferOptions): Promise<unknown>
-  withdraw(): Promise<unknown>
-  transfer(to: string, amount: bigint): Promise<unknown>
-  sponsor(to: string, amount: bigint): Promise<unknown>
+  cancel(requestId: number): Promise<void>
+  offer(opts: OfferOptions): Promise<void>
+  withdraw(): Promise<void>
+  transfer(to: string, amount: bigint): Promise<void>
+  sponsor(to: string, amount: bigint): Promise<void>
   /** Sets the unused part of this node's sponsor line for `to` to exactly `limit` (0 closes it). */
-  setLimit?(to: string, limit: bigint): Promise<unknown>
-  admit(writerKey: string, opts?: { indexer?: boolean }): Promise<unknown>
+  setLimit?(to: string, limit: bigint): Promise<void>
+  admit(writerKey: string, opts?: { indexer?: boolean }): Promise<void>
   /** A single-use ledger invite this node's account vouches with (`favor network invite`). Optional. */
   inviteMember?(opts: { creditMicro?: bigint; expiresEpochs?: number }): Promise<{ code: string; expiresEpoch: number; creditMicro: bigint }>
-  verifyLedger(): Promise<unknown>
+  verifyLedger(): Promise<VerifyReport>
   /** A balance statement (the file's bytes) for an account; see src/statement. Optional. */
   statement?(account: string): Promise<Uint8Array>
   /** The core's current size, when the node can tell without appending anything (for the 409 check). */
@@ -61,12 +66,12 @@ export interface FavorService {
   /** Cores this node mirrors as a hoster. */
   mirrors(): readonly MirrorProgress[]
 
-  on(event: 'ledger-event', listener: (e: LedgerEvent) => void): unknown
-  on(event: 'epoch', listener: (e: unknown) => void): unknown
-  on(event: 'challenge', listener: (e: ChallengeRecord) => void): unknown
-  on(event: 'mirror-progress', listener: (e: MirrorProgress) => void): unknown
-  off(event: 'ledger-event', listener: (e: LedgerEvent) => void): unknown
-  off(event: 'epoch', listener: (e: unknown) => void): unknown
-  off(event: 'challenge', listener: (e: ChallengeRecord) => void): unknown
-  off(event: 'mirror-progress', listener: (e: MirrorProgress) => void): unknown
+  on(event: 'ledger-event', listener: (e: LedgerEvent) => void): void
+  on(event: 'epoch', listener: (e: EpochInfo) => void): void
+  on(event: 'challenge', listener: (e: ChallengeRecord) => void): void
+  on(event: 'mirror-progress', listener: (e: MirrorProgress) => void): void
+  off(event: 'ledger-event', listener: (e: LedgerEvent) => void): void
+  off(event: 'epoch', listener: (e: EpochInfo) => void): void
+  off(event: 'challenge', listener: (e: ChallengeRecord) => void): void
+  off(event: 'mirror-progress', listener: (e: MirrorProgress) => void): void
 }

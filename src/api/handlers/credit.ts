@@ -57,7 +57,7 @@ export class CreditApi {
     }
     const st = decision.statement
     if (st.network === this.service.networkKey) throw badRequest('WRONG_NETWORK: a statement of this same network: sponsor the account directly')
-    const bal = await getBalance(this.service.ledger.kv, this.service.account)
+    const bal = await getBalance(this.service.view(), this.service.account)
     if (bal === null) throw conflict(`account ${this.service.account} is not on the ledger yet`)
     if (bal.balance < decision.amount) {
       throw conflict(`not enough favor: a line of ${decision.amount} micro-favor, balance ${bal.balance < 0n ? 0n : bal.balance} (credit cannot be escrowed)`, 'INSUFFICIENT_FUNDS')
@@ -94,7 +94,7 @@ export class CreditApi {
 
   private async list(ctx: RequestContext): Promise<Result> {
     checkQuery(ctx.url.searchParams, [])
-    const me = await getAccount(this.service.ledger.kv, this.service.account)
+    const me = await getAccount(this.service.view(), this.service.account)
     const lines = this.store.all().map((r) => ({ ...r, lineNow: (me?.sponsoring[r.to] ?? 0n).toString() }))
     return { status: 200, body: { lines } }
   }

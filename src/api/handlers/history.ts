@@ -56,7 +56,7 @@ export class BalanceHistory {
   }
 
   private async take(): Promise<void> {
-    const kv = this.service.ledger.kv
+    const kv = this.service.view()
     const epoch = await currentEpoch(kv)
     const balances: Record<string, bigint> = {}
     const reputationPpm: Record<string, number> = {}

@@ -29,7 +29,7 @@ export class LedgerApi {
   }
 
   private get kv(): LedgerKV {
-    return this.service.ledger.kv
+    return this.service.view()
   }
 
   private async accountView(a: Account, offer: Offer | null, names: ReadonlyMap<string, string>): Promise<Record<string, unknown>> {

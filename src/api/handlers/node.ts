@@ -33,7 +33,7 @@ export class NodeApi {
 
   private async status(ctx: RequestContext): Promise<Result> {
     checkQuery(ctx.url.searchParams, [])
-    const kv = this.service.ledger.kv
+    const kv = this.service.view()
     const account = this.service.account
     return {
       status: 200,
@@ -44,7 +44,7 @@ export class NodeApi {
         balance: await getBalance(kv, account),
         offer: await getOffer(kv, account),
         mirrors: this.service.mirrors(),
-        node: await Promise.resolve(this.service.status()),
+        node: await this.service.status(),
         api: { version: this.info.version, startedAt: new Date(this.info.startedAt).toISOString() }
       }
     }
@@ -74,7 +74,7 @@ export class NodeApi {
     const to = hexKey(o.to, 'to')
     const amt = amount(o.amount, 'amount')
     // Only a positive balance moves or is escrowed (credit is not transferable): refuse before appending.
-    const bal = await getBalance(this.service.ledger.kv, this.service.account)
+    const bal = await getBalance(this.service.view(), this.service.account)
     if (bal === null) throw conflict(`account ${this.service.account} is not on the ledger yet`)
     if (bal.balance < amt) throw conflict(`not enough favor: ${kind} of ${amt} micro-favor, balance ${bal.balance < 0n ? 0n : bal.balance} (credit cannot be transferred)`, 'INSUFFICIENT_FUNDS')
     await call(() => kind === 'transfer' ? this.service.transfer(to, amt) : this.service.sponsor(to, amt))

@@ -86,7 +86,7 @@ export class PinsApi {
   }
 
   private get kv(): LedgerKV {
-    return this.service.ledger.kv
+    return this.service.view()
   }
 
   /** The PinStatus of a request of this node; null when unknown, removed or not this node's. */
