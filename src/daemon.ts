@@ -9,6 +9,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { ApiServer, API_INFO_FILE_NAME } from './api/index.js'
 import { FavorNode } from './node.js'
+import { nodeInitFromConfig } from './node/init.js'
 import { StoreLockedError } from './stack/index.js'
 import { CONFIG_FILE_NAME, ComponentStartError, processAlive, silentLogger } from './runtime/index.js'
 import type { Logger, ResolvedConfig } from './runtime/index.js'
@@ -110,23 +111,9 @@ async function rememberNetworkKey(config: ResolvedConfig, key: string): Promise<
   await writeAtomic(path, `${JSON.stringify(obj, null, 2)}\n`)
 }
 
+/** The node from the one resolved config (flags, environment, config.json → node init → components). */
 function openNode(config: ResolvedConfig, log: Logger): Promise<FavorNode> {
-  return FavorNode.create({
-    dataDir: config.dataDir,
-    name: config.name,
-    // No bootstrap configured: the public HyperDHT.
-    bootstrap: config.network.bootstrap.length === 0 ? null : [...config.network.bootstrap],
-    networkKey: config.network.key,
-    ...(config.network.invite !== null ? { join: { invite: config.network.invite } } : {}),
-    params: {
-      epochSeconds: config.epochSeconds,
-      ...(config.unvettedEpochs !== null ? { unvettedEpochs: config.unvettedEpochs } : {}),
-      ...(config.founderCreditMicro !== null ? { founderCreditMicro: config.founderCreditMicro } : {})
-    },
-    ...(config.hoster.capacityBytes > 0 ? { hoster: { capacityBytes: config.hoster.capacityBytes, group: config.hoster.group ?? '' } } : {}),
-    limits: { transfers: config.limits.transfers },
-    log
-  })
+  return FavorNode.create(nodeInitFromConfig(config, log))
 }
 
 export async function startDaemon(config: ResolvedConfig, opts: DaemonOptions = {}): Promise<Daemon> {
