@@ -3,15 +3,15 @@
 // Before anything slow it refuses a directory another live daemon runs on (pid from api.json) and an
 // API port it cannot bind; the default port, when taken, gives way to a free one.
 import { FavorError } from './errors.js'
-import { isErrno } from './errors.js'
+import { describeError, isErrno } from './errors.js'
 import { rm, writeFile, rename, readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { ApiServer, API_INFO_FILE_NAME } from './api/index.js'
+import { apiServer, API_INFO_FILE_NAME, type ApiServer } from './api/index.js'
 import { FavorNode } from './node.js'
 import { nodeInitFromConfig } from './node/init.js'
 import { StoreLockedError } from './stack/index.js'
-import { CONFIG_FILE_NAME, ComponentStartError, processAlive, silentLogger } from './runtime/index.js'
+import { CONFIG_FILE_NAME, ComponentStartError, Composition, component, processAlive, silentLogger } from './runtime/index.js'
 import type { Logger, ResolvedConfig } from './runtime/index.js'
 
 export interface DaemonInfo {
@@ -131,10 +131,14 @@ export async function startDaemon(config: ResolvedConfig, opts: DaemonOptions = 
     }
     throw err
   }
-  const api = new ApiServer({ service: node, dataDir: config.dataDir, host: config.api.host, port, logger: log.child('api') })
+  // node → api, stopped in reverse (the API first, ending its streams, then the node), each failure logged
+  const parts = new Composition(log.child('daemon'))
+  await parts.start(component('node', { stop: () => node.close() }))
+  const api = apiServer({ dataDir: config.dataDir, host: config.api.host, port, logger: log.child('api') })({ service: node })
   const infoPath = join(config.dataDir, API_INFO_FILE_NAME)
   try {
-    const url = await api.listen()
+    await parts.start(api)
+    const url = api.url
     await rememberNetworkKey(config, node.networkKey)
     const info: DaemonInfo = { url, pid: process.pid, name: node.name, account: node.account, networkKey: node.networkKey, startedAt: new Date().toISOString() }
     await writeAtomic(infoPath, `${JSON.stringify(info, null, 2)}\n`)
@@ -143,16 +147,15 @@ export async function startDaemon(config: ResolvedConfig, opts: DaemonOptions = 
       node, api, url, info,
       close: () => {
         closing ??= (async () => {
-          await rm(infoPath, { force: true })
-          await api.close()
-          await node.close()
+          await rm(infoPath, { force: true }).catch((err: unknown) => { log.warn('daemon: removing api.json failed', { component: 'daemon', path: infoPath, ...describeError(err) }) })
+          await parts.stop()
         })()
         return closing
       }
     }
   } catch (err) {
-    await api.close()
-    await node.close()
+    // a failed API start stopped the node already (rollback); a later failure stops both here
+    await parts.stop()
     throw err
   }
 }

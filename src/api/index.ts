@@ -1,6 +1,6 @@
 // Public surface of the HTTP API.
-export { ApiServer, API_VERSION } from './server.js'
-export type { ApiServerOptions } from './server.js'
+export { ApiServer, API_VERSION, apiServer } from './server.js'
+export type { ApiServerComponents, ApiServerInit, ApiServerOptions } from './server.js'
 export type { FavorService, FavorServiceEvents, FavorServiceEventName } from './service.js'
 export { ApiError } from './errors.js'
 export type { ApiReason } from './errors.js'

@@ -40,6 +40,19 @@ import { loadOrCreateToken } from './token.js'
 
 export const API_VERSION = '1.0.0'
 
+/** The API's init (from the config: host, port) besides its one component, the node it serves. */
+export type ApiServerInit = Omit<ApiServerOptions, 'service'>
+
+/** What the API needs: the node, through its interface (src/api/service.ts). */
+export interface ApiServerComponents {
+  readonly service: FavorService
+}
+
+/** The API's factory: its init first, the node it serves when the daemon composes them. */
+export function apiServer(init: ApiServerInit): (components: ApiServerComponents) => ApiServer {
+  return (components) => new ApiServer({ ...init, service: components.service })
+}
+
 export interface ApiServerOptions {
   readonly service: FavorService
   /** The node's directory: the token and the pin store live here. */
@@ -62,7 +75,9 @@ export interface ApiServerOptions {
 
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
+/** A component (src/runtime/components.ts): start listens (`listen()` = `open()` + the URL); stop ends every stream and the server. */
 export class ApiServer extends Resource {
+  readonly name = 'api'
   private readonly opts: ApiServerOptions
   private readonly log: Logger
   private readonly router = new Router()
