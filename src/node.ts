@@ -27,7 +27,7 @@ import {
 import {
   DEFAULT_INVITE_EPOCHS, INVITE_SECRET_BYTES, inviteHash, currentEpoch, getAccount, getBalance, getMeta, getParams, listAgreements, listRequests, getOffer,
   verifyLive,
-  type Agreement, type AppliedInfo, type Balance, type HostingRequest, type Ledger, type LedgerEvent, type LedgerKV, type LedgerStoppedError, type NetworkParams, type Op, type VerifyReport
+  type Agreement, type Balance, type HostingRequest, type Ledger, type LedgerEvent, type LedgerKV, type LedgerStoppedError, type NetworkParams, type Op, type VerifyReport
 } from './ledger/index.js'
 import { describeError } from './errors.js'
 import { makeStatement } from './statement/make.js'
@@ -48,9 +48,10 @@ import { DEFAULT_MAX_RTT_ALLOWANCE_MS } from './protocol/index.js'
 import type { JoinStats } from './protocol/join.js'
 import { admission, type AdmissionService, type JoinOptions } from './node/admission.js'
 import { DhtComponent, LedgerComponent, StoreComponent, SwarmComponent } from './node/base.js'
-import { ActionError, NodeClosedError, NotWritableError } from './node/errors.js'
+import { ActionError, NodeClosedError } from './node/errors.js'
 import { loadNodeIdentity, type NodeIdentity } from './node/identity.js'
 import { Reconciler } from './node/reconcile.js'
+import { OwnOps } from './node/writes.js'
 import type { FavorNodeEvents, FavorNodeOptions, NodeStatus, RoleName } from './node/types.js'
 
 export type { ChallengeRecord, MirrorProgress, OfferOptions, PublishOptions } from './roles/types.js'
@@ -70,10 +71,6 @@ export { ComponentStartError } from './runtime/index.js'
  * every epoch's ops, retained heap kept rising for hundreds of epochs (docs/reliability.md F2).
  */
 const DEFAULT_BEE_CACHE_ENTRIES = 8192
-/** How long an admitted node waits for writability to come back while a reorder re-applies its admission. */
-const REORDER_WRITABLE_GRACE_MS = 15_000
-/** How long a user action waits for the contract's verdict on its op. */
-const VERDICT_TIMEOUT_MS = 15_000
 /** How long publish looks for a peer serving a core it does not have. */
 const FIND_CORE_TIMEOUT_MS = 15_000
 
@@ -105,6 +102,8 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   private readonly roleSet: Set<RoleName>
   private readonly challenges: ChallengeRecord[] = []
   private readonly reconciler: Reconciler
+  /** This node's own ops: appending, waiting to be writable, waiting for the contract's verdict. */
+  private readonly own: OwnOps
   private closing: Promise<void> | null = null
   private readonly onLedgerUpdate = (): void => { this.emit('update'); this.kick() }
   private readonly onLedgerEvent = (e: LedgerEvent): void => { this.emit('ledger-event', e) }
@@ -134,6 +133,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     if (r.publisher !== false) this.roleSet.add('publisher')
     if (r.attestor !== false) this.roleSet.add('attestor')
     if (r.hoster === true || (r.hoster !== false && opts.hoster !== undefined)) this.roleSet.add('hoster')
+    this.own = new OwnOps({ ledger: () => this.ledger, log: this.log, closing: () => this.closing !== null })
     this.reconciler = new Reconciler({
       kv: () => this.ledger.kv,
       hoster: { reconcile: (kv: LedgerKV) => this.hoster.reconcile(kv) },
@@ -402,18 +402,6 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
 
   // --- actions --------------------------------------------------------------------------------
 
-  /** Resolves when this node may append to the ledger (after a writer admitted it). */
-  async waitWritable(timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs
-    while (!this.ledger.writable) {
-      if (this.closing !== null) throw new NodeClosedError()
-      if (Date.now() > deadline) throw new NotWritableError(`not admitted as a writer within ${timeoutMs} ms (account ${this.account})`)
-      // a failed update is retried on the next turn of this bounded loop
-      await this.ledger.update().catch((err: unknown) => { this.logFailure('ledger', 'update while waiting to be writable', err, 'debug') })
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
-
   /**
    * Hosting request for a core this node can read (its own or one it knows by key). A core this node
    * does not have is looked for first (bounded): NOT_FOUND when no peer serves it, INVALID_ARGUMENT
@@ -469,7 +457,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
 
   /** Imports a folder (or a file) into a drive of this node and publishes all its cores as one request. */
   async publishFolder(path: string, opts: PublishFolderOptions): Promise<PublishedDrive> {
-    await this.requireWritable()
+    await this.own.requireWritable()
     return this.drives.publishFolder(path, opts)
   }
 
@@ -495,8 +483,8 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
 
   /** Cancels a hosting request of this node; resolves once the contract accepted it. */
   async cancel(requestId: number): Promise<void> {
-    await this.requireWritable()
-    await this.confirmOwn('cancel', () => this.appendOp({ type: 'cancel', time: Date.now(), requestId }))
+    await this.own.requireWritable()
+    await this.own.confirmOwn('cancel', () => this.appendOp({ type: 'cancel', time: Date.now(), requestId }))
   }
 
   /** Offers storage; resolves once the contract accepted the offer (ActionError otherwise). */
@@ -504,97 +492,33 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     if (!Number.isSafeInteger(opts.capacityBytes) || opts.capacityBytes <= 0) {
       throw new ActionError('INVALID_ARGUMENT', `capacity must be more than 0 bytes, got ${opts.capacityBytes} (to stop hosting: favor withdraw)`)
     }
-    await this.confirmOwn('offer', () => this.hoster.offer(opts))
+    await this.own.confirmOwn('offer', () => this.hoster.offer(opts))
     this.roleSet.add('hoster')
   }
 
   /** Withdraws this node's offer; refused at once when it has none. */
   async withdraw(): Promise<void> {
-    await this.requireWritable()
+    await this.own.requireWritable()
     const offer = await getOffer(this.ledger.kv, this.account)
     if (offer === null || offer.withdrawn) throw new ActionError('REFUSED', 'this node has no offer to withdraw (offer storage first: favor offer --capacity 10GiB)')
-    await this.confirmOwn('withdraw', () => this.appendOp({ type: 'withdraw', time: Date.now() }))
+    await this.own.confirmOwn('withdraw', () => this.appendOp({ type: 'withdraw', time: Date.now() }))
   }
 
   async transfer(toHex: string, amount: bigint): Promise<void> {
-    await this.checkPeerAccount(toHex, 'transfer favor to')
-    await this.confirmOwn('transfer', () => this.appendOp({ type: 'transfer', time: Date.now(), to: Buffer.from(toHex, 'hex'), amount }))
+    await this.own.checkPeerAccount(toHex, 'transfer favor to')
+    await this.own.confirmOwn('transfer', () => this.appendOp({ type: 'transfer', time: Date.now(), to: Buffer.from(toHex, 'hex'), amount }))
   }
 
   async sponsor(toHex: string, amount: bigint): Promise<void> {
-    await this.checkPeerAccount(toHex, 'sponsor')
-    await this.confirmOwn('sponsor', () => this.appendOp({ type: 'sponsor', time: Date.now(), to: Buffer.from(toHex, 'hex'), amount }))
+    await this.own.checkPeerAccount(toHex, 'sponsor')
+    await this.own.confirmOwn('sponsor', () => this.appendOp({ type: 'sponsor', time: Date.now(), to: Buffer.from(toHex, 'hex'), amount }))
   }
 
   /** Sets the unused part of this node's sponsor line for `toHex` to exactly `limit` (0 closes it). */
   async setLimit(toHex: string, limit: bigint): Promise<void> {
     if (limit < 0n) throw new ActionError('INVALID_ARGUMENT', 'a limit cannot be negative')
-    await this.checkPeerAccount(toHex, 'set a sponsor limit for')
-    await this.confirmOwn('set-limit', () => this.appendOp({ type: 'set-limit', time: Date.now(), to: Buffer.from(toHex, 'hex'), limit }))
-  }
-
-  /**
-   * Before any check that reads the view: a closed node, or one not admitted yet, says so first. A node whose
-   * account is already on the ledger but is momentarily not writable — Autobase undoes and re-applies its
-   * admission while a reorder (e.g. an indexer change) settles — waits for that, bounded, instead of failing.
-   */
-  private async requireWritable(): Promise<void> {
-    if (this.closing !== null) throw new NodeClosedError()
-    if (this.ledger.writable) return
-    if ((await getAccount(this.ledger.kv, this.account)) !== null) {
-      await this.waitWritable(REORDER_WRITABLE_GRACE_MS).catch((err: unknown) => {
-        if (!(err instanceof NotWritableError)) throw err
-      })
-      if (this.ledger.writable) return
-    }
-    if (this.closing !== null) throw new NodeClosedError()
-    throw new NotWritableError(`account ${this.account} is not a writer of this network yet`)
-  }
-
-  /** Refuses an action aimed at this node itself or at an account the ledger does not know. */
-  private async checkPeerAccount(toHex: string, what: string): Promise<void> {
-    await this.requireWritable()
-    const to = toHex.toLowerCase()
-    if (to === this.account) throw new ActionError('INVALID_ARGUMENT', `cannot ${what} yourself`)
-    if ((await getAccount(this.ledger.kv, to)) === null) throw new ActionError('NOT_FOUND', `no account ${to} on the ledger (an account is a node's writer key, printed by favor status)`)
-  }
-
-  /**
-   * Runs `append` (which appends one op of `type` from this node) and waits, bounded, for the
-   * contract's verdict on it: throws ActionError LEDGER_REFUSED with the contract's reason. The op is
-   * recognised by its position in this node's writer core (after the length before the append) and its
-   * type, so ops the roles append meanwhile are not mistaken for it.
-   */
-  private async confirmOwn<T>(type: Op['type'], append: () => Promise<T>, timeoutMs = VERDICT_TIMEOUT_MS): Promise<T> {
-    const seen: AppliedInfo[] = []
-    const onApplied = (info: AppliedInfo): void => {
-      if (info.writer === this.account && info.result.type === type) seen.push(info)
-    }
-    this.ledger.on('applied', onApplied)
-    try {
-      const before = this.ledger.base.local.length
-      const result = await append()
-      const after = this.ledger.base.local.length
-      const deadline = Date.now() + timeoutMs
-      for (;;) {
-        const mine = seen.filter((i) => {
-          const index = Number(i.opId.slice(i.opId.lastIndexOf(':') + 1))
-          return index >= before && index < after
-        })
-        const last = mine.at(-1)
-        if (last !== undefined) {
-          if (last.result.ok) return result
-          throw new ActionError('LEDGER_REFUSED', `the ledger refused the ${type}: ${last.result.reason} (${last.result.code})`, last.result.code)
-        }
-        if (Date.now() > deadline || this.closing !== null) {
-          throw new ActionError('TIMEOUT', `the ${type} was appended but not applied within ${Math.round(timeoutMs / 1000)} s; check later with favor status`)
-        }
-        await this.ledger.update().catch((err: unknown) => { this.logFailure('ledger', `update while waiting for the ${type} verdict`, err, 'debug') })
-        await new Promise((resolve) => setTimeout(resolve, 50))
-      }
-    } finally {
-      this.ledger.off('applied', onApplied)
-    }
+    await this.own.checkPeerAccount(toHex, 'set a sponsor limit for')
+    await this.own.confirmOwn('set-limit', () => this.appendOp({ type: 'set-limit', time: Date.now(), to: Buffer.from(toHex, 'hex'), limit }))
   }
 
   /** Admits a writer (its account = writer key hex) per the network's admission policy. */
@@ -624,7 +548,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
    * accepted it (ActionError LEDGER_REFUSED with the RejectCode otherwise).
    */
   async inviteMember(opts: { creditMicro?: bigint; expiresEpochs?: number } = {}): Promise<{ code: string; expiresEpoch: number; creditMicro: bigint }> {
-    await this.requireWritable()
+    await this.own.requireWritable()
     const credit = opts.creditMicro ?? 0n
     const epochs = opts.expiresEpochs ?? DEFAULT_INVITE_EPOCHS
     if (credit < 0n) throw new ActionError('INVALID_ARGUMENT', 'an invite credit cannot be negative')
@@ -632,7 +556,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     const meta = await getMeta(this.ledger.kv)
     const expiresEpoch = (meta?.epoch ?? 0) + epochs
     const secret = randomBytes(INVITE_SECRET_BYTES)
-    await this.confirmOwn('invite', () => this.appendOp({ type: 'invite', time: Date.now(), hash: inviteHash(secret), credit, expiresEpoch }))
+    await this.own.confirmOwn('invite', () => this.appendOp({ type: 'invite', time: Date.now(), hash: inviteHash(secret), credit, expiresEpoch }))
     return { code: secret.toString('hex'), expiresEpoch, creditMicro: credit }
   }
 
@@ -672,9 +596,13 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   }
 
   /** Appends ops (throws NotWritableError before admission). */
-  async appendOp(op: Op | Op[]): Promise<void> {
-    await this.requireWritable()
-    await this.ledger.append(op)
+  appendOp(op: Op | Op[]): Promise<void> {
+    return this.own.append(op)
+  }
+
+  /** Resolves when this node may append to the ledger (after a writer admitted it). */
+  waitWritable(timeoutMs = 30_000): Promise<void> {
+    return this.own.waitWritable(timeoutMs)
   }
 
   /** Network meta (admin, indexers, params, epoch). */
