@@ -1,6 +1,7 @@
 // A node whose start fails part-way leaves nothing open: the components started before the failing one
 // are stopped in reverse, the error names the component, and the same directory opens again at once
-// (the store's lock was released, the identity and the network kept).
+// (the store's lock was released, the identity and the network kept). A close that meets a failing stop
+// logs it with the component and stops the rest.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { rm, writeFile } from 'node:fs/promises'
@@ -53,4 +54,26 @@ test('a failed start stops what started, in reverse, and names the component', {
   } finally {
     await again.close()
   }
+})
+
+test('close stops every component in reverse, logs a failing stop with its component, goes on, and is safe twice', { timeout: 60_000 }, async (t) => {
+  const testnet = await createLoopbackTestnet(3)
+  const dir = await makeTempDir('close-failure')
+  t.after(async () => {
+    await testnet.destroy()
+    await removeDir(dir)
+  })
+  const mem = createMemorySink()
+  const log = createLogger({ sink: mem.sink, level: 'debug' })
+  const node = await FavorNode.create({ dataDir: dir, name: 'solo', bootstrap: testnet.bootstrap, params: TEST_PARAMS, epochMs: 60_000, log })
+  // the hoster's stop fails (a stand-in for any component's): the stops after it must still run
+  Object.defineProperty(node.hoster, 'onclose', { value: () => Promise.reject(new Error('challenge server stuck')) })
+  await Promise.all([node.close(), node.close()])
+  await node.close()
+  assert.equal(node.closed, true)
+  const failures = mem.records.filter((r) => /stop failed/.test(r.message))
+  assert.deepEqual(failures.map((r) => [r.fields?.component, r.fields?.error]), [['hoster', 'Error: challenge server stuck']], 'one failure, logged once, with its component')
+  // the components after the hoster stopped: the store's lock is free, the directory opens again
+  const again = await FavorNode.create({ dataDir: dir, bootstrap: testnet.bootstrap, params: TEST_PARAMS, epochMs: 60_000 })
+  await again.close()
 })
