@@ -31,7 +31,7 @@ import {
 } from './ledger/index.js'
 import { describeError } from './errors.js'
 import { makeStatement } from './statement/make.js'
-import { Composition, component, silentLogger, type DiskQuota, type Logger, type QuotaUsage } from './runtime/index.js'
+import { Composition, NotStartedError, component, silentLogger, type DiskQuota, type Logger, type QuotaUsage } from './runtime/index.js'
 import { NodeRuntime } from './node-runtime.js'
 import { ATTEST_RESULTS_FILE } from './roles/attest-results.js'
 import type { RoleContext } from './roles/context.js'
@@ -48,7 +48,7 @@ import { DEFAULT_MAX_RTT_ALLOWANCE_MS } from './protocol/index.js'
 import type { JoinStats } from './protocol/join.js'
 import { admission, type AdmissionService, type JoinOptions } from './node/admission.js'
 import { DhtComponent, LedgerComponent, StoreComponent, SwarmComponent } from './node/base.js'
-import { ActionError, NodeClosedError } from './node/errors.js'
+import { ActionError } from './node/errors.js'
 import { loadNodeIdentity, type NodeIdentity } from './node/identity.js'
 import { Reconciler } from './node/reconcile.js'
 import { OwnOps } from './node/writes.js'
@@ -163,7 +163,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
 
   private part<K extends keyof Parts>(name: K): Parts[K] {
     const p = this.parts[name]
-    if (p === undefined) throw new NodeClosedError(`node: the ${name} did not start`)
+    if (p === undefined) throw new NotStartedError(name)
     return p
   }
 

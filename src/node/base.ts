@@ -3,16 +3,16 @@
 // this order and stops them in reverse (swarm, DHT, ledger, store), so the network stops before the
 // ledger and the store close under it. Each one's object exists only once it started.
 import path from 'node:path'
-import { FavorError, describeError } from '../errors.js'
+import { describeError } from '../errors.js'
 import { Ledger, LedgerStoppedError, defaultParams, type NetworkParams } from '../ledger/index.js'
-import { Resource, saveIdentity, type Identity, type Logger } from '../runtime/index.js'
+import { NotStartedError, Resource, saveIdentity, type Identity, type Logger } from '../runtime/index.js'
 import {
   createDht, createSwarm, openStore, readyStore,
   type BootstrapNode, type Connection, type Dht, type KeyPair, type Store, type Swarm
 } from '../stack/index.js'
 
 function started<T>(value: T | null, name: string): T {
-  if (value === null) throw new FavorError(`${name} used before it started`, 'E_NOT_STARTED')
+  if (value === null) throw new NotStartedError(name)
   return value
 }
 

@@ -12,8 +12,7 @@
 import { assignmentsFor, currentEpoch, type ReportResult } from '../ledger/index.js'
 import { DEFAULT_MAX_RTT_ALLOWANCE_MS, runChallenge, toReportResult } from '../protocol/index.js'
 import type { ChallengeResult } from '../protocol/index.js'
-import { FavorError } from '../errors.js'
-import { Resource } from '../runtime/index.js'
+import { NotStartedError, Resource } from '../runtime/index.js'
 import { AttestResults } from './attest-results.js'
 import type { RoleContext } from './context.js'
 import { taskKey, type NodeTasks } from './tasks.js'
@@ -60,7 +59,7 @@ export class Attestor extends Resource {
   }
 
   private get results(): AttestResults {
-    if (this.#results === null) throw new FavorError('attestor: used before it started', 'E_NOT_STARTED')
+    if (this.#results === null) throw new NotStartedError('attestor')
     return this.#results
   }
 

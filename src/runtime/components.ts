@@ -28,6 +28,14 @@ export class ComponentStartError extends FavorError {
   }
 }
 
+/** A component's object was used before the component started (a bug in the composition order). */
+export class NotStartedError extends FavorError {
+  static override readonly code = 'E_NOT_STARTED'
+  constructor(component: string) {
+    super(`${component} used before it started`, NotStartedError.code)
+  }
+}
+
 /** Start and stop hooks for `component()`: the start may be partial, the stop must cope with that. */
 export interface ComponentHooks {
   start?(): Promise<void> | void
