@@ -215,7 +215,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     }))
     p.admission = adm
     p.swarm = (await c.start(new SwarmComponent(
-      { keyPair: this.identity.swarmKeyPair, topic: ledger.discoveryKey },
+      { keyPair: this.identity.swarmKeyPair, topic: ledger.discoveryKey, ...(opts.limits?.connections !== undefined ? { maxPeers: opts.limits.connections } : {}) },
       // The join channel must be paired synchronously in the connection handler (protomux rejects a
       // channel the remote opens before anyone paired it).
       { dht, store, log, onConnection: (conn) => { adm.attach(conn) } }

@@ -19,7 +19,7 @@ export const CONFIG_FLAGS: Flags = {
   'unvetted-epochs': { type: 'string', arg: 'N', desc: 'passing epochs before a new hoster is vetted, when this node creates the network (default 24; only one unvetted hoster per core)' },
   'founder-credit': { type: 'string', arg: 'FAVOR', desc: 'your credit line as the founder, when this node creates the network: what you may pay hosters and lend newcomers before anyone has earned favor (default 1000)' },
   'log-level': { type: 'string', arg: 'LEVEL', desc: 'debug, info (default), warn, error or silent' },
-  'max-connections': { type: 'string', arg: 'N', desc: 'concurrent peer connections (default 64; not applied by the daemon yet)' },
+  'max-connections': { type: 'string', arg: 'N', desc: 'peer connections the swarm keeps at most (default 64)' },
   'max-transfers': { type: 'string', arg: 'N', desc: 'mirrors fetched at once: mirror tasks running at once (default 8)' },
   config: { type: 'string', arg: 'FILE', desc: 'read this config file instead of <dir>/config.json' }
 }

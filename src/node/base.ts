@@ -133,6 +133,8 @@ export class DhtComponent extends Resource {
 
 export interface SwarmInit {
   keyPair: KeyPair
+  /** Peer connections kept at most (`limits.connections`); hyperswarm's default (64) when unset. */
+  maxPeers?: number
   /** The topic joined at start (the ledger's discovery key). */
   topic: Buffer
 }
@@ -160,7 +162,7 @@ export class SwarmComponent extends Resource {
 
   protected override onopen(): void {
     const { store, log } = this.components
-    const swarm = createSwarm({ dht: this.components.dht, keyPair: this.init.keyPair })
+    const swarm = createSwarm({ dht: this.components.dht, keyPair: this.init.keyPair, ...(this.init.maxPeers !== undefined ? { maxPeers: this.init.maxPeers } : {}) })
     this.#swarm = swarm
     swarm.on('connection', (conn: Connection) => {
       // expected: a peer going away errors its connection; the swarm reconnects when it can

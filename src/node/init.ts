@@ -20,7 +20,7 @@ export function nodeInitFromConfig(config: ResolvedConfig, log: Logger): FavorNo
       ...(config.founderCreditMicro !== null ? { founderCreditMicro: config.founderCreditMicro } : {})
     },
     ...(config.hoster.capacityBytes > 0 ? { hoster: { capacityBytes: config.hoster.capacityBytes, group: config.hoster.group ?? '' } } : {}),
-    limits: { transfers: config.limits.transfers },
+    limits: { transfers: config.limits.transfers, connections: config.limits.connections },
     log
   }
 }

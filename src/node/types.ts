@@ -60,6 +60,8 @@ export interface FavorNodeOptions {
   limits?: {
     /** Mirrors fetched at once (mirror tasks running at once). Default 8. */
     transfers?: number
+    /** Peer connections the swarm keeps at most. Default 64 (hyperswarm's). */
+    connections?: number
   }
   /**
    * Tests only (never from a configuration file): injected misbehaviour of this node's challenge

@@ -80,8 +80,9 @@ export interface Swarm extends EventEmitter {
   on(event: 'connection', listener: (conn: Connection, info: PeerInfo) => void): this
 }
 
-export function createSwarm(opts: { dht: Dht; keyPair?: KeyPair }): Swarm {
-  return new Hyperswarm({ dht: opts.dht, keyPair: opts.keyPair }) as Swarm
+/** `maxPeers`: connections the swarm keeps at most (hyperswarm's default, 64, when unset). */
+export function createSwarm(opts: { dht: Dht; keyPair?: KeyPair; maxPeers?: number }): Swarm {
+  return new Hyperswarm({ dht: opts.dht, keyPair: opts.keyPair, ...(opts.maxPeers !== undefined ? { maxPeers: opts.maxPeers } : {}) }) as Swarm
 }
 
 export interface Testnet {

@@ -10,7 +10,7 @@ test('flags and environment resolve to one config, and that to the node init', a
     file: false,
     cwd: '/tmp',
     homeDir: '/tmp/favor-home',
-    env: { FAVOR_EPOCH_SECONDS: '120', FAVOR_LIMITS_TRANSFERS: '3' },
+    env: { FAVOR_EPOCH_SECONDS: '120', FAVOR_LIMITS_TRANSFERS: '3', FAVOR_LIMITS_CONNECTIONS: '32' },
     flags: { dataDir: '/tmp/favor-init-test', name: 'n1', hoster: { capacityBytes: '1GiB', group: 'rack-2' }, network: { bootstrap: ['127.0.0.1:49737'], invite: 'ab12' } }
   })
   const log = silentLogger()
@@ -22,7 +22,7 @@ test('flags and environment resolve to one config, and that to the node init', a
   assert.deepEqual(init.join, { invite: 'ab12' })
   assert.deepEqual(init.params, { epochSeconds: 120 })
   assert.deepEqual(init.hoster, { capacityBytes: 1024 ** 3, group: 'rack-2' })
-  assert.deepEqual(init.limits, { transfers: 3 })
+  assert.deepEqual(init.limits, { transfers: 3, connections: 32 })
   assert.equal(init.log, log)
   // the indexer's tick interval derives from the ledger's epochSeconds: no compressed clock from a config
   assert.equal(init.epochMs, undefined)
