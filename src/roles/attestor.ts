@@ -34,7 +34,7 @@ export interface AttestorInit {
 const REPORT_RECHECK_MS = 1000
 
 /** What the attestor needs from the node: interfaces only (src/roles/context.ts). */
-export type AttestorComponents = RoleContext
+export type AttestorComponents = Pick<RoleContext, 'ledger' | 'dht' | 'tasks' | 'log' | 'account' | 'append' | 'emitChallenge'>
 
 /** The attestor's factory: its init first, its components when the node composes it. */
 export function attestor(init: AttestorInit): (components: AttestorComponents) => Attestor {

@@ -30,7 +30,7 @@ async function fromView(kv: LedgerKV, att: Attestation, q: { agreementId: number
 }
 
 /** The responder's `params` lookup for a node. */
-export async function challengeParams(ctx: RoleContext, q: { agreementId: number; epoch: number; attestorKey: Uint8Array }): Promise<Answer> {
+export async function challengeParams(ctx: Pick<RoleContext, 'ledger' | 'nodeKeyPair'>, q: { agreementId: number; epoch: number; attestorKey: Uint8Array }): Promise<Answer> {
   const nodeKey = ctx.nodeKeyPair.publicKey.toString('hex')
   const deadline = Date.now() + CATCH_UP_MS
   for (;;) {

@@ -125,7 +125,7 @@ export function safeOutPath(out: string, drivePath: string): string | null {
 export type DrivesPublisher = Pick<Publisher, 'keys' | 'serve' | 'publishCores'>
 
 /** What the drives need from the node: interfaces only (src/roles/context.ts) and the publisher's surface. */
-export interface DrivesComponents extends RoleContext {
+export interface DrivesComponents extends Pick<RoleContext, 'ledger' | 'store' | 'swarm' | 'log' | 'account' | 'append' | 'kick'> {
   readonly publisher: DrivesPublisher
 }
 
@@ -142,7 +142,7 @@ export class Drives extends Resource {
   /** The same drives by key: reads of them go through these (a second Hyperdrive on a drive open for writing never gets ready). */
   private readonly ownByKey = new Map<string, Drive>()
   private readonly busy = new Set<string>()
-  private readonly ctx: RoleContext
+  private readonly ctx: DrivesComponents
   private readonly publisher: DrivesPublisher
 
   constructor(components: DrivesComponents) {

@@ -35,7 +35,8 @@ export interface HosterInit {
 }
 
 /** What the hoster needs from the node: interfaces only (src/roles/context.ts). */
-export type HosterComponents = RoleContext
+export type HosterComponents = Pick<RoleContext,
+  'ledger' | 'store' | 'swarm' | 'dht' | 'nodeKeyPair' | 'resources' | 'tasks' | 'log' | 'account' | 'append' | 'emitWarning' | 'emitMirrorProgress' | 'kick'>
 
 /** The hoster's factory: its init first, its components when the node composes it. */
 export function hoster(init: HosterInit): (components: HosterComponents) => Hoster {

@@ -39,7 +39,7 @@ export interface IndexerInit {
 }
 
 /** What the indexer needs from the node: interfaces only (src/roles/context.ts). */
-export type IndexerComponents = RoleContext
+export type IndexerComponents = Pick<RoleContext, 'ledger' | 'log' | 'account' | 'append' | 'emitWarning'>
 
 /** The indexer's factory: its init first, its components when the node composes it. */
 export function indexer(init: IndexerInit): (components: IndexerComponents) => Indexer {

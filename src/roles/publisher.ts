@@ -73,7 +73,7 @@ export interface PublisherInit {
 }
 
 /** What the publisher needs from the node: interfaces only (src/roles/context.ts). */
-export type PublisherComponents = RoleContext
+export type PublisherComponents = Pick<RoleContext, 'ledger' | 'store' | 'swarm' | 'log' | 'account' | 'append' | 'emitWarning'>
 
 /** The publisher's factory: its init first, its components when the node composes it. */
 export function publisher(init: PublisherInit): (components: PublisherComponents) => Publisher {
