@@ -43,6 +43,11 @@ export interface VerifiedProofs {
   /** The signed length of the head the blocks were proven against. */
   length: number
   fork: number
+  /**
+   * The byte length of the signed tree at `length`: the sum of its full roots' sizes, which the
+   * signature covers. What a publisher declares for that length must equal it.
+   */
+  byteLength: number
   /** The signer's public key (from the manifest). */
   signer: Buffer
   blocks: VerifiedBlock[]
@@ -219,6 +224,7 @@ export function verifyBlockProofs(key: Uint8Array, bundle: BlockProofBundle | Ui
   return {
     length,
     fork,
+    byteLength: headRoots.reduce((sum, r) => sum + r.size, 0),
     signer: Buffer.from(publicKey),
     blocks: decoded.map(p => {
       const blk = p.block as NonNullable<WireProof['block']>
