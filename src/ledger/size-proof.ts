@@ -21,6 +21,17 @@ const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byt
 /** The warning a publisher carries once a core of its was shown declared at a false size. */
 export const FALSE_SIZE_WARNING = 'false-size'
 
+/**
+ * What a verified signed tree (length ≥ the recorded one, same fork) says the recorded byte length should
+ * be, or null when it does not show the record wrong: at the recorded length it is the tree's byte length;
+ * at a longer one it can only be shown too large (a core never loses bytes by growing on one fork).
+ */
+export function correctedSize(recorded: { length: number; byteLength: number }, proven: { length: number; byteLength: number }): number | null {
+  if (proven.length < recorded.length) return null
+  const corrected = proven.length === recorded.length ? proven.byteLength : Math.min(recorded.byteLength, proven.byteLength)
+  return corrected === recorded.byteLength ? null : corrected
+}
+
 export async function proveSize(ctx: Ctx, author: Account, op: OpOf<'prove-size'>): Promise<void> {
   const req = await ctx.request(op.requestId)
   if (req === null) reject(RejectCode.NO_SUCH_REQUEST, 'no such request')
@@ -39,8 +50,8 @@ export async function proveSize(ctx: Ctx, author: Account, op: OpOf<'prove-size'
   // a higher fork is a rewrite the publisher has not recorded yet: it says nothing of the recorded tree
   if (proven.fork !== core.fork) reject(RejectCode.SIZE_PROOF_INVALID, `the proof is of fork ${proven.fork}, the request records fork ${core.fork}`)
   const exact = proven.length === core.length
-  const corrected = exact ? proven.byteLength : Math.min(core.byteLength, proven.byteLength)
-  if (corrected === core.byteLength) {
+  const corrected = correctedSize(core, proven)
+  if (corrected === null) {
     reject(RejectCode.SIZE_NOT_DISPROVEN, exact
       ? `the declared ${core.byteLength} bytes are the signed tree's at length ${core.length}`
       : `the signed tree at length ${proven.length} holds ${proven.byteLength} bytes, not fewer than the ${core.byteLength} declared at length ${core.length}`)

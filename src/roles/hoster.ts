@@ -20,6 +20,7 @@ import type { ResponderTestHooks } from '../protocol/index.js'
 import { challengeParams } from './challenge-params.js'
 import type { RoleContext } from './context.js'
 import { toError } from './context.js'
+import { sizeDisproofOf } from './size-check.js'
 import { taskKey, type NodeTasks } from './tasks.js'
 import type { MirrorProgress, OfferOptions } from './types.js'
 
@@ -95,6 +96,8 @@ interface MirrorState {
   withinQuota: boolean
   /** A mirror task is running for it: only then is its range fetched. */
   fetching: boolean
+  /** The recorded state a `prove-size` was posted against (once per state, so a refused one does not loop). */
+  sizeDisprovedFor: string
 }
 
 const READY_RETRY_MS = 5000
@@ -266,7 +269,7 @@ export class Hoster {
     if (s === undefined) {
       s = {
         agreementId: a.id, coreKey: a.coreKey, publisher: a.publisher, length: a.length, byteLength: a.byteLength, fork: a.fork,
-        ledgerState: a.state, exiting: a.exiting, readyPostedAt: 0, readyFor: '', endedAt: null, lastHave: -1, reserved: false, withinQuota: false,
+        ledgerState: a.state, exiting: a.exiting, readyPostedAt: 0, readyFor: '', sizeDisprovedFor: '', endedAt: null, lastHave: -1, reserved: false, withinQuota: false,
         fetching: false
       }
       this.states.set(a.id, s)
@@ -342,8 +345,8 @@ export class Hoster {
         if (holds(h, a)) {
           if (this.readyRecently(s, a)) return
           if (this.ctx.ledger.writable) {
-            await this.postReady(s, a)
-            return
+            if (await this.postReady(s, a, h.core)) return
+            // a false declared size was shown instead: the corrected record wakes this loop again
           }
           progressAt = Date.now() // waiting to be writable (right after a restart), not stalled
         } else if (h.received !== lastReceived) {
@@ -363,11 +366,23 @@ export class Hoster {
     }
   }
 
-  private async postReady(s: MirrorState, a: Agreement): Promise<void> {
+  /**
+   * Posts `ready` for the recorded state, unless the copy shows the publisher's declared byte length
+   * wrong: then it posts `prove-size` (the ledger corrects the record) and returns false.
+   */
+  private async postReady(s: MirrorState, a: Agreement, core: Core): Promise<boolean> {
+    const disproof = await sizeDisproofOf(core, { requestId: a.requestId, coreKey: Buffer.from(a.coreKey, 'hex'), length: a.length, byteLength: a.byteLength, fork: a.fork })
+    if (disproof !== null && s.sizeDisprovedFor !== stateKey(a)) {
+      s.sizeDisprovedFor = stateKey(a)
+      this.ctx.log.warn('the publisher declared a false byte length: proving the signed size', { agreementId: a.id, declared: a.byteLength, length: a.length })
+      await this.ctx.append(disproof)
+      return false
+    }
     await this.ctx.append({ type: 'ready', time: Date.now(), agreementId: a.id, length: a.length, byteLength: a.byteLength, fork: a.fork })
     s.readyFor = stateKey(a)
     s.readyPostedAt = Date.now()
     this.ctx.log.info('ready', { agreementId: a.id, length: a.length, fork: a.fork, state: a.state })
+    return true
   }
 
   /**
