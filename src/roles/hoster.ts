@@ -13,6 +13,7 @@
 // the core is closed when the last one is released (collected, or the node closes).
 import { FavorError, describeError } from '../errors.js'
 import { getAgreement, getOffer, listAgreements, type Agreement, type LedgerKV } from '../ledger/index.js'
+import { discoveryKey, hasStoredCore } from '../stack/index.js'
 import type { Connection, Core, Download, DhtServer } from '../stack/index.js'
 import type { ResourceHandle } from '../runtime/index.js'
 import { ChallengeResponder } from '../protocol/index.js'
@@ -151,6 +152,8 @@ export class Hoster {
   private readonly ctx: RoleContext
   private readonly opts: HosterOptions
   private readonly states = new Map<number, MirrorState>()
+  /** Ended agreements never tracked by this process, already checked for data left on disk. */
+  private readonly orphansChecked = new Set<number>()
   /** One reference on the hosted core per agreement (the resource manager counts them). */
   private readonly handles = new Map<number, ResourceHandle<HostedCore>>()
   private readonly acquiring = new Map<number, Promise<ResourceHandle<HostedCore>>>()
@@ -234,10 +237,11 @@ export class Hoster {
       try { quota.setCapacity(offer.capacityBytes) } catch (err) { this.ctx.emitWarning(toError(err)) }
     }
     if (offer === null && this.states.size === 0) return
-    for (const a of await this.myAgreements(kv, me)) {
+    const mine = await this.myAgreements(kv, me)
+    for (const a of mine) {
       if (this.closed) return
       if (a.state === 'ended') {
-        await this.onEnded(a)
+        await this.onEnded(a, mine)
         continue
       }
       const t = await this.track(a, true)
@@ -245,10 +249,43 @@ export class Hoster {
     }
   }
 
+  /**
+   * An ended agreement this process never tracked: it ended while the node was not running (or was
+   * collected already). Its data may still be on disk: once per process, if the store holds the core and
+   * no live agreement of this hoster uses it, a `gc` task collects it after the grace period like any other.
+   */
+  private async collectOrphan(a: Agreement, mine: readonly Agreement[]): Promise<void> {
+    if (this.orphansChecked.has(a.id)) return
+    this.orphansChecked.add(a.id)
+    const key = taskKey.gc(a.id)
+    if (this.ctx.tasks.pending(key)) return
+    if (mine.some((x) => x.state !== 'ended' && x.coreKey === a.coreKey)) return
+    if (!(await this.holdsBlocks(a.coreKey))) return
+    this.ctx.log.info('an agreement ended while this node was away: collecting its core', { agreementId: a.id, coreKey: a.coreKey })
+    await this.ctx.tasks.enqueue('gc', { agreementId: a.id, coreKey: a.coreKey }, { key, delayMs: this.opts.gcGraceMs })
+  }
+
+  /**
+   * Whether the store still holds blocks of the core (its first or last block, or a contiguous prefix): a
+   * core collected before keeps its tree but no blocks, so it is not collected again at every start.
+   */
+  private async holdsBlocks(coreKeyHex: string): Promise<boolean> {
+    const key = Buffer.from(coreKeyHex, 'hex')
+    if (!(await hasStoredCore(this.ctx.store, discoveryKey(key)))) return false
+    const core = this.ctx.store.get({ key })
+    try {
+      await core.ready()
+      if (core.length === 0) return false
+      return core.contiguousLength > 0 || (await core.has(0)) || (await core.has(core.length - 1))
+    } finally {
+      await core.close()
+    }
+  }
+
   /** An ended agreement (e.g. `over-capacity`): stop fetching at once, collect after the grace period. */
-  private async onEnded(a: Agreement): Promise<void> {
+  private async onEnded(a: Agreement, mine: readonly Agreement[]): Promise<void> {
     const s = this.states.get(a.id)
-    if (s === undefined) return // ended before we ever saw it (or already collected)
+    if (s === undefined) return this.collectOrphan(a, mine)
     s.ledgerState = 'ended'
     s.exiting = false
     const h = this.hosted(s.coreKey)
