@@ -83,7 +83,7 @@ test('an ended agreement whose gc task was lost is still collected at the next s
   const active = await waitFor(async () => (await listAgreements(idx.ledger.kv, { requestId })).find((a) => a.state === 'active' && a.hoster === h.account), 40_000, 'an active agreement on h')
   const held = h.store.get({ key: core.key })
   await held.ready()
-  await waitFor(async () => held.contiguousLength === BLOCKS, 20_000, 'h holds every block')
+  await waitFor(() => held.contiguousLength === BLOCKS, 20_000, 'h holds every block')
   await held.close()
   await pub.cancel(requestId)
   await waitFor(() => h.runtime.scheduler.has(`gc:${active.id}`), 30_000, 'the gc task queued on h')
