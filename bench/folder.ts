@@ -63,7 +63,9 @@ async function runFavor(folder: string, bytes: number, out: (line: string) => vo
   const net = await E2ENet.create()
   try {
     const timing = { epochMs: 1000 }
-    await net.addNode({ name: 'idx' }, { ...timing, params: { ...TEST_PARAMS, welcomeCreditMicro: 1_000_000_000n } })
+    // 1 s epochs (as bench/mirror.ts) with a pinning window of an hour: the default 6 epochs would end a
+    // 1 GiB agreement as not-ready long before any hoster could fetch it
+    await net.addNode({ name: 'idx' }, { ...timing, params: { ...TEST_PARAMS, welcomeCreditMicro: 1_000_000_000n, pinningEpochs: 3600 } })
     const pub = await net.addNode({ name: 'pub' }, timing)
     const hoster = await net.addNode({ name: 'h1', hoster: { capacityBytes: 2 * bytes + 256 * MiB } }, timing)
     await waitFor(async () => (await hoster.status()).offer !== null, 20_000, 'the offer on the ledger')
