@@ -469,7 +469,8 @@ async function report(ctx: Ctx, author: Account, op: OpOf<'report'>): Promise<vo
       coreKey,
       length: att.length,
       fork: att.fork,
-      samples: att.samples
+      samples: att.samples,
+      multiSigner: versionInForce(ctx.meta).contractVersion >= 2
     })
     const res: AttestResult = {
       outcome: r.outcome,

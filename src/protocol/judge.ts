@@ -57,7 +57,8 @@ export function judgeAnswer(ctx: AnswerContext, items: readonly (AnswerItem | un
 
   for (let position = 0; position < k; position++) {
     const item = answer[position] as AnswerItem
-    const j = judgeItem(ctx.coreKey, r.manifest, ctx.indices[position] as number, item, { minFork: ctx.minFork, minLength: ctx.minLength })
+    // multi-signer cores (Autobase views) are judged too; the contract checks them from version 2 on
+    const j = judgeItem(ctx.coreKey, r.manifest, ctx.indices[position] as number, item, { minFork: ctx.minFork, minLength: ctx.minLength, multiSigner: true })
     if (!j.failed) continue
     const failing: FailingItem = {
       position,

@@ -4,8 +4,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  CONTRACT_VERSION,
-  Admission, MemoryKV, OP_VERSION, RejectCode, apply, encodeOp, getAttestation, getRejected,
+  Admission, CONTRACT_VERSION, MemoryKV, OP_VERSION, RejectCode, apply, encodeOp, getAttestation, getRejected,
   type Op, type RejectCodeValue
 } from '../../src/ledger/index.js'
 import { TestNet, GiB, coreKey, testParams } from './helpers.js'
@@ -207,7 +206,7 @@ test('grow: NO_SUCH_REQUEST, NOT_PUBLISHER, CORE_NOT_IN_REQUEST, GROW_SHRINK (th
 test('upgrade: NOT_INDEXER, UPGRADE_NOT_NEWER, UPGRADE_EPOCH_PAST, DUPLICATE_VOTE, UPGRADE_PENDING', async () => {
   const net = await TestNet.create({ names: ['boot', 'i2', 'i3', 'w'], indexers: ['i2', 'i3'] })
   const u = (contractVersion: number, fromEpoch: number): Op => ({ type: 'upgrade', time: 0, contractVersion, fromEpoch })
-  const V = CONTRACT_VERSION
+  const V = CONTRACT_VERSION // what genesis wrote: the version in force
   await expectCode(net, 'w', u(V + 1, 5), RejectCode.NOT_INDEXER)
   await expectCode(net, 'boot', u(V, 5), track(RejectCode.UPGRADE_NOT_NEWER))
   await expectCode(net, 'boot', u(V + 1, 0), track(RejectCode.UPGRADE_EPOCH_PAST))
