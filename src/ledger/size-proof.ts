@@ -42,7 +42,7 @@ export async function proveSize(ctx: Ctx, author: Account, op: OpOf<'prove-size'
   if (core === undefined) reject(RejectCode.CORE_NOT_IN_REQUEST, 'core not in request')
   let proven: { length: number; fork: number; byteLength: number }
   try {
-    proven = verifyBlockProofs(op.coreKey, { manifest: op.manifest, proofs: [op.proof] }, { minFork: core.fork, minLength: core.length })
+    proven = verifyBlockProofs(op.coreKey, { manifest: op.manifest, proofs: [op.proof] }, { minFork: core.fork, minLength: core.length, multiSigner: true })
   } catch (err) {
     if (err instanceof ProofError) reject(RejectCode.SIZE_PROOF_INVALID, `the proof does not hold for this core at fork ${core.fork}, length ≥ ${core.length} (${err.code})`)
     throw err

@@ -19,9 +19,9 @@ export interface RecordedCore {
 export function sizeDisproof(rec: RecordedCore, sample: { manifest: Uint8Array; proof: Uint8Array }): Extract<Op, { type: 'prove-size' }> | null {
   let proven: { length: number; byteLength: number; fork: number }
   try {
-    proven = verifyBlockProofs(rec.coreKey, { manifest: sample.manifest, proofs: [sample.proof] }, { minFork: rec.fork, minLength: rec.length })
+    proven = verifyBlockProofs(rec.coreKey, { manifest: sample.manifest, proofs: [sample.proof] }, { minFork: rec.fork, minLength: rec.length, multiSigner: true })
   } catch {
-    return null // not a proof of this record (a rewrite, a shorter head, a multi-signer core): nothing to show
+    return null // not a proof of this record (a rewrite, a shorter head): nothing to show
   }
   if (proven.fork !== rec.fork || correctedSize(rec, proven) === null) return null
   return { type: 'prove-size', time: Date.now(), requestId: rec.requestId, coreKey: rec.coreKey, manifest: Buffer.from(sample.manifest), proof: Buffer.from(sample.proof) }

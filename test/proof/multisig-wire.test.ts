@@ -5,6 +5,7 @@
 // evidence check (checkEvidence with `multiSigner`, what contract version 2 passes) tells a valid
 // view-core proof reported as `missing` from a tampered one.
 import { test } from 'node:test'
+import { sizeDisproof } from '../../src/roles/size-check.js'
 import assert from 'node:assert/strict'
 import { Ledger, RejectCode, checkEvidence } from '../../src/ledger/index.js'
 import type { ReportResult } from '../../src/ledger/index.js'
@@ -64,6 +65,16 @@ test('a view core\'s block proofs: valid with multiSigner, BAD_MANIFEST without;
   const bundle = await makeBlockProofs(core, [2])
   assert.equal(judge(core, bundle.manifest, 2, bundle.proofs[0] as Uint8Array, true), 'VALID')
   await assert.rejects(makeMultisigWireProof(core, head.length), (err: unknown) => err instanceof ProofError && err.code === 'NOT_HELD')
+  // the signed tree's byte length (what prove-size checks a declaration against) is the blocks' total
+  let bytes = 0
+  for (let i = 0; i < head.length; i++) bytes += (await core.get(i))?.byteLength ?? 0
+  const sized = verifyBlockProofs(core.key, { manifest: bundle.manifest, proofs: bundle.proofs }, { multiSigner: true })
+  assert.equal(sized.length, head.length)
+  assert.equal(sized.byteLength, bytes)
+  const rec = { requestId: 1, coreKey: core.key, length: head.length, byteLength: bytes, fork: head.fork }
+  const sample = { manifest: bundle.manifest, proof: bundle.proofs[0] as Uint8Array }
+  assert.equal(sizeDisproof(rec, sample), null, 'a true declaration of a view core is not disproven')
+  assert.equal(sizeDisproof({ ...rec, byteLength: bytes * 2 }, sample)?.type, 'prove-size', 'a false one is')
 
   const proof = await makeMultisigWireProof(core, 3)
   const wire = decodeWireProof(proof)
