@@ -26,6 +26,13 @@ export const BENCHES: { name: string; load: () => Promise<Bench> }[] = [
       const { runMirrorBench } = await import('./mirror.js')
       return async (o) => { await runMirrorBench(o) }
     }
+  },
+  {
+    name: 'folder',
+    load: async () => {
+      const { runFolderBench } = await import('./folder.js')
+      return async (o) => { await runFolderBench(o) }
+    }
   }
 ]
 

@@ -16,5 +16,8 @@ declare module 'flat-tree'
 // devDependencies, used only by bench/mirror.ts through src/stack/blind-peer.ts:
 declare module 'blind-peer'
 declare module 'blind-peering'
+// devDependencies, used only by bench/folder.ts through src/stack/mirror-drive.ts:
+declare module 'localdrive'
+declare module 'mirror-drive'
 declare module 'rache'
 declare module 'hyperdrive'

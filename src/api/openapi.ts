@@ -3,6 +3,7 @@
 // marked `x-favor: true` and described as a Favor addition.
 import { favorAddition, PIN_PARAMETERS, PIN_PATHS, PIN_RESPONSES, PIN_SCHEMAS, schemaRef } from './openapi-pins.js'
 import type { Schema } from './openapi-pins.js'
+import { DRIVE_PATHS, DRIVE_SCHEMAS } from './openapi-drives.js'
 
 const ref = schemaRef
 const json = (schema: Schema): Schema => ({ content: { 'application/json': { schema } } })
@@ -62,6 +63,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       responses: PIN_RESPONSES,
       schemas: {
         ...PIN_SCHEMAS,
+        ...DRIVE_SCHEMAS,
         Account: {
           type: 'object',
           properties: {
@@ -142,6 +144,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: { 201: ok('The link and when it expires', { type: 'object', required: ['url', 'expiresAt'], properties: { url: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' } } }), ...ERRORS }
         }
       }, { post: 'createLoginCode' }),
+      ...Object.fromEntries(Object.entries(DRIVE_PATHS).map(([p, { item, ids }]) => [p, favorPath(item, ids)])),
       '/openapi.json': favorPath({ get: { summary: 'This document', responses: { 200: ok('OpenAPI 3.0.3', { type: 'object' }), ...ERRORS } } }, { get: 'getOpenApi' })
     }
   }

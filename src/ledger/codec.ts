@@ -22,7 +22,7 @@ import {
 } from './constants.js'
 import { MAX_MANIFEST_BYTES, MAX_PROOF_BYTES } from '../proof/format.js'
 import { DecodeError, UnknownOpError, UnknownVersionError } from './errors.js'
-import { OP_TAGS, OP_TYPES_BY_TAG, OUTCOMES, UNIT_KINDS } from './ops.js'
+import { OP_SINCE_VERSION, OP_TAGS, OP_TYPES_BY_TAG, OUTCOMES, UNIT_KINDS } from './ops.js'
 import type { AdmissionPolicy, CoreSpec, FailingItem, NetworkParams, Op, Outcome, Receipt, ReportResult, UnitKind } from './ops.js'
 
 type State = ReturnType<typeof c.state>
@@ -341,6 +341,11 @@ function bodyIO(s: State, op: Op, pre: boolean): void {
       uintOut(s, op.index, pre)
       fixed32Out(s, op.link, pre)
       return uintOut(s, op.upTo, pre)
+    case 'prove-size':
+      uintOut(s, op.requestId, pre)
+      fixed32Out(s, op.coreKey, pre)
+      bytesOut(s, op.manifest, pre, MAX_MANIFEST_BYTES)
+      return bytesOut(s, op.proof, pre, MAX_PROOF_BYTES)
   }
 }
 
@@ -402,6 +407,8 @@ function bodyIn(s: State, type: Op['type'], time: number): Op {
       return { type, time, contractVersion: uintIn(s, MAX_CONTRACT_VERSION), fromEpoch: uintIn(s) }
     case 'round':
       return { type, time, epoch: uintIn(s), index: uintIn(s, MAX_ROUNDS_PER_EPOCH), link: fixed32In(s), upTo: uintIn(s) }
+    case 'prove-size':
+      return { type, time, requestId: uintIn(s), coreKey: fixed32In(s), manifest: bytesIn(s, MAX_MANIFEST_BYTES), proof: bytesIn(s, MAX_PROOF_BYTES) }
   }
 }
 
@@ -432,7 +439,7 @@ export function encodeOp(op: Op): Buffer {
  * Decode an op. Throws DecodeError (malformed, limits, trailing bytes, non-canonical),
  * UnknownVersionError or UnknownOpError. Never returns a partially valid op.
  */
-export function decodeOp(bytes: Uint8Array): Op {
+export function decodeOp(bytes: Uint8Array, contractVersion: number = CONTRACT_VERSION): Op {
   if (bytes.byteLength > MAX_OP_BYTES) throw new DecodeError('op too large')
   if (bytes.byteLength < 3) throw new DecodeError('op too short')
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
@@ -442,7 +449,7 @@ export function decodeOp(bytes: Uint8Array): Op {
     const version = c.uint8.decode(s)
     if (version !== OP_VERSION) throw new UnknownVersionError(version, OLD_OP_VERSIONS.includes(version))
     const tag = c.uint8.decode(s)
-    const type = OP_TYPES_BY_TAG.get(tag)
+    const type = typeOfTag(tag, contractVersion)
     if (type === undefined) throw new UnknownOpError(tag)
     const time = uintIn(s)
     op = bodyIn(s, type, time)
@@ -456,8 +463,15 @@ export function decodeOp(bytes: Uint8Array): Op {
   return op
 }
 
+/** The op type of a tag under a contract version: undefined when the tag is unknown to that version. */
+function typeOfTag(tag: number, contractVersion: number): Op['type'] | undefined {
+  const type = OP_TYPES_BY_TAG.get(tag)
+  if (type === undefined) return undefined
+  return (OP_SINCE_VERSION[type] ?? 1) <= contractVersion ? type : undefined
+}
+
 /** The op type of an encoding, if its header is readable (for rejection records). */
-export function peekOpType(bytes: Uint8Array): Op['type'] | null {
+export function peekOpType(bytes: Uint8Array, contractVersion: number = CONTRACT_VERSION): Op['type'] | null {
   if (bytes.byteLength < 2 || bytes[0] !== OP_VERSION) return null
-  return OP_TYPES_BY_TAG.get(bytes[1] ?? 0) ?? null
+  return typeOfTag(bytes[1] ?? 0, contractVersion) ?? null
 }

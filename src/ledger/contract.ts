@@ -27,6 +27,7 @@ import type { Account, Attestation, AttestResult, EpochRecord, Hex, HostingReque
 import { emptyEpoch, keys, majority } from './state.js'
 import { Tx } from './tx.js'
 import { GuardedKV } from './guarded-kv.js'
+import { proveSize } from './size-proof.js'
 import { requireKnownVersion, upgradeVote, versionInForce } from './upgrade.js'
 import { CONTRACT_VERSION } from './constants.js'
 
@@ -94,17 +95,21 @@ export async function apply(store: LedgerKV, opBytes: Uint8Array, meta: ApplyMet
   let type: OpType | null = null
   let writer = ''
   try {
-    type = peekOpType(opBytes)
+    // op types as version 1 knew them until the version in force is known (a later op type is unknown before genesis)
+    type = peekOpType(opBytes, 1)
     const tx = new Tx(kv)
     const m = await tx.get<NetworkMeta>(keys.meta)
+    let inForce = 1
     if (m !== null) {
       const v = versionInForce(m)
       requireKnownVersion(v.contractVersion, v.fromEpoch, meta.knownVersions)
+      inForce = v.contractVersion
+      type = peekOpType(opBytes, inForce)
     }
     if (meta.writerKey.byteLength !== 32) reject(RejectCode.WRITER_KEY_INVALID, 'writer key must be 32 bytes')
     writer = hex(meta.writerKey)
     const ctx = new Ctx(tx, writer)
-    const op = decodeOp(opBytes)
+    const op = decodeOp(opBytes, inForce)
     type = op.type
     await dispatch(ctx, op, meta.knownVersions)
     await tx.commit()
@@ -170,6 +175,8 @@ async function dispatch(ctx: Ctx, op: Op, knownVersions: readonly number[] | und
       return redeemInvite(ctx, author, op)
     case 'round':
       return round(ctx, author, op)
+    case 'prove-size':
+      return proveSize(ctx, author, op)
   }
 }
 
@@ -462,7 +469,8 @@ async function report(ctx: Ctx, author: Account, op: OpOf<'report'>): Promise<vo
       coreKey,
       length: att.length,
       fork: att.fork,
-      samples: att.samples
+      samples: att.samples,
+      multiSigner: versionInForce(ctx.meta).contractVersion >= 2
     })
     const res: AttestResult = {
       outcome: r.outcome,
@@ -567,6 +575,9 @@ async function grow(ctx: Ctx, op: OpOf<'grow'>): Promise<void> {
   const rewrite = op.fork > core.fork
   if (!rewrite && (op.length < core.length || op.byteLength < core.byteLength)) reject(RejectCode.GROW_SHRINK, 'a core cannot shrink on the same fork')
   if (!rewrite && op.length === core.length && op.byteLength === core.byteLength) reject(RejectCode.NO_GROWTH, 'no growth')
+  if (!rewrite && op.length === core.length && versionInForce(ctx.meta).contractVersion >= 2) {
+    reject(RejectCode.GROW_SIZE_INCONSISTENT, `length ${op.length} on fork ${op.fork} is recorded with ${core.byteLength} bytes: one signed tree has one size`)
+  }
   core.length = op.length
   core.byteLength = op.byteLength
   core.fork = op.fork

@@ -189,6 +189,12 @@ export const RejectCode = {
   READY_MISMATCH: 'READY_MISMATCH',
   /** grow: a core cannot shrink on the same fork, nor go back to an older fork. */
   GROW_SHRINK: 'GROW_SHRINK',
+  /** grow (contract v2): the same length on the same fork with another byte length (one signed tree has one size). */
+  GROW_SIZE_INCONSISTENT: 'GROW_SIZE_INCONSISTENT',
+  /** prove-size: the proof does not verify against the core's key at the recorded fork and at least the recorded length. */
+  SIZE_PROOF_INVALID: 'SIZE_PROOF_INVALID',
+  /** prove-size: the proof is valid but does not show the declared byte length wrong. */
+  SIZE_NOT_DISPROVEN: 'SIZE_NOT_DISPROVEN',
   // --- admission, sponsor lines, welcome credit (docs/sybil.md) ---
   /** A join without an invite on a network whose policy is invite (refused by the writer asked, before the ledger). */
   INVITE_REQUIRED: 'INVITE_REQUIRED',

@@ -17,6 +17,8 @@ export type LedgerEvent =
   | { type: 'request-created'; requestId: number; publisher: Hex }
   | { type: 'request-ended'; requestId: number; state: RequestState }
   | { type: 'request-grown'; requestId: number; coreKey: Hex; length: number; byteLength: number; fork: number }
+  /** prove-size: the core's declared byteLength was wrong; `exact` when proven at the recorded length (else an upper bound). */
+  | { type: 'size-corrected'; requestId: number; coreKey: Hex; length: number; declared: number; byteLength: number; exact: boolean; by: Hex }
   | { type: 'agreement-created'; agreementId: number; requestId: number; hoster: Hex; coreKey: Hex; replaces: number }
   | { type: 'agreement-active'; agreementId: number; hoster: Hex }
   | { type: 'agreement-paused'; agreementId: number; publisher: Hex }

@@ -23,6 +23,8 @@ export interface EvidenceContext {
   length: number
   fork: number
   samples: number
+  /** Re-verify proofs of multi-signer cores (Autobase views) too: contract version 2 on (v1 refused their manifests). */
+  multiSigner?: boolean
 }
 
 function same(a: Uint8Array, b: Uint8Array): boolean {
@@ -64,7 +66,7 @@ export function checkEvidence(r: ReportResult, x: EvidenceContext): RejectCodeVa
   if (!same(itemHash(f.position, index, item), f.itemHashes[f.position] as Uint8Array)) return RejectCode.ITEM_NOT_IN_ANSWER
   let failed: boolean
   try {
-    failed = judgeItem(x.coreKey, f.manifest, index, item, { minFork: x.fork, minLength: x.length }).failed
+    failed = judgeItem(x.coreKey, f.manifest, index, item, { minFork: x.fork, minLength: x.length, multiSigner: x.multiSigner === true }).failed
   } catch {
     // bytes the verifier cannot even walk: the hoster signed them, so they show that it could not prove the block
     failed = true

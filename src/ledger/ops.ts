@@ -219,6 +219,13 @@ export type Op =
    * The round matches the slots that became pending before the queue position `upTo` (rounds.ts).
    */
   | (Base & { type: 'round'; epoch: number; index: number; link: Uint8Array; upTo: number })
+  /**
+   * `prove-size {requestId, coreKey, manifest, proof}` (contract version 2; anyone admitted): a block proof
+   * of the core, signed by the core's own key, at the recorded fork and at least the recorded length. The
+   * signed tree's byte length shows what the publisher's declared `byteLength` should be; when they
+   * differ, the contract corrects the record (size-proof.ts).
+   */
+  | (Base & { type: 'prove-size'; requestId: number; coreKey: Uint8Array; manifest: Uint8Array; proof: Uint8Array })
 
 export type OpType = Op['type']
 export type OpOf<T extends OpType> = Extract<Op, { type: T }>
@@ -243,7 +250,17 @@ export const OP_TAGS: Readonly<Record<OpType, number>> = {
   upgrade: 16,
   invite: 17,
   redeem: 18,
-  round: 19
+  round: 19,
+  'prove-size': 20
+}
+
+/**
+ * The contract version from which an op type exists. Under an older version in force, such an op is
+ * refused exactly as that version's code refused an unknown tag (no type, `OP_TYPE_UNKNOWN`), so nodes
+ * of both versions agree on it.
+ */
+export const OP_SINCE_VERSION: Readonly<Partial<Record<OpType, number>>> = {
+  'prove-size': 2
 }
 
 export const OP_TYPES_BY_TAG: ReadonlyMap<number, OpType> = new Map(

@@ -4,6 +4,9 @@ import type { Core, CoreProof } from '../stack/index.js'
 import { ProofError } from './errors.js'
 import { encodeBundle, MAX_BLOCK_BYTES, MAX_PROOFS } from './format.js'
 import type { BlockProofBundle } from './format.js'
+import { makeMultisigWireProof } from './make-multisig.js'
+import { isMultiSignerManifest } from './multisig.js'
+import type { Manifest } from '../stack/index.js'
 
 const HEAD_RETRIES = 3
 
@@ -39,6 +42,12 @@ export async function makeBlockProofs(core: Core, indices: readonly number[]): P
   if (indices.length === 0 || indices.length > MAX_PROOFS) throw new RangeError(`1..${MAX_PROOFS} indices per bundle`)
   await core.ready()
   const manifest = encodeManifest(core.manifest)
+  // Autobase views: the proofs come from the signed head (core.proof cannot prove past a prologue)
+  if (isMultiSignerManifest(core.manifest as Manifest | null)) {
+    const proofs: Uint8Array[] = []
+    for (const i of indices) proofs.push(await makeMultisigWireProof(core, i))
+    return { manifest, proofs }
+  }
   for (let attempt = 0; ; attempt++) {
     const length = core.length
     const fork = core.fork

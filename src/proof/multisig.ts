@@ -18,6 +18,12 @@ import type { MultiSignature } from '../stack/multisig.js'
 import { ProofError } from './errors.js'
 import { decodeBoundManifest } from './manifest.js'
 
+/** Whether a manifest is not the plain single-signer kind (one ed25519 signer, quorum 1, no patch, no prologue). */
+export function isMultiSignerManifest(m: Pick<Manifest, 'quorum' | 'signers' | 'allowPatch' | 'prologue'> | null | undefined): boolean {
+  if (m === null || m === undefined) return false
+  return m.signers.length !== 1 || m.quorum !== 1 || m.allowPatch || Boolean(m.prologue)
+}
+
 /** A head to check: the full roots of `length` blocks at `fork`, and hypercore's signature bytes. */
 export interface MultisigHead {
   length: number

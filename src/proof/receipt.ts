@@ -122,10 +122,10 @@ export type ItemJudgement =
  * item fails when it does not verify for `index` at a fork ≥ minFork and a signed length ≥ minLength.
  * `manifest` is the manifest the hoster committed to in its answer (a wrong one is the hoster's fault).
  */
-export function judgeItem(coreKey: Uint8Array, manifest: Uint8Array, index: number, item: AnswerItem, opts: { minFork: number; minLength: number }): ItemJudgement {
+export function judgeItem(coreKey: Uint8Array, manifest: Uint8Array, index: number, item: AnswerItem, opts: { minFork: number; minLength: number; multiSigner?: boolean }): ItemJudgement {
   if (item.kind === 'error') return admitsLoss(item.code) ? { failed: true, code: 'ADMITTED' } : { failed: false, code: 'NOT_ADMITTED' }
   try {
-    verifyBlockProofs(coreKey, { manifest, proofs: [item.proof] }, { expectedIndices: [index], minFork: opts.minFork, minLength: opts.minLength })
+    verifyBlockProofs(coreKey, { manifest, proofs: [item.proof] }, { expectedIndices: [index], minFork: opts.minFork, minLength: opts.minLength, multiSigner: opts.multiSigner === true })
     return { failed: false, code: 'VALID' }
   } catch (err) {
     if (err instanceof ProofError) return { failed: true, code: err.code }

@@ -8,7 +8,8 @@
 //  4. each block's Merkle path has the right sibling indices and ends at one of the full roots of the
 //     signed length; the other roots come from the proof's upgrade nodes, in order;
 //  5. every proof yields the same full-root set; its tree hash, length and fork are signed by the
-//     manifest's signer (checked once).
+//     manifest's signer (checked once) — or, with `multiSigner` (Autobase view cores), by a quorum of
+//     a multi-signer manifest's signers (multisig.ts; proofs made by make-multisig.ts).
 import {
   decodeSingleSignature,
   decodeWireProof,
@@ -24,6 +25,8 @@ import { ProofError } from './errors.js'
 import { decodeBoundManifest } from './manifest.js'
 import { decodeBundle } from './format.js'
 import type { BlockProofBundle } from './format.js'
+import { checkMultisigManifest, isMultiSignerManifest, verifyMultisigHead } from './multisig.js'
+import type { CheckedMultisigManifest } from './multisig.js'
 
 export interface VerifyOptions {
   /** The signed length must be at least this (the agreement's recorded length). Default 0. */
@@ -32,6 +35,12 @@ export interface VerifyOptions {
   expectedIndices?: readonly number[]
   /** The proofs' fork must be at least this (the fork the verifier knows the core to be at). Default 0. */
   minFork?: number
+  /**
+   * Also accept cores signed under a multi-signer manifest (a quorum of ed25519 signers, patches, a
+   * prologue: Autobase views). Default false: such a manifest is BAD_MANIFEST, as contract version 1
+   * judged it (the contract passes true from version 2 on).
+   */
+  multiSigner?: boolean
 }
 
 export interface VerifiedBlock {
@@ -43,7 +52,12 @@ export interface VerifiedProofs {
   /** The signed length of the head the blocks were proven against. */
   length: number
   fork: number
-  /** The signer's public key (from the manifest). */
+  /**
+   * The byte length of the signed tree at `length`: the sum of its full roots' sizes, which the
+   * signature covers. What a publisher declares for that length must equal it.
+   */
+  byteLength: number
+  /** The signer's public key (from the manifest; a multi-signer core: the first signer that signed). */
   signer: Buffer
   blocks: VerifiedBlock[]
 }
@@ -52,32 +66,32 @@ function toBuffer(b: Uint8Array): Buffer {
   return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 }
 
-interface CheckedManifest {
-  publicKey: Buffer
-}
+/** A single signer's key, or a checked multi-signer manifest. */
+type CheckedManifest = { publicKey: Buffer; multi: null } | { publicKey: null; multi: CheckedMultisigManifest }
 
 /** (core key ‖ manifest bytes) → signer, for manifests already checked: a pure function, so cacheable. */
 const manifestCache = new Map<string, CheckedManifest>()
 const MANIFEST_CACHE_SIZE = 256
 
-function checkManifest(key: Buffer, bytes: Buffer): CheckedManifest {
-  const cacheKey = key.toString('hex') + bytes.toString('hex')
+function checkManifest(key: Buffer, bytes: Buffer, multiSigner: boolean): CheckedManifest {
+  const cacheKey = (multiSigner ? 'm' : 's') + key.toString('hex') + bytes.toString('hex')
   const hit = manifestCache.get(cacheKey)
   if (hit) return hit
-  const checked = checkManifestUncached(key, bytes)
+  const checked = checkManifestUncached(key, bytes, multiSigner)
   if (manifestCache.size >= MANIFEST_CACHE_SIZE) manifestCache.clear()
   manifestCache.set(cacheKey, checked)
   return checked
 }
 
-function checkManifestUncached(key: Buffer, bytes: Buffer): CheckedManifest {
+function checkManifestUncached(key: Buffer, bytes: Buffer, multiSigner: boolean): CheckedManifest {
   const m = decodeBoundManifest(key, bytes)
+  if (multiSigner && isMultiSignerManifest(m)) return { publicKey: null, multi: checkMultisigManifest(key, bytes) }
   const signer = m.signers[0]
   if (m.version < 1 || m.hash !== 'blake2b' || m.quorum !== 1 || m.signers.length !== 1 || !signer ||
       signer.signature !== 'ed25519' || m.allowPatch || m.prologue) {
     throw new ProofError('BAD_MANIFEST', 'unsupported manifest: only single-signer ed25519/BLAKE2b manifests (v1+) without patch or prologue')
   }
-  return { publicKey: toBuffer(signer.publicKey) }
+  return { publicKey: toBuffer(signer.publicKey), multi: null }
 }
 
 function decodeProof(bytes: Buffer, i: number): WireProof {
@@ -171,7 +185,7 @@ export function verifyBlockProofs(key: Uint8Array, bundle: BlockProofBundle | Ui
   if (coreKey.byteLength !== 32) throw new ProofError('BAD_MANIFEST', `core key must be 32 bytes, got ${coreKey.byteLength}`)
   const b = bundle instanceof Uint8Array ? decodeBundle(bundle) : bundle
   if (b.proofs.length === 0) throw new ProofError('MALFORMED', 'no proofs')
-  const { publicKey } = checkManifest(coreKey, toBuffer(b.manifest))
+  const checked = checkManifest(coreKey, toBuffer(b.manifest), opts.multiSigner === true)
 
   const expected = opts.expectedIndices
   if (expected && expected.length !== b.proofs.length) {
@@ -200,15 +214,23 @@ export function verifyBlockProofs(key: Uint8Array, bundle: BlockProofBundle | Ui
   const roots = decoded.map((p, i) => rootsFor(p, i))
   const headRoots = roots[0] as TreeNode[]
 
-  let sig: { signer: number; signature: Buffer }
-  try {
-    sig = decodeSingleSignature(headUpgrade.signature)
-  } catch (err) {
-    throw new ProofError('BAD_SIGNATURE', `signature envelope does not decode: ${(err as Error).message}`, { cause: err })
-  }
-  if (sig.signer !== 0) throw new ProofError('BAD_SIGNATURE', `signature names signer ${sig.signer}, the manifest has one`)
-  if (!verify(treeSignable(coreKey, headRoots, length, fork), sig.signature, publicKey)) {
-    throw new ProofError('BAD_SIGNATURE', `the tree of length ${length} (fork ${fork}) is not signed by the core's signer`)
+  let signer: Buffer
+  if (checked.multi !== null) {
+    // a quorum of distinct signers over this tree (or a patched longer one), every signature valid
+    const { signers } = verifyMultisigHead(coreKey, checked.multi, { length, fork, roots: headRoots, signature: headUpgrade.signature })
+    signer = checked.multi.publicKeys[signers[0] as number] as Buffer
+  } else {
+    signer = checked.publicKey
+    let sig: { signer: number; signature: Buffer }
+    try {
+      sig = decodeSingleSignature(headUpgrade.signature)
+    } catch (err) {
+      throw new ProofError('BAD_SIGNATURE', `signature envelope does not decode: ${(err as Error).message}`, { cause: err })
+    }
+    if (sig.signer !== 0) throw new ProofError('BAD_SIGNATURE', `signature names signer ${sig.signer}, the manifest has one`)
+    if (!verify(treeSignable(coreKey, headRoots, length, fork), sig.signature, signer)) {
+      throw new ProofError('BAD_SIGNATURE', `the tree of length ${length} (fork ${fork}) is not signed by the core's signer`)
+    }
   }
   for (let i = 1; i < roots.length; i++) {
     if (!sameRoots(headRoots, roots[i] as TreeNode[])) {
@@ -219,7 +241,8 @@ export function verifyBlockProofs(key: Uint8Array, bundle: BlockProofBundle | Ui
   return {
     length,
     fork,
-    signer: Buffer.from(publicKey),
+    byteLength: headRoots.reduce((sum, r) => sum + r.size, 0),
+    signer: Buffer.from(signer),
     blocks: decoded.map(p => {
       const blk = p.block as NonNullable<WireProof['block']>
       return { index: blk.index, value: toBuffer(blk.value) }

@@ -78,6 +78,8 @@ export interface ChallengeResult {
   latencyMs: number
   receipt: Receipt | null
   failing: FailingItem | null
+  /** On a valid answer: one block proof with its manifest (the signed tree's byte length; prove-size). */
+  sizeSample: { manifest: Buffer; proof: Buffer } | null
 }
 
 type Event =
@@ -120,7 +122,7 @@ class Session {
     return this.result({ outcome, code, reason: { code: errCode, message }, receipt: null, failing: null }, null)
   }
 
-  result(j: { outcome: Outcome; code: JudgementCodeValue; reason: { code: string; message: string } | null; receipt: Receipt | null; failing: FailingItem | null }, tReceipt: number | null): ChallengeResult {
+  result(j: { outcome: Outcome; code: JudgementCodeValue; reason: { code: string; message: string } | null; receipt: Receipt | null; failing: FailingItem | null; sizeSample?: { manifest: Buffer; proof: Buffer } }, tReceipt: number | null): ChallengeResult {
     const tNonce = this.tNonce
     return {
       outcome: j.outcome,
@@ -135,7 +137,8 @@ class Session {
       perItemMs: tNonce === null ? [] : this.arrivals.map((at) => round2(Math.max(0, at - tNonce - this.rttMs))),
       latencyMs: round2(performance.now() - this.t0),
       receipt: j.receipt,
-      failing: j.failing
+      failing: j.failing,
+      sizeSample: j.sizeSample ?? null
     }
   }
 

@@ -30,6 +30,11 @@ export interface Judgement {
   reason: { code: string; message: string } | null
   receipt: Receipt | null
   failing: FailingItem | null
+  /**
+   * On a valid answer (pass or late): one of its block proofs with the manifest. Its signed tree shows the
+   * core's byte length, which the attestor checks against the publisher's declaration (prove-size).
+   */
+  sizeSample?: { manifest: Buffer; proof: Buffer }
 }
 
 const trouble = (code: string, message: string): Judgement =>
@@ -52,7 +57,8 @@ export function judgeAnswer(ctx: AnswerContext, items: readonly (AnswerItem | un
 
   for (let position = 0; position < k; position++) {
     const item = answer[position] as AnswerItem
-    const j = judgeItem(ctx.coreKey, r.manifest, ctx.indices[position] as number, item, { minFork: ctx.minFork, minLength: ctx.minLength })
+    // multi-signer cores (Autobase views) are judged too; the contract checks them from version 2 on
+    const j = judgeItem(ctx.coreKey, r.manifest, ctx.indices[position] as number, item, { minFork: ctx.minFork, minLength: ctx.minLength, multiSigner: true })
     if (!j.failed) continue
     const failing: FailingItem = {
       position,
@@ -66,8 +72,10 @@ export function judgeAnswer(ctx: AnswerContext, items: readonly (AnswerItem | un
   }
   if (answer.some((i) => i.kind === 'error')) return trouble('HOSTER_TROUBLE', 'the hoster answered BUSY or INTERNAL for some block')
   if (r.fork < ctx.minFork || r.length < ctx.minLength) return trouble('STALE_RECEIPT', `the receipt names fork ${r.fork} length ${r.length}, below ${ctx.minFork}/${ctx.minLength}`)
+  const first = answer[0]
+  const sizeSample = first?.kind === 'proof' ? { sizeSample: { manifest: Buffer.from(r.manifest), proof: Buffer.from(first.proof) } } : {}
   if (netMs > ctx.deadlineMs) {
-    return { outcome: 'slow', code: JudgementCode.LATE, reason: { code: 'LATE', message: `valid answer after ${Math.round(netMs)} ms net of the round trip, deadline ${ctx.deadlineMs} ms` }, receipt, failing: null }
+    return { outcome: 'slow', code: JudgementCode.LATE, reason: { code: 'LATE', message: `valid answer after ${Math.round(netMs)} ms net of the round trip, deadline ${ctx.deadlineMs} ms` }, receipt, failing: null, ...sizeSample }
   }
-  return { outcome: 'pass', code: JudgementCode.NONE, reason: null, receipt, failing: null }
+  return { outcome: 'pass', code: JudgementCode.NONE, reason: null, receipt, failing: null, ...sizeSample }
 }

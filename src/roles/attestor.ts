@@ -9,12 +9,13 @@
 // is kept durably (attest-results.ts) until the report task, which waits for the epoch's challenges,
 // appends it. After a restart the unfinished challenges run again and the report still carries the
 // results obtained before the stop.
-import { assignmentsFor, currentEpoch, type ReportResult } from '../ledger/index.js'
+import { assignmentsFor, currentEpoch, type Agreement, type ReportResult } from '../ledger/index.js'
 import { DEFAULT_MAX_RTT_ALLOWANCE_MS, runChallenge, toReportResult } from '../protocol/index.js'
 import type { ChallengeResult } from '../protocol/index.js'
 import { NotStartedError, Resource } from '../runtime/index.js'
 import { AttestResults } from './attest-results.js'
 import type { RoleContext } from './context.js'
+import { sizeDisproof } from './size-check.js'
 import { taskKey, type NodeTasks } from './tasks.js'
 import type { ChallengeRecord } from './types.js'
 
@@ -51,6 +52,7 @@ export class Attestor extends Resource {
   private readonly opts: AttestorInit
   #results: AttestResults | null = null
   private planned = 0
+  private readonly sizeDisproved = new Set<string>()
 
   constructor(ctx: AttestorComponents, opts: AttestorInit) {
     super()
@@ -107,6 +109,7 @@ export class Attestor extends Resource {
       signal
     })
     signal.throwIfAborted() // stopped mid-challenge: the task runs again at the next start
+    if (res.sizeSample !== null) await this.checkSize(agr, res.sizeSample)
     const r = toReportResult(agr.id, res)
     await this.results.put(p.epoch, r)
     const rec: ChallengeRecord = {
@@ -156,6 +159,23 @@ export class Attestor extends Resource {
       await this.ctx.append({ type: 'report', time: Date.now(), epoch: p.epoch, results })
     }
     await this.results.clear(p.epoch)
+  }
+
+  /**
+   * A valid answer carries the core's signed tree: when it shows the publisher's declared byte length
+   * wrong, post `prove-size` (once per recorded state; a second attestor's is refused as not disproving).
+   */
+  private async checkSize(agr: Agreement, sample: { manifest: Buffer; proof: Buffer }): Promise<void> {
+    const disproof = sizeDisproof({ requestId: agr.requestId, coreKey: Buffer.from(agr.coreKey, 'hex'), length: agr.length, byteLength: agr.byteLength, fork: agr.fork }, sample)
+    const key = `${agr.requestId}:${agr.coreKey}:${agr.length}:${agr.byteLength}:${agr.fork}`
+    if (disproof === null || this.sizeDisproved.has(key)) return
+    this.sizeDisproved.add(key)
+    this.ctx.log.warn('a challenge shows the publisher declared a false byte length: proving the signed size', { agreementId: agr.id, declared: agr.byteLength, length: agr.length })
+    try {
+      await this.ctx.append(disproof)
+    } catch (err) {
+      this.ctx.log.warn('prove-size not appended', { agreementId: agr.id, error: (err as Error).message })
+    }
   }
 
   private dropReport(epoch: number): void {

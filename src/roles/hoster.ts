@@ -13,6 +13,7 @@
 // the core is closed when the last one is released (collected, or the node closes).
 import { FavorError, describeError } from '../errors.js'
 import { getAgreement, getOffer, listAgreements, type Agreement, type LedgerKV } from '../ledger/index.js'
+import { discoveryKey, hasStoredCore } from '../stack/index.js'
 import type { Connection, Core, Download, DhtServer } from '../stack/index.js'
 import { Resource, type ResourceHandle } from '../runtime/index.js'
 import { ChallengeResponder } from '../protocol/index.js'
@@ -20,6 +21,7 @@ import type { ResponderTestHooks } from '../protocol/index.js'
 import { challengeParams } from './challenge-params.js'
 import type { RoleContext } from './context.js'
 import { toError } from './context.js'
+import { sizeDisproofOf } from './size-check.js'
 import { taskKey, type NodeTasks } from './tasks.js'
 import type { MirrorProgress, OfferOptions } from './types.js'
 
@@ -105,6 +107,8 @@ interface MirrorState {
   withinQuota: boolean
   /** A mirror task is running for it: only then is its range fetched. */
   fetching: boolean
+  /** The recorded state a `prove-size` was posted against (once per state, so a refused one does not loop). */
+  sizeDisprovedFor: string
 }
 
 const READY_RETRY_MS = 5000
@@ -160,6 +164,8 @@ export class Hoster extends Resource {
   private readonly ctx: HosterComponents
   private readonly opts: HosterInit
   private readonly states = new Map<number, MirrorState>()
+  /** Ended agreements never tracked by this process, already checked for data left on disk. */
+  private readonly orphansChecked = new Set<number>()
   /** One reference on the hosted core per agreement (the resource manager counts them). */
   private readonly handles = new Map<number, ResourceHandle<HostedCore>>()
   private readonly acquiring = new Map<number, Promise<ResourceHandle<HostedCore>>>()
@@ -243,10 +249,11 @@ export class Hoster extends Resource {
       try { quota.setCapacity(offer.capacityBytes) } catch (err) { this.ctx.emitWarning(toError(err)) }
     }
     if (offer === null && this.states.size === 0) return
-    for (const a of await this.myAgreements(kv, me)) {
+    const mine = await this.myAgreements(kv, me)
+    for (const a of mine) {
       if (this.closing) return
       if (a.state === 'ended') {
-        await this.onEnded(a)
+        await this.onEnded(a, mine)
         continue
       }
       const t = await this.track(a, true)
@@ -254,10 +261,43 @@ export class Hoster extends Resource {
     }
   }
 
+  /**
+   * An ended agreement this process never tracked: it ended while the node was not running (or was
+   * collected already). Its data may still be on disk: once per process, if the store holds the core and
+   * no live agreement of this hoster uses it, a `gc` task collects it after the grace period like any other.
+   */
+  private async collectOrphan(a: Agreement, mine: readonly Agreement[]): Promise<void> {
+    if (this.orphansChecked.has(a.id)) return
+    this.orphansChecked.add(a.id)
+    const key = taskKey.gc(a.id)
+    if (this.ctx.tasks.pending(key)) return
+    if (mine.some((x) => x.state !== 'ended' && x.coreKey === a.coreKey)) return
+    if (!(await this.holdsBlocks(a.coreKey))) return
+    this.ctx.log.info('an agreement ended while this node was away: collecting its core', { agreementId: a.id, coreKey: a.coreKey })
+    await this.ctx.tasks.enqueue('gc', { agreementId: a.id, coreKey: a.coreKey }, { key, delayMs: this.opts.gcGraceMs })
+  }
+
+  /**
+   * Whether the store still holds blocks of the core (its first or last block, or a contiguous prefix): a
+   * core collected before keeps its tree but no blocks, so it is not collected again at every start.
+   */
+  private async holdsBlocks(coreKeyHex: string): Promise<boolean> {
+    const key = Buffer.from(coreKeyHex, 'hex')
+    if (!(await hasStoredCore(this.ctx.store, discoveryKey(key)))) return false
+    const core = this.ctx.store.get({ key })
+    try {
+      await core.ready()
+      if (core.length === 0) return false
+      return core.contiguousLength > 0 || (await core.has(0)) || (await core.has(core.length - 1))
+    } finally {
+      await core.close()
+    }
+  }
+
   /** An ended agreement (e.g. `over-capacity`): stop fetching at once, collect after the grace period. */
-  private async onEnded(a: Agreement): Promise<void> {
+  private async onEnded(a: Agreement, mine: readonly Agreement[]): Promise<void> {
     const s = this.states.get(a.id)
-    if (s === undefined) return // ended before we ever saw it (or already collected)
+    if (s === undefined) return this.collectOrphan(a, mine)
     s.ledgerState = 'ended'
     s.exiting = false
     const h = this.hosted(s.coreKey)
@@ -278,7 +318,7 @@ export class Hoster extends Resource {
     if (s === undefined) {
       s = {
         agreementId: a.id, coreKey: a.coreKey, publisher: a.publisher, length: a.length, byteLength: a.byteLength, fork: a.fork,
-        ledgerState: a.state, exiting: a.exiting, readyPostedAt: 0, readyFor: '', endedAt: null, lastHave: -1, reserved: false, withinQuota: false,
+        ledgerState: a.state, exiting: a.exiting, readyPostedAt: 0, readyFor: '', sizeDisprovedFor: '', endedAt: null, lastHave: -1, reserved: false, withinQuota: false,
         fetching: false
       }
       this.states.set(a.id, s)
@@ -354,8 +394,8 @@ export class Hoster extends Resource {
         if (holds(h, a)) {
           if (this.readyRecently(s, a)) return
           if (this.ctx.ledger.writable) {
-            await this.postReady(s, a)
-            return
+            if (await this.postReady(s, a, h.core)) return
+            // a false declared size was shown instead: the corrected record wakes this loop again
           }
           progressAt = Date.now() // waiting to be writable (right after a restart), not stalled
         } else if (h.received !== lastReceived) {
@@ -375,11 +415,23 @@ export class Hoster extends Resource {
     }
   }
 
-  private async postReady(s: MirrorState, a: Agreement): Promise<void> {
+  /**
+   * Posts `ready` for the recorded state, unless the copy shows the publisher's declared byte length
+   * wrong: then it posts `prove-size` (the ledger corrects the record) and returns false.
+   */
+  private async postReady(s: MirrorState, a: Agreement, core: Core): Promise<boolean> {
+    const disproof = await sizeDisproofOf(core, { requestId: a.requestId, coreKey: Buffer.from(a.coreKey, 'hex'), length: a.length, byteLength: a.byteLength, fork: a.fork })
+    if (disproof !== null && s.sizeDisprovedFor !== stateKey(a)) {
+      s.sizeDisprovedFor = stateKey(a)
+      this.ctx.log.warn('the publisher declared a false byte length: proving the signed size', { agreementId: a.id, declared: a.byteLength, length: a.length })
+      await this.ctx.append(disproof)
+      return false
+    }
     await this.ctx.append({ type: 'ready', time: Date.now(), agreementId: a.id, length: a.length, byteLength: a.byteLength, fork: a.fork })
     s.readyFor = stateKey(a)
     s.readyPostedAt = Date.now()
     this.ctx.log.info('ready', { agreementId: a.id, length: a.length, fork: a.fork, state: a.state })
+    return true
   }
 
   /**

@@ -53,6 +53,15 @@ export function openStore(dir: string, opts: StoreOptions = {}): Store {
   return new Corestore(dir, cacheEntries === undefined ? {} : { globalCache: new Rache({ maxSize: cacheEntries }) }) as Store
 }
 
+/**
+ * Whether the store's storage holds a core with this discovery key, without opening (or creating) it.
+ * Corestore 7 keeps its hypercore-storage as `storage`; `hasCore` reads one RocksDB key.
+ */
+export async function hasStoredCore(store: Store, discoveryKey: Uint8Array): Promise<boolean> {
+  const storage = (store as unknown as { storage: { hasCore(d: Uint8Array): Promise<boolean> } }).storage
+  return storage.hasCore(discoveryKey)
+}
+
 /** Another process holds the store's directory (RocksDB's lock). */
 export class StoreLockedError extends FavorError {
   static override readonly code = 'STORE_LOCKED'

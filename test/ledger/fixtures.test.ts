@@ -7,12 +7,16 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { CONTRACT_VERSION, KNOWN_CONTRACT_VERSIONS, MemoryKV, OP_TAGS, apply, digest, peekOpType, type OpType } from '../../src/ledger/index.js'
+import { CONTRACT_VERSION, KNOWN_CONTRACT_VERSIONS, MemoryKV, OP_SINCE_VERSION, OP_TAGS, apply, digest, peekOpType, type OpType } from '../../src/ledger/index.js'
 import { fixtureLogHash, type Fixture } from './fixtures/format.js'
 
 /** Committed with oplog-v1.json: change neither (see above). Version 1 was re-recorded before it first shipped (founder credit; matching rounds). */
 const V1_LOG_HASH = 'cc78dc58a9bfcf6e3d8375fd6e1689327d8ad9e5723ba5617f8e32a00952a71c'
 const V1_DIGEST = '79451596742d611113b7c16f828797519099c0c4d6f6139a67f51d1ea003b3af'
+
+/** Committed with oplog-v2.json (contract version 2: prove-size, the grow size rule). */
+const V2_LOG_HASH = 'a9e461ffbfffacd0a0668dac89bfdc38715ab51c7d38d1b6e24293f5cd619024'
+const V2_DIGEST = '237d3a7b5a55f49cc60019540bd86d6671649d1c586206d6194081e2bf1f129d'
 
 const BUMP = 'the contract changed what it does for an op log it already accepted: that needs a contract version bump ' +
   '(CONTRACT_VERSION in src/ledger/constants.ts) and a new fixture for the new version (test/ledger/fixtures/generate.ts), never an edit of this one'
@@ -41,14 +45,31 @@ test('frozen fixture v1: the committed op log replays to the committed digest, o
   for (const [i, op] of f.ops.entries()) {
     const bytes = Buffer.from(op.bytes, 'hex')
     const r = await apply(kv, bytes, { writerKey: Buffer.from(op.writer, 'hex'), opId: op.opId })
-    assert.equal(r.ok ? '' : r.code, op.code, `op ${i} (${op.opId}, ${peekOpType(bytes) ?? 'undecodable'}): verdict changed: ${BUMP}`)
-    const t = peekOpType(bytes)
+    assert.equal(r.ok ? '' : r.code, op.code, `op ${i} (${op.opId}, ${peekOpType(bytes, 1) ?? 'undecodable'}): verdict changed: ${BUMP}`)
+    const t = peekOpType(bytes, 1)
     if (t !== null) seen.add(t)
   }
   assert.equal(digest(kv).toString('hex'), V1_DIGEST, `the state after replaying oplog-v1.json changed: ${BUMP}`)
-  // the log exercises every op type and refusals of several kinds (a guard on the fixture itself)
-  assert.deepEqual([...seen].sort(), (Object.keys(OP_TAGS) as OpType[]).sort())
+  // the log exercises every op type version 1 has and refusals of several kinds (a guard on the fixture itself)
+  assert.deepEqual([...seen].sort(), (Object.keys(OP_TAGS) as OpType[]).filter((t) => (OP_SINCE_VERSION[t] ?? 1) <= 1).sort())
   assert.ok(new Set(f.ops.map((o) => o.code).filter((c) => c !== '')).size >= 10)
+})
+
+test('frozen fixture v2: the committed op log replays to the committed digest, op by op verdicts unchanged', async () => {
+  const f = load(2)
+  assert.equal(f.contractVersion, 2)
+  assert.equal(fixtureLogHash(f), V2_LOG_HASH, `the frozen op log oplog-v2.json changed: ${BUMP}`)
+  const kv = new MemoryKV()
+  const seen = new Set<OpType>()
+  for (const [i, op] of f.ops.entries()) {
+    const bytes = Buffer.from(op.bytes, 'hex')
+    const r = await apply(kv, bytes, { writerKey: Buffer.from(op.writer, 'hex'), opId: op.opId })
+    assert.equal(r.ok ? '' : r.code, op.code, `op ${i} (${op.opId}, ${peekOpType(bytes, 2) ?? 'undecodable'}): verdict changed: ${BUMP}`)
+    const t = peekOpType(bytes, 2)
+    if (t !== null) seen.add(t)
+  }
+  assert.equal(digest(kv).toString('hex'), V2_DIGEST, `the state after replaying oplog-v2.json changed: ${BUMP}`)
+  assert.deepEqual([...seen].sort(), (Object.keys(OP_TAGS) as OpType[]).filter((t) => (OP_SINCE_VERSION[t] ?? 1) <= 2).sort())
 })
 
 test('the current contract version has its frozen fixture', () => {

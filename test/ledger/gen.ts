@@ -94,6 +94,8 @@ export function randomOp(p: Prng, type?: OpType): Op {
       return { type: t, time, writerKey: bytes(p, 32), secret: bytes(p, 32) }
     case 'round':
       return { type: t, time, epoch: p.uniform(100), index: p.uniform(8641), link: bytes(p, 32), upTo: num(p) }
+    case 'prove-size':
+      return { type: t, time, requestId: num(p), coreKey: bytes(p, 32), manifest: bytes(p, p.uniform(80)), proof: bytes(p, p.uniform(300)) }
   }
 }
 

@@ -4,7 +4,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  Admission, MemoryKV, OP_VERSION, RejectCode, apply, encodeOp, getAttestation, getRejected,
+  Admission, CONTRACT_VERSION, MemoryKV, OP_VERSION, RejectCode, apply, encodeOp, getAttestation, getRejected,
   type Op, type RejectCodeValue
 } from '../../src/ledger/index.js'
 import { TestNet, GiB, coreKey, testParams } from './helpers.js'
@@ -206,13 +206,14 @@ test('grow: NO_SUCH_REQUEST, NOT_PUBLISHER, CORE_NOT_IN_REQUEST, GROW_SHRINK (th
 test('upgrade: NOT_INDEXER, UPGRADE_NOT_NEWER, UPGRADE_EPOCH_PAST, DUPLICATE_VOTE, UPGRADE_PENDING', async () => {
   const net = await TestNet.create({ names: ['boot', 'i2', 'i3', 'w'], indexers: ['i2', 'i3'] })
   const u = (contractVersion: number, fromEpoch: number): Op => ({ type: 'upgrade', time: 0, contractVersion, fromEpoch })
-  await expectCode(net, 'w', u(2, 5), RejectCode.NOT_INDEXER)
-  await expectCode(net, 'boot', u(1, 5), track(RejectCode.UPGRADE_NOT_NEWER))
-  await expectCode(net, 'boot', u(2, 0), track(RejectCode.UPGRADE_EPOCH_PAST))
-  await net.ok('boot', u(2, 5))
-  await expectCode(net, 'boot', u(2, 5), RejectCode.DUPLICATE_VOTE)
-  await net.ok('i2', u(2, 5)) // 2 of 3: scheduled
-  await expectCode(net, 'i3', u(3, 6), track(RejectCode.UPGRADE_PENDING))
+  const V = CONTRACT_VERSION // what genesis wrote: the version in force
+  await expectCode(net, 'w', u(V + 1, 5), RejectCode.NOT_INDEXER)
+  await expectCode(net, 'boot', u(V, 5), track(RejectCode.UPGRADE_NOT_NEWER))
+  await expectCode(net, 'boot', u(V + 1, 0), track(RejectCode.UPGRADE_EPOCH_PAST))
+  await net.ok('boot', u(V + 1, 5))
+  await expectCode(net, 'boot', u(V + 1, 5), RejectCode.DUPLICATE_VOTE)
+  await net.ok('i2', u(V + 1, 5)) // 2 of 3: scheduled
+  await expectCode(net, 'i3', u(V + 2, 6), track(RejectCode.UPGRADE_PENDING))
 })
 
 test('bytes: MALFORMED, OP_VERSION_OLD, OP_VERSION_UNKNOWN, OP_TYPE_UNKNOWN; a corrupt record: INTERNAL with a fixed reason', async () => {
@@ -237,7 +238,9 @@ test('every whole-op RejectCode is produced by some case above (per-result codes
   // INVITE_REQUIRED is a join reply (favor/join/1), never a ledger refusal (test/node/sybil.test.ts).
   const elsewhere = new Set<string>([
     RejectCode.INVITE_INVALID, RejectCode.INVITE_USED, RejectCode.INVITE_EXPIRED, RejectCode.INVITE_DUPLICATE,
-    RejectCode.SPONSOR_LINE_OVER_BALANCE, RejectCode.TRANSFER_LOCKED, RejectCode.INVITE_REQUIRED
+    RejectCode.SPONSOR_LINE_OVER_BALANCE, RejectCode.TRANSFER_LOCKED, RejectCode.INVITE_REQUIRED,
+    // prove-size and the v2 grow rule, against real cores: test/ledger/size-proof.test.ts
+    RejectCode.SIZE_PROOF_INVALID, RejectCode.SIZE_NOT_DISPROVEN, RejectCode.GROW_SIZE_INCONSISTENT
   ])
   // REFUSED: kept for records written before every site had its own code; no site uses it any more
   const missing = Object.values(RejectCode).filter((c) => c !== RejectCode.REFUSED && !perResult.has(c) && !elsewhere.has(c) && !covered.has(c))

@@ -3,6 +3,9 @@
 // task waits out the grace period, clears the core and gives the reference back — every count returns
 // to zero and no task is left.
 import { test } from 'node:test'
+import { rm } from 'node:fs/promises'
+import path from 'node:path'
+import { TASK_STORE_FILE_NAME } from '../../src/runtime/index.js'
 import assert from 'node:assert/strict'
 import { getAgreement, listAgreements } from '../../src/ledger/index.js'
 import { makeBlocks } from '../harness/blocks.js'
@@ -64,4 +67,40 @@ test('resource counts return to zero after a core is unpinned and garbage-collec
   } finally {
     await copy.close()
   }
+})
+
+test('an ended agreement whose gc task was lost is still collected at the next start', { timeout: 120_000 }, async (t) => {
+  const net = await NodeNet.create()
+  t.after(() => net.close())
+  const idx = await net.add('idx')
+  const pub = await net.addAdmitted('pub')
+  // a grace period long enough that the gc task is still waiting when the node stops
+  let h = await net.addAdmitted('h', { hoster: { capacityBytes: 64 * MiB, gcGraceMs: 3_600_000 } })
+  const dir = h.dataDir
+  const core = await pub.localCore('away')
+  await core.append(makeBlocks('away', 0, BLOCKS, 16 * 1024))
+  const { requestId } = await pub.publishCore(core, { replicas: 1 })
+  const active = await waitFor(async () => (await listAgreements(idx.ledger.kv, { requestId })).find((a) => a.state === 'active' && a.hoster === h.account), 40_000, 'an active agreement on h')
+  const held = h.store.get({ key: core.key })
+  await held.ready()
+  await waitFor(() => held.contiguousLength === BLOCKS, 20_000, 'h holds every block')
+  await held.close()
+  await pub.cancel(requestId)
+  await waitFor(() => h.runtime.scheduler.has(`gc:${active.id}`), 30_000, 'the gc task queued on h')
+
+  // stopped with the end in its own view, and its task file lost (deleted, as a disk problem would)
+  await net.closeNode(h)
+  await rm(path.join(dir, TASK_STORE_FILE_NAME))
+  h = await net.add('h', { hoster: { capacityBytes: 64 * MiB, gcGraceMs: GC_GRACE_MS } }, dir)
+  // this process never tracked the agreement (it was ended in the view from the start), yet it collects it
+  await waitFor(() => h.runtime.scheduler.has(`gc:${active.id}`), 30_000, 'a gc task for the ended agreement found on disk')
+  await waitFor(() => !h.runtime.scheduler.has(`gc:${active.id}`), 60_000, 'the gc task done')
+  const copy = h.store.get({ key: core.key })
+  await copy.ready()
+  try {
+    for (let i = 0; i < BLOCKS; i++) assert.equal(await copy.has(i), false, `block ${i} cleared`)
+  } finally {
+    await copy.close()
+  }
+  assert.equal(h.runtime.resources.stats().open, 0)
 })

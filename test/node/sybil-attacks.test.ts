@@ -16,6 +16,7 @@ import {
 } from '../../src/ledger/index.js'
 import { ActionError, type FavorNode } from '../../src/node.js'
 import { makeBlocks } from '../harness/blocks.js'
+import { blake2b } from '../../src/stack/crypto.js'
 import { waitFor } from '../harness/wait.js'
 import { NodeNet, TEST_PARAMS } from './helpers.js'
 
@@ -75,14 +76,10 @@ test('replicas by declaration: identities declaring 1 PiB hold no more than the 
   assert.equal((await getOffer(kv, s1.account))?.capacityBytes, 2 ** 50)
 
   // Demand above the allowance without moving gigabytes: the publisher declares 512 MiB for each of seven
-  // one-block cores (the contract takes a request's sizes as declared, docs/sybil.md §5; matching is what this test is about,
-  // so whether the hosters ever fetch them does not matter).
+  // cores that nobody serves (keys only). Matching is what this test is about; a served core declared at a
+  // false size would be corrected by its hoster before `ready` (prove-size, the next test).
   const cores = []
-  for (let i = 0; i < 7; i++) {
-    const core = await pub.localCore(`big${i}`)
-    await core.append(makeBlocks(`big${i}`, 0, 1, 4 * KiB))
-    cores.push({ key: core.key, length: core.length, byteLength: GiB / 2, fork: core.fork })
-  }
+  for (let i = 0; i < 7; i++) cores.push({ key: blake2b(Buffer.from(`unserved ${i}`)), length: 1, byteLength: GiB / 2, fork: 0 })
   const params = await getParams(kv)
   assert.ok(params !== null)
   const epoch = await pub.epoch()
@@ -104,6 +101,29 @@ test('replicas by declaration: identities declaring 1 PiB hold no more than the 
   assert.equal(why?.code, 'NO_ELIGIBLE_HOSTER')
   assert.equal(why.blockedSlots, 1)
   assert.match(why.details, /of 3 offering: 3 holds all it may until it proves more \(proven-capacity cap\)/)
+})
+
+test('size by declaration: a served core declared at 512 MiB is corrected to its signed size by its hoster before ready', { timeout: 120_000 }, async (t) => {
+  const net = await NodeNet.create()
+  t.after(() => net.close())
+  const pub = await net.add('pub')
+  const h = await net.add('h', { hoster: { capacityBytes: 2 * GiB } })
+  await joinAll([h])
+  const kv = pub.ledger.kv
+  await waitFor(async () => (await getOffer(kv, h.account)) !== null, 20_000, 'the offer on the ledger')
+  const core = await pub.localCore('small')
+  await core.append(makeBlocks('small', 0, 3, 4 * KiB))
+  const params = await getParams(kv)
+  assert.ok(params !== null)
+  await pub.appendOp({ type: 'request', time: Date.now(), cores: [{ key: core.key, length: core.length, byteLength: GiB / 2, fork: core.fork }], replicas: 1, until: (await pub.epoch()) + 1000, maxPrice: params.priceMicroPerGiBHour })
+  const req = await waitFor(async () => (await pub.requests({ mine: true })).find((r) => r.cores[0]?.key === core.key.toString('hex')), 10_000, 'the request on the ledger')
+  // the hoster mirrors 12 KiB, finds the signed tree holds 12 KiB, proves it, and only then is ready
+  const agr = await waitFor(async () => (await listAgreements(kv, { requestId: req.id })).find((a) => a.state === 'active'), 60_000, 'the agreement active')
+  assert.equal(agr.byteLength, core.byteLength)
+  assert.equal(agr.byteLength, 3 * 4 * KiB)
+  assert.equal((await getOffer(kv, h.account))?.usedBytes, 3 * 4 * KiB)
+  const publisher = await account(pub, pub.account)
+  assert.ok(publisher.warnings.includes('false-size'), `the publisher is marked: ${publisher.warnings.join(', ')}`)
 })
 
 test('vetting by volume: many tiny cores of one publisher count once per epoch and vet nothing; a second publisher lineage does', { timeout: 180_000 }, async (t) => {
