@@ -1,6 +1,6 @@
 // FavorNode: one person's node, a thin composition of components (src/runtime/components.ts) started
 // in this order and stopped in reverse:
-//   store → ledger → dht → admission → swarm → resources → hoster → publisher → drives → attestor →
+//   store → ledger → dht → admission → swarm → resources → hoster → publisher → drives → folders → attestor →
 //   indexer → ledger-events → tasks → auto-join
 // A component that fails to start stops the ones started before it (in reverse) and the start fails
 // with its name (ComponentStartError); `close()` stops every started one, logs each failure with the
@@ -39,6 +39,8 @@ import { publisher, PublishError, type Publisher } from './roles/publisher.js'
 import type { EncryptionInfo, LocalCoreOptions } from './roles/publisher.js'
 import { ENCRYPTION_KEYS_FILE } from './roles/encryption-keys.js'
 import { drives, type Drives } from './roles/drives.js'
+import { createNodeFolders, FOLDERS_FILE } from './folder/node-hook.js'
+import type { NodeFolders } from './folder/node-folders.js'
 import type { DriveFile, DriveProgress, PublishedDrive, PublishFolderOptions, ReadDriveOptions } from './roles/drives.js'
 import { hoster, type Hoster } from './roles/hoster.js'
 import { attestor, type Attestor } from './roles/attestor.js'
@@ -83,6 +85,8 @@ interface Parts {
   admission: AdmissionService
   publisher: Publisher
   drives: Drives
+  /** Shared folders (src/folder): the folders this node is in, their join channel and hosting. */
+  folders: NodeFolders
   hoster: Hoster
   attestor: Attestor
   indexer: Indexer
@@ -173,6 +177,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
   get swarm(): Swarm { return this.part('swarm') }
   get publisher(): Publisher { return this.part('publisher') }
   get drives(): Drives { return this.part('drives') }
+  get folders(): NodeFolders { return this.part('folders') }
   get hoster(): Hoster { return this.part('hoster') }
   get attestor(): Attestor { return this.part('attestor') }
   get indexer(): Indexer { return this.part('indexer') }
@@ -218,7 +223,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       { keyPair: this.identity.swarmKeyPair, topic: ledger.discoveryKey, ...(opts.limits?.connections !== undefined ? { maxPeers: opts.limits.connections } : {}) },
       // The join channel must be paired synchronously in the connection handler (protomux rejects a
       // channel the remote opens before anyone paired it).
-      { dht, store, log, onConnection: (conn) => { adm.attach(conn) } }
+      { dht, store, log, onConnection: (conn) => { adm.attach(conn); this.parts.folders?.onConnection(conn) } }
     ))).swarm
     // the roles give their cores back when they stop; whatever is left is closed here, after them
     await c.start(component('resources', { stop: () => this.runtime.closeResources() }))
@@ -230,6 +235,19 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
     })(ctx))
     p.publisher = await c.start(publisher({ keysPath: path.join(opts.dataDir, ENCRYPTION_KEYS_FILE) })(ctx))
     p.drives = await c.start(drives()({ ...ctx, publisher: p.publisher }))
+    const folders = createNodeFolders({
+      store, swarm: p.swarm, ledger, publisher: p.publisher, registryPath: path.join(opts.dataDir, FOLDERS_FILE),
+      warn: (err) => { log.warn('folders: a shared folder failed', { component: 'folders', ...describeError(err) }) }
+    })
+    await c.start(component('folders', {
+      start: async () => {
+        await folders.start()
+        // connections made before the folders started carry their join channel from now on
+        for (const conn of p.swarm?.connections ?? []) folders.onConnection(conn)
+        p.folders = folders
+      },
+      stop: () => folders.close()
+    }))
     p.attestor = await c.start(attestor({
       resultsPath: path.join(opts.dataDir, ATTEST_RESULTS_FILE),
       deadlineMs: opts.challenge?.deadlineMs ?? 1000,

@@ -8,6 +8,9 @@ export type ApiReason =
   | 'SERVICE_UNAVAILABLE' | 'TOO_MANY_REQUESTS'
   // reading drives: what a drive key (and encryption key) turned out not to open
   | 'NOT_A_DRIVE' | 'WRONG_KEY' | 'NOT_ENCRYPTED'
+  // shared folders (src/folder/errors.ts): the folder's own stable codes
+  | 'BAD_PATH' | 'IN_CONFLICT' | 'NOT_IN_CONFLICT' | 'NO_SUCH_VERSION' | 'NOT_A_MEMBER' | 'BAD_INVITE'
+  | 'INVITE_UNKNOWN' | 'INVITE_USED' | 'JOIN_TIMEOUT' | 'NO_FOLDER' | 'FOLDER_EXISTS' | 'BLOB_UNAVAILABLE'
 
 /** An HTTP error with a status, a stable `reason` and a readable `details`. */
 export class ApiError extends FavorError {

@@ -28,6 +28,7 @@ import { CreditStore } from './credit-store.js'
 import { NodeApi } from './handlers/node.js'
 import { PinsApi } from './handlers/pins.js'
 import { DrivesApi } from './handlers/drives.js'
+import { FoldersApi } from './handlers/folders.js'
 import { toJSON } from './json.js'
 import { openApiDocument } from './openapi.js'
 import { PinStore } from './pin-store.js'
@@ -147,6 +148,7 @@ export class ApiServer extends Resource {
     const service = this.opts.service
     const names = new NameBook(this.opts.dataDir, () => ({ account: service.account, name: service.name }), this.log)
     new DrivesApi(service, pins).register(this.router)
+    new FoldersApi(() => service.folders).register(this.router)
     new LedgerApi(service, names).register(this.router)
     new StatementApi(this.opts.service).register(this.router)
     new CreditApi(this.opts.service, await CreditStore.open(this.opts.dataDir)).register(this.router)

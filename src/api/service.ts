@@ -6,6 +6,7 @@ import type { EpochInfo, NodeStatus } from '../node/types.js'
 import type { ChallengeRecord, MirrorProgress, OfferOptions, PublishOptions } from '../roles/types.js'
 import type { DriveFile, DriveProgress, PublishedDrive } from '../roles/drives.js'
 import type { EncryptionInfo } from '../roles/publisher.js'
+import type { NodeFolders } from '../folder/node-folders.js'
 
 export type { ChallengeRecord, DriveFile, DriveProgress, EncryptionInfo, EpochInfo, MirrorProgress, NodeStatus, OfferOptions, PublishedDrive, PublishOptions, VerifyReport }
 
@@ -60,6 +61,9 @@ export interface FavorService {
   listDrive?(driveKey: string, opts: { timeoutMs?: number, encryptionKey?: Uint8Array }): Promise<{ version: number, files: DriveFile[] }>
   /** An encrypted core (or drive) of this node: with `reveal`, its key the first time, then null (NOT_ENCRYPTED otherwise). Optional. */
   revealKey?(coreKey: string, reveal?: boolean): Promise<EncryptionInfo>
+
+  /** Shared folders (src/folder): a FavorNode's `folders`. Optional. */
+  readonly folders?: NodeFolders
 
   /** Challenges this node ran as an attestor, most recent last (or first; the API sorts). */
   recentChallenges(): readonly ChallengeRecord[]

@@ -14,6 +14,7 @@ import { daemonCommands } from './commands/daemon.js'
 import { demo } from './commands/demo.js'
 import { publish, unpin } from './commands/publish.js'
 import { get, ls } from './commands/folder.js'
+import { folder } from './commands/shared-folder.js'
 import { readCommands } from './commands/reads.js'
 import { statement } from './commands/statement.js'
 import { completionCommand, toolCommands } from './commands/tools.js'
@@ -26,6 +27,7 @@ const commands: Record<string, Command> = {
   unpin,
   get,
   ls,
+  folder,
   ...actionCommands,
   ...readCommands,
   statement,

@@ -42,6 +42,14 @@ export class FolderPeers {
   addConnection(conn: Connection): void {
     this.conns.add(conn)
     this.links.set(conn, new Map())
+    // A peer may open a folder's channel before this node links it (it opened the folder later, or
+    // earlier, than the connection formed): protomux rejects an unpaired open, so pair the protocol
+    // for any folder id and link the folder when it is one of ours.
+    muxOf(conn).pair({ protocol: FOLDER_JOIN_PROTOCOL }, (id) => {
+      if (id === null) return
+      const folder = [...this.folders].find((f) => f.discoveryKey.equals(id))
+      if (folder !== undefined && this.links.get(conn)?.has(folder) !== true) this.link(conn, folder)
+    })
     conn.once('close', () => {
       this.conns.delete(conn)
       this.links.delete(conn)

@@ -31,6 +31,9 @@ export interface ChangeResult {
   paths: string[]
 }
 
+/** How long a joiner waits for another member's verdict after one said it knows no such invite. */
+const UNKNOWN_GRACE_MS = 3000
+
 const id = (): string => randomBytes(16).toString('hex')
 
 export class SharedFolder extends EventEmitter {
@@ -234,14 +237,21 @@ export class SharedFolder extends EventEmitter {
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => done(new FolderError('JOIN_TIMEOUT', `no member admitted this node within ${timeoutMs} ms (is a member online?)`)), timeoutMs)
+        let unknownTimer: NodeJS.Timeout | undefined
         const onReply = (reply: JoinReply, forInvite: string) => {
           // a late answer to an earlier request (another invite) is not this join's verdict
-          if (forInvite !== this.pendingJoin?.invite) return
-          if (!reply.ok) done(new FolderError(reply.code === 'INVITE_USED' || reply.code === 'INVITE_UNKNOWN' ? reply.code : 'BAD_INVITE', reply.code === 'INVITE_USED' ? 'this invite was already used' : reply.code === 'INVITE_UNKNOWN' ? 'the folder knows no such invite' : `a member refused the join: ${reply.code}`))
+          if (forInvite !== this.pendingJoin?.invite || reply.ok) return
+          if (reply.code === 'INVITE_UNKNOWN' || reply.code === 'NOT_A_MEMBER' || reply.code === 'JOIN_TIMEOUT') {
+            // one member may not have the invite op yet: give the others a moment before giving up
+            unknownTimer ??= setTimeout(() => done(new FolderError('INVITE_UNKNOWN', 'the folder knows no such invite')), UNKNOWN_GRACE_MS)
+            return
+          }
+          done(new FolderError(reply.code === 'INVITE_USED' ? 'INVITE_USED' : 'BAD_INVITE', reply.code === 'INVITE_USED' ? 'this invite was already used' : `a member refused the join: ${reply.code}`))
         }
         const onUpdate = () => { if (this.writable) done(null) }
         const done = (err: Error | null) => {
           clearTimeout(timer)
+          clearTimeout(unknownTimer)
           this.off('join-reply', onReply)
           this.off('update', onUpdate)
           if (err === null) resolve()
@@ -278,7 +288,8 @@ export class SharedFolder extends EventEmitter {
 
   /**
    * Every core of the folder, for hosting: each member's writer and blobs cores, and the Autobase's
-   * system and view cores as this member currently knows them.
+   * system core and view core as this member currently knows them (their keys change when the
+   * indexer set does: a new member is an indexer).
    */
   async cores(): Promise<Array<{ role: 'writer' | 'blobs' | 'view'; key: Buffer }>> {
     const out: Array<{ role: 'writer' | 'blobs' | 'view'; key: Buffer }> = []
@@ -286,7 +297,11 @@ export class SharedFolder extends EventEmitter {
       out.push({ role: 'writer', key: Buffer.from(m.writer, 'hex') })
       out.push({ role: 'blobs', key: Buffer.from(m.blobs, 'hex') })
     }
-    for (const v of this.base.system?.views ?? []) out.push({ role: 'view', key: Buffer.from(v.key) })
+    const system = this.base.system
+    if (system !== null) {
+      out.push({ role: 'view', key: Buffer.from(system.core.key) })
+      for (const v of system.views) out.push({ role: 'view', key: Buffer.from(v.key) })
+    }
     return out
   }
 

@@ -88,7 +88,8 @@ export interface IndexedInfo {
 
 /** Autobase's system view as applied so far (its tip, not only the indexed prefix). */
 export interface SystemState {
-  readonly core: { readonly length: number }
+  /** The system core (its key: the core a fast-forwarding reader needs first). */
+  readonly core: { readonly length: number; readonly key: Buffer }
   /** The views as of the last system flush (Autobase replaces entries in place on each flush). */
   readonly views: readonly ViewInfo[]
 }

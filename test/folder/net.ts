@@ -4,15 +4,17 @@
 import { createDht, createLoopbackTestnet, createSwarm, openStore, type Store, type Swarm, type Testnet } from '../../src/stack/index.js'
 import { FolderPeers } from '../../src/folder/peers.js'
 import { SharedFolder } from '../../src/folder/shared-folder.js'
+import { CoreTopics } from '../../src/folder/topics.js'
 import { makeTempDir, removeDir } from '../harness/tmp.js'
 
 export class Member {
   swarm: Swarm | null = null
+  private topics: CoreTopics | null = null
   readonly peers = new FolderPeers()
   folder: SharedFolder | null = null
-  private constructor(readonly name: string, readonly dir: string, readonly store: Store, private readonly net: FolderNet) {}
+  private constructor(readonly name: string, readonly dir: string, readonly store: Store, private readonly net: { readonly testnet: Testnet }) {}
 
-  static async start(name: string, net: FolderNet): Promise<Member> {
+  static async start(name: string, net: { readonly testnet: Testnet }): Promise<Member> {
     const dir = await makeTempDir(`folder-${name}`)
     const store = openStore(dir)
     await store.ready()
@@ -40,6 +42,8 @@ export class Member {
 
   private async attach(): Promise<void> {
     this.peers.addFolder(this.f)
+    // like a node: look up every core the view names on its own topic (hosters announce each core there)
+    this.f.on('update', () => { void this.topics?.sync(this.f).catch(() => undefined) })
     if (this.swarm !== null) await this.swarm.join(this.f.discoveryKey, { server: true, client: true }).flushed()
   }
 
@@ -50,12 +54,14 @@ export class Member {
       this.peers.addConnection(conn)
     })
     this.swarm = swarm
+    this.topics = new CoreTopics(swarm)
     if (this.folder !== null) await swarm.join(this.folder.discoveryKey, { server: true, client: true }).flushed()
   }
 
   async offline(): Promise<void> {
     const s = this.swarm
     this.swarm = null
+    this.topics = null
     if (s !== null) {
       await s.destroy()
       await s.dht.destroy()
