@@ -13,6 +13,8 @@ export interface HostingPort {
   requestCores(cores: Core[], replicas: number): Promise<{ requestId: number }>
   /** The core keys (hex) a request names, or null when the ledger has no such live request. */
   requestCoreKeys(requestId: number): Promise<string[] | null>
+  /** Serve a covered core and post its growth (again after a restart; idempotent). */
+  follow(core: Core): void
 }
 
 /** How long to wait for a peer to tell a remote core's length before leaving it for the next sync. */
@@ -80,7 +82,13 @@ export class FolderHosting {
     const wanted: Core[] = []
     for (const c of await f.cores()) {
       const hex = c.key.toString('hex')
-      if (covered.has(hex) || wanted.some((w) => w.key.equals(c.key))) continue
+      if (wanted.some((w) => w.key.equals(c.key))) continue
+      if (covered.has(hex)) {
+        // after a restart the publisher serves only the cores it writes: follow the others' growth too
+        const core = this.cores.get(hex) ?? await this.open(f, c.key)
+        if (core !== null) this.port.follow(core)
+        continue
+      }
       const core = await this.open(f, c.key)
       // an empty core (a member's blobs before its first file) is requested once it has a block
       if (core !== null) wanted.push(core)

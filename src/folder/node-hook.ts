@@ -16,6 +16,7 @@ export function createNodeFolders(args: { store: Store; swarm: Swarm; ledger: Le
     registryPath: args.registryPath,
     warn: args.warn,
     hosting: {
+      follow: (core) => { args.publisher.serve(core) },
       requestCores: (cores, replicas) => args.publisher.publishCores(cores, { replicas, kind: 'autobase' }),
       requestCoreKeys: async (id) => {
         const r = await getRequest(args.ledger.kv, id)
