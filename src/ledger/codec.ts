@@ -346,6 +346,12 @@ function bodyIO(s: State, op: Op, pre: boolean): void {
       fixed32Out(s, op.coreKey, pre)
       bytesOut(s, op.manifest, pre, MAX_MANIFEST_BYTES)
       return bytesOut(s, op.proof, pre, MAX_PROOF_BYTES)
+    case 'extend':
+      uintOut(s, op.requestId, pre)
+      if (op.cores.length > MAX_CORES_PER_REQUEST) throw new DecodeError('too many cores')
+      uintOut(s, op.cores.length, pre)
+      for (const core of op.cores) coreOut(s, core, pre)
+      return
   }
 }
 
@@ -409,6 +415,13 @@ function bodyIn(s: State, type: Op['type'], time: number): Op {
       return { type, time, epoch: uintIn(s), index: uintIn(s, MAX_ROUNDS_PER_EPOCH), link: fixed32In(s), upTo: uintIn(s) }
     case 'prove-size':
       return { type, time, requestId: uintIn(s), coreKey: fixed32In(s), manifest: bytesIn(s, MAX_MANIFEST_BYTES), proof: bytesIn(s, MAX_PROOF_BYTES) }
+    case 'extend': {
+      const requestId = uintIn(s)
+      const n = countIn(s, MAX_CORES_PER_REQUEST, 'cores')
+      const cores: CoreSpec[] = []
+      for (let i = 0; i < n; i++) cores.push(coreIn(s))
+      return { type, time, requestId, cores }
+    }
   }
 }
 

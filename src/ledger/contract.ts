@@ -5,7 +5,7 @@
 // the contract version in force is unknown to this code.
 import { checkLink, genesisBeacon } from './beacon.js'
 import { decodeOp, encodeOp, peekOpType } from './codec.js'
-import { MAX_REASON_CHARS } from './constants.js'
+import { MAX_CORES_PER_REQUEST, MAX_REASON_CHARS } from './constants.js'
 import { acknowledge, addWarning, Ctx, newAccount, reject } from './context.js'
 import { countAdmission, createInvite, redeemInvite, sponsoredAccount } from './admission.js'
 import { indexAccount, indexGenesisAccount } from './account-index.js'
@@ -177,6 +177,8 @@ async function dispatch(ctx: Ctx, op: Op, knownVersions: readonly number[] | und
       return round(ctx, author, op)
     case 'prove-size':
       return proveSize(ctx, author, op)
+    case 'extend':
+      return extendRequest(ctx, op)
   }
 }
 
@@ -336,6 +338,33 @@ async function request(ctx: Ctx, op: OpOf<'request'>): Promise<void> {
   ;(await ctx.open()).add(id)
   await ctx.markPending(id)
   ctx.event({ type: 'request-created', requestId: id, publisher: ctx.writer })
+}
+
+/**
+ * `extend {requestId, cores}` (v2 only: the codec refuses the tag under v1): the publisher adds cores to
+ * its live request. The new cores come after the existing ones (agreements keep their core index), each
+ * with `replicas` open slots; the request is pending again so the next round or epoch start fills them.
+ */
+async function extendRequest(ctx: Ctx, op: OpOf<'extend'>): Promise<void> {
+  const req = await ctx.request(op.requestId)
+  if (req === null) reject(RejectCode.NO_SUCH_REQUEST, 'no such request')
+  if (req.publisher !== ctx.writer) reject(RejectCode.NOT_PUBLISHER, 'only the request author may extend it')
+  if (req.state !== 'queued' && req.state !== 'active') reject(RejectCode.REQUEST_ENDED, `request already ${req.state}`)
+  if (op.cores.length === 0) reject(RejectCode.REQUEST_NO_CORES, 'an extension needs at least one core')
+  if (req.cores.length + op.cores.length > MAX_CORES_PER_REQUEST) reject(RejectCode.TOO_MANY_CORES, `a request holds at most ${MAX_CORES_PER_REQUEST} cores`)
+  const seen = new Set(req.cores.map((c) => c.key))
+  for (const core of op.cores) {
+    const k = hex(core.key)
+    if (seen.has(k)) reject(RejectCode.DUPLICATE_CORE, 'core already in the request (or twice in the extension)')
+    seen.add(k)
+    if (core.length < 1) reject(RejectCode.CORE_EMPTY, 'core length must be ≥ 1')
+  }
+  for (const core of op.cores) {
+    req.cores.push({ key: hex(core.key), length: core.length, byteLength: core.byteLength, fork: core.fork })
+    req.slots.push(Array.from({ length: req.replicas }, () => 0))
+  }
+  ctx.putRequest(req)
+  await ctx.markPending(req.id)
 }
 
 async function cancel(ctx: Ctx, op: OpOf<'cancel'>): Promise<void> {

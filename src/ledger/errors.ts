@@ -88,6 +88,8 @@ export const RejectCode = {
   PRICE_TOO_LOW: 'PRICE_TOO_LOW',
   /** request naming one core twice. */
   DUPLICATE_CORE: 'DUPLICATE_CORE',
+  /** extend (v2): the request would hold more than MAX_CORES_PER_REQUEST cores. */
+  TOO_MANY_CORES: 'TOO_MANY_CORES',
   /** request for a core of length 0. */
   CORE_EMPTY: 'CORE_EMPTY',
   /** cancel / grow of a request id that does not exist. */

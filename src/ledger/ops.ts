@@ -226,6 +226,12 @@ export type Op =
    * differ, the contract corrects the record (size-proof.ts).
    */
   | (Base & { type: 'prove-size'; requestId: number; coreKey: Uint8Array; manifest: Uint8Array; proof: Uint8Array })
+  /**
+   * `extend {requestId, cores}` (contract version 2; the request's publisher): more cores for a live
+   * request — a unit that gained cores (an Autobase's new members and rotated view cores). Each new core
+   * gets `replicas` open slots, matched, challenged, repaired and billed like the request's first cores.
+   */
+  | (Base & { type: 'extend'; requestId: number; cores: CoreSpec[] })
 
 export type OpType = Op['type']
 export type OpOf<T extends OpType> = Extract<Op, { type: T }>
@@ -251,7 +257,8 @@ export const OP_TAGS: Readonly<Record<OpType, number>> = {
   invite: 17,
   redeem: 18,
   round: 19,
-  'prove-size': 20
+  'prove-size': 20,
+  extend: 21
 }
 
 /**
@@ -260,7 +267,8 @@ export const OP_TAGS: Readonly<Record<OpType, number>> = {
  * of both versions agree on it.
  */
 export const OP_SINCE_VERSION: Readonly<Partial<Record<OpType, number>>> = {
-  'prove-size': 2
+  'prove-size': 2,
+  extend: 2
 }
 
 export const OP_TYPES_BY_TAG: ReadonlyMap<number, OpType> = new Map(

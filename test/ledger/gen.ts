@@ -96,6 +96,8 @@ export function randomOp(p: Prng, type?: OpType): Op {
       return { type: t, time, epoch: p.uniform(100), index: p.uniform(8641), link: bytes(p, 32), upTo: num(p) }
     case 'prove-size':
       return { type: t, time, requestId: num(p), coreKey: bytes(p, 32), manifest: bytes(p, p.uniform(80)), proof: bytes(p, p.uniform(300)) }
+    case 'extend':
+      return { type: t, time, requestId: num(p), cores: Array.from({ length: 1 + p.uniform(4) }, () => ({ key: bytes(p, 32), length: num(p), byteLength: num(p), fork: num(p) })) }
   }
 }
 

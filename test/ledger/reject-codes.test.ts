@@ -240,7 +240,9 @@ test('every whole-op RejectCode is produced by some case above (per-result codes
     RejectCode.INVITE_INVALID, RejectCode.INVITE_USED, RejectCode.INVITE_EXPIRED, RejectCode.INVITE_DUPLICATE,
     RejectCode.SPONSOR_LINE_OVER_BALANCE, RejectCode.TRANSFER_LOCKED, RejectCode.INVITE_REQUIRED,
     // prove-size and the v2 grow rule, against real cores: test/ledger/size-proof.test.ts
-    RejectCode.SIZE_PROOF_INVALID, RejectCode.SIZE_NOT_DISPROVEN, RejectCode.GROW_SIZE_INCONSISTENT
+    RejectCode.SIZE_PROOF_INVALID, RejectCode.SIZE_NOT_DISPROVEN, RejectCode.GROW_SIZE_INCONSISTENT,
+    // extend (v2): test/ledger/extend.test.ts
+    RejectCode.TOO_MANY_CORES
   ])
   // REFUSED: kept for records written before every site had its own code; no site uses it any more
   const missing = Object.values(RejectCode).filter((c) => c !== RejectCode.REFUSED && !perResult.has(c) && !elsewhere.has(c) && !covered.has(c))
