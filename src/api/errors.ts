@@ -11,6 +11,7 @@ export type ApiReason =
   // shared folders (src/folder/errors.ts): the folder's own stable codes
   | 'BAD_PATH' | 'IN_CONFLICT' | 'NOT_IN_CONFLICT' | 'NO_SUCH_VERSION' | 'NOT_A_MEMBER' | 'BAD_INVITE'
   | 'INVITE_UNKNOWN' | 'INVITE_USED' | 'JOIN_TIMEOUT' | 'NO_FOLDER' | 'FOLDER_EXISTS' | 'BLOB_UNAVAILABLE'
+  | 'HOSTING_REFUSED' | 'HOSTING_TIMEOUT'
 
 /** An HTTP error with a status, a stable `reason` and a readable `details`. */
 export class ApiError extends FavorError {

@@ -1,16 +1,19 @@
 // Keeping a shared folder hosted. The folder's cores are every member's writer and blobs cores and the
-// Autobase's view cores; one ledger request (kind autobase) covers the cores known when hosting starts,
-// and every later set of new cores (a member joined, a member's first file, the view cores rotated by
-// a new indexer) gets one more request, recorded under the same folder. So a folder is hosted as a
-// GROUP of requests, not one ledger request that grows (that would need a new ledger op). Growth of
-// any covered core is followed by the publisher's `grow` while this node runs.
+// Autobase's system and view cores; one ledger request (kind autobase) covers the cores known when
+// hosting starts, and every later set of new cores (a member joined, a member's first file, the view
+// cores rotated by a new indexer) is added to that same request with `extend` (contract version 2).
+// Under version 1 (no `extend`), or when that request has ended, they become one more request,
+// recorded under the same folder. Growth of any covered core is posted as `grow` while this node runs.
 import type { Core } from '../stack/index.js'
 import type { FolderRecord, FolderRegistry } from './registry.js'
 import type { SharedFolder } from './shared-folder.js'
 
 export interface HostingPort {
-  /** One ledger request (kind autobase) for these cores; the publisher serves them and posts their growth. */
-  requestCores(cores: Core[], replicas: number): Promise<{ requestId: number }>
+  /**
+   * Host these cores: added to request `into` (v2 `extend`) when given and possible, else one new
+   * request of kind autobase. The publisher serves them and posts their growth.
+   */
+  addCores(cores: Core[], replicas: number, into: number | null): Promise<{ requestId: number }>
   /** The core keys (hex) a request names, or null when the ledger has no such live request. */
   requestCoreKeys(requestId: number): Promise<string[] | null>
   /** Serve a covered core and post its growth (again after a restart; idempotent). */
@@ -75,8 +78,11 @@ export class FolderHosting {
   private async syncOnce(r: FolderRecord, f: SharedFolder): Promise<void> {
     if (r.replicas === null || this.closed) return
     const covered = new Map<string, number>()
+    let live: number | null = null
     for (const id of r.requests) {
-      for (const k of (await this.port.requestCoreKeys(id)) ?? []) covered.set(k, id)
+      const keys = await this.port.requestCoreKeys(id)
+      if (keys !== null) live ??= id
+      for (const k of keys ?? []) covered.set(k, id)
     }
     this.covered.set(r.key, covered)
     const wanted: Core[] = []
@@ -94,8 +100,8 @@ export class FolderHosting {
       if (core !== null) wanted.push(core)
     }
     if (wanted.length === 0 || this.closed) return
-    const { requestId } = await this.port.requestCores(wanted, r.replicas)
-    r.requests.push(requestId)
+    const { requestId } = await this.port.addCores(wanted, r.replicas, live)
+    if (!r.requests.includes(requestId)) r.requests.push(requestId)
     for (const c of wanted) covered.set(c.key.toString('hex'), requestId)
     await this.registry.save()
   }

@@ -166,7 +166,7 @@ export class NodeFolders {
 
   private async summary(r: FolderRecord, f: SharedFolder): Promise<FolderSummary> {
     const files = await f.list()
-    return { key: r.key, name: r.name, writable: f.writable, members: (await f.members()).length, files: files.length, conflicts: files.filter((x) => x.conflict).length, requests: r.requests }
+    return { key: r.key, name: r.name, writable: f.writable, members: (await f.members()).length, files: files.length, conflicts: files.filter((x) => x.conflict).length, requests: [...r.requests] }
   }
 
   async files(ref: string): Promise<{ folder: FolderSummary; files: Listed[]; members: Member[] }> {
@@ -200,7 +200,7 @@ export class NodeFolders {
     r.replicas = replicas
     await this.registry.save()
     await this.hosting.sync(r, f)
-    return r.requests
+    return [...r.requests]
   }
 
   /** The folder's cores and which request covers each (for status and tests). */

@@ -1,5 +1,5 @@
 // A shared folder on real Favor nodes: three members (one an outside, bare SharedFolder) join with
-// invites, one member hosts the folder, a member joining later gets its cores hosted too, and a reader
+// invites, one member hosts the folder, a member joining later gets its cores added to the same request (v2 extend), and a reader
 // that is not a member reads every file from the hosters with every member offline.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -58,7 +58,7 @@ test('a shared folder hosted by the network: members join, hosting follows, a no
   // a hosts the folder: one request (kind autobase) for every non-empty core it knows
   const first = await a.folders.host('team', 1)
   assert.equal(first.length, 1)
-  const req1 = await getRequest(a.ledger.kv, first[0] as number)
+  const req1 = structuredClone(await getRequest(a.ledger.kv, first[0] as number))
   assert.equal(req1?.kind, 'autobase')
   const allCovered = async (): Promise<boolean> => (await a.folders.cores('team')).every((x) => x.requestId !== null)
   await waitFor(allCovered, 60_000, 'every core of the folder covered by a request', 200)
@@ -71,8 +71,13 @@ test('a shared folder hosted by the network: members join, hosting follows, a no
   await d.f.add('/d.txt', await put('d.txt', 'written by d, the late member\n'))
   const dBlobs = d.f.blobs.key.toString('hex')
   await waitFor(async () => (await a.folders.cores('team')).some((x) => x.key === dBlobs && x.requestId !== null) && await allCovered(), 60_000, "d's cores covered", 200)
+  // contract version 2: the new cores extend the folder's one request (no second request)
   const requests = (await a.folders.list())[0]?.requests ?? []
-  assert.ok(requests.length >= 2, `a later member's cores are a new request of the folder (${requests.join(',')})`)
+  assert.deepEqual(requests, first, 'still one ledger request for the whole folder')
+  const grown = await getRequest(a.ledger.kv, first[0] as number)
+  assert.ok(grown !== null && grown.cores.length > (req1?.cores.length ?? 0), `the request grew from ${req1?.cores.length} to ${grown?.cores.length} cores`)
+  assert.ok(grown.cores.some((x) => x.key === dBlobs), "the request names d's blobs core")
+  assert.equal(grown.slots.length, grown.cores.length)
 
   // the expected listing, then wait for the hosters to hold every core at a's current lengths
   const fa = a.folders.folder('team')
