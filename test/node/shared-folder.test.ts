@@ -1,5 +1,5 @@
 // A shared folder on real Favor nodes: three members (one an outside, bare SharedFolder) join with
-// invites, one member hosts the folder, a member joining later gets its cores added to the same request (v2 extend), and a reader
+// invites, write concurrently with one of them offline (a conflict, resolved everywhere), one member hosts the folder, a member joining later gets its cores added to the same request (v2 extend), and a reader
 // that is not a member reads every file from the hosters with every member offline.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -51,6 +51,32 @@ test('a shared folder hosted by the network: members join, hosting follows, a no
   const inviteC = await a.folders.invite('team')
   await c.f.join(inviteC, 30_000)
   await c.f.add('/c.txt', await put('c.txt', 'written by c\n'))
+  // concurrent writes while c is offline, the same path by b (online) and c (apart): a conflict holding
+  // both versions on every member once c is back; b resolves it and that converges everywhere
+  await waitFor(async () => { await c.f.update(); return (await c.f.list()).length === 3 }, 30_000, 'c to see the three files', 100)
+  await c.offline()
+  await Promise.all([
+    a.folders.add('team', await put('a2.txt', 'a again\n')),
+    b.folders.add('team', await put('same-b.txt', 'b version\n'), '/same.txt'),
+    c.f.add('/same.txt', await put('same-c.txt', 'c version\n'))
+  ])
+  await c.online()
+  const views = async (): Promise<string[]> => Promise.all([a.folders.folder('team'), b.folders.folder('team'), c.f].map(async (f) => {
+    await f.update()
+    return JSON.stringify([(await f.list()).map((x) => [x.path, x.heads.map((h) => h.id)]), (await f.history()).map((e) => e.id ?? e.t), await f.conflicts()])
+  }))
+  const converged = async (what: string): Promise<string> => waitFor(async () => { const v = await views(); return v.every((x) => x === v[0]) ? v[0] : null }, 60_000, what, 200)
+  const merged = JSON.parse(await converged('a, b and c to converge after c was offline')) as [Array<[string, string[]]>, string[], Array<{ path: string; heads: string[] }>]
+  assert.deepEqual(merged[2].map((x) => [x.path, x.heads.length]), [['/same.txt', 2]])
+  const conflicted = (await a.folders.files('team')).files.find((x) => x.path === '/same.txt')
+  assert.deepEqual(await Promise.all((conflicted?.heads ?? []).map(async (h) => (await a.folders.folder('team').read('/same.txt', h.id)).toString()).sort()), ['b version\n', 'c version\n'].sort())
+  const keepC = conflicted?.heads.find((h) => h.author === c.f.writerKey.toString('hex'))?.id
+  assert.ok(keepC !== undefined)
+  await b.folders.resolve('team', '/same.txt', keepC)
+  const resolved = JSON.parse(await converged('the resolution everywhere')) as [unknown, unknown, unknown[]]
+  assert.deepEqual(resolved[2], [])
+  assert.equal((await c.f.read('/same.txt')).toString(), 'c version\n')
+
   const late = await net.add('late', { ...timing, autoJoin: false })
   await assert.rejects(late.folders.join(inviteC), { code: 'INVITE_USED' })
   assert.deepEqual(await late.folders.list(), [])
@@ -81,7 +107,7 @@ test('a shared folder hosted by the network: members join, hosting follows, a no
 
   // the expected listing, then wait for the hosters to hold every core at a's current lengths
   const fa = a.folders.folder('team')
-  await waitFor(async () => { await fa.update(); return (await fa.list()).length === 4 }, 30_000, 'a sees all four files', 100)
+  await waitFor(async () => { await fa.update(); return (await fa.list()).length === 6 }, 30_000, 'a sees all six files', 100)
   const want = new Map<string, string>()
   for (const f of await fa.list()) want.set(f.path, (await fa.read(f.path)).toString('base64'))
   await waitFor(async () => {
@@ -110,8 +136,11 @@ test('a shared folder hosted by the network: members join, hosting follows, a no
   outsiders.push(reader)
   await reader.open(key)
   assert.equal(reader.f.writable, false)
-  await waitFor(async () => { await reader.f.update(); return (await reader.f.list()).length === 4 }, 120_000, 'the reader sees the four files', 200)
+  await waitFor(async () => { await reader.f.update(); return (await reader.f.list()).length === 6 }, 120_000, 'the reader sees the six files', 200)
   for (const [path, content] of want) assert.equal((await reader.f.read(path)).toString('base64'), content, path)
   assert.deepEqual((await reader.f.members()).length, 4)
-  assert.ok((await reader.f.history()).some((e) => e.t === 'put' && e.paths.includes('/d.txt')))
+  const readerHistory = await reader.f.history()
+  assert.ok(readerHistory.some((e) => e.t === 'put' && e.paths.includes('/d.txt')))
+  assert.ok(readerHistory.some((e) => e.t === 'resolve' && e.paths.includes('/same.txt')), 'the reader sees the resolution in the history')
+  assert.deepEqual(await reader.f.conflicts(), [])
 })
