@@ -16,8 +16,8 @@ export const OLD_OP_VERSIONS: readonly number[] = [1, 2]
  * is not in KNOWN_CONTRACT_VERSIONS stops this node's apply with ContractVersionError ("upgrade Favor").
  * Any change to what apply writes for a given op log (test/ledger/fixtures) needs a new version here.
  */
-export const CONTRACT_VERSION = 1
-export const KNOWN_CONTRACT_VERSIONS: readonly number[] = [1]
+export const CONTRACT_VERSION = 2
+export const KNOWN_CONTRACT_VERSIONS: readonly number[] = [1, 2]
 /** Highest contract version an `upgrade` op may name (a bound for the codec, not a promise). */
 export const MAX_CONTRACT_VERSION = 0xffff
 

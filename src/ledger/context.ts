@@ -5,6 +5,7 @@ import type { RejectCodeValue } from './errors.js'
 import type { Effects, LedgerEvent } from './events.js'
 import type { Account, Agreement, EndReason, FreshQueue, Hex, HostingRequest, NetworkMeta, Offer } from './state.js'
 import { keys } from './state.js'
+import { unindexAgreement, unindexRequest } from './agreement-index.js'
 import type { IdSet, Tx } from './tx.js'
 import { INITIAL_ALPHA, INITIAL_BETA } from './constants.js'
 
@@ -78,6 +79,11 @@ export class Ctx {
   readonly tx: Tx
   readonly writer: Hex
   readonly effects: Effects = { membership: [], events: [] }
+  /**
+   * The contract version whose rules this op runs under: the version in force when the op started
+   * (upgrade.ts). An op that starts an upgrade's fromEpoch still runs the old rules to its end.
+   */
+  version = 1
   private metaRec: NetworkMeta | null = null
 
   constructor(tx: Tx, writer: Hex) {
@@ -192,6 +198,7 @@ export class Ctx {
     agr.endedEpoch = this.meta.epoch
     this.putAgreement(agr)
     ;(await this.live()).delete(agr.id)
+    unindexAgreement(this, agr)
 
     const offer = await this.offer(agr.hoster)
     if (offer !== null) {
@@ -258,6 +265,7 @@ export class Ctx {
     req.state = state
     this.putRequest(req)
     ;(await this.open()).delete(req.id)
+    unindexRequest(this, req)
     ;(await this.pending()).delete(req.id)
     for (const id of req.agreements) {
       const a = await this.agreement(id)

@@ -4,7 +4,9 @@
 import { InvariantError } from './errors.js'
 import { ATTEST_RETENTION_EPOCHS, ATTESTOR_MIN_FAILURES, ATTESTOR_MIN_SCORE_PPM, BOOTSTRAP_VETTED_HOSTERS, GROWTH_ALLOWANCE_BYTES, PROVEN_GROWTH_FACTOR, RECENT_FAILURE_EPOCHS, VET_LINEAGES_KEPT, VET_MIN_LINEAGES } from './constants.js'
 import { allocateLocks, founderCredit } from './credit.js'
-import { accountsById } from './account-index.js'
+import { accountsById, listOfferIds } from './account-index.js'
+import type { RecordScanner } from './account-index.js'
+import { indexAgreement } from './agreement-index.js'
 import { byteSeconds, debit, decideOutcome, epochCost, failureObservation, observe, observeAttestor, splitPayment } from './accounting.js'
 import { nextBeacon } from './beacon.js'
 import type { Ctx } from './context.js'
@@ -88,6 +90,10 @@ export async function startEpoch(ctx: Ctx, rec: EpochRecord): Promise<void> {
   if (!rec.weak) await match(ctx, rec)
   await prepareEpoch(ctx, rec)
   ctx.tx.set(keys.epoch(e), rec)
+  if (ctx.version >= 2) {
+    ctx.tx.set(keys.beacon(e), rec.beacon)
+    ctx.tx.delete(keys.beacon(e - 1))
+  }
   ctx.event({ type: 'epoch-started', epoch: e, time: rec.time, beacon: rec.beacon, attested: rec.attested.length, weak: rec.weak, withheld: rec.withheld.length })
 }
 
@@ -325,10 +331,10 @@ export async function matchRequests(ctx: Ctx, prng: Prng, ids: readonly number[]
  * allowance is one per lineage, split evenly over its hosters still on it (2 × proven < the allowance): k
  * identities one member vouched for start with what one would (docs/sybil.md §3).
  */
-export async function hosterCandidates(ctx: { tx: { get: <T>(k: string) => Promise<T | null> } }): Promise<HosterCandidate[]> {
+export async function hosterCandidates(ctx: { tx: RecordScanner }): Promise<HosterCandidate[]> {
   const meta = await ctx.tx.get<NetworkMeta>(keys.meta)
   if (meta === null) return []
-  const offerIds = (await ctx.tx.get<Hex[]>(keys.offers)) ?? []
+  const offerIds = await listOfferIds(ctx.tx)
   const hosters: { hex: Hex; o: Offer; a: Account; lineage: Hex }[] = []
   const onAllowance = new Map<Hex, number>()
   for (const hex of offerIds) {
@@ -415,6 +421,7 @@ async function createAgreement(ctx: Ctx, req: HostingRequest, c: number, r: numb
     fails: 0
   }
   ctx.putAgreement(agr)
+  indexAgreement(ctx, agr)
   const offer = await ctx.offer(hoster)
   if (offer === null) throw new InvariantError('matched a hoster without an offer')
   offer.usedBytes += core.byteLength
@@ -455,7 +462,7 @@ async function prepareEpoch(ctx: Ctx, rec: EpochRecord): Promise<void> {
   const p = ctx.meta.params
   const all = await accountsById(ctx.tx)
   const accounts = all.map((a) => a.id)
-  const offerIds = (await ctx.tx.get<Hex[]>(keys.offers)) ?? []
+  const offerIds = await listOfferIds(ctx.tx)
   const groupKey = new Map<Hex, string>()
   const nodeKeys = new Map<Hex, Hex>()
   for (const hex of offerIds) {

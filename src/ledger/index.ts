@@ -33,3 +33,4 @@ export { BeeBatchKV, BeeReadKV, ReadOnlyLedgerError, beeDigest, beeEntries } fro
 export { verifyLedger, verifyLive, entriesAt, fetchWriterLogs, VerifyTimeoutError } from './verify.js'
 export type { VerifyProgress } from './verify.js'
 export type { VerifyOptions, VerifyReport } from './verify.js'
+export { indexKeys } from './agreement-index.js'

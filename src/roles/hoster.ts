@@ -12,7 +12,7 @@
 // Hosted cores are resources of the node's resource manager: one reference per agreement on the core,
 // the core is closed when the last one is released (collected, or the node closes).
 import { FavorError, describeError } from '../errors.js'
-import { getAgreement, getOffer, listAgreements, type Agreement, type LedgerKV } from '../ledger/index.js'
+import { getAgreement, getOffer, hosterAgreements, type Agreement, type LedgerKV } from '../ledger/index.js'
 import type { Connection, Core, Download, DhtServer } from '../stack/index.js'
 import type { ResourceHandle } from '../runtime/index.js'
 import { ChallengeResponder } from '../protocol/index.js'
@@ -387,7 +387,15 @@ export class Hoster {
     // Taken before the scan: if the view moves on meanwhile, the next call scans again.
     const at = `${view.core.fork}:${view.version}`
     if (this.scanned?.at === at) return this.scanned.agreements
-    const agreements = await listAgreements(kv, { hoster: me })
+    // our live agreements by the ledger's per-hoster index, plus the ones we follow that left it (ended:
+    // collected after the grace period); never every agreement of the ledger
+    const agreements = await hosterAgreements(kv, me)
+    const live = new Set(agreements.map((a) => a.id))
+    for (const id of this.states.keys()) {
+      if (live.has(id)) continue
+      const a = await getAgreement(kv, id)
+      if (a !== null) agreements.push(a)
+    }
     this.scanned = { at, agreements }
     return agreements
   }

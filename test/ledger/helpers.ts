@@ -52,6 +52,8 @@ export interface TestNetOptions {
   kv?: LedgerKV
   /** Start time, ms. */
   time?: number
+  /** The genesis contract version (default CONTRACT_VERSION). */
+  contractVersion?: number
 }
 
 /** Test network parameters: fast epochs, small thresholds and one indexer unless overridden. */
@@ -118,7 +120,9 @@ export class TestNet {
     assert.ok(boot !== undefined, 'at least one name')
     for (const n of opts.names) net.members.set(n, member(n))
     const indexers = new Set(opts.indexers ?? [])
-    await net.ok(boot, { type: 'init-network', time: net.time, params: testParams({ indexerTarget: 1 + indexers.size, ...opts.params }) })
+    await net.ok(boot, {
+      type: 'init-network', time: net.time, params: testParams({ indexerTarget: 1 + indexers.size, ...opts.params }), ...(opts.contractVersion === undefined ? {} : { contractVersion: opts.contractVersion })
+    })
     for (const n of rest) if (indexers.has(n)) await net.ok(boot, { type: 'add-writer', time: net.time, writerKey: net.m(n).key, indexer: false })
     for (const n of rest) if (!indexers.has(n)) await net.ok(boot, { type: 'add-writer', time: net.time, writerKey: net.m(n).key, indexer: false })
     return net
