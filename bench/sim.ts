@@ -1,8 +1,10 @@
 // Simulator benchmark (issue 3): 1,000 hosters × 10,000 agreements × 100 epochs through the real
 // contract (aim: under 2 minutes, memory printed). `quick`: 100 × 1,000 × 20.
-// Standalone: node --import tsx bench/sim.ts [--quick]
+// Then adaptive audits: audit traffic per day next to detection, per tier, with simulator trials.
+// Standalone: node --import tsx bench/sim.ts [--quick] [--audit (the audit table only)]
 import { pathToFileURL } from 'node:url'
-import { runSim } from '../src/sim/index.js'
+import { auditFractionPerDay, cleanSamples, defaultParams, detectWithin, escapeOne } from '../src/ledger/index.js'
+import { runAuditTrials, runSim } from '../src/sim/index.js'
 
 const AIM_MS = 120_000
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
@@ -40,8 +42,48 @@ export async function runSimBench(opts: { quick?: boolean } = {}): Promise<void>
     console.log(`lossy: ${d.incidents} agreements; reported in the first epoch ${((d.reportedFirstEpoch / d.incidents) * 100).toFixed(1)} %, failing outcome in the first epoch ${((d.failedFirstEpoch / d.incidents) * 100).toFixed(1)} %; repaired ${d.repaired}, mean ${d.meanEpochsToRepair?.toFixed(2) ?? '—'} epochs`)
   }
   console.log(`digest ${r.digest.slice(0, 16)}…, ops rejected ${r.ops.rejected}, agreements created ${fmt(r.agreementsCreated)}`)
+  await runAuditBench(quick)
+}
+
+/**
+ * Adaptive audits (issue 15 item 3): audit traffic per day next to the probability that a 10 %-lossy hoster is
+ * detected, per tier, for a 1 GiB core of 64 KiB blocks with 1-hour epochs and 3 attestors; the clean tier
+ * also by seeded simulator trials (docs/challenges.md §3).
+ */
+export async function runAuditBench(quick: boolean): Promise<void> {
+  const p = defaultParams()
+  const n = 16_384
+  const lost = n / 10
+  const k = p.attestors
+  const blockBytes = 64 * 1024
+  const perDay = 86_400 / p.epochSeconds
+  const silentFirst = (s: number): number => {
+    const q = escapeOne(n, lost, s)
+    return 1 - q ** 3 - 3 * q ** 2 * (1 - q)
+  }
+  console.log(`\n## Adaptive audits — 1 GiB core, 64 KiB blocks, ${p.epochSeconds / 3600} h epochs, ${k} attestors, 10 % lost (formula: docs/challenges.md §3)`)
+  console.log('| tier | blocks per attestor | audit MiB/day | % of stored/day | aim ≤ 1 % | detected (admits loss) | silent hoster fails |')
+  console.log('| --- | --- | --- | --- | --- | --- | --- |')
+  const clean = cleanSamples(n, p)
+  const rows: [string, number, string, string][] = [
+    ['new (unvetted, recent failure)', p.samplesNew, `first epoch ${(detectWithin(n, lost, p.samplesNew, k, 1) * 100).toFixed(3)} %`, `first epoch ${(silentFirst(p.samplesNew) * 100).toFixed(2)} %`],
+    ['standard (v1: every vetted hoster)', p.samples, `first epoch ${(detectWithin(n, lost, p.samples, k, 1) * 100).toFixed(2)} %`, `first epoch ${(silentFirst(p.samples) * 100).toFixed(2)} %`],
+    ['clean (v2: long clean record)', clean, `within 3 epochs ${(detectWithin(n, lost, clean, k, 3) * 100).toFixed(1)} %, 6: ${(detectWithin(n, lost, clean, k, 6) * 100).toFixed(1)} %`, 'unpaid when detected; then standard tier']
+  ]
+  for (const [tier, s, admit, silent] of rows) {
+    const f = auditFractionPerDay(n, s, k, p.epochSeconds)
+    console.log(`| ${tier} | ${s} | ${((k * s * blockBytes * perDay) / 2 ** 20).toFixed(1)} | ${(f * 100).toFixed(2)} % | ${f <= 0.01 ? 'met' : 'not met'} | ${admit} | ${silent} |`)
+  }
+  const runs = quick ? 30 : 150
+  const t = await runAuditTrials({ runs, coreBlocks: n, hosters: 6, agreements: 12 })
+  console.log(
+    `clean tier, ${runs} seeded simulator runs (samples fixed by the contract: ${t.samples.join(', ')}; challenged ${(t.fractionMeasured * 100).toFixed(2)} % of blocks/day): ` +
+      `per agreement detected in its first lossy epoch ${t.detectedFirst}/${t.incidents} = ${((t.detectedFirst / t.incidents) * 100).toFixed(1)} % (formula ${(t.expectedFirst * 100).toFixed(1)} %); ` +
+      `hoster detected within 3 epochs ${t.hosterDetectedWithin3}/${t.hosterRuns} = ${((t.hosterDetectedWithin3 / t.hosterRuns) * 100).toFixed(1)} % (formula ${(t.hosterExpectedWithin3 * 100).toFixed(1)} %, its lossy agreements counted)`
+  )
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await runSimBench({ quick: process.argv.includes('--quick') })
+  if (process.argv.includes('--audit')) await runAuditBench(process.argv.includes('--quick'))
+  else await runSimBench({ quick: process.argv.includes('--quick') })
 }

@@ -188,6 +188,11 @@ function validateParams(p: NetworkParams): void {
   if (p.hosterSharePpm > 1_000_000 || p.heldBackPpm > 1_000_000) reject(RejectCode.PARAMS_INVALID, 'shares must be ≤ 1,000,000 ppm')
   if (p.heldBackEpochs < 1 || p.failingEpochsToRepair < 1 || p.pausedEpochsToEnd < 1 || p.pinningEpochs < 1) reject(RejectCode.PARAMS_INVALID, 'epoch counts must be ≥ 1')
   if (p.reputationDecayPpm < 1) reject(RejectCode.PARAMS_INVALID, 'reputation decay must be ≥ 1 ppm')
+  const a = p.audit
+  if (a !== undefined) {
+    if (a.budgetPpm > 1_000_000) reject(RejectCode.PARAMS_INVALID, 'audit budget must be ≤ 1,000,000 ppm')
+    if (a.samplesCleanMin < 1 || a.samplesCleanMin > p.samples) reject(RejectCode.PARAMS_INVALID, 'samplesCleanMin must be 1..samples')
+  }
 }
 
 async function initNetwork(ctx: Ctx, op: OpOf<'init-network'>, knownVersions: readonly number[] | undefined): Promise<void> {
