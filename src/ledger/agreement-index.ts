@@ -8,7 +8,8 @@
 // first op applied under version 2 (`ensureIndexes`), not in the tick that starts fromEpoch: that tick runs
 // the old rules, and a node whose code knows only version 1 applies it too before it stops, so its view
 // must be the same as everyone's there. `meta/indexes` marks them built (queries fall back to a full scan
-// without it). The same first op drops `meta/offers` (version 2 reads offers by a range).
+// without it). The same first op drops `meta/offers` (version 2 reads offers by a range) and turns
+// `meta/live` into one `live/<id:12>` key per agreement.
 import type { Ctx } from './context.js'
 import type { LedgerKV } from './kv.js'
 import { decodeRecord } from './record.js'
@@ -60,7 +61,12 @@ export function unindexRequest(ctx: Ctx, r: Pick<HostingRequest, 'id' | 'publish
  */
 export async function ensureIndexes(ctx: Ctx): Promise<void> {
   if ((await ctx.tx.get<number>(indexKeys.built)) !== null) return
-  for (const id of (await ctx.live()).sorted()) indexAgreement(ctx, await ctx.mustAgreement(id))
+  // the live list becomes one key per agreement (ctx.liveIds)
+  for (const id of (await ctx.tx.get<number[]>(keys.live)) ?? []) {
+    indexAgreement(ctx, await ctx.mustAgreement(id))
+    ctx.tx.set(keys.liveEntry(id), 1)
+  }
+  ctx.tx.delete(keys.live)
   for (const id of (await ctx.open()).sorted()) {
     const r = await ctx.request(id)
     if (r !== null) indexRequest(ctx, r)

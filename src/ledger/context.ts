@@ -158,9 +158,28 @@ export class Ctx {
     this.tx.set(keys.agreement(a.id), a)
   }
 
-  /** Agreements not ended. */
+  /**
+   * Agreements not ended, version 1: one list, `meta/live`, rewritten whole by every op that creates or ends
+   * one. Version 2 keeps one key per agreement (`live/<id:12>`): use addLive, deleteLive, liveIds.
+   */
   live(): Promise<IdSet> {
     return this.tx.idSet(keys.live)
+  }
+
+  async addLive(id: number): Promise<void> {
+    if (this.version >= 2) this.tx.set(keys.liveEntry(id), 1)
+    else (await this.live()).add(id)
+  }
+
+  async deleteLive(id: number): Promise<void> {
+    if (this.version >= 2) this.tx.delete(keys.liveEntry(id))
+    else (await this.live()).delete(id)
+  }
+
+  /** The live agreements' ids, ascending (version 2: a range over `live/`). */
+  async liveIds(): Promise<number[]> {
+    if (this.version < 2) return (await this.live()).sorted()
+    return (await this.tx.scan<number>(keys.livePrefix)).map(([k]) => Number(k.slice(keys.livePrefix.length)))
   }
 
   /** Requests with a slot that may need a hoster. */
@@ -197,7 +216,7 @@ export class Ctx {
     agr.endReason = reason
     agr.endedEpoch = this.meta.epoch
     this.putAgreement(agr)
-    ;(await this.live()).delete(agr.id)
+    await this.deleteLive(agr.id)
     unindexAgreement(this, agr)
 
     const offer = await this.offer(agr.hoster)

@@ -247,8 +247,7 @@ async function expire(ctx: Ctx, e: number): Promise<void> {
  */
 async function timeoutPinning(ctx: Ctx, e: number): Promise<void> {
   const p = ctx.meta.params
-  const live = await ctx.live()
-  for (const id of live.sorted()) {
+  for (const id of await ctx.liveIds()) {
     const agr = await ctx.mustAgreement(id)
     if (agr.state !== 'pinning' || e - agr.createdEpoch < p.pinningEpochs) continue
     const hoster = await ctx.mustAccount(agr.hoster)
@@ -438,7 +437,7 @@ async function createAgreement(ctx: Ctx, req: HostingRequest, c: number, r: numb
   offer.usedBytes += core.byteLength
   offer.agreements.push(id)
   ctx.putOffer(offer)
-  ;(await ctx.live()).add(id)
+  await ctx.addLive(id)
   req.agreements.push(id)
   if (exiting !== null) {
     exiting.replacedBy = id
@@ -500,8 +499,7 @@ async function prepareEpoch(ctx: Ctx, rec: EpochRecord): Promise<void> {
   const short = new Set<Hex>()
   rec.attested = []
   const tiers = new Map<Hex, AuditTier>()
-  const live = await ctx.live()
-  for (const id of live.sorted()) {
+  for (const id of await ctx.liveIds()) {
     const agr = await ctx.mustAgreement(id)
     if (agr.state !== 'active' && agr.state !== 'paused') continue
     if (agr.graceUntil !== 0 && rec.epoch >= agr.graceUntil) {

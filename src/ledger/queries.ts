@@ -106,10 +106,22 @@ export interface AgreementFilter {
   liveOnly?: boolean
 }
 
+/** The live agreements' ids, version 2 (one `live/<id:12>` key each), ascending. */
+async function liveIds(kv: LedgerKV): Promise<number[]> {
+  const out: number[] = []
+  for await (const [key] of kv.scan(keys.livePrefix)) out.push(Number(key.slice(keys.livePrefix.length)))
+  return out
+}
+
+/** How many agreements are live (version 1: the list; version 2: a range). */
+export async function liveCount(kv: LedgerKV): Promise<number> {
+  return ((await read<number[]>(kv, keys.live)) ?? (await liveIds(kv))).length
+}
+
 export async function listAgreements(kv: LedgerKV, filter: AgreementFilter = {}): Promise<Agreement[]> {
   let ids: number[]
   if (filter.liveOnly === true) {
-    ids = (await read<number[]>(kv, keys.live)) ?? []
+    ids = (await read<number[]>(kv, keys.live)) ?? (await liveIds(kv))
   } else {
     const m = await getMeta(kv)
     ids = []

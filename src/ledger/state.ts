@@ -346,7 +346,10 @@ export const keys = {
   meta: 'meta/network',
   /** Accounts admitted (account-index.ts). */
   accountCount: 'meta/account-count',
+  /** Agreements not ended: one list (version 1); version 2 has one key per agreement (`liveEntry`). */
   live: 'meta/live',
+  liveEntry: (id: number): string => `live/${pad(id)}`,
+  livePrefix: 'live/',
   pending: 'meta/pending',
   open: 'meta/open',
   offers: 'meta/offers',

@@ -957,7 +957,8 @@ export class Simulator {
       const o = this.outcomes.get(e)
       if (o !== undefined) epochs.push(o)
     }
-    const live = this.read<number[]>(keys.live) ?? []
+    // version 1: one list; version 2: one key per live agreement
+    const live = this.read<number[]>(keys.live)?.length ?? this.kv.entries(keys.livePrefix).length
     return {
       config: {
         seed: c.seed,
@@ -995,7 +996,7 @@ export class Simulator {
       endedHonest: this.endedHonest,
       sybil: this.sybilStats(),
       agreementsCreated: this.agreementsCreated,
-      agreementsLive: live.length,
+      agreementsLive: live,
       perf: { setupMs: 0, runMs: 0, wallMs: 0, epochsPerSec: 0, opsPerSec: 0, peakRssBytes: 0, peakHeapBytes: 0, kvEntries: 0, applyMs: 0 }
     }
   }

@@ -37,6 +37,10 @@ async function assertIndexesAgree(kv: LedgerKV, members: string[]): Promise<numb
   if ((await kv.get(indexKeys.built)) === null) return entries
   const indexed = (await keysWith(kv, 'hagr/')).length + (await keysWith(kv, 'pagr/')).length + (await keysWith(kv, 'preq/')).length
   assert.equal(indexed, entries, 'every index entry belongs to a live agreement or an open request')
+  // version 2 keeps the live agreements as one key each, not as one list rewritten by every op
+  assert.equal(await kv.get(keys.live), null)
+  assert.deepEqual((await keysWith(kv, keys.livePrefix)).map((k) => Number(k.slice(keys.livePrefix.length))), ids(all.filter((a) => a.state !== 'ended')))
+  assert.deepEqual(ids(await listAgreements(kv, { liveOnly: true })), ids(all.filter((a) => a.state !== 'ended')))
   return entries
 }
 
@@ -70,6 +74,8 @@ test('version 1 network: no index is written; the queries fall back to scans', a
   assert.deepEqual(await keysWith(net.kv, 'hagr/'), [])
   assert.deepEqual(await keysWith(net.kv, 'preq/'), [])
   assert.notEqual(await net.kv.get(keys.offers), null, 'version 1 keeps its list of offers')
+  assert.deepEqual(await keysWith(net.kv, keys.livePrefix), [])
+  assert.equal((await net.agreements({ liveOnly: true })).length, 2, 'and its list of live agreements')
   await assertIndexesAgree(net.kv, [net.hex('pub'), net.hex('h1'), net.hex('h2')])
 })
 
