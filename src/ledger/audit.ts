@@ -30,7 +30,7 @@ export type AuditTier = 'new' | 'standard' | 'clean'
 
 type TierAccount = Pick<Account, 'vetEpochs' | 'vetLineages' | 'lastFailEpoch'>
 
-/** Vetted (epoch.ts isVetted; repeated here to keep this file free of the epoch logic). */
+/** Vetted (epoch.ts isVetted, repeated: epoch.ts imports this file). */
 function vetted(h: TierAccount, p: Pick<NetworkParams, 'unvettedEpochs'>): boolean {
   if (p.unvettedEpochs === 0) return true
   return h.vetEpochs >= p.unvettedEpochs && h.vetLineages.length >= VET_MIN_LINEAGES
@@ -71,16 +71,10 @@ export function samplesForTier(tier: AuditTier, length: number, p: NetworkParams
 export async function recordAuditEpoch(ctx: Ctx, hoster: Hex, e: number, passed: boolean, suspect: boolean): Promise<void> {
   const key = auditKey(hoster)
   const rec = (await ctx.tx.get<AuditRecord>(key)) ?? { clean: 0, lastEpoch: 0 }
-  if (suspect) {
-    if (rec.clean === 0 && rec.lastEpoch === e) return
-    rec.clean = 0
-    rec.lastEpoch = e
-  } else if (passed && rec.lastEpoch !== e) {
-    rec.clean++
-    rec.lastEpoch = e
-  } else {
-    return
-  }
+  if (suspect) rec.clean = 0
+  else if (passed && rec.lastEpoch !== e) rec.clean++
+  else return
+  rec.lastEpoch = e
   ctx.tx.set(key, rec)
 }
 
