@@ -5,7 +5,7 @@
 // rewrote made building a ledger quadratic, and a head right after an admission carried the whole list
 // in its block (balance statements, docs/statements.md).
 import type { Ctx } from './context.js'
-import type { Account } from './state.js'
+import type { Account, Hex, Offer } from './state.js'
 import { keys } from './state.js'
 
 /** What accounts are read through: the op's Tx (its own writes included), or a LedgerKV for queries. */
@@ -42,4 +42,15 @@ export async function accountsById(r: RecordScanner): Promise<Account[]> {
 /** Every account, in admission order (the bootstrap writer first). */
 export async function accountsInAdmissionOrder(r: RecordScanner): Promise<Account[]> {
   return (await accountsById(r)).sort((a, b) => a.admissionSeq - b.admissionSeq)
+}
+
+/**
+ * The hosters with an offer, in id order. Version 1 keeps their list in one record (`meta/offers`) that
+ * every new offer rewrote (quadratic in hosters); version 2 has none and reads the `offer/` records by a
+ * range instead (a network upgraded from version 1 drops the list when it builds its indexes).
+ */
+export async function listOfferIds(r: RecordScanner): Promise<Hex[]> {
+  const list = await r.get<Hex[]>(keys.offers)
+  if (list !== null) return list
+  return (await r.scan<Offer>(keys.offerPrefix)).map(([, o]) => o.hoster)
 }

@@ -22,8 +22,9 @@ import {
 } from './constants.js'
 import { MAX_MANIFEST_BYTES, MAX_PROOF_BYTES } from '../proof/format.js'
 import { DecodeError, UnknownOpError, UnknownVersionError } from './errors.js'
+import { auditParams } from './params.js'
 import { OP_SINCE_VERSION, OP_TAGS, OP_TYPES_BY_TAG, OUTCOMES, UNIT_KINDS } from './ops.js'
-import type { AdmissionPolicy, CoreSpec, FailingItem, NetworkParams, Op, Outcome, Receipt, ReportResult, UnitKind } from './ops.js'
+import type { AdmissionPolicy, AuditParams, CoreSpec, FailingItem, NetworkParams, Op, Outcome, Receipt, ReportResult, UnitKind } from './ops.js'
 
 type State = ReturnType<typeof c.state>
 
@@ -130,6 +131,14 @@ function paramsIO(s: State, p: NetworkParams, pre: boolean): void {
   uintOut(s, p.indexerTarget, pre)
   amountOut(s, p.founderCreditMicro, pre)
   uintOut(s, p.roundsPerEpoch, pre)
+}
+function auditOut(s: State, a: AuditParams, pre: boolean): void {
+  uintOut(s, a.cleanEpochs, pre)
+  uintOut(s, a.budgetPpm, pre)
+  uintOut(s, a.samplesCleanMin, pre)
+}
+function auditIn(s: State): AuditParams {
+  return { cleanEpochs: uintIn(s, 1_000_000), budgetPpm: uintIn(s, 1_000_000), samplesCleanMin: uintIn(s, MAX_SAMPLES) }
 }
 function paramsIn(s: State): NetworkParams {
   const epochSeconds = uintIn(s, 365 * 24 * 3600)
@@ -270,7 +279,10 @@ function bodyIO(s: State, op: Op, pre: boolean): void {
     case 'init-network':
       paramsIO(s, op.params, pre)
       if ((op.contractVersion ?? CONTRACT_VERSION) > MAX_CONTRACT_VERSION) throw new DecodeError('contract version over limit')
-      return uintOut(s, op.contractVersion ?? CONTRACT_VERSION, pre)
+      uintOut(s, op.contractVersion ?? CONTRACT_VERSION, pre)
+      // version 2 genesis: the audit params follow (a version 1 op ends at its version, byte for byte as before)
+      if ((op.contractVersion ?? CONTRACT_VERSION) >= 2) auditOut(s, auditParams(op.params), pre)
+      return
     case 'add-writer':
       fixed32Out(s, op.writerKey, pre)
       return boolOut(s, op.indexer, pre)
@@ -358,7 +370,12 @@ function bodyIO(s: State, op: Op, pre: boolean): void {
 function bodyIn(s: State, type: Op['type'], time: number): Op {
   switch (type) {
     case 'init-network':
-      return { type, time, params: paramsIn(s), contractVersion: uintIn(s, MAX_CONTRACT_VERSION) }
+    {
+      const params = paramsIn(s)
+      const contractVersion = uintIn(s, MAX_CONTRACT_VERSION)
+      if (contractVersion >= 2) params.audit = auditIn(s)
+      return { type, time, params, contractVersion }
+    }
     case 'add-writer':
       return { type, time, writerKey: fixed32In(s), indexer: boolIn(s) }
     case 'add-indexer':

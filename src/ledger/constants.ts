@@ -52,6 +52,17 @@ export const DEFAULT_SAMPLES_NEW = 32
  * settled at most this many epochs ago is sampled with samplesNew.
  */
 export const RECENT_FAILURE_EPOCHS = 24
+/**
+ * Adaptive audits (contract version 2, docs/challenges.md §3): a vetted hoster with at least
+ * DEFAULT_AUDIT_CLEAN_EPOCHS clean epochs (epochs with a pass and no failing or suspect result, counted
+ * since its last one) is sampled within a daily budget of DEFAULT_AUDIT_BUDGET_PPM of each core's blocks
+ * (1 %), never fewer than DEFAULT_SAMPLES_CLEAN_MIN blocks per attestor.
+ */
+export const DEFAULT_AUDIT_CLEAN_EPOCHS = 72
+export const DEFAULT_AUDIT_BUDGET_PPM = 10_000
+export const DEFAULT_SAMPLES_CLEAN_MIN = 2
+/** Seconds in a day: the audit budget is per day. */
+export const SECONDS_PER_DAY = 86_400
 /** Growth grace: fixed epochs, plus one epoch per growBytesPerEpoch appended (docs/challenges.md §4). */
 export const DEFAULT_GROW_GRACE_EPOCHS = 2
 export const DEFAULT_GROW_BYTES_PER_EPOCH = 16 * 1024 * 1024

@@ -5,6 +5,7 @@ import type { RejectCodeValue } from './errors.js'
 import type { Effects, LedgerEvent } from './events.js'
 import type { Account, Agreement, EndReason, FreshQueue, Hex, HostingRequest, NetworkMeta, Offer } from './state.js'
 import { keys } from './state.js'
+import { unindexAgreement, unindexRequest } from './agreement-index.js'
 import type { IdSet, Tx } from './tx.js'
 import { INITIAL_ALPHA, INITIAL_BETA } from './constants.js'
 
@@ -78,6 +79,11 @@ export class Ctx {
   readonly tx: Tx
   readonly writer: Hex
   readonly effects: Effects = { membership: [], events: [] }
+  /**
+   * The contract version whose rules this op runs under: the version in force when the op started
+   * (upgrade.ts). An op that starts an upgrade's fromEpoch still runs the old rules to its end.
+   */
+  version = 1
   private metaRec: NetworkMeta | null = null
 
   constructor(tx: Tx, writer: Hex) {
@@ -152,9 +158,28 @@ export class Ctx {
     this.tx.set(keys.agreement(a.id), a)
   }
 
-  /** Agreements not ended. */
+  /**
+   * Agreements not ended, version 1: one list, `meta/live`, rewritten whole by every op that creates or ends
+   * one. Version 2 keeps one key per agreement (`live/<id:12>`): use addLive, deleteLive, liveIds.
+   */
   live(): Promise<IdSet> {
     return this.tx.idSet(keys.live)
+  }
+
+  async addLive(id: number): Promise<void> {
+    if (this.version >= 2) this.tx.set(keys.liveEntry(id), 1)
+    else (await this.live()).add(id)
+  }
+
+  async deleteLive(id: number): Promise<void> {
+    if (this.version >= 2) this.tx.delete(keys.liveEntry(id))
+    else (await this.live()).delete(id)
+  }
+
+  /** The live agreements' ids, ascending (version 2: a range over `live/`). */
+  async liveIds(): Promise<number[]> {
+    if (this.version < 2) return (await this.live()).sorted()
+    return (await this.tx.scan<number>(keys.livePrefix)).map(([k]) => Number(k.slice(keys.livePrefix.length)))
   }
 
   /** Requests with a slot that may need a hoster. */
@@ -191,7 +216,8 @@ export class Ctx {
     agr.endReason = reason
     agr.endedEpoch = this.meta.epoch
     this.putAgreement(agr)
-    ;(await this.live()).delete(agr.id)
+    await this.deleteLive(agr.id)
+    unindexAgreement(this, agr)
 
     const offer = await this.offer(agr.hoster)
     if (offer !== null) {
@@ -258,6 +284,7 @@ export class Ctx {
     req.state = state
     this.putRequest(req)
     ;(await this.open()).delete(req.id)
+    unindexRequest(this, req)
     ;(await this.pending()).delete(req.id)
     for (const id of req.agreements) {
       const a = await this.agreement(id)

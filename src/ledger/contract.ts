@@ -9,6 +9,7 @@ import { MAX_CORES_PER_REQUEST, MAX_REASON_CHARS } from './constants.js'
 import { acknowledge, addWarning, Ctx, newAccount, reject } from './context.js'
 import { countAdmission, createInvite, redeemInvite, sponsoredAccount } from './admission.js'
 import { indexAccount, indexGenesisAccount } from './account-index.js'
+import { ensureIndexes, indexRequest } from './agreement-index.js'
 import { escrowable, transferable } from './credit.js'
 import { startEpoch } from './epoch.js'
 import { ContractVersionError, DecodeError, InvariantError, RejectCode, RejectError, StoreError, UnknownOpError, UnknownVersionError } from './errors.js'
@@ -137,6 +138,9 @@ async function dispatch(ctx: Ctx, op: Op, knownVersions: readonly number[] | und
     return initNetwork(ctx, op, knownVersions)
   }
   if (m === null) reject(RejectCode.NOT_INITIALISED, 'network not initialised')
+  ctx.version = versionInForce(m).contractVersion
+  // the first op under version 2 of a network upgraded from version 1 builds the v2 indexes
+  if (ctx.version >= 2) await ensureIndexes(ctx)
   const author = await ctx.account(ctx.writer)
   if (author === null || !author.writer) reject(RejectCode.NOT_A_WRITER, 'not a writer')
   switch (op.type) {
@@ -193,12 +197,18 @@ function validateParams(p: NetworkParams): void {
   if (p.hosterSharePpm > 1_000_000 || p.heldBackPpm > 1_000_000) reject(RejectCode.PARAMS_INVALID, 'shares must be ≤ 1,000,000 ppm')
   if (p.heldBackEpochs < 1 || p.failingEpochsToRepair < 1 || p.pausedEpochsToEnd < 1 || p.pinningEpochs < 1) reject(RejectCode.PARAMS_INVALID, 'epoch counts must be ≥ 1')
   if (p.reputationDecayPpm < 1) reject(RejectCode.PARAMS_INVALID, 'reputation decay must be ≥ 1 ppm')
+  const a = p.audit
+  if (a !== undefined) {
+    if (a.budgetPpm > 1_000_000) reject(RejectCode.PARAMS_INVALID, 'audit budget must be ≤ 1,000,000 ppm')
+    if (a.samplesCleanMin < 1 || a.samplesCleanMin > p.samples) reject(RejectCode.PARAMS_INVALID, 'samplesCleanMin must be 1..samples')
+  }
 }
 
-function initNetwork(ctx: Ctx, op: OpOf<'init-network'>, knownVersions: readonly number[] | undefined): void {
+async function initNetwork(ctx: Ctx, op: OpOf<'init-network'>, knownVersions: readonly number[] | undefined): Promise<void> {
   // the genesis version decides the rules from the first op on: unknown → stop, never apply it
   const contractVersion = op.contractVersion ?? CONTRACT_VERSION
   requireKnownVersion(contractVersion, 0, knownVersions)
+  ctx.version = contractVersion
   validateParams(op.params)
   const beacon = genesisBeacon(Buffer.from(ctx.writer, 'hex'), encodeOp(op)).toString('hex')
   ctx.setMeta({ params: op.params, admin: ctx.writer, epoch: 0, indexers: [ctx.writer], nextRequestId: 1, nextAgreementId: 1, genesisBeacon: beacon, contractVersion, upgrade: null })
@@ -207,7 +217,8 @@ function initNetwork(ctx: Ctx, op: OpOf<'init-network'>, knownVersions: readonly
   acct.indexer = true
   ctx.putAccount(acct)
   indexGenesisAccount(ctx, acct)
-  ctx.tx.set(keys.offers, [])
+  if (contractVersion >= 2) await ensureIndexes(ctx)
+  else ctx.tx.set(keys.offers, [])
   const e0: EpochRecord = { ...emptyEpoch(0), started: true, time: op.time, beacon, indexerCount: 1 }
   ctx.tx.set(keys.epoch(0), e0)
   ctx.event({ type: 'network-initialised', admin: ctx.writer })
@@ -277,7 +288,7 @@ async function offer(ctx: Ctx, op: OpOf<'offer'>): Promise<void> {
     await ctx.endAgreement(await ctx.mustAgreement(id), 'over-capacity')
     Object.assign(o, await ctx.offer(ctx.writer))
   }
-  if (existing === null) {
+  if (existing === null && ctx.version < 2) {
     const list = (await ctx.tx.get<Hex[]>(keys.offers)) ?? []
     ctx.tx.set(keys.offers, [...list, ctx.writer])
   }
@@ -336,6 +347,7 @@ async function request(ctx: Ctx, op: OpOf<'request'>): Promise<void> {
   }
   ctx.putRequest(req)
   ;(await ctx.open()).add(id)
+  indexRequest(ctx, req)
   await ctx.markPending(id)
   ctx.event({ type: 'request-created', requestId: id, publisher: ctx.writer })
 }
@@ -459,6 +471,20 @@ async function tick(ctx: Ctx, author: Account, op: OpOf<'tick'>): Promise<void> 
  * Otherwise every result's evidence is checked (evidence.ts); a result that fails is recorded as refused
  * with its RejectCode and counts against the attestor (attestRefused, attestor score); the others apply.
  */
+/**
+ * The beacon of the current epoch: its own small record under version 2 (absent for the epoch whose start
+ * ran version 1 rules), else from the epoch record.
+ */
+async function currentBeacon(ctx: Ctx, cur: number): Promise<Hex> {
+  if (ctx.version >= 2) {
+    const b = await ctx.tx.get<Hex>(keys.beacon(cur))
+    if (b !== null) return b
+  }
+  const epochRec = await ctx.tx.get<EpochRecord>(keys.epoch(cur))
+  if (epochRec === null || !epochRec.started) throw new InvariantError(`epoch ${cur} has no beacon`)
+  return epochRec.beacon
+}
+
 async function report(ctx: Ctx, author: Account, op: OpOf<'report'>): Promise<void> {
   const cur = ctx.meta.epoch
   if (op.epoch < cur) reject(RejectCode.REPORT_LATE, `late report for epoch ${op.epoch} (current ${cur})`)
@@ -477,9 +503,7 @@ async function report(ctx: Ctx, author: Account, op: OpOf<'report'>): Promise<vo
     if (att.results[i] !== null) reject(RejectCode.DUPLICATE_REPORT, `duplicate report for agreement ${r.agreementId}`)
     atts.push([att, i])
   }
-  const epochRec = await ctx.tx.get<EpochRecord>(keys.epoch(cur))
-  if (epochRec === null || !epochRec.started) throw new InvariantError(`epoch ${cur} has no beacon`)
-  const beacon = Buffer.from(epochRec.beacon, 'hex')
+  const beacon = Buffer.from(await currentBeacon(ctx, cur), 'hex')
   const networkId = Buffer.from(ctx.meta.genesisBeacon, 'hex')
   const attestorKey = Buffer.from(ctx.writer, 'hex')
   const decay = ctx.meta.params.reputationDecayPpm

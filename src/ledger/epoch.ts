@@ -4,7 +4,11 @@
 import { InvariantError } from './errors.js'
 import { ATTEST_RETENTION_EPOCHS, ATTESTOR_MIN_FAILURES, ATTESTOR_MIN_SCORE_PPM, BOOTSTRAP_VETTED_HOSTERS, GROWTH_ALLOWANCE_BYTES, PROVEN_GROWTH_FACTOR, RECENT_FAILURE_EPOCHS, VET_LINEAGES_KEPT, VET_MIN_LINEAGES } from './constants.js'
 import { allocateLocks, founderCredit } from './credit.js'
-import { accountsById } from './account-index.js'
+import { accountsById, listOfferIds } from './account-index.js'
+import type { RecordScanner } from './account-index.js'
+import { indexAgreement } from './agreement-index.js'
+import { auditKey, auditTier, recordAuditEpoch, samplesForTier } from './audit.js'
+import type { AuditRecord, AuditTier } from './audit.js'
 import { byteSeconds, debit, decideOutcome, epochCost, failureObservation, observe, observeAttestor, splitPayment } from './accounting.js'
 import { nextBeacon } from './beacon.js'
 import type { Ctx } from './context.js'
@@ -88,6 +92,10 @@ export async function startEpoch(ctx: Ctx, rec: EpochRecord): Promise<void> {
   if (!rec.weak) await match(ctx, rec)
   await prepareEpoch(ctx, rec)
   ctx.tx.set(keys.epoch(e), rec)
+  if (ctx.version >= 2) {
+    ctx.tx.set(keys.beacon(e), rec.beacon)
+    ctx.tx.delete(keys.beacon(e - 1))
+  }
   ctx.event({ type: 'epoch-started', epoch: e, time: rec.time, beacon: rec.beacon, attested: rec.attested.length, weak: rec.weak, withheld: rec.withheld.length })
 }
 
@@ -96,6 +104,10 @@ async function settle(ctx: Ctx, rec: EpochRecord): Promise<void> {
   const summary: EpochSummary = { settled: 0, passed: 0, failed: 0, noOutcome: 0, paidMicro: 0n, ended: 0 }
   // bytes each hoster passed challenges for in this epoch: its proven capacity is the largest such sum
   const provenNow = new Map<Hex, number>()
+  // adaptive audits (version 2): hosters with a pass for another lineage, and with a non-pass result or failure
+  const audited = ctx.version >= 2
+  const cleanPass = new Set<Hex>()
+  const suspect = new Set<Hex>()
   for (const id of rec.attested) {
     const att = await ctx.tx.get<Attestation>(keys.attest(rec.epoch, id))
     if (att === null) continue
@@ -104,6 +116,7 @@ async function settle(ctx: Ctx, rec: EpochRecord): Promise<void> {
     summary.settled++
     // a refused result counts as no report (it was already counted against its attestor)
     const d = decideOutcome(att.results.map((r) => (r === null || r.refused !== '' ? null : r.outcome)))
+    if (audited && att.results.some((r) => r !== null && r.refused === '' && r.outcome !== 'pass')) suspect.add(agr.hoster)
     const winners: Account[] = []
     for (const i of d.winners) {
       const a = await ctx.mustAccount(att.attestors[i] as Hex)
@@ -157,6 +170,7 @@ async function settle(ctx: Ctx, rec: EpochRecord): Promise<void> {
       if (db.locks.length > 0) allocateLocks(db.locks, [[hoster, split.hosterNow + split.held], ...winners.map((w, j): [Account, bigint] => [w, split.attestors[j] ?? 0n])])
       provenNow.set(hoster.id, (provenNow.get(hoster.id) ?? 0) + att.byteLength)
       creditVetting(hoster, pub, rec.epoch)
+      if (audited && lineageOf(pub) !== lineageOf(hoster)) cleanPass.add(hoster.id)
       const bs = byteSeconds(att.byteLength, p.epochSeconds)
       hoster.given += bs
       pub.received += bs
@@ -185,6 +199,7 @@ async function settle(ctx: Ctx, rec: EpochRecord): Promise<void> {
       observe(hoster, failureObservation(d.outcome, agr.failStreak), p.reputationDecayPpm)
       addWarning(hoster, d.outcome)
       hoster.lastFailEpoch = rec.epoch
+      if (audited) suspect.add(hoster.id)
       summary.failed++
       ctx.event({ type: 'agreement-warning', agreementId: agr.id, hoster: agr.hoster, outcome: d.outcome, failStreak: agr.failStreak })
       if (agr.failStreak >= p.failingEpochsToRepair) {
@@ -200,6 +215,7 @@ async function settle(ctx: Ctx, rec: EpochRecord): Promise<void> {
       ctx.putAccount(a)
     }
   }
+  for (const h of [...new Set([...cleanPass, ...suspect])].sort()) await recordAuditEpoch(ctx, h, rec.epoch, cleanPass.has(h), suspect.has(h))
   rec.summary = summary
   ctx.tx.set(keys.epoch(rec.epoch), rec)
   ctx.event({ type: 'epoch-settled', epoch: rec.epoch, summary })
@@ -231,8 +247,7 @@ async function expire(ctx: Ctx, e: number): Promise<void> {
  */
 async function timeoutPinning(ctx: Ctx, e: number): Promise<void> {
   const p = ctx.meta.params
-  const live = await ctx.live()
-  for (const id of live.sorted()) {
+  for (const id of await ctx.liveIds()) {
     const agr = await ctx.mustAgreement(id)
     if (agr.state !== 'pinning' || e - agr.createdEpoch < p.pinningEpochs) continue
     const hoster = await ctx.mustAccount(agr.hoster)
@@ -240,6 +255,7 @@ async function timeoutPinning(ctx: Ctx, e: number): Promise<void> {
     addWarning(hoster, 'unreachable')
     hoster.lastFailEpoch = e
     ctx.putAccount(hoster)
+    if (ctx.version >= 2) await recordAuditEpoch(ctx, hoster.id, e, false, true)
     await ctx.endAgreement(agr, 'not-ready')
   }
 }
@@ -325,10 +341,10 @@ export async function matchRequests(ctx: Ctx, prng: Prng, ids: readonly number[]
  * allowance is one per lineage, split evenly over its hosters still on it (2 × proven < the allowance): k
  * identities one member vouched for start with what one would (docs/sybil.md §3).
  */
-export async function hosterCandidates(ctx: { tx: { get: <T>(k: string) => Promise<T | null> } }): Promise<HosterCandidate[]> {
+export async function hosterCandidates(ctx: { tx: RecordScanner }): Promise<HosterCandidate[]> {
   const meta = await ctx.tx.get<NetworkMeta>(keys.meta)
   if (meta === null) return []
-  const offerIds = (await ctx.tx.get<Hex[]>(keys.offers)) ?? []
+  const offerIds = await listOfferIds(ctx.tx)
   const hosters: { hex: Hex; o: Offer; a: Account; lineage: Hex }[] = []
   const onAllowance = new Map<Hex, number>()
   for (const hex of offerIds) {
@@ -415,12 +431,13 @@ async function createAgreement(ctx: Ctx, req: HostingRequest, c: number, r: numb
     fails: 0
   }
   ctx.putAgreement(agr)
+  indexAgreement(ctx, agr)
   const offer = await ctx.offer(hoster)
   if (offer === null) throw new InvariantError('matched a hoster without an offer')
   offer.usedBytes += core.byteLength
   offer.agreements.push(id)
   ctx.putOffer(offer)
-  ;(await ctx.live()).add(id)
+  await ctx.addLive(id)
   req.agreements.push(id)
   if (exiting !== null) {
     exiting.replacedBy = id
@@ -439,7 +456,10 @@ export function attestorExcluded(a: Pick<Account, 'attestAlpha' | 'attestBeta' |
   return a.attestDisagreed + a.attestRefused >= ATTESTOR_MIN_FAILURES && attestScorePpm(a) < ATTESTOR_MIN_SCORE_PPM
 }
 
-/** Blocks per attestor for a hoster: samplesNew when unvetted or with a failing epoch in its recent record. */
+/**
+ * Blocks per attestor for a hoster under contract version 1: samplesNew when unvetted or with a failing epoch
+ * in its recent record. Version 2 adds a clean tier (audit.ts).
+ */
 export function samplesFor(h: Pick<Account, 'vetEpochs' | 'vetLineages' | 'lastFailEpoch'>, p: { samples: number; samplesNew: number; unvettedEpochs: number }, e: number): number {
   const unvetted = !isVetted(h, p)
   const recent = h.lastFailEpoch !== 0 && e - h.lastFailEpoch <= RECENT_FAILURE_EPOCHS
@@ -455,7 +475,7 @@ async function prepareEpoch(ctx: Ctx, rec: EpochRecord): Promise<void> {
   const p = ctx.meta.params
   const all = await accountsById(ctx.tx)
   const accounts = all.map((a) => a.id)
-  const offerIds = (await ctx.tx.get<Hex[]>(keys.offers)) ?? []
+  const offerIds = await listOfferIds(ctx.tx)
   const groupKey = new Map<Hex, string>()
   const nodeKeys = new Map<Hex, Hex>()
   for (const hex of offerIds) {
@@ -478,8 +498,8 @@ async function prepareEpoch(ctx: Ctx, rec: EpochRecord): Promise<void> {
   const reserved = new Map<Hex, bigint>()
   const short = new Set<Hex>()
   rec.attested = []
-  const live = await ctx.live()
-  for (const id of live.sorted()) {
+  const tiers = new Map<Hex, AuditTier>()
+  for (const id of await ctx.liveIds()) {
     const agr = await ctx.mustAgreement(id)
     if (agr.state !== 'active' && agr.state !== 'paused') continue
     if (agr.graceUntil !== 0 && rec.epoch >= agr.graceUntil) {
@@ -518,13 +538,24 @@ async function prepareEpoch(ctx: Ctx, rec: EpochRecord): Promise<void> {
     const excluded = (h: Hex): boolean => h === agr.hoster || h === agr.publisher || barred.has(h) || groupOfAccount(h) === hosterGroup || lineageOfId(h) === hosterLineage || lineageOfId(h) === publisherLineage
     const attestors = selectAttestors(attestorPrng(beacon, id), accounts, excluded, p.attestors)
     const hoster = await ctx.mustAccount(agr.hoster)
+    let samples: number
+    if (ctx.version >= 2) {
+      let tier = tiers.get(hoster.id)
+      if (tier === undefined) {
+        tier = auditTier(hoster, await ctx.tx.get<AuditRecord>(auditKey(hoster.id)), p, rec.epoch)
+        tiers.set(hoster.id, tier)
+      }
+      samples = samplesForTier(tier, agr.challengedLength, p)
+    } else {
+      samples = samplesFor(hoster, p, rec.epoch)
+    }
     const att: Attestation = {
       agreementId: id,
       epoch: rec.epoch,
       length: agr.challengedLength,
       byteLength: agr.challengedByteLength,
       fork: agr.challengedFork,
-      samples: samplesFor(hoster, p, rec.epoch),
+      samples,
       nodeKey: nodeKeys.get(agr.hoster) ?? '',
       attestors,
       results: attestors.map(() => null)

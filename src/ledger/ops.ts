@@ -83,6 +83,21 @@ export interface NetworkParams {
    * epoch starts, commitments H(secret)).
    */
   roundsPerEpoch: number
+  /**
+   * Adaptive audits (contract version 2; docs/challenges.md §3): encoded after the contract version in a
+   * version 2 `init-network`; absent on a network created under version 1 (auditParams gives the defaults).
+   */
+  audit?: AuditParams
+}
+
+/** Adaptive audit parameters (contract version 2). Defaults in constants.ts. */
+export interface AuditParams {
+  /** Clean epochs (a pass, no failing or suspect result) a vetted hoster needs for the clean tier. */
+  cleanEpochs: number
+  /** The clean tier's daily audit traffic, ppm of each core's blocks (10,000 = 1 % a day). */
+  budgetPpm: number
+  /** The clean tier's least blocks per attestor (small cores exceed the budget by this floor). */
+  samplesCleanMin: number
 }
 
 export type Outcome = 'pass' | 'missing' | 'slow' | 'unreachable'

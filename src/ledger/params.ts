@@ -1,6 +1,6 @@
 // Default network parameters (constants.ts), overridable per network at genesis.
 import * as k from './constants.js'
-import type { NetworkParams } from './ops.js'
+import type { AuditParams, NetworkParams } from './ops.js'
 import { Admission } from './ops.js'
 
 /** The default roundsPerEpoch for an epoch length: a round every DEFAULT_ROUND_SECONDS, capped. */
@@ -33,6 +33,16 @@ export function defaultParams(overrides: Partial<NetworkParams> = {}): NetworkPa
     admissionsPerEpoch: k.DEFAULT_ADMISSIONS_PER_EPOCH,
     reputationDecayPpm: k.DEFAULT_REPUTATION_DECAY_PPM,
     roundsPerEpoch: defaultRoundsPerEpoch(epochSeconds),
+    audit: defaultAuditParams(),
     ...overrides
   }
+}
+
+export function defaultAuditParams(): AuditParams {
+  return { cleanEpochs: k.DEFAULT_AUDIT_CLEAN_EPOCHS, budgetPpm: k.DEFAULT_AUDIT_BUDGET_PPM, samplesCleanMin: k.DEFAULT_SAMPLES_CLEAN_MIN }
+}
+
+/** A network's audit params: its genesis ones (version 2), or the defaults (a network upgraded from version 1). */
+export function auditParams(p: NetworkParams): AuditParams {
+  return p.audit ?? defaultAuditParams()
 }

@@ -1,5 +1,6 @@
 // Read helpers over a LedgerKV for nodes, the API, the simulator and tests. Read-only.
-import { accountsInAdmissionOrder, type RecordScanner } from './account-index.js'
+import { accountsInAdmissionOrder, listOfferIds, type RecordScanner } from './account-index.js'
+import { indexedHosterAgreements, indexedOpenRequests, indexedPublisherAgreements } from './agreement-index.js'
 import type { LedgerKV } from './kv.js'
 import type { NetworkParams } from './ops.js'
 import { decodeRecord } from './record.js'
@@ -69,7 +70,7 @@ export function getOffer(kv: LedgerKV, hoster: Hex): Promise<Offer | null> {
 }
 
 export async function listOffers(kv: LedgerKV): Promise<Offer[]> {
-  const ids = (await read<Hex[]>(kv, keys.offers)) ?? []
+  const ids = await listOfferIds(scanner(kv))
   const out: Offer[] = []
   for (const id of ids) {
     const o = await getOffer(kv, id)
@@ -105,10 +106,22 @@ export interface AgreementFilter {
   liveOnly?: boolean
 }
 
+/** The live agreements' ids, version 2 (one `live/<id:12>` key each), ascending. */
+async function liveIds(kv: LedgerKV): Promise<number[]> {
+  const out: number[] = []
+  for await (const [key] of kv.scan(keys.livePrefix)) out.push(Number(key.slice(keys.livePrefix.length)))
+  return out
+}
+
+/** How many agreements are live (version 1: the list; version 2: a range). */
+export async function liveCount(kv: LedgerKV): Promise<number> {
+  return ((await read<number[]>(kv, keys.live)) ?? (await liveIds(kv))).length
+}
+
 export async function listAgreements(kv: LedgerKV, filter: AgreementFilter = {}): Promise<Agreement[]> {
   let ids: number[]
   if (filter.liveOnly === true) {
-    ids = (await read<number[]>(kv, keys.live)) ?? []
+    ids = (await read<number[]>(kv, keys.live)) ?? (await liveIds(kv))
   } else {
     const m = await getMeta(kv)
     ids = []
@@ -126,6 +139,26 @@ export async function listAgreements(kv: LedgerKV, filter: AgreementFilter = {})
     out.push(a)
   }
   return out
+}
+
+/**
+ * A hoster's live (not ended) agreements, ascending: one range over its index on a version 2 ledger
+ * (agreement-index.ts); on a version 1 ledger, the live set read agreement by agreement.
+ */
+export async function hosterAgreements(kv: LedgerKV, hoster: Hex): Promise<Agreement[]> {
+  return (await indexedHosterAgreements(kv, hoster)) ?? listAgreements(kv, { hoster, liveOnly: true })
+}
+
+/** A publisher's live agreements, ascending (its index on a version 2 ledger, else the live set). */
+export async function publisherAgreements(kv: LedgerKV, publisher: Hex): Promise<Agreement[]> {
+  return (await indexedPublisherAgreements(kv, publisher)) ?? listAgreements(kv, { publisher, liveOnly: true })
+}
+
+/** A publisher's open (queued or active) requests, ascending (its index on a version 2 ledger, else every request). */
+export async function openRequests(kv: LedgerKV, publisher: Hex): Promise<HostingRequest[]> {
+  const indexed = await indexedOpenRequests(kv, publisher)
+  if (indexed !== null) return indexed
+  return (await listRequests(kv, { publisher })).filter((r) => r.state === 'queued' || r.state === 'active')
 }
 
 export function getEpoch(kv: LedgerKV, epoch: number): Promise<EpochRecord | null> {

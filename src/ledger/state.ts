@@ -346,7 +346,10 @@ export const keys = {
   meta: 'meta/network',
   /** Accounts admitted (account-index.ts). */
   accountCount: 'meta/account-count',
+  /** Agreements not ended: one list (version 1); version 2 has one key per agreement (`liveEntry`). */
   live: 'meta/live',
+  liveEntry: (id: number): string => `live/${pad(id)}`,
+  livePrefix: 'live/',
   pending: 'meta/pending',
   open: 'meta/open',
   offers: 'meta/offers',
@@ -354,6 +357,8 @@ export const keys = {
   /** Every account record's key starts with it (account-index.ts reads them by a range). */
   accountPrefix: 'acct/',
   offer: (hex: Hex): string => `offer/${hex}`,
+  /** Every offer record's key starts with it (version 2 reads the offers by a range: account-index.ts). */
+  offerPrefix: 'offer/',
   request: (id: number): string => `req/${pad(id)}`,
   agreement: (id: number): string => `agr/${pad(id)}`,
   epoch: (e: number): string => `epoch/${pad(e)}`,
@@ -363,6 +368,11 @@ export const keys = {
   proposal: (kind: string, target: Hex): string => `meta/proposal/${kind}/${target}`,
   fresh: 'meta/fresh',
   round: (indexer: Hex): string => `round/${indexer}`,
+  /**
+   * The current epoch's beacon alone (contract version 2): what a `report` needs, without decoding the epoch
+   * record and its list of every attested agreement once per report op. Only the current epoch's is kept.
+   */
+  beacon: (e: number): string => `beacon/${pad(e)}`,
   rejected: (opId: string): string => `rejected/${opId}`
 }
 

@@ -11,7 +11,7 @@ import { dirname, join, resolve, sep } from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { describeError } from '../errors.js'
-import { listRequests } from '../ledger/index.js'
+import { openRequests } from '../ledger/index.js'
 import type { Core, CoreOpts, Drive, DriveEntry } from '../stack/index.js'
 import { ENCRYPTION_KEY_BYTES, isDriveHeader, openDrive, storedByteLength } from '../stack/index.js'
 import type { RoleContext } from './context.js'
@@ -171,7 +171,7 @@ export class Drives extends Resource {
   }
 
   private async liveRequest(driveKey: string): Promise<{ id: number; cores: string[] } | null> {
-    const mine = await listRequests(this.ctx.ledger.kv, { publisher: this.ctx.account })
+    const mine = await openRequests(this.ctx.ledger.kv, this.ctx.account)
     const live = mine.filter((r) => (r.state === 'queued' || r.state === 'active') && r.cores.some((c) => c.key === driveKey))
     const last = live[live.length - 1]
     return last === undefined ? null : { id: last.id, cores: last.cores.map((c) => c.key) }

@@ -12,7 +12,7 @@
 // Hosted cores are resources of the node's resource manager: one reference per agreement on the core,
 // the core is closed when the last one is released (collected, or the node closes).
 import { FavorError, describeError } from '../errors.js'
-import { getAgreement, getOffer, listAgreements, type Agreement, type LedgerKV } from '../ledger/index.js'
+import { getAgreement, getOffer, hosterAgreements, listAgreements, type Agreement, type LedgerKV } from '../ledger/index.js'
 import { discoveryKey, hasStoredCore } from '../stack/index.js'
 import type { Connection, Core, Download, DhtServer } from '../stack/index.js'
 import { Resource, type ResourceHandle } from '../runtime/index.js'
@@ -166,6 +166,8 @@ export class Hoster extends Resource {
   private readonly states = new Map<number, MirrorState>()
   /** Ended agreements never tracked by this process, already checked for data left on disk. */
   private readonly orphansChecked = new Set<number>()
+  /** Whether this process looked once through all its agreements, ended ones included, for data left on disk. */
+  private orphansScanned = false
   /** One reference on the hosted core per agreement (the resource manager counts them). */
   private readonly handles = new Map<number, ResourceHandle<HostedCore>>()
   private readonly acquiring = new Map<number, Promise<ResourceHandle<HostedCore>>>()
@@ -250,6 +252,13 @@ export class Hoster extends Resource {
     }
     if (offer === null && this.states.size === 0) return
     const mine = await this.myAgreements(kv, me)
+    if (!this.orphansScanned) {
+      // once per process: agreements that ended before it tracked them (the index holds live ones only)
+      this.orphansScanned = true
+      for (const a of await listAgreements(kv, { hoster: me })) {
+        if (a.state === 'ended' && !this.states.has(a.id)) await this.collectOrphan(a, mine)
+      }
+    }
     for (const a of mine) {
       if (this.closing) return
       if (a.state === 'ended') {
@@ -451,7 +460,15 @@ export class Hoster extends Resource {
     // Taken before the scan: if the view moves on meanwhile, the next call scans again.
     const at = `${view.core.fork}:${view.version}`
     if (this.scanned?.at === at) return this.scanned.agreements
-    const agreements = await listAgreements(kv, { hoster: me })
+    // our live agreements by the ledger's per-hoster index, plus the ones we follow that left it (ended:
+    // collected after the grace period); never every agreement of the ledger
+    const agreements = await hosterAgreements(kv, me)
+    const live = new Set(agreements.map((a) => a.id))
+    for (const id of this.states.keys()) {
+      if (live.has(id)) continue
+      const a = await getAgreement(kv, id)
+      if (a !== null) agreements.push(a)
+    }
     this.scanned = { at, agreements }
     return agreements
   }

@@ -6,7 +6,7 @@
 import { FavorError, describeError } from '../errors.js'
 import type { RejectCodeValue } from '../ledger/index.js'
 import {
-  available, currentEpoch, epochCost, getAccount, getParams, listRequests, type AppliedInfo, type LedgerKV, type UnitKind
+  available, currentEpoch, epochCost, getAccount, getParams, openRequests, type AppliedInfo, type LedgerKV, type UnitKind
 } from '../ledger/index.js'
 import type { Core, CoreOpts, PeerDiscovery } from '../stack/index.js'
 import { storedByteLength } from '../stack/index.js'
@@ -245,7 +245,7 @@ export class Publisher extends Resource {
       throw new PublishError('INSUFFICIENT_FAVOR', `not enough favor: one epoch of ${opts.replicas} replica(s) costs ${need} micro-favor, ${available(account)} available`)
     }
     const epoch = await currentEpoch(kv)
-    const before = new Set((await listRequests(kv, { publisher: this.ctx.account })).map((r) => r.id))
+    const before = new Set((await openRequests(kv, this.ctx.account)).map((r) => r.id))
     let refusal: { code: RejectCodeValue; reason: string } | null = null
     const onApplied = (info: AppliedInfo): void => {
       if (info.writer === this.ctx.account && info.result.type === 'request' && !info.result.ok) refusal = { code: info.result.code, reason: info.result.reason }
@@ -275,7 +275,7 @@ export class Publisher extends Resource {
     // Our own append applies locally at once; find the new request for this core, or the refusal.
     const deadline = Date.now() + APPLY_TIMEOUT_MS
     while (Date.now() < deadline) {
-      const mine = await listRequests(this.ctx.ledger.kv, { publisher: this.ctx.account })
+      const mine = await openRequests(this.ctx.ledger.kv, this.ctx.account)
       const found = mine.find((r) => !before.has(r.id) && r.cores.some((c) => c.key === hex))
       if (found) return { requestId: found.id }
       const refused = refusal()
@@ -293,7 +293,7 @@ export class Publisher extends Resource {
       // encryption keys, loaded first: an unreadable key file leaves this for the next round).
       await this.keys()
       this.restored = true
-      for (const r of await listRequests(kv, { publisher: this.ctx.account })) {
+      for (const r of await openRequests(kv, this.ctx.account)) {
         if (r.state !== 'queued' && r.state !== 'active') continue
         for (const c of r.cores) {
           if (this.served.has(c.key)) continue
@@ -312,7 +312,7 @@ export class Publisher extends Resource {
     if (this.growPending.size === 0 || !this.ctx.ledger.writable) return
     const pending = [...this.growPending]
     this.growPending.clear()
-    const mine = await listRequests(kv, { publisher: this.ctx.account })
+    const mine = await openRequests(kv, this.ctx.account)
     for (const hex of pending) {
       const core = this.served.get(hex)?.core
       if (!core) continue

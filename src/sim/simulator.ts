@@ -269,6 +269,7 @@ export class Simulator {
       ops: 0,
       rejected: 0,
       reportResults: 0,
+      auditBlocks: 0,
       wallMs: 0
     }
   }
@@ -387,6 +388,7 @@ export class Simulator {
       requestId: m.requestId,
       hoster: m.hoster.label,
       startEpoch: start,
+      startSamples: 0,
       firstReportEpoch: null,
       firstFailEpoch: null,
       endedEpoch: null,
@@ -840,14 +842,17 @@ export class Simulator {
     const batches = new Map<Node, ReportResult[]>()
     const checks: Incident[] = []
     let results = 0
+    let auditBlocks = 0
     for (const id of rec.attested) {
       const att = this.readPlain<Attestation>(keys.attest(e, id))
       const m = this.mirror.get(id)
       if (att === null || m === undefined) continue
       if (m.length === 0) m.length = this.readPlain<Agreement>(keys.agreement(id))?.length ?? 0
+      auditBlocks += Math.min(att.samples, att.length) * att.attestors.length
       const fault = this.faultAt(m.hoster, e)
       if (fault !== null) {
         const inc = this.incidentOf.get(id) ?? this.openIncident(fault, m, e)
+        if (inc.startEpoch === e) inc.startSamples = att.samples
         checks.push(inc)
       }
       for (const [i, hex] of att.attestors.entries()) {
@@ -880,7 +885,10 @@ export class Simulator {
       }
     }
     const eo = this.outcomes.get(e)
-    if (eo !== undefined) eo.reportResults = results
+    if (eo !== undefined) {
+      eo.reportResults = results
+      eo.auditBlocks = auditBlocks
+    }
     // what the attestors reported on the incidents, as recorded by the contract
     for (const inc of checks) {
       if (inc.firstReportEpoch !== null) continue
@@ -949,7 +957,8 @@ export class Simulator {
       const o = this.outcomes.get(e)
       if (o !== undefined) epochs.push(o)
     }
-    const live = this.read<number[]>(keys.live) ?? []
+    // version 1: one list; version 2: one key per live agreement
+    const live = this.read<number[]>(keys.live)?.length ?? this.kv.entries(keys.livePrefix).length
     return {
       config: {
         seed: c.seed,
@@ -987,7 +996,7 @@ export class Simulator {
       endedHonest: this.endedHonest,
       sybil: this.sybilStats(),
       agreementsCreated: this.agreementsCreated,
-      agreementsLive: live.length,
+      agreementsLive: live,
       perf: { setupMs: 0, runMs: 0, wallMs: 0, epochsPerSec: 0, opsPerSec: 0, peakRssBytes: 0, peakHeapBytes: 0, kvEntries: 0, applyMs: 0 }
     }
   }

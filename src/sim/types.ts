@@ -191,6 +191,11 @@ export interface EpochOutcome {
   rejected: number
   /** Report results sent by attestors for this epoch. */
   reportResults: number
+  /**
+   * Blocks the attestors of this epoch challenge, summed over the attestation records (samples × attestors,
+   * at most the core's length each): audit traffic in blocks (adaptive audits, docs/challenges.md §3).
+   */
+  auditBlocks: number
   /** Wall time spent on this epoch (acting + tick), ms (not deterministic). */
   wallMs: number
 }
@@ -205,6 +210,8 @@ export interface Incident {
   hoster: string
   /** First epoch in which the agreement was challenged while the hoster misbehaved (withdraw: the epoch it withdrew). */
   startEpoch: number
+  /** Blocks per attestor the contract fixed for the agreement in its first affected epoch (its hoster's audit tier). */
+  startSamples: number
   /** First epoch in which at least one selected attestor reported a failing result (contract attestation record). */
   firstReportEpoch: number | null
   /** First epoch whose settled outcome was failing (contract settlement). */

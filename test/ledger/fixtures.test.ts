@@ -14,9 +14,9 @@ import { fixtureLogHash, type Fixture } from './fixtures/format.js'
 const V1_LOG_HASH = 'cc78dc58a9bfcf6e3d8375fd6e1689327d8ad9e5723ba5617f8e32a00952a71c'
 const V1_DIGEST = '79451596742d611113b7c16f828797519099c0c4d6f6139a67f51d1ea003b3af'
 
-/** Committed with oplog-v2.json (contract version 2: prove-size, the grow size rule). */
-const V2_LOG_HASH = 'a9e461ffbfffacd0a0668dac89bfdc38715ab51c7d38d1b6e24293f5cd619024'
-const V2_DIGEST = '237d3a7b5a55f49cc60019540bd86d6671649d1c586206d6194081e2bf1f129d'
+/** Committed with oplog-v2.json (contract version 2: indexes, adaptive audits, prove-size, extend, multi-signer evidence). */
+const V2_LOG_HASH = '638d162a00aea31272066b5c8949142ce8aee7aaceb5fe1f9de4dad2b59a3a6e'
+const V2_DIGEST = '9be98b949d80db874ebbd2161777ac35110dd70674656f60cf03bc9fa5ba26b9'
 
 const BUMP = 'the contract changed what it does for an op log it already accepted: that needs a contract version bump ' +
   '(CONTRACT_VERSION in src/ledger/constants.ts) and a new fixture for the new version (test/ledger/fixtures/generate.ts), never an edit of this one'
