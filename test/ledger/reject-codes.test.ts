@@ -204,8 +204,7 @@ test('grow: NO_SUCH_REQUEST, NOT_PUBLISHER, CORE_NOT_IN_REQUEST, GROW_SHRINK (th
 })
 
 test('upgrade: NOT_INDEXER, UPGRADE_NOT_NEWER, UPGRADE_EPOCH_PAST, DUPLICATE_VOTE, UPGRADE_PENDING', async () => {
-  // a version 1 network (the versions below are relative to it)
-  const net = await TestNet.create({ names: ['boot', 'i2', 'i3', 'w'], indexers: ['i2', 'i3'], contractVersion: 1 })
+  const net = await TestNet.create({ names: ['boot', 'i2', 'i3', 'w'], indexers: ['i2', 'i3'] })
   const u = (contractVersion: number, fromEpoch: number): Op => ({ type: 'upgrade', time: 0, contractVersion, fromEpoch })
   const V = CONTRACT_VERSION // what genesis wrote: the version in force
   await expectCode(net, 'w', u(V + 1, 5), RejectCode.NOT_INDEXER)
