@@ -24,11 +24,11 @@ test('a failed start stops what started, in reverse, and names the component', {
   const networkKey = first.networkKey
   const account = first.account
   assert.deepEqual(first.componentNames, [
-    'store', 'ledger', 'dht', 'admission', 'swarm', 'resources', 'hoster', 'publisher', 'drives', 'attestor', 'indexer', 'ledger-events', 'tasks', 'auto-join'
+    'store', 'ledger', 'dht', 'admission', 'swarm', 'resources', 'hoster', 'publisher', 'drives', 'folders', 'attestor', 'indexer', 'ledger-events', 'tasks', 'auto-join'
   ])
   await first.close()
 
-  // the attestor's kept results do not parse: its start fails, after the store, ledger, network and three roles
+  // the attestor's kept results do not parse: its start fails, after the store, ledger, network and four roles
   await writeFile(path.join(dir, ATTEST_RESULTS_FILE), '{ not json')
   const mem = createMemorySink()
   const log = createLogger({ sink: mem.sink, level: 'debug' })
@@ -42,7 +42,7 @@ test('a failed start stops what started, in reverse, and names the component', {
   assert.match(err.message, /^attestor did not start: /)
   const failure = mem.records.find((r) => r.level === 'warn' && r.fields?.component === 'attestor')
   assert.ok(failure !== undefined, 'the failed start is logged with the component')
-  assert.equal(failure.fields?.started, 'store,ledger,dht,admission,swarm,resources,hoster,publisher,drives')
+  assert.equal(failure.fields?.started, 'store,ledger,dht,admission,swarm,resources,hoster,publisher,drives,folders')
   assert.deepEqual(mem.records.filter((r) => /stop failed/.test(r.message)).map((r) => r.message), [], 'every rollback stop succeeded')
 
   // nothing left open: the same directory (its store lock, its identity) opens again at once
