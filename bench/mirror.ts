@@ -22,6 +22,7 @@ import { runDemo } from '../src/demo/index.js'
 import { makeTempDir, removeDir } from '../test/harness/tmp.js'
 import { waitFor, withTimeout } from '../test/harness/wait.js'
 import { E2ENet } from '../test/e2e/helpers.js'
+import { fig } from './figures.js'
 
 export interface MirrorBenchResult {
   bytes: number
@@ -147,19 +148,22 @@ export async function runMirrorBench(opts: { quick?: boolean; out?: (line: strin
     bytes, blockSize, favorMs, favorMatchMs, favorMirrorMs: favorMs - favorMatchMs, favorActiveMs,
     blindPeerMs, blindPeerAddCoreMs, plainMs, demoFirstPassMs: demo.firstPassMs
   }
-  const s = (ms: number): string => (ms / 1000).toFixed(2) + ' s'
-  const x = (a: number, b: number): string => (a / b).toFixed(2) + '×'
+  const sec = (name: string, ms: number, opts: Parameters<typeof fig>[3] = {}): ReturnType<typeof fig> => fig(name, ms / 1000, 's', { digits: 2, ...opts })
   const rate = (ms: number): string => (bytes / MiB / (ms / 1000)).toFixed(0) + ' MiB/s'
+  const bp = sec('blind-peer addCore → held', r.blindPeerMs)
+  const plain = sec('plain reader join → done', r.plainMs)
+  const favor = sec('Favor publish → held by 2', r.favorMs, { baseline: bp, aim: { on: 'ratio', cmp: '<=', limit: 1 } })
+  const mirror = sec('Favor mirroring proper (2)', r.favorMirrorMs, { baseline: bp })
   out('all in this one process, 127.0.0.1 only; same core, same machine, same run:')
-  out(`Favor publish → fully held by 2 hosters:   ${s(r.favorMs)}  (matching wait ${s(r.favorMatchMs)} + mirroring ${s(r.favorMirrorMs)}); → active on the ledger ${s(r.favorActiveMs)}`)
-  out(`blind-peer 3.8.1, addCore → fully held:    ${s(r.blindPeerMs)}  (${rate(r.blindPeerMs)}; 1 blind peer; addCore resolved after ${s(r.blindPeerAddCoreMs)})`)
-  out(`plain hyperswarm replication, 1 reader:    ${s(r.plainMs)}  (${rate(r.plainMs)}; join → done)`)
+  out(`Favor publish → fully held by 2 hosters:   ${favor.vu}  (matching wait ${sec('Favor matching wait', r.favorMatchMs).vu} + mirroring ${mirror.vu}); → active on the ledger ${sec('Favor publish → active (2)', r.favorActiveMs).vu}`)
+  out(`blind-peer 3.8.1, addCore → fully held:    ${bp.vu}  (${rate(r.blindPeerMs)}; 1 blind peer; addCore resolved after ${sec('blind-peer addCore resolved', r.blindPeerAddCoreMs).vu})`)
+  out(`plain hyperswarm replication, 1 reader:    ${plain.vu}  (${rate(r.plainMs)}; join → done)`)
   out('ratios (Favor / baseline; aim ≤ 1.00×):')
-  out(`  Favor end-to-end / blind-peer:           ${x(r.favorMs, r.blindPeerMs)}`)
-  out(`  Favor mirroring proper / blind-peer:     ${x(r.favorMirrorMs, r.blindPeerMs)}  (excludes the wait for the next epoch's matching)`)
-  out(`  Favor end-to-end / plain reader:         ${x(r.favorMs, r.plainMs)}`)
-  out(`  blind-peer / plain reader:               ${x(r.blindPeerMs, r.plainMs)}`)
-  out(`demo start → first passing challenge:      ${r.demoFirstPassMs === null ? 'none' : s(r.demoFirstPassMs)} (5 nodes, epochs of ${opts.quick === true ? 1500 : 3000} ms)`)
+  out(`  Favor end-to-end / blind-peer:           ${favor.r}  (${favor.verdict}; but 2 replicas against 1)`)
+  out(`  Favor mirroring proper / blind-peer:     ${mirror.r}  (excludes the wait for matching)`)
+  out(`  Favor end-to-end / plain reader:         ${(r.favorMs / r.plainMs).toFixed(2)}×`)
+  out(`  blind-peer / plain reader:               ${(r.blindPeerMs / r.plainMs).toFixed(2)}×`)
+  out(`demo start → first passing challenge:      ${r.demoFirstPassMs === null ? 'none' : sec('demo first pass', r.demoFirstPassMs).vu} (5 nodes, epochs of ${opts.quick === true ? 1500 : 3000} ms)`)
   return r
 }
 

@@ -3,10 +3,11 @@
 // Standalone: node --import tsx bench/sim.ts [--quick]
 import { pathToFileURL } from 'node:url'
 import { runSim } from '../src/sim/index.js'
+import { fig } from './figures.js'
 
-const AIM_MS = 120_000
+// issue 15's aim for this scale (issue 3's was 120 s)
+const AIM_S = 60
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
-const mib = (b: number): string => `${fmt(b / 2 ** 20)} MiB`
 
 export async function runSimBench(opts: { quick?: boolean } = {}): Promise<void> {
   const quick = opts.quick ?? false
@@ -27,17 +28,22 @@ export async function runSimBench(opts: { quick?: boolean } = {}): Promise<void>
   )
   const p = r.perf
   const epochMs = r.epochs.map((e) => e.wallMs).sort((a, b) => a - b)
-  console.log('| wall s | in apply s | setup s | epochs s | epochs/s | epoch ms p50 / max | ops | ops/s | peak RSS | peak heap | kv entries | aim (< 120 s) |')
+  const wall = fig('wall', p.wallMs / 1000, 's', { aim: { on: 'value', cmp: '<', limit: AIM_S, comparable: !quick } })
+  const inApply = fig('apply', p.applyMs / 1000, 's', { baseline: wall })
+  console.log(`| wall s | in apply s | setup s | epochs s | epochs/s | epoch ms p50 / max | ops | ops/s | peak RSS | peak heap | kv entries | aim (< ${AIM_S} s) |`)
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
   console.log(
-    `| ${(p.wallMs / 1000).toFixed(1)} | ${(p.applyMs / 1000).toFixed(1)} (${((p.applyMs / p.wallMs) * 100).toFixed(0)} %) | ${(p.setupMs / 1000).toFixed(1)} | ${(p.runMs / 1000).toFixed(1)} | ${p.epochsPerSec.toFixed(2)} | ` +
-      `${fmt(epochMs[Math.floor(epochMs.length / 2)] ?? 0)} / ${fmt(epochMs.at(-1) ?? 0)} | ${fmt(r.ops.applied)} | ${fmt(p.opsPerSec)} | ${mib(p.peakRssBytes)} | ${mib(p.peakHeapBytes)} | ${fmt(p.kvEntries)} | ` +
-      (quick ? '(quick: scaled down, not comparable)' : `${((p.wallMs / AIM_MS) * 100).toFixed(0)} % of the aim`) +
+    `| ${wall.v} | ${inApply.v} (${((inApply.figure.ratio ?? 0) * 100).toFixed(0)} %) | ${fig('setup', p.setupMs / 1000, 's').v} | ${fig('epochs', p.runMs / 1000, 's').v} | ${fig('epochs per s', p.epochsPerSec, '/s').v} | ` +
+      `${fig('epoch p50', epochMs[Math.floor(epochMs.length / 2)] ?? 0, 'ms').v} / ${fig('epoch max', epochMs.at(-1) ?? 0, 'ms').v} | ${fig('ops', r.ops.applied, 'ops').v} | ${fig('ops per s', p.opsPerSec, 'ops/s').v} | ` +
+      `${fig('peak RSS', p.peakRssBytes / 2 ** 20, 'MiB').vu} | ${fig('peak heap', p.peakHeapBytes / 2 ** 20, 'MiB').vu} | ${fig('kv entries', p.kvEntries, 'entries').v} | ` +
+      (quick ? '(quick: scaled down, not comparable)' : wall.verdict) +
       ' |'
   )
   const d = r.detection.lossy
   if (d !== undefined) {
-    console.log(`lossy: ${d.incidents} agreements; reported in the first epoch ${((d.reportedFirstEpoch / d.incidents) * 100).toFixed(1)} %, failing outcome in the first epoch ${((d.failedFirstEpoch / d.incidents) * 100).toFixed(1)} %; repaired ${d.repaired}, mean ${d.meanEpochsToRepair?.toFixed(2) ?? '—'} epochs`)
+    const pc = (n: number): number => (d.incidents === 0 ? 0 : (n / d.incidents) * 100)
+    console.log(`lossy: ${d.incidents} agreements; reported in the first epoch ${fig('lossy reported in the first epoch', pc(d.reportedFirstEpoch), '%', { digits: 1 }).vu}, ` +
+      `failing outcome in the first epoch ${fig('lossy failing in the first epoch', pc(d.failedFirstEpoch), '%', { digits: 1 }).vu}; repaired ${d.repaired}, mean ${fig('lossy epochs to repair', d.meanEpochsToRepair ?? null, 'epochs').v} epochs`)
   }
   console.log(`digest ${r.digest.slice(0, 16)}…, ops rejected ${r.ops.rejected}, agreements created ${fmt(r.agreementsCreated)}`)
 }
