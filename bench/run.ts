@@ -15,6 +15,7 @@ export const BENCHES: { name: string; load: () => Promise<Bench> }[] = [
   { name: 'proof', load: async () => (await import('./proof.js')).runProofBench },
   { name: 'ledger', load: async () => (await import('./ledger.js')).runLedgerBench },
   { name: 'sim', load: async () => (await import('./sim.js')).runSimBench },
+  { name: 'ledger-growth', load: async () => (await import('./ledger-growth.js')).runLedgerGrowthBench },
   { name: 'autobase', load: async () => (await import('./autobase.js')).runAutobaseBench },
   { name: 'statement', load: async () => (await import('./statement.js')).runStatementBench },
   {
