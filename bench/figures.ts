@@ -72,6 +72,7 @@ export function show(n: number | null, digits?: number): string {
   if (n === null || !Number.isFinite(n)) return '—'
   if (digits !== undefined) return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
   const a = Math.abs(n)
+  if (Number.isInteger(n)) return n.toLocaleString('en-US')
   if (a >= 100) return Math.round(n).toLocaleString('en-US')
   if (a >= 10) return n.toFixed(1)
   return n.toFixed(2)

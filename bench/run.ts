@@ -16,6 +16,7 @@ export const BENCHES: { name: string; load: () => Promise<Bench> }[] = [
   { name: 'ledger', load: async () => (await import('./ledger.js')).runLedgerBench },
   { name: 'sim', load: async () => (await import('./sim.js')).runSimBench },
   { name: 'ledger-growth', load: async () => (await import('./ledger-growth.js')).runLedgerGrowthBench },
+  { name: 'node-load', load: async () => (await import('./node-load.js')).runNodeLoadBench },
   { name: 'autobase', load: async () => (await import('./autobase.js')).runAutobaseBench },
   { name: 'statement', load: async () => (await import('./statement.js')).runStatementBench },
   {
