@@ -11,7 +11,8 @@
 //  - the demo's time from start to the first passing challenge.
 // Each scenario is a fresh network (its own publisher, core and hosters: one hoster per replica, so the
 // matching has no choice to make); the blind peers run after Favor, against the same publisher and core
-// (its data is then warm in the page cache, which, if anything, favours the baselines). Everything runs
+// (its data is then warm in the page cache, which, if anything, favours the baselines; the plain reader
+// runs before the blind peers). Everything runs
 // in this one process on 127.0.0.1.
 // Standalone: node --import tsx bench/mirror.ts [--quick]
 import { pathToFileURL } from 'node:url'
@@ -99,7 +100,7 @@ async function favorScenario(net: E2ENet, replicas: number, bytes: number, block
     return held >= replicas
   }, 600_000, `${replicas} hosters hold the core`, POLL_MS)
   const tAll = performance.now()
-  await waitFor(async () => (await listAgreements(pub.ledger.kv, { requestId })).filter((a) => a.state === 'active').length >= replicas, 60_000, 'active', POLL_MS)
+  await waitFor(async () => (await listAgreements(pub.ledger.kv, { requestId })).filter((a) => a.state === 'active').length >= replicas, 300_000, 'active', POLL_MS)
   const tActive = performance.now()
   return { times: { firstMs: tFirst - t0, allMs: tAll - t0, matchMs: (tMatched || tFirst) - t0, activeMs: tActive - t0 }, pub, core }
 }
@@ -120,7 +121,7 @@ async function blindPeerScenario(net: E2ENet, pub: FavorNode, core: Core, n: num
     client = await blindPeeringClient({ dht: dhts[0] as ReturnType<typeof createDht>, store: pub.store, keys: servers.map((s) => s.publicKey) })
     let t0 = 0
     const done: number[] = []
-    const held = servers.map((s) => s.waitHeld(core.key, core.length, { timeoutMs: 600_000, intervalMs: POLL_MS }).then(() => { done.push(performance.now()) }))
+    const held = servers.map((s) => s.waitHeld(core.key, core.length, { timeoutMs: 180_000, intervalMs: POLL_MS }).then(() => { done.push(performance.now()) }))
     const all = Promise.all(held)
     all.catch(() => undefined) // awaited below; avoids an unhandled rejection if addCore throws first
     t0 = performance.now()
@@ -130,6 +131,7 @@ async function blindPeerScenario(net: E2ENet, pub: FavorNode, core: Core, n: num
     const sorted = done.sort((a, b) => a - b)
     return { firstMs: (sorted[0] as number) - t0, allMs: (sorted.at(-1) as number) - t0, addCoreMs }
   } finally {
+    progress('closing the blind peers')
     await client?.close()
     for (const s of servers) await s.close()
     for (const d of dhts) await d.destroy()
@@ -160,15 +162,30 @@ async function plainReader(net: E2ENet, core: Core): Promise<number> {
   }
 }
 
+const progress = (line: string): void => { process.stderr.write(`  … ${line}\n`) }
+
 async function scenario(replicas: number, bytes: number, blockSize: number, epochMs: number | null, baselines: { blindPeer: boolean; plain: boolean }): Promise<Scenario> {
   const net = await E2ENet.create()
   try {
     const { times, pub, core } = await favorScenario(net, replicas, bytes, blockSize, epochMs)
-    const blindPeer = baselines.blindPeer ? await blindPeerScenario(net, pub, core, replicas) : null
+    progress(`Favor ${replicas} replica(s), epochs of ${epochMs === null ? '1 h' : `${epochMs} ms`}: first ${(times.firstMs / 1000).toFixed(2)} s, all ${(times.allMs / 1000).toFixed(2)} s`)
+    // the plain reader first: after a blind-peering client closed on the publisher's store, a 100 MiB
+    // plain download from it stalled (seen once; not investigated)
     const plainMs = baselines.plain ? await plainReader(net, core) : null
+    const blindPeer = baselines.blindPeer ? await blindPeerScenario(net, pub, core, replicas) : null
+    if (blindPeer !== null) progress(`blind-peer ×${replicas}: first ${(blindPeer.firstMs / 1000).toFixed(2)} s, all ${(blindPeer.allMs / 1000).toFixed(2)} s`)
     return { replicas, epochMs, favor: times, blindPeer, plainMs }
   } finally {
-    await net.close()
+    for (const n of [...net.nodes].reverse()) {
+      progress(`closing ${n.name}`)
+      await withTimeout(net.closeNode(n), 60_000, `closing ${n.name}`).catch((err: unknown) => { progress(`${(err as Error).message}: left open`) })
+    }
+    // After the 100 MiB blind-peer run the testnet's destroy did not finish (seen three times, not with
+    // 16 MiB; not investigated): bounded, then the data directories are removed here.
+    await withTimeout(net.close(), 30_000, 'closing the testnet').catch(async (err: unknown) => {
+      progress(`${(err as Error).message}: left open`)
+      for (const d of net.dirs) await removeDir(d)
+    })
   }
 }
 
@@ -183,7 +200,6 @@ export async function runMirrorBench(opts: { quick?: boolean; out?: (line: strin
   for (const replicas of [1, 2]) {
     const sc = await scenario(replicas, bytes, blockSize, compressed, { blindPeer: true, plain: replicas === 1 })
     scenarios.push(sc)
-    out(`  … ${replicas} replica(s), epochs of ${compressed} ms: Favor first ${(sc.favor.firstMs / 1000).toFixed(2)} s, all ${(sc.favor.allMs / 1000).toFixed(2)} s`)
   }
   const hour = await scenario(1, bytes, blockSize, null, { blindPeer: false, plain: false })
   scenarios.push(hour)
