@@ -7,6 +7,7 @@ import {
 } from '../src/stack/index.js'
 import { Ledger, encodeOp, defaultParams, type Op } from '../src/ledger/index.js'
 import { makeTempDir, removeDir } from '../test/harness/tmp.js'
+import { fig } from './figures.js'
 
 interface Writer {
   /** Ops this node has applied at least once (progress only: apply may re-run after reorders). */
@@ -153,9 +154,12 @@ export async function runAutobaseBench(opts: { quick?: boolean } = {}): Promise<
   console.log(`Autobase throughput, ${per} ops per scenario (offer ops; same process, direct streams)`)
   console.log('scenario'.padEnd(28) + 'contract ops/s'.padStart(16) + 'no-op ops/s'.padStart(14) + 'overhead ×'.padStart(12))
   for (const [label, contract, noop] of rows) {
-    console.log(label.padEnd(28) + contract.toFixed(0).padStart(16) + noop.toFixed(0).padStart(14) + (noop / contract).toFixed(2).padStart(12))
+    const n = fig(`${label}: no-op`, noop, 'ops/s')
+    const c = fig(`${label}: contract`, contract, 'ops/s', { baseline: n })
+    const o = fig(`${label}: overhead`, noop / contract, '×', { aim: { on: 'value', cmp: '<', limit: 2 } })
+    console.log(label.padEnd(28) + c.v.padStart(16) + n.v.padStart(14) + o.v.padStart(12) + '  ' + o.verdict)
   }
-  console.log('aim: contract overhead under 2× the no-op apply')
+  console.log('aim: contract overhead under 2× the no-op apply (no-op ops/s ÷ contract ops/s)')
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -14,6 +14,7 @@ import { apply, decodeOp, digest, encodeOp, MemoryKV } from '../src/ledger/index
 import type { LedgerKV } from '../src/ledger/index.js'
 import { Simulator } from '../src/sim/index.js'
 import { blake2b, keyPair, sign, verify } from '../src/stack/crypto.js'
+import { fig } from './figures.js'
 
 const SETTLE_AIM_MS = 2000
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
@@ -69,10 +70,12 @@ async function throughputBench(quick: boolean): Promise<void> {
   const results = report.ops.byType.report ?? 0
   console.log(`\n## Apply throughput (op log of a simulator run: ${cfg.hosters} hosters × ${cfg.agreements} agreements × ${cfg.epochs} epochs, scenario mixed)`)
   console.log(`${fmt(log.length)} ops (${fmt(results)} batched reports, ${fmt(report.epochs.reduce((s, e) => s + e.reportResults, 0))} report results); replay digest ${replayDigest === report.digest ? 'equals' : 'DIFFERS FROM'} the run's`)
+  const noop = fig('apply no-op', bestNoop, 'ops/s')
+  const contract = fig('apply contract', bestContract, 'ops/s', { baseline: noop })
   console.log('| apply | ops/s | ratio to no-op |')
   console.log('| --- | --- | --- |')
-  console.log(`| no-op (store the op) over MemoryKV | ${fmt(bestNoop)} | 1.00× |`)
-  console.log(`| Favor contract over MemoryKV | ${fmt(bestContract)} | ${(bestNoop / bestContract).toFixed(1)}× slower |`)
+  console.log(`| no-op (store the op) over MemoryKV | ${noop.v} | 1.00× |`)
+  console.log(`| Favor contract over MemoryKV | ${contract.v} | ${(bestNoop / bestContract).toFixed(1)}× slower |`)
   console.log('(ops are not uniform: one tick op settles a whole epoch, one report op carries up to 1,024 results)')
 }
 
@@ -133,12 +136,16 @@ async function reportBench(agreements: number): Promise<void> {
   }
   const perEpoch = (30_000 / checked)
   console.log(`\n## Report ops with receipt checks (${fmt(agreements)} agreements × 3 attestors: ${fmt(results)} results in ${reports.length} ops)`)
+  const rawF = fig('raw ed25519 verify', raw, '/s')
+  const checkedF = fig('report results checked', checked, '/s', { baseline: rawF })
+  const uncheckedF = fig('report results unchecked', unchecked, '/s')
   console.log('| apply | results/s | ratio |')
   console.log('| --- | --- | --- |')
-  console.log(`| raw ed25519 verify (32-byte message) | ${fmt(raw)} | 1.00× |`)
-  console.log(`| report results, pass with receipt (checked) | ${fmt(checked)} | ${(checked / raw).toFixed(2)}× of raw verify |`)
-  console.log(`| the same results as slow, no evidence (unchecked) | ${fmt(unchecked)} | ${(checked / unchecked).toFixed(2)}× checked/unchecked |`)
-  console.log(`10,000 agreements × 3 attestors = 30,000 checked results ≈ ${(perEpoch).toFixed(2)} s per epoch on one core (aim ≤ 3 s)`)
+  console.log(`| raw ed25519 verify (32-byte message) | ${rawF.v} | 1.00× |`)
+  console.log(`| report results, pass with receipt (checked) | ${checkedF.v} | ${checkedF.r} of raw verify |`)
+  console.log(`| the same results as slow, no evidence (unchecked) | ${uncheckedF.v} | ${(checked / unchecked).toFixed(2)}× checked/unchecked |`)
+  const epochF = fig('30,000 checked results', perEpoch, 's', { aim: { on: 'value', cmp: '<=', limit: 3 } })
+  console.log(`10,000 agreements × 3 attestors = 30,000 checked results ≈ ${epochF.vu} per epoch on one core (${epochF.verdict})`)
 }
 
 export async function runLedgerBench(opts: { quick?: boolean } = {}): Promise<void> {
@@ -152,8 +159,9 @@ export async function runLedgerBench(opts: { quick?: boolean } = {}): Promise<vo
     const sorted = [...ms].sort((a, b) => a - b)
     const best = sorted[0] ?? 0
     const med = sorted[Math.floor(sorted.length / 2)] ?? 0
-    const aim = n === 10_000 ? `${((best / SETTLE_AIM_MS) * 100).toFixed(0)} % of the aim` : `(${(SETTLE_AIM_MS * n / 10_000).toFixed(0)} ms pro rata)`
-    console.log(`| ${fmt(n)} | ${fmt(best)} | ${fmt(med)} | ${aim} | ${fmt(kv)} |`)
+    const bestF = fig(`settle ${n} best`, best, 'ms', n === 10_000 ? { aim: { on: 'value', cmp: '<', limit: SETTLE_AIM_MS } } : {})
+    const aim = n === 10_000 ? `${((best / SETTLE_AIM_MS) * 100).toFixed(0)} % of the aim: ${bestF.verdict}` : `(${(SETTLE_AIM_MS * n / 10_000).toFixed(0)} ms pro rata)`
+    console.log(`| ${fmt(n)} | ${bestF.v} | ${fig(`settle ${n} median`, med, 'ms').v} | ${aim} | ${fig(`settle ${n} kv entries`, kv, 'entries').v} |`)
   }
   await reportBench(quick ? 1000 : 10_000)
   await throughputBench(quick)

@@ -14,6 +14,7 @@ import { encodeBundle, makeBlockProofs, sampleIndices, verifyBlockProof, verifyB
 import { percentile, runChallenge } from '../src/protocol/index.js'
 import { makeTempDir, removeDir } from '../test/harness/tmp.js'
 import { challengeOptions, makeWorld, publishTo, startHoster, startNet } from '../test/protocol/helpers.js'
+import { fig } from './figures.js'
 
 function fill(core: Core, length: number, size: number): Promise<unknown> {
   const blocks: Buffer[] = []
@@ -24,8 +25,6 @@ function fill(core: Core, length: number, size: number): Promise<unknown> {
   }
   return core.append(blocks)
 }
-
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
 
 async function verifyBench(dir: string, quick: boolean): Promise<void> {
   const store = openStore(path.join(dir, 'verify'))
@@ -69,7 +68,14 @@ async function verifyBench(dir: string, quick: boolean): Promise<void> {
         bestBatch = Math.max(bestBatch, (batches.length * 16) / ((performance.now() - t) / 1000))
       }
       const avgBytes = proofs.reduce((s, p) => s + p.bytes.length, 0) / proofs.length
-      console.log(`| ${size / 1024} KiB | ${proofs.length} | ${fmt(avgBytes)} | ${fmt(bestVerify)} | ${fmt(bestRaw)} | ${(bestVerify / bestRaw * 100).toFixed(0)} % | ${fmt(bestBatch)} |`)
+      const kib = `${size / 1024} KiB`
+      const rawF = fig(`raw limit ${kib}`, bestRaw, '/s')
+      // issue 15's aim (≥ 80 %) is against a limit that also counts the Merkle path hashing; this one does not
+      const verifyF = fig(`verify ${kib}`, bestVerify, '/s', {
+        baseline: rawF,
+        ...(size === 4096 ? { aim: { on: 'ratio' as const, cmp: '>=' as const, limit: 0.8, comparable: false }, note: 'the raw limit leaves out the Merkle path hashing the verifier does: not the aim\'s limit' } : {})
+      })
+      console.log(`| ${kib} | ${proofs.length} | ${fig(`proof bytes ${kib}`, avgBytes, 'B').v} | ${verifyF.v} | ${rawF.v} | ${((verifyF.figure.ratio ?? 0) * 100).toFixed(0)} % | ${fig(`batched k=16 ${kib}`, bestBatch, 'blocks/s').v} |`)
     }
   } finally {
     await store.close()
@@ -122,15 +128,15 @@ async function latencyBench(dir: string, quick: boolean): Promise<void> {
       await reader.close()
       await removeDir(rdir)
     }
-    const p = (xs: number[], q: number): string => percentile(xs, q).toFixed(1)
+    const p = (xs: number[], q: number, name: string): string => fig(`${name} p${q}`, percentile(xs, q), 'ms', { digits: 1 }).v
     console.log(`\n## Challenge latency, k = 16, 4 KiB blocks, loopback (${runs} runs, fresh connection each)`)
     console.log('| | p50 ms | p99 ms |')
     console.log('| --- | --- | --- |')
-    console.log(`| challenge: nonce → receipt (16 items + receipt; pings before, verification after) | ${p(challengeResp, 50)} | ${p(challengeResp, 99)} |`)
-    console.log(`| challenge: total incl. connect + verification | ${p(challengeTotal, 50)} | ${p(challengeTotal, 99)} |`)
-    console.log(`| core.get ×16 in parallel over replication (after update) | ${p(getBatch, 50)} | ${p(getBatch, 99)} |`)
-    console.log(`| core.get per block (within those batches) | ${p(getBlock, 50)} | ${p(getBlock, 99)} |`)
-    console.log(`| replication: connect + ready + update({wait}) | ${p(getConnect, 50)} | ${p(getConnect, 99)} |`)
+    console.log(`| challenge: nonce → receipt (16 items + receipt; pings before, verification after) | ${p(challengeResp, 50, 'challenge nonce→receipt')} | ${p(challengeResp, 99, 'challenge nonce→receipt')} |`)
+    console.log(`| challenge: total incl. connect + verification | ${p(challengeTotal, 50, 'challenge total')} | ${p(challengeTotal, 99, 'challenge total')} |`)
+    console.log(`| core.get ×16 in parallel over replication (after update) | ${p(getBatch, 50, 'core.get x16')} | ${p(getBatch, 99, 'core.get x16')} |`)
+    console.log(`| core.get per block (within those batches) | ${p(getBlock, 50, 'core.get per block')} | ${p(getBlock, 99, 'core.get per block')} |`)
+    console.log(`| replication: connect + ready + update({wait}) | ${p(getConnect, 50, 'replication connect')} | ${p(getConnect, 99, 'replication connect')} |`)
   } finally {
     await hoster.close()
     await attestor.destroy()
@@ -144,7 +150,8 @@ function auditOverhead(): void {
   console.log('| --- | --- | --- |')
   for (const size of [4096, 65536]) {
     const perDay = 3 * 16 * 24 * size
-    console.log(`| ${size / 1024} KiB | ${fmt(perDay)} | ${(perDay / 2 ** 30 * 100).toFixed(3)} % |`)
+    const pc = fig(`audit ${size / 1024} KiB per GiB-day`, (perDay / 2 ** 30) * 100, '%', { digits: 3, aim: { on: 'value', cmp: '<=', limit: 1 }, note: 'formula: 3 attestors × 16 blocks × 24 epochs × block size, for 1 GiB stored' })
+    console.log(`| ${size / 1024} KiB | ${fig(`audit ${size / 1024} KiB bytes per day`, perDay, 'B').v} | ${pc.v} % (${pc.verdict}) |`)
   }
 }
 

@@ -25,6 +25,7 @@ import { BenchLedger, CHALLENGE_PROTOCOL, challengeOnce, startAttestor, startHon
 import type { BenchAgreement, BenchAttestor, BenchHoster, ChallengeSample } from './relay-protocol.js'
 import { percentile, statsAt } from './relay-outcomes.js'
 import { startHogs } from './relay-hog.js'
+import { fig } from './figures.js'
 
 const MiB = 1024 * 1024
 const ATTESTORS = 3
@@ -88,6 +89,9 @@ async function mirror(srcStore: Store, dstStore: Store, src: Core): Promise<Core
 
 const f1 = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : '—')
 const pct = (x: number): string => `${(100 * x).toFixed(x > 0 && x < 0.1 ? 1 : 0)} %`
+/** A fraction recorded as a percentage figure; printed as `pct` prints it. */
+const pctF = (name: string, x: number): string => { fig(name, 100 * x, '%'); return pct(x) }
+const msF = (name: string, x: number): string => { fig(name, Number.isFinite(x) ? x : null, 'ms'); return f1(x) }
 
 export async function runRelayBench(opts: RelayBenchOptions = {}): Promise<RunResult[]> {
   const out = opts.out ?? ((l: string) => { process.stdout.write(l + '\n') })
@@ -215,10 +219,11 @@ export async function runRelayBench(opts: RelayBenchOptions = {}): Promise<RunRe
     out(`load average (1/5/15 min) with the hog on, first and last round: ${loads.join(' | ')}; at the end ${load()}\n`)
     for (const d of distances) {
       const pings = (lines.get(d) as { pings: number[] }).pings
-      out(`delay line d=${d} ms: round trip through it (one ping before each relay epoch, n=${pings.length}): min ${f1(percentile(pings, 0))} p50 ${f1(percentile(pings, 50))} p95 ${f1(percentile(pings, 95))} max ${f1(percentile(pings, 100))} ms`)
+      const dl = `delay line d=${d} ms round trip`
+      out(`delay line d=${d} ms: round trip through it (one ping before each relay epoch, n=${pings.length}): min ${msF(`${dl} min`, percentile(pings, 0))} p50 ${msF(`${dl} p50`, percentile(pings, 50))} p95 ${msF(`${dl} p95`, percentile(pings, 95))} max ${msF(`${dl} max`, percentile(pings, 100))} ms`)
     }
     const rtts = results.flatMap((r) => r.epochs.flat().map((x) => x.rttMs))
-    out(`attestor↔hoster round trip measured by the runner's pings (subtracted from the time judged), all challenges: p50 ${f1(percentile(rtts, 50))} p95 ${f1(percentile(rtts, 95))} max ${f1(percentile(rtts, 100))} ms`)
+    out(`attestor↔hoster round trip measured by the runner's pings (subtracted from the time judged), all challenges: p50 ${msF('attestor rtt p50', percentile(rtts, 50))} p95 ${msF('attestor rtt p95', percentile(rtts, 95))} max ${msF('attestor rtt max', percentile(rtts, 100))} ms`)
     out('')
     for (const r of results) {
       const bad = r.epochs.flat().filter((x) => x.outcome !== 'pass').map((x) => `${x.outcome}/${x.code}`)
@@ -242,8 +247,13 @@ export async function runRelayBench(opts: RelayBenchOptions = {}): Promise<RunRe
         const hh = count(of('honest+hog'), D)
         const relays = distances.map((d) => {
           const c = count(of('relay', d), D)
-          return `${pct(c.failed / c.epochs)} (${pct(c.unpaid / c.epochs)})`
+          const at = `${spec.label} D=${D} ms relay d=${d} ms epochs`
+          return `${pctF(`${at} failed`, c.failed / c.epochs)} (${pctF(`${at} unpaid`, c.unpaid / c.epochs)})`
         })
+        const h = `${spec.label} D=${D} ms honest`
+        fig(`${h} idle challenges over`, hi.over, 'challenges', { baseline: { name: 'challenges', value: hi.n } })
+        fig(`${h}+hog challenges over`, hh.over, 'challenges', { baseline: { name: 'challenges', value: hh.n } })
+        fig(`${h}+hog epochs failed`, hh.failed, 'epochs', { baseline: { name: 'epochs', value: hh.epochs } })
         out(`| ${D} ms | ${hi.over}/${hi.n} | ${hh.over}/${hh.n} | ${hh.failed}/${hh.epochs} [${hh.unpaid}] | ${relays.join(' | ')} |`)
       }
     }
@@ -253,11 +263,12 @@ export async function runRelayBench(opts: RelayBenchOptions = {}): Promise<RunRe
     out(`|---|---|---|---|---|---|${deadlines.map(() => '---').join('|')}|`)
     for (const r of results) {
       const times = r.epochs.flat().map((x) => x.timeMs)
+      const row = `${r.kind} ${r.core} s=${r.samples} d=${r.distanceMs ?? '—'}`
       const cells = deadlines.map((D) => {
         const st = statsAt(r.epochs, D)
-        return `${pct(st.epochFailed)} (${pct(st.epochUnpaid)})`
+        return `${pctF(`${row} D=${D} ms epochs failed`, st.epochFailed)} (${pctF(`${row} D=${D} ms epochs unpaid`, st.epochUnpaid)})`
       })
-      out(`| ${r.kind} | ${r.core} | ${r.samples} | ${r.distanceMs ?? '—'} | ${r.epochs.length} | ${f1(percentile(times, 50))} / ${f1(percentile(times, 95))} / ${f1(percentile(times, 100))} | ${cells.join(' | ')} |`)
+      out(`| ${r.kind} | ${r.core} | ${r.samples} | ${r.distanceMs ?? '—'} | ${r.epochs.length} | ${msF(`${row} time p50`, percentile(times, 50))} / ${msF(`${row} time p95`, percentile(times, 95))} / ${msF(`${row} time max`, percentile(times, 100))} | ${cells.join(' | ')} |`)
     }
     out(`\n(${new Date().toISOString()}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? '?'}, node ${process.version}, total ${((performance.now() - t0) / 1000).toFixed(1)} s)`)
     return results

@@ -17,6 +17,7 @@ import { verifyLive } from '../src/ledger/index.js'
 import { makeStatement, verifyStatement } from '../src/statement/index.js'
 import { settledStatement, soloLedger } from '../test/statement/helpers.js'
 import { waitFor } from '../test/harness/wait.js'
+import { fig } from './figures.js'
 
 /** Heap the replay of `favor ledger verify` holds per writer (measured: 53 to 65 KB at 5,000 to 100,000 writers). */
 const REPLAY_HEAP_PER_WRITER = 65_000
@@ -73,11 +74,14 @@ async function one(n: number, samples: number): Promise<void> {
     verifyStatement(heavy, { networkKey: key })
     const heavyVerify = performance.now() - heavyT
 
-    console.log(`ledger of ${fmt(n + 1)} accounts (view ${fmt(ledger.view.core.length)} blocks; ${fmt(n)} admissions in ${ms(admitted)}, ${ms(admitted / Math.max(n, 1))} each; signed after ${ms(built)})`)
-    console.log(`  statement size         median ${fmt(median(sizes))} B (min ${fmt(Math.min(...sizes))}, max ${fmt(Math.max(...sizes))}) over ${samples} accounts`)
-    console.log(`  … at a head right after the admissions: ${fmt(heavy.byteLength)} B (verify ${ms(heavyVerify)})`)
-    console.log(`  make a statement       median ${ms(median(makeMs))}`)
-    console.log(`  verify a statement     median ${ms(median(verifyMs))} (${fmt(verifyMs.length)} runs; max ${ms(Math.max(...verifyMs))})`)
+    const at = `${n} accounts`
+    const msF = (name: string, v: number): string => { fig(`${at}: ${name}`, v, 'ms'); return ms(v) }
+    const bF = (name: string, v: number): string => fig(`${at}: ${name}`, v, 'B').v
+    console.log(`ledger of ${fmt(n + 1)} accounts (view ${fmt(ledger.view.core.length)} blocks; ${fmt(n)} admissions in ${msF('admissions', admitted)}, ${msF('one admission', admitted / Math.max(n, 1))} each; signed after ${ms(built)})`)
+    console.log(`  statement size         median ${bF('statement size median', median(sizes))} B (min ${bF('statement size min', Math.min(...sizes))}, max ${bF('statement size max', Math.max(...sizes))}) over ${samples} accounts`)
+    console.log(`  … at a head right after the admissions: ${bF('statement size after admissions', heavy.byteLength)} B (verify ${msF('verify after admissions', heavyVerify)})`)
+    console.log(`  make a statement       median ${msF('make statement median', median(makeMs))}`)
+    console.log(`  verify a statement     median ${msF('verify statement median', median(verifyMs))} (${fmt(verifyMs.length)} runs; max ${msF('verify statement max', Math.max(...verifyMs))})`)
 
     // `favor ledger verify`: fetch every writer log (all local here), then replay them into a fresh view.
     // The replay holds every writer core open, with a replication session on each side (55 to 65 KB of
@@ -85,6 +89,7 @@ async function one(n: number, samples: number): Promise<void> {
     const needMb = Math.round((n * REPLAY_HEAP_PER_WRITER) / 1e6) + 512
     const limitMb = Math.round(getHeapStatistics().heap_size_limit / 1e6)
     if (limitMb < needMb) {
+      fig(`${at}: ledger verify`, null, 'ms', { note: 'skipped: heap limit' })
       console.log(`  favor ledger verify    skipped: the replay needs about ${fmt(needMb)} MB of heap, the limit is ${fmt(limitMb)} MB (NODE_OPTIONS=--max-old-space-size=${Math.ceil((needMb * 1.5) / 1024) * 1024})`)
       return
     }
@@ -105,8 +110,8 @@ async function one(n: number, samples: number): Promise<void> {
     const replayMs = performance.now() - tr
     clearInterval(sampler)
     const fetchMs = (replayStarted === 0 ? performance.now() : replayStarted) - tr
-    console.log(`  favor ledger verify    ${ms(replayMs)} (replay ${report.ok ? 'matches' : 'DIFFERS'}; ${fmt(report.entries)} entries; ${fmt(report.writers)} writer logs opened in ${ms(fetchMs)}; peak heap ${fmt(peakHeap / 1e6)} MB)`)
-    console.log(`  replay / verify        ${fmt(replayMs / Math.max(median(verifyMs), 1e-3))}×`)
+    console.log(`  favor ledger verify    ${msF('ledger verify', replayMs)} (replay ${report.ok ? 'matches' : 'DIFFERS'}; ${fmt(report.entries)} entries; ${fmt(report.writers)} writer logs opened in ${msF('ledger verify open writers', fetchMs)}; peak heap ${fig(`${at}: ledger verify peak heap`, peakHeap / 1e6, 'MB').v} MB)`)
+    console.log(`  replay / verify        ${fig(`${at}: replay over statement verify`, replayMs / Math.max(median(verifyMs), 1e-3), '×', { digits: 0 }).v}×`)
   } finally {
     await solo.close()
   }
