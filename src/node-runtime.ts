@@ -162,8 +162,10 @@ export class NodeRuntime {
 
   /** Closes whatever the roles left open (normally nothing: each role gives its references back). */
   async closeResources(): Promise<void> {
-    const left = this.resources.stats()
-    if (left.open > 0) this.log.warn('resources still open at close; closing them', { component: 'resources', open: left.open, users: left.users })
+    // connections are still open here (the swarm stops after the resources): only what the roles left counts
+    const { conn, ...kinds } = this.resources.usage().kinds
+    const open = Object.values(kinds).reduce((n, k) => n + k.open, 0)
+    if (open > 0) this.log.warn('resources still open at close; closing them', { component: 'resources', open, kinds: Object.keys(kinds).join(','), connections: conn?.open ?? 0 })
     await this.resources.closeAll()
   }
 }

@@ -54,6 +54,7 @@ import { ActionError } from './node/errors.js'
 import { loadNodeIdentity, type NodeIdentity } from './node/identity.js'
 import { Reconciler } from './node/reconcile.js'
 import { OwnOps } from './node/writes.js'
+import { trackConnections } from './node/connections.js'
 import type { FavorNodeEvents, FavorNodeOptions, NodeStatus, RoleName } from './node/types.js'
 
 export type { ChallengeRecord, MirrorProgress, OfferOptions, PublishOptions } from './roles/types.js'
@@ -226,7 +227,15 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       { dht, store, log, onConnection: (conn) => { adm.attach(conn); this.parts.folders?.onConnection(conn) } }
     ))).swarm
     // the roles give their cores back when they stop; whatever is left is closed here, after them
-    await c.start(component('resources', { stop: () => this.runtime.closeResources() }))
+    // (it also owns the swarm's connections from here on: kind `conn`, src/node/connections.ts)
+    let untrack: (() => void) | null = null
+    await c.start(component('resources', {
+      start: () => { untrack = trackConnections(p.swarm as Swarm, this.runtime.resources, log) },
+      stop: async () => {
+        untrack?.()
+        await this.runtime.closeResources()
+      }
+    }))
     const ctx = this.roleContext()
     p.hoster = await c.start(hoster({
       ...(opts.hoster ? { autoOffer: opts.hoster } : {}),

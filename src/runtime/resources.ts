@@ -60,6 +60,14 @@ interface Entry {
 /** What `/status` shows: the open resources and their users, and the quota's totals. */
 export interface ResourceUsage extends ResourceStats {
   readonly quota: { readonly capacityBytes: number, readonly reservedBytes: number, readonly usedBytes: number, readonly reservations: number }
+  /** Open resources and their users by kind: the key's part before the first ':' (e.g. `core`, `conn`). */
+  readonly kinds: Readonly<Record<string, { readonly open: number, readonly users: number }>>
+}
+
+/** A resource key's kind: its part before the first ':' (`core:<hex>` → `core`). */
+function kindOf(key: string): string {
+  const i = key.indexOf(':')
+  return i < 0 ? key : key.slice(0, i)
 }
 
 export class ResourceManager {
@@ -71,6 +79,8 @@ export class ResourceManager {
   #closed = false
   #opened = 0
   #closedCount = 0
+  /** Opened and closed counts by kind (the key's part before the first ':'). */
+  readonly #byKind = new Map<string, { opened: number, closed: number }>()
 
   constructor(components: ResourceManagerComponents = {}, options: ResourceManagerOptions = {}) {
     const linger = options.lingerMs ?? DEFAULT_RESOURCE_LINGER_MS
@@ -101,6 +111,7 @@ export class ResourceManager {
       created.opening.then((value) => {
         created.value = value
         this.#opened++
+        this.#countsOf(key).opened++
       }, () => {
         if (this.#entries.get(key) === created) this.#entries.delete(key)
       })
@@ -139,15 +150,37 @@ export class ResourceManager {
     return e === undefined || e.closing !== null ? undefined : (e.value as T | null) ?? undefined
   }
 
-  stats(): ResourceStats {
+  /** Counts of every resource, or of one kind (the key's part before the first ':', e.g. `core`). */
+  stats(kind?: string): ResourceStats {
     let users = 0
-    for (const e of this.#entries.values()) users += e.refs
-    return { open: this.#entries.size, users, opened: this.#opened, closed: this.#closedCount }
+    let open = 0
+    for (const e of this.#entries.values()) {
+      if (kind !== undefined && kindOf(e.key) !== kind) continue
+      open++
+      users += e.refs
+    }
+    if (kind === undefined) return { open, users, opened: this.#opened, closed: this.#closedCount }
+    const c = this.#byKind.get(kind)
+    return { open, users, opened: c?.opened ?? 0, closed: c?.closed ?? 0 }
+  }
+
+  #countsOf(key: string): { opened: number, closed: number } {
+    const kind = kindOf(key)
+    let c = this.#byKind.get(kind)
+    if (c === undefined) this.#byKind.set(kind, c = { opened: 0, closed: 0 })
+    return c
   }
 
   usage(): ResourceUsage {
     const q = this.quota.usage()
-    return { ...this.stats(), quota: { capacityBytes: q.capacityBytes, reservedBytes: q.reservedBytes, usedBytes: q.usedBytes, reservations: q.reservations.length } }
+    const kinds: Record<string, { open: number, users: number }> = {}
+    for (const e of this.#entries.values()) {
+      const kind = kindOf(e.key)
+      const k = kinds[kind] ?? (kinds[kind] = { open: 0, users: 0 })
+      k.open++
+      k.users += e.refs
+    }
+    return { ...this.stats(), kinds, quota: { capacityBytes: q.capacityBytes, reservedBytes: q.reservedBytes, usedBytes: q.usedBytes, reservations: q.reservations.length } }
   }
 
   /**
@@ -210,6 +243,7 @@ export class ResourceManager {
         await entry.value?.close()
       } finally {
         this.#closedCount++
+        this.#countsOf(entry.key).closed++
         if (this.#entries.get(entry.key) === entry) this.#entries.delete(entry.key)
       }
     })()

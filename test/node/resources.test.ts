@@ -24,7 +24,7 @@ test('resource counts return to zero after a core is unpinned and garbage-collec
   const pub = await net.addAdmitted('pub')
   const h = await net.addAdmitted('h', { hoster: { capacityBytes: 64 * MiB, gcGraceMs: GC_GRACE_MS } })
   const res = h.runtime.resources
-  assert.deepEqual({ open: res.stats().open, users: res.stats().users }, { open: 0, users: 0 })
+  assert.deepEqual({ open: res.stats('core').open, users: res.stats('core').users }, { open: 0, users: 0 })
 
   const core = await pub.localCore('data')
   await core.append(makeBlocks('data', 0, BLOCKS, 16 * 1024))
@@ -34,10 +34,14 @@ test('resource counts return to zero after a core is unpinned and garbage-collec
 
   // hosted: one open core, one reference (the agreement's), one reservation of the core's bytes
   await waitFor(() => res.refs(`core:${coreKey}`) === 1, 10_000, 'the hosted core held')
-  assert.deepEqual({ open: res.stats().open, users: res.stats().users }, { open: 1, users: 1 })
+  assert.deepEqual({ open: res.stats('core').open, users: res.stats('core').users }, { open: 1, users: 1 })
+  // the swarm's connections are resources too (kind conn): one per open connection, each held once
+  const conns = res.usage().kinds.conn
+  assert.ok(conns !== undefined && conns.open >= 1 && conns.users === conns.open, `connections owned: ${JSON.stringify(conns)}`)
+  assert.equal(conns.open, h.swarm.connections.size)
   assert.equal(res.quota.get(String(active.id))?.reservedBytes, core.byteLength)
   const hosted = (await h.status()).runtime.resources
-  assert.deepEqual({ open: hosted.open, users: hosted.users, reservations: hosted.quota.reservations }, { open: 1, users: 1, reservations: 1 })
+  assert.deepEqual({ open: hosted.kinds.core?.open, users: hosted.kinds.core?.users, reservations: hosted.quota.reservations }, { open: 1, users: 1, reservations: 1 })
 
   // unpin: the agreement ends; its gc task waits out the grace period with the core still held
   await pub.cancel(requestId)
@@ -46,8 +50,8 @@ test('resource counts return to zero after a core is unpinned and garbage-collec
   assert.equal(res.refs(`core:${coreKey}`), 1, 'held until collected')
 
   // collected: every count back to zero, the data cleared, no task left but the periodic reconcile
-  await waitFor(() => res.stats().open === 0 && res.stats().users === 0, 30_000, 'the core released')
-  const s = res.stats()
+  await waitFor(() => res.stats('core').open === 0 && res.stats('core').users === 0, 30_000, 'the core released')
+  const s = res.stats('core')
   assert.equal(s.opened, s.closed, `opened ${s.opened}, closed ${s.closed}`)
   assert.ok(s.opened >= 1)
   assert.equal(res.refs(`core:${coreKey}`), 0)
@@ -59,7 +63,7 @@ test('resource counts return to zero after a core is unpinned and garbage-collec
     assert.deepEqual(depths[kind], { queued: 0, running: 0 }, kind)
   }
   const after = (await h.status()).runtime.resources
-  assert.deepEqual({ open: after.open, users: after.users, reservations: after.quota.reservations, reserved: after.quota.reservedBytes }, { open: 0, users: 0, reservations: 0, reserved: 0 })
+  assert.deepEqual({ open: after.kinds.core?.open ?? 0, users: after.kinds.core?.users ?? 0, reservations: after.quota.reservations, reserved: after.quota.reservedBytes }, { open: 0, users: 0, reservations: 0, reserved: 0 })
   const copy = h.store.get({ key: core.key })
   await copy.ready()
   try {
@@ -102,5 +106,5 @@ test('an ended agreement whose gc task was lost is still collected at the next s
   } finally {
     await copy.close()
   }
-  assert.equal(h.runtime.resources.stats().open, 0)
+  assert.equal(h.runtime.resources.stats('core').open, 0)
 })

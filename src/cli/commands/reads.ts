@@ -26,7 +26,7 @@ interface StatusBody {
 
 interface RuntimeBody {
   tasks: { kinds: Record<string, { queued: number, running: number }>, counters: { succeeded: number, failed: number, retried: number } }
-  resources: { open: number, users: number, quota: { reservations: number } }
+  resources: { open: number, users: number, kinds?: Record<string, { open: number, users: number }>, quota: { reservations: number } }
 }
 
 /** One line for the task queue (kinds with work, `reconcile` left out: it is always there) and one for resources. */
@@ -35,7 +35,8 @@ function printRuntime(r: RuntimeBody): void {
   const work = kinds.length === 0 ? 'idle' : kinds.map(([k, d]) => `${k} ${d.running} running, ${d.queued} queued`).join(' · ')
   const c = r.tasks.counters
   out(`tasks      ${work}    (done ${c.succeeded}, retried ${c.retried}, failed ${c.failed})`)
-  out(`resources  ${r.resources.open} cores open (${r.resources.users} references), ${r.resources.quota.reservations} quota reservations`)
+  const cores = r.resources.kinds?.core ?? { open: 0, users: 0 }
+  out(`resources  ${cores.open} cores open (${cores.users} references), ${r.resources.kinds?.conn?.open ?? 0} connections, ${r.resources.quota.reservations} quota reservations`)
 }
 
 function printStatus(s: StatusBody, t: EpochTiming, url: string): void {

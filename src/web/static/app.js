@@ -350,7 +350,9 @@ function renderRuntime(rt) {
   $('#tasks').dataset.queued = String(queued)
   const busy = kinds.filter(([, d]) => d.running + d.queued > 0).map(([k, d]) => `${k} ${d.running}/${d.queued}`)
   const r = rt.resources
-  $('#tasks-text').textContent = `${busy.length > 0 ? busy.join(' · ') : 'idle'} · ${plural(r.open, 'core')} open (${plural(r.users, 'reference')}) · ${plural(r.quota.reservations, 'reservation')}`
+  const cores = r.kinds?.core ?? { open: 0, users: 0 }
+  const conns = r.kinds?.conn?.open ?? 0
+  $('#tasks-text').textContent = `${busy.length > 0 ? busy.join(' · ') : 'idle'} · ${plural(cores.open, 'core')} open (${plural(cores.users, 'reference')}) · ${plural(conns, 'connection')} · ${plural(r.quota.reservations, 'reservation')}`
 }
 
 function render() {
