@@ -11,11 +11,23 @@ import { getAgreement, listAgreements } from '../../src/ledger/index.js'
 import { makeBlocks } from '../harness/blocks.js'
 import { waitFor } from '../harness/wait.js'
 import { NodeNet } from './helpers.js'
+import type { FavorNode } from '../../src/node.js'
 
 const MiB = 1024 * 1024
 const BLOCKS = 16
 /** Long enough to see the gc task wait, short enough for a quick test. */
 const GC_GRACE_MS = 1500
+
+/** No block of the core is left in the node's store. */
+async function assertCleared(node: FavorNode, key: Buffer): Promise<void> {
+  const copy = node.store.get({ key })
+  await copy.ready()
+  try {
+    for (let i = 0; i < BLOCKS; i++) assert.equal(await copy.has(i), false, `block ${i} cleared`)
+  } finally {
+    await copy.close()
+  }
+}
 
 test('resource counts return to zero after a core is unpinned and garbage-collected', { timeout: 90_000 }, async (t) => {
   const net = await NodeNet.create()
@@ -64,13 +76,7 @@ test('resource counts return to zero after a core is unpinned and garbage-collec
   }
   const after = (await h.status()).runtime.resources
   assert.deepEqual({ open: after.kinds.core?.open ?? 0, users: after.kinds.core?.users ?? 0, reservations: after.quota.reservations, reserved: after.quota.reservedBytes }, { open: 0, users: 0, reservations: 0, reserved: 0 })
-  const copy = h.store.get({ key: core.key })
-  await copy.ready()
-  try {
-    for (let i = 0; i < BLOCKS; i++) assert.equal(await copy.has(i), false, `block ${i} cleared`)
-  } finally {
-    await copy.close()
-  }
+  await assertCleared(h, core.key)
 })
 
 test('an ended agreement whose gc task was lost is still collected at the next start', { timeout: 120_000 }, async (t) => {
@@ -99,12 +105,6 @@ test('an ended agreement whose gc task was lost is still collected at the next s
   // this process never tracked the agreement (it was ended in the view from the start), yet it collects it
   await waitFor(() => h.runtime.scheduler.has(`gc:${active.id}`), 30_000, 'a gc task for the ended agreement found on disk')
   await waitFor(() => !h.runtime.scheduler.has(`gc:${active.id}`), 60_000, 'the gc task done')
-  const copy = h.store.get({ key: core.key })
-  await copy.ready()
-  try {
-    for (let i = 0; i < BLOCKS; i++) assert.equal(await copy.has(i), false, `block ${i} cleared`)
-  } finally {
-    await copy.close()
-  }
+  await assertCleared(h, core.key)
   assert.equal(h.runtime.resources.stats('core').open, 0)
 })
