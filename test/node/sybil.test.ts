@@ -5,7 +5,7 @@
 // second replica of a core the member holds, and the publisher's pin says why the slot stays open.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Admission, DEFAULT_FOUNDER_CREDIT_MICRO, explainRequest, getAccount, listAgreements } from '../../src/ledger/index.js'
+import { Admission, DEFAULT_FOUNDER_CREDIT_MICRO, explainRequest, getAccount, getOffer, listAgreements } from '../../src/ledger/index.js'
 import { ActionError, JoinRefusedError } from '../../src/node.js'
 import { makeBlocks } from '../harness/blocks.js'
 import { waitFor } from '../harness/wait.js'
@@ -61,6 +61,8 @@ test('a fresh network of three places two replicas; a second invitee of one line
   // b vouches for d (its own lineage): a core of b with 2 replicas gets c, never d, and says why not d
   const d = await net.add('d', { join: { invite: (await b.inviteMember()).code }, hoster: { capacityBytes: 64 * MiB } })
   await waitFor(() => d.writable, 30_000, 'd joins')
+  // d's offer must be on b's ledger before the request: otherwise the slot is explained by d's absence
+  await waitFor(async () => (await getOffer(b.ledger.kv, d.account)) !== null, 30_000, 'd offering on b\'s ledger')
   const bc = await b.localCore('b-doc')
   await bc.append(makeBlocks('b-doc', 0, 8, 4096))
   const r2 = await b.publishCore(bc, { replicas: 2 })
