@@ -7,15 +7,13 @@
 import { test } from 'node:test'
 import { sizeDisproof } from '../../src/roles/size-check.js'
 import assert from 'node:assert/strict'
-import { Ledger, RejectCode, checkEvidence } from '../../src/ledger/index.js'
+import { RejectCode, checkEvidence } from '../../src/ledger/index.js'
 import type { ReportResult } from '../../src/ledger/index.js'
-import { decodeMultiSignature, decodeWireProof, encodeMultiSignature, encodeWireProof, openSignedView, openStore, signedHead, type Core } from '../../src/stack/index.js'
+import { decodeMultiSignature, decodeWireProof, encodeMultiSignature, encodeWireProof, signedHead, type Core } from '../../src/stack/index.js'
 import { ProofError, answerHash, challengeIndicesV2, itemHash, judgeItem, makeBlockProofs, makeMultisigWireProof, signReceipt, verifyBlockProofs } from '../../src/proof/index.js'
 import type { AnswerItem } from '../../src/proof/index.js'
 import { blake2b, encodeManifest, keyPair } from '../../src/stack/index.js'
-import { makeTempDir, removeDir } from '../harness/tmp.js'
-import { waitFor } from '../harness/wait.js'
-import { testParams } from '../ledger/helpers.js'
+import { viewCoreOf } from './view-core.js'
 
 function judge(core: Core, manifest: Uint8Array, index: number, proof: Uint8Array, multiSigner: boolean, minLength = 1): string {
   return judgeItem(core.key, manifest, index, { kind: 'proof', proof }, { minFork: 0, minLength, multiSigner }).code
@@ -29,25 +27,7 @@ function withSignature(proof: Uint8Array, signature: Buffer): Uint8Array {
 }
 
 test('a view core\'s block proofs: valid with multiSigner, BAD_MANIFEST without; a tampered envelope, manifest or block is refused with its code', { timeout: 60_000 }, async (t) => {
-  const dir = await makeTempDir('multisig-wire')
-  const store = openStore(dir)
-  const ledger = await Ledger.open({ store, bootstrap: null, ackIntervalMs: 100 })
-  t.after(async () => {
-    await ledger.close()
-    await store.close()
-    await removeDir(dir)
-  })
-  await ledger.append({ type: 'init-network', time: Date.now(), params: testParams() })
-  for (let i = 0; i < 5; i++) await ledger.append({ type: 'withdraw', time: Date.now() })
-  const core = await waitFor(async () => {
-    await ledger.update()
-    const c = await openSignedView(ledger.base)
-    const head = signedHead(c)
-    if (head !== null && head.length >= 10) return c
-    await c.close()
-    return null
-  }, 30_000, 'a signed view head of ≥ 10 blocks', 50)
-  t.after(() => core.close())
+  const { core } = await viewCoreOf(t, 'multisig-wire', 5, 10)
   const head = signedHead(core)
   assert.ok(head)
   const manifest = encodeManifest(core.manifest)
@@ -102,24 +82,7 @@ test('a view core\'s block proofs: valid with multiSigner, BAD_MANIFEST without;
 })
 
 test('the contract\'s evidence check: a valid view-core proof reported as missing is refused from version 2 on (ITEM_SHOWS_NO_LOSS), accepted as v1 did; a tampered one is accepted', { timeout: 60_000 }, async (t) => {
-  const dir = await makeTempDir('multisig-evidence')
-  const store = openStore(dir)
-  const ledger = await Ledger.open({ store, bootstrap: null, ackIntervalMs: 100 })
-  t.after(async () => {
-    await ledger.close()
-    await store.close()
-    await removeDir(dir)
-  })
-  await ledger.append({ type: 'init-network', time: Date.now(), params: testParams() })
-  for (let i = 0; i < 3; i++) await ledger.append({ type: 'withdraw', time: Date.now() })
-  const core = await waitFor(async () => {
-    await ledger.update()
-    const c = await openSignedView(ledger.base)
-    if ((signedHead(c)?.length ?? 0) >= 6) return c
-    await c.close()
-    return null
-  }, 30_000, 'a signed view head', 50)
-  t.after(() => core.close())
+  const { core } = await viewCoreOf(t, 'multisig-evidence', 3, 6)
   const manifest = encodeManifest(core.manifest)
   const hoster = keyPair(blake2b(Buffer.from('view hoster')))
   const x = {

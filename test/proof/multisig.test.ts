@@ -3,12 +3,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Ledger } from '../../src/ledger/index.js'
-import { decodeManifest, decodeMultiSignature, encodeMultiSignature, openSignedView, openStore, signedHead, type Core } from '../../src/stack/index.js'
+import { decodeManifest, decodeMultiSignature, encodeMultiSignature, openSignedView, signedHead } from '../../src/stack/index.js'
 import { ProofError, decodeViewProof, encodeViewProof, makeViewProof, verifyViewProof, type ViewProof } from '../../src/proof/index.js'
 import { TestNetwork } from '../harness/network.js'
-import { makeTempDir, removeDir } from '../harness/tmp.js'
 import { waitFor } from '../harness/wait.js'
 import { testParams } from '../ledger/helpers.js'
+import { viewCoreOf } from './view-core.js'
 
 function code(fn: () => unknown): string {
   try {
@@ -20,35 +20,12 @@ function code(fn: () => unknown): string {
   return 'OK'
 }
 
-/** Waits until the ledger's view has a signed head past its prologue with at least `min` blocks. */
-async function signedView(ledger: Ledger, min: number): Promise<Core> {
-  return waitFor(async () => {
-    await ledger.update()
-    const core = await openSignedView(ledger.base)
-    const head = signedHead(core)
-    if (head !== null && head.length >= min) return core
-    await core.close()
-    return null
-  }, 30_000, `a signed view head of ≥ ${min} blocks`, 50)
-}
-
 function clone(p: ViewProof): ViewProof {
   return decodeViewProof(encodeViewProof(p))
 }
 
 test('a one-indexer Autobase view: blocks verify from the view key alone; tampering is rejected with stable codes', { timeout: 60_000 }, async (t) => {
-  const dir = await makeTempDir('multisig-one')
-  const store = openStore(dir)
-  const ledger = await Ledger.open({ store, bootstrap: null, ackIntervalMs: 100 })
-  t.after(async () => {
-    await ledger.close()
-    await store.close()
-    await removeDir(dir)
-  })
-  await ledger.append({ type: 'init-network', time: Date.now(), params: testParams() })
-  for (let i = 0; i < 5; i++) await ledger.append({ type: 'withdraw', time: Date.now() })
-  const core = await signedView(ledger, 10)
-  t.after(() => core.close())
+  const { core } = await viewCoreOf(t, 'multisig-one', 5, 10)
   const head = signedHead(core)
   assert.ok(head)
   const man = decodeManifest((await makeViewProof(core, [0])).manifest)
