@@ -10,12 +10,13 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { getRequest, listAgreements } from '../../src/ledger/index.js'
-import type { ChallengeRecord, FavorNode } from '../../src/node.js'
+import type { FavorNode } from '../../src/node.js'
 import { ENCRYPTION_PADDING_BYTES } from '../../src/stack/index.js'
 import { makeTempDir, removeDir } from '../harness/tmp.js'
 import { waitFor } from '../harness/wait.js'
 import { readDrivePlain } from './drive-reader.js'
 import { hostersHold } from './drive-wait.js'
+import { driveNet } from './drive-net.js'
 import { NodeNet } from './helpers.js'
 
 const KiB = 1024
@@ -97,17 +98,9 @@ test('an encrypted folder: hosters keep and prove ciphertext, a keyed plain read
     await removeDir(folder)
     await removeDir(out)
   })
-  const hoster = { capacityBytes: 256 * MiB }
-  const timing = { epochMs: 8000, challenge: { deadlineMs: 3000, connectTimeoutMs: 3000, hardTimeoutMs: 5000 } }
-  const idx = await net.add('idx', { ...timing, hoster: { ...hoster, group: 'g1' } })
-  const pubDir = await makeTempDir('enc-pub')
-  let pub = await net.add('pub', { ...timing, autoJoin: false }, pubDir)
-  await idx.admit(pub.account)
-  await pub.waitWritable(20_000)
-  const h2 = await net.addAdmitted('h2', { ...timing, hoster: { ...hoster, group: 'g2' } })
-  await net.addAdmitted('h3', { ...timing, hoster: { ...hoster, group: 'g3' } })
-  const challenges: ChallengeRecord[] = []
-  for (const n of net.nodes) n.on('challenge', (c) => challenges.push(c))
+  const dn = await driveNet(net, 256 * MiB, 'enc-pub')
+  const { pubDir, h2, challenges } = dn
+  let pub = dn.pub
 
   const M1 = `FAVOR-PLAINTEXT-${randomBytes(6).toString('hex')}`
   await mkdir(join(folder, 'docs'), { recursive: true })
@@ -181,7 +174,7 @@ test('an encrypted folder: hosters keep and prove ciphertext, a keyed plain read
   const M2 = `FAVOR-PLAINTEXT-${randomBytes(6).toString('hex')}`
   await writeFile(join(folder, 'grows.txt'), Buffer.concat([await readFile(join(folder, 'grows.txt')), marked(M2, 200 * KiB)]))
   await writeFile(join(folder, `added-${M2}.txt`), `${M2} in a new file\n`)
-  pub = await net.add('pub', { ...timing, autoJoin: false }, pubDir)
+  pub = await dn.reopenPub()
   await pub.waitWritable(20_000)
   const second = await pub.publishFolder(folder, { replicas: 2 })
   assert.equal(second.driveKey, first.driveKey)

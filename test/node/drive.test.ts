@@ -8,11 +8,11 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { getRequest, listAgreements } from '../../src/ledger/index.js'
-import type { ChallengeRecord } from '../../src/node.js'
 import { makeTempDir, removeDir } from '../harness/tmp.js'
 import { waitFor } from '../harness/wait.js'
 import { readDrivePlain } from './drive-reader.js'
 import { hostersHold } from './drive-wait.js'
+import { driveNet } from './drive-net.js'
 import { NodeNet } from './helpers.js'
 
 const MiB = 1024 * 1024
@@ -37,19 +37,9 @@ test('a folder as a drive: one request for both cores, read back by a plain read
     await removeDir(folder)
     await removeDir(out)
   })
-  const hoster = { capacityBytes: 512 * MiB }
-  // Every node shares this test's one event loop while 100 MiB stream to the hosters: long epochs and
-  // deadlines, as in test/e2e/growth.test.ts (what is tested is the drive, not lateness).
-  const timing = { epochMs: 8000, challenge: { deadlineMs: 3000, connectTimeoutMs: 3000, hardTimeoutMs: 5000 } }
-  const idx = await net.add('idx', { ...timing, hoster: { ...hoster, group: 'g1' } })
-  const pubDir = await makeTempDir('pub')
-  let pub = await net.add('pub', { ...timing, autoJoin: false }, pubDir)
-  await idx.admit(pub.account)
-  await pub.waitWritable(20_000)
-  const h2 = await net.addAdmitted('h2', { ...timing, hoster: { ...hoster, group: 'g2' } })
-  await net.addAdmitted('h3', { ...timing, hoster: { ...hoster, group: 'g3' } })
-  const challenges: ChallengeRecord[] = []
-  for (const n of net.nodes) n.on('challenge', (c) => challenges.push(c))
+  const dn = await driveNet(net, 512 * MiB, 'pub')
+  const { h2, challenges } = dn
+  let pub = dn.pub
 
   // nested files, a 50 MiB file, an empty file, non-ASCII names
   await mkdir(join(folder, 'a', 'b'), { recursive: true })
@@ -111,7 +101,7 @@ test('a folder as a drive: one request for both cores, read back by a plain read
   await writeFile(join(folder, 'a', 'added.txt'), 'a new file\n')
   await writeFile(join(folder, 'a', 'b', 'deep.txt'), 'deep in the tree, changed and longer\n')
   await rm(join(folder, 'gone-later.txt'))
-  pub = await net.add('pub', { ...timing, autoJoin: false }, pubDir)
+  pub = await dn.reopenPub()
   await pub.waitWritable(20_000)
   const second = await pub.publishFolder(folder, { replicas: 2 })
   assert.equal(second.newRequest, false)
