@@ -1,7 +1,8 @@
 // What the ledger does not keep about a pin: its name, meta, origins and creation time. A small JSON
 // file in the node's directory, written atomically (temp file + rename), one write at a time.
 import { FavorError } from '../errors.js'
-import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
+import { writeFileDurable } from '../runtime/index.js'
 import { dirname, join } from 'node:path'
 import { readOptionalFile } from './json-file.js'
 import { PIN_STORE_FILE_NAME, PIN_STORE_VERSION } from './constants.js'
@@ -88,9 +89,7 @@ export class PinStore {
     // a failed earlier write was reported to its own flush() caller; this write goes on regardless
     const next = this.writing.catch(() => {}).then(async () => {
       await mkdir(dirname(this.path), { recursive: true })
-      const tmp = `${this.path}.${process.pid}.tmp`
-      await writeFile(tmp, `${JSON.stringify(snapshot, null, 2)}\n`, { mode: 0o600 })
-      await rename(tmp, this.path)
+      await writeFileDurable(this.path, `${JSON.stringify(snapshot, null, 2)}\n`, { mode: 0o600 })
     })
     this.writing = next
     return next

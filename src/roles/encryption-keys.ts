@@ -4,9 +4,10 @@
 // again, or an append after a restart would be written in plaintext. A key is written here BEFORE the
 // first block is encrypted with it, so a crash can never leave blocks no one can read.
 import { randomBytes } from 'node:crypto'
-import { chmod, mkdir, open, readFile, rename } from 'node:fs/promises'
+import { chmod, mkdir, readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { FavorError, isErrno } from '../errors.js'
+import { writeFileDurable } from '../runtime/index.js'
 import { ENCRYPTION_KEY_BYTES } from '../stack/index.js'
 
 export const ENCRYPTION_KEYS_FILE = 'encryption-keys.json'
@@ -143,32 +144,9 @@ export class EncryptionKeys {
     const text = `${JSON.stringify({ version: VERSION, units: this.units }, null, 2)}\n`
     const next = this.writing.catch(() => {}).then(async () => {
       await mkdir(dirname(this.path), { recursive: true })
-      const tmp = `${this.path}.${process.pid}.tmp`
-      const fh = await open(tmp, 'w', FILE_MODE)
-      try {
-        await fh.chmod(FILE_MODE)
-        await fh.writeFile(text)
-        await fh.sync()
-      } finally {
-        await fh.close()
-      }
-      await rename(tmp, this.path)
-      await syncDir(dirname(this.path))
+      await writeFileDurable(this.path, text, { mode: FILE_MODE })
     })
     this.writing = next
     return next
-  }
-}
-
-/** Makes a rename durable (a key lost to a crash would make its blocks unreadable). */
-async function syncDir(dir: string): Promise<void> {
-  let fh
-  try {
-    fh = await open(dir, 'r')
-    await fh.sync()
-  } catch (err) {
-    if (!isErrno(err, 'EISDIR', 'EINVAL', 'EPERM', 'EACCES')) throw err
-  } finally {
-    await fh?.close()
   }
 }

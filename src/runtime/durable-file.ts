@@ -4,11 +4,15 @@ import { open, rename } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { isErrno } from '../errors.js'
 
-/** Replaces `path` with `data` atomically and durably (the temporary file is `<path>.tmp`). */
-export async function writeFileDurable(path: string, data: string): Promise<void> {
+/**
+ * Replaces `path` with `data` atomically and durably (the temporary file is `<path>.tmp`). With `mode`
+ * (e.g. 0o600 for secrets) the file has exactly that mode from its first byte, whatever the umask.
+ */
+export async function writeFileDurable(path: string, data: string, opts: { mode?: number } = {}): Promise<void> {
   const tmp = `${path}.tmp`
-  const handle = await open(tmp, 'w')
+  const handle = await open(tmp, 'w', opts.mode)
   try {
+    if (opts.mode !== undefined) await handle.chmod(opts.mode)
     await handle.writeFile(data, 'utf8')
     await handle.sync()
   } finally {

@@ -3,8 +3,9 @@
 // atomically, and never silently recreated: a file that exists but cannot be read or parsed stops the
 // node with IdentityError, because a fresh identity would be a different account on the network (its
 // favor, agreements and indexer commitments would be lost without a word).
-import { chmod, readFile, rename, writeFile } from 'node:fs/promises'
+import { chmod, readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { writeFileDurable } from './durable-file.js'
 import { FavorError } from './errors.js'
 
 export interface Identity {
@@ -57,11 +58,8 @@ export async function loadIdentity(dataDir: string): Promise<Identity | null> {
   return id
 }
 
-/** Writes the identity atomically with mode 0600. */
+/** Writes the identity atomically and durably with mode 0600. */
 export async function saveIdentity(dataDir: string, id: Identity): Promise<void> {
   const file = path.join(dataDir, IDENTITY_FILE)
-  const tmp = `${file}.tmp`
-  await writeFile(tmp, JSON.stringify(id, null, 2), { mode: FILE_MODE })
-  await chmod(tmp, FILE_MODE)
-  await rename(tmp, file)
+  await writeFileDurable(file, JSON.stringify(id, null, 2), { mode: FILE_MODE })
 }
