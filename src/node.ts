@@ -386,6 +386,7 @@ export class FavorNode extends EventEmitter<FavorNodeEvents> {
       mirrors: this.hoster.mirrors(),
       balance: await getBalance(kv, this.account),
       offer: await getOffer(kv, this.account),
+      ledger: { version: this.ledger.view.version, finalVersion: this.ledger.finalVersion, repairs: this.ledger.repairs, diverged: this.ledger.diverged },
       stopped: this.ledger.stopped === null ? null : { code: this.ledger.stopped.code, message: this.ledger.stopped.message, upgradeRequired: this.ledger.stopped.upgradeRequired },
       runtime: this.runtime.status()
     }

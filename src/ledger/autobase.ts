@@ -1,7 +1,7 @@
 // The Favor contract bound to an Autobase: every member appends binary ops to its writer core,
 // Autobase linearises them, and `apply` (the same pure contract the simulator runs) writes the state
-// into a Hyperbee view. Indexers' acks make a prefix of that view final: the view at the system's
-// indexed length (see `finalVersion` and the README's "Finality").
+// into a Hyperbee view. What the indexers signed, and this node's view matches block for block, is
+// final (see `finalVersion` and the README's "Finality").
 import { EventEmitter } from 'node:events'
 import {
   openAutobase, type ApplyHost, type ApplyNode, type Base, type Bee, type Store, type ViewInfo
@@ -14,6 +14,7 @@ import type { Op } from './ops.js'
 import { BeeBatchKV, BeeReadKV, beeDigest } from './bee-kv.js'
 import { ContractVersionError, LedgerError, StoreError } from './errors.js'
 import { RejectCode } from './errors.js'
+import { SignedViewCheck } from './signed-view.js'
 
 /**
  * This node stopped applying the ledger: the contract version in force is unknown to its code
@@ -31,6 +32,9 @@ export class LedgerStoppedError extends LedgerError {
 /** Default ms between indexer acks. Autobase's own default is 10 s, too slow for epochs of seconds. */
 export const DEFAULT_ACK_INTERVAL_MS = 1000
 
+/** Least ms between two repairs of a view that differs from the signed one (a repair fast-forwards). */
+export const REPAIR_INTERVAL_MS = 2000
+
 export interface LedgerOptions {
   store: Store
   /** The network's key (the bootstrap writer's Autobase key); null creates a new network. */
@@ -39,10 +43,20 @@ export interface LedgerOptions {
   /** False replays every op from the writers' logs instead of fast-forwarding to a peer's view. */
   fastForward?: boolean
   /**
+   * Repair a view that differs from the indexers' signed one by a forced fast-forward (default: as
+   * `fastForward`). A replay that checks the signed state (`favor ledger verify`) must not.
+   */
+  repair?: boolean
+  /**
    * Contract versions this node applies (default: this code's KNOWN_CONTRACT_VERSIONS). Tests set it to
    * stand in for a node running newer code next to nodes that stop at its version.
    */
   knownContractVersions?: readonly number[]
+  /**
+   * The contract (default: `apply`, this code's). Tests substitute one that deviates to exercise what a
+   * node does when its state differs from the indexers' (the divergence repair).
+   */
+  contract?: typeof apply
 }
 
 export interface AppliedInfo {
@@ -64,6 +78,11 @@ export interface LedgerEvents {
   'fast-forward': []
   /** Apply stopped for good (an unknown contract version: upgrade Favor; or a store failure). */
   stopped: [LedgerStoppedError]
+  /**
+   * This node's view differs from the indexers' signed view at `signedLength` (it applied another
+   * state than they did); a repair (a forced fast-forward to the signed state) follows.
+   */
+  diverged: [{ signedLength: number; localLength: number }]
 }
 
 export interface StateDigest {
@@ -76,6 +95,12 @@ export class Ledger extends EventEmitter<LedgerEvents> {
   readonly base: Base
   /** How many times this node's view fast-forwarded since it was opened. */
   fastForwards = 0
+  /** How many times a view that differed from the signed one was repaired since it was opened. */
+  repairs = 0
+  private readonly signedCheck: SignedViewCheck
+  private lastRepairAt = 0
+  private readonly repairEnabled: boolean
+  private readonly contract: typeof apply
   /** Set when apply stopped (unknown contract version, store failure); the view stays where it was. */
   stopped: LedgerStoppedError | null = null
   private closing: Promise<void> | null = null
@@ -88,17 +113,24 @@ export class Ledger extends EventEmitter<LedgerEvents> {
   private constructor(opts: LedgerOptions) {
     super()
     this.knownVersions = opts.knownContractVersions
+    this.repairEnabled = opts.repair ?? opts.fastForward ?? true
+    this.contract = opts.contract ?? apply
     this.base = openAutobase(opts.store, opts.bootstrap, {
       apply: (nodes, view, host) => this.applyBatch(nodes, view, host),
       ackInterval: opts.ackIntervalMs ?? DEFAULT_ACK_INTERVAL_MS,
       fastForward: opts.fastForward ?? true
     })
+    this.signedCheck = new SignedViewCheck(this.base, (signedLength) => { this.onDiverged(signedLength) }, (err) => {
+      this.emit('warning', err instanceof Error ? err : new Error(String(err)))
+    })
     this.base.on('update', () => {
       this.readIndexed()
+      void this.signedCheck.check()
       this.emit('update')
     })
     this.base.on('fast-forward', () => {
       this.fastForwards++
+      void this.signedCheck.check()
       this.emit('fast-forward')
     })
     this.base.on('error', (err: Error) => this.emit('warning', err))
@@ -206,17 +238,47 @@ export class Ledger extends EventEmitter<LedgerEvents> {
   }
 
   /**
-   * Version of the view the indexers have made final: the view at the system's indexed length (the
-   * prefix the indexers' acks ordered for good; Autobase never reorders below it), or the view's
-   * signed length if that is higher (after a fast-forward). Not the view core's `signedLength` alone:
-   * on a node that is not an indexer Autobase often fails to commit the indexers' signatures into its
-   * own view session (src/ledger/README.md, "Finality"), so that length can stall for minutes while
-   * the indexed length keeps up.
+   * Version of the view the indexers have made final here: the longest prefix of this node's view
+   * that is, block for block, what the indexers signed. That is the view session's signed length, or
+   * the signed head replication brought into the view core when this node's tree hash at its length
+   * is the same (Autobase does not always commit the indexers' signatures into its own view session:
+   * src/ledger/README.md, "Finality"). Never past the signed state: a node that applied another state
+   * than the indexers stops here until it is repaired.
    */
   get finalVersion(): number {
     const core = this.base.view.core
+    return Math.min(core.length, Math.max(core.signedLength, this.signedCheck.state.verified))
+  }
+
+  /**
+   * Version of the view at the system's indexed length: the prefix this node's reading of the indexers'
+   * acks has ordered for good. Runs about one ack round ahead of `finalVersion`, and is only as good as
+   * this node's own apply: a replay (`favor ledger verify`) waits on it, then compares with a node's
+   * final state.
+   */
+  /** True while this node's view is known to differ from the indexers' signed view (until repaired). */
+  get diverged(): boolean {
+    return this.signedCheck.state.divergedAt !== null
+  }
+
+  get indexedVersion(): number {
+    const core = this.base.view.core
     const indexed = this.indexed !== null && this.indexed.key.equals(core.key) ? this.indexed.length : 0
     return Math.min(core.length, Math.max(core.signedLength, indexed))
+  }
+
+  /** This node's view differs from the signed one: say so, and repair (at most every REPAIR_INTERVAL_MS). */
+  private onDiverged(signedLength: number): void {
+    const localLength = this.base.view.core.length
+    this.emit('diverged', { signedLength, localLength })
+    const now = Date.now()
+    if (!this.repairEnabled || this.closing !== null || now - this.lastRepairAt < REPAIR_INTERVAL_MS) return
+    this.lastRepairAt = now
+    this.repairs++
+    this.emit('warning', new LedgerError('E_VIEW_DIVERGED', `this node's ledger view differs from the indexers' signed view at version ${signedLength} (its own is ${localLength} long): repairing it from the signed state (repair ${this.repairs})`))
+    this.base.forceFastForward().catch((err: unknown) => {
+      if (this.closing === null) this.emit('warning', new LedgerError('E_VIEW_REPAIR', `repairing the ledger view failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }))
+    })
   }
 
   /** Runs `fn` over a snapshot of the final state (never reordered). */
@@ -246,6 +308,7 @@ export class Ledger extends EventEmitter<LedgerEvents> {
   async update(): Promise<void> {
     await this.base.update()
     await this.indexedRead
+    await this.signedCheck.check()
   }
 
   /**
@@ -270,7 +333,10 @@ export class Ledger extends EventEmitter<LedgerEvents> {
 
   /** Closes the Autobase (not the store, which the caller owns). Safe to call twice. */
   close(): Promise<void> {
-    this.closing ??= this.base.close()
+    this.closing ??= (async () => {
+      await this.signedCheck.close()
+      await this.base.close()
+    })()
     return this.closing
   }
 
@@ -285,7 +351,7 @@ export class Ledger extends EventEmitter<LedgerEvents> {
       const opId = `${writer}:${node.length - 1}`
       let result: ApplyResult
       try {
-        result = await apply(kv, node.value, { writerKey: node.from.key, opId, ...(this.knownVersions ? { knownVersions: this.knownVersions } : {}) })
+        result = await this.contract(kv, node.value, { writerKey: node.from.key, opId, ...(this.knownVersions ? { knownVersions: this.knownVersions } : {}) })
       } catch (err) {
         // Not the op's fault: this code cannot apply the contract in force, or the store failed. Stop:
         // this call's writes are never flushed, so the view stays at the last op applied before.

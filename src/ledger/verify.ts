@@ -147,12 +147,12 @@ async function verifyLedgerWith(opts: VerifyOptions, fetched: { writers: number;
   try {
     replica = await Ledger.open({ store: scratch, bootstrap: opts.key, fastForward: false })
     const deadline = started + timeoutMs
-    while (replica.finalVersion < opts.version) {
+    while (replica.indexedVersion < opts.version) {
       if (Date.now() > deadline) {
-        throw new VerifyTimeoutError(`replay reached final version ${replica.finalVersion} of ${opts.version} within ${timeoutMs} ms`)
+        throw new VerifyTimeoutError(`replay reached final version ${replica.indexedVersion} of ${opts.version} within ${timeoutMs} ms`)
       }
       await replica.update()
-      opts.onProgress?.({ stage: 'replay', writers: fetched.writers, writersDone: fetched.writers, blocks: fetched.blocks, blocksTotal: fetched.blocks, version: replica.finalVersion, targetVersion: opts.version })
+      opts.onProgress?.({ stage: 'replay', writers: fetched.writers, writersDone: fetched.writers, blocks: fetched.blocks, blocksTotal: fetched.blocks, version: replica.indexedVersion, targetVersion: opts.version })
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
     const replayed = await entriesAt(replica.view, opts.version)

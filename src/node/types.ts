@@ -134,6 +134,11 @@ export interface NodeStatus {
   mirrors: MirrorProgress[]
   balance: Balance | null
   offer: Offer | null
+  /**
+   * The ledger view here: its version, the final (indexer-signed, checked) version, and how often it was
+   * repaired because this node had applied another state than the indexers (`diverged`: now).
+   */
+  ledger: { version: number; finalVersion: number; repairs: number; diverged: boolean }
   /** Set when the ledger stopped applying (E_UPGRADE_REQUIRED: upgrade Favor; E_LEDGER_STORE), else null. */
   stopped: { code: string; message: string; upgradeRequired: boolean } | null
   /** The task queue (depth per kind, running tasks) and the resources held (open cores, quota). */

@@ -122,6 +122,11 @@ export interface Base extends EventEmitter {
    * live in-memory state, which the next flush changes: read that case from `system` at once instead.
    */
   getIndexedInfo(): Promise<IndexedInfo | null>
+  /**
+   * Drops this node's applied state for the latest the indexers signed (system and views) and applies
+   * on from there: Autobase's own repair. Not in Autobase's README; 7.28.1 is pinned.
+   */
+  forceFastForward(): Promise<void>
   replicate(isInitiator: boolean | Duplex, opts?: unknown): Duplex
   close(): Promise<void>
 }

@@ -67,6 +67,8 @@ export interface Core extends EventEmitter {
   update(opts?: { wait?: boolean }): Promise<boolean>
   download(range?: { start?: number; end?: number; linear?: boolean }): Download
   proof(request: ProofRequest): Promise<CoreProof>
+  /** The Merkle tree hash at `length` (default: this session's length): equal hashes, equal blocks. */
+  treeHash(length?: number): Promise<Buffer>
   /** Deletes local block data. Never call it on single odd blocks (hypercore 11.37.1 bug, see notes). */
   clear(start: number, end?: number): Promise<unknown>
   truncate(length: number, opts?: { fork?: number }): Promise<void>

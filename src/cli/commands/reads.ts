@@ -20,6 +20,7 @@ interface StatusBody {
   node: {
     name?: string, roles?: string[], peers?: number, writable?: boolean, storage?: { capacityBytes: number, usedBytes: number, reservedBytes: number }
     stopped?: { code: string, message: string, upgradeRequired: boolean } | null
+    ledger?: { version: number, finalVersion: number, repairs: number, diverged: boolean }
     runtime?: RuntimeBody
   }
 }
@@ -52,6 +53,11 @@ function printStatus(s: StatusBody, t: EpochTiming, url: string): void {
   out(`network    ${s.networkKey ?? '-'}`)
   out(`epoch      ${s.epoch}    peers ${s.node.peers ?? '-'}    writable ${s.node.writable === true ? 'yes' : 'no (waiting to be admitted)'}`)
   out(`next       ${describeNext(t)}`)
+  const l = s.node.ledger
+  if (l !== undefined) {
+    const repaired = l.repairs === 0 ? '' : `    repaired ${l.repairs}× (this node had applied another state than the indexers)`
+    out(`ledger     version ${l.version}, final ${l.finalVersion}${l.diverged ? '    DIVERGED from the indexers\' signed view: repairing' : ''}${repaired}`)
+  }
   if (s.balance !== null) out(`balance    ${favor(s.balance.balance)} favor  (available ${favor(s.balance.available)}, held back ${favor(s.balance.heldBack)}, reputation ${(s.balance.reputationPpm / 10_000).toFixed(1)}%)   ${FAVOR_UNIT}`)
   const st = s.node.storage
   if (st !== undefined && st.capacityBytes > 0) out(`storage    ${bytes(st.usedBytes)} used, ${bytes(st.reservedBytes)} reserved of ${bytes(st.capacityBytes)} offered${s.offer?.withdrawn === true ? ' (withdrawn)' : ''}`)
