@@ -146,14 +146,60 @@ export async function auditAll(procs: RelProc[], timeoutMs = 60_000): Promise<{ 
     })
     audits.set(p.name, await p.call<LedgerAudit>('audit', { version }))
   }
+  if (new Set([...audits.values()].map((a) => a.digest)).size > 1) throw new Error(await explainDigests(procs, version, audits))
   return { version, audits }
+}
+
+/**
+ * Why nodes disagree at one final version (docs/reliability.md, F5): each node's finality figures now,
+ * the digests at that version again once the reference's final version has moved on (a node whose
+ * digest changed had read a state that was not final yet), and the first view block where the odd
+ * nodes differ from the majority, whole, from both sides.
+ */
+async function explainDigests(procs: RelProc[], version: number, audits: Map<string, LedgerAudit>): Promise<string> {
+  const lines = [`two or more digests at final version ${version}: ${show([...audits].map(([n, a]) => [n, a.digest.slice(0, 12)]))}`]
+  try {
+    const counts = new Map<string, number>()
+    for (const a of audits.values()) counts.set(a.digest, (counts.get(a.digest) ?? 0) + 1)
+    const majority = [...counts].sort((x, y) => y[1] - x[1])[0]?.[0]
+    const ref = procs.find((p) => audits.get(p.name)?.digest === majority)
+    const odd = procs.filter((p) => audits.get(p.name)?.digest !== majority)
+    for (const p of procs) lines.push(`${p.name} now: ${show(await p.call<LedgerInfo>('ledgerInfo'))}`)
+    if (ref !== undefined) {
+      const moved = (await ref.call<LedgerInfo>('ledgerInfo')).finalVersion + 1
+      await waitFor(async () => (await ref.call<LedgerInfo>('ledgerInfo')).finalVersion >= moved, 30_000, `${ref.name}'s final version passing ${moved}`, 200).catch(() => undefined)
+      const refBlocks = await ref.call<string[]>('viewBlocks', { from: 0, to: version })
+      for (const p of odd) {
+        const again = await p.call<LedgerAudit>('audit', { version })
+        lines.push(`${p.name} at ${version} again: ${again.digest.slice(0, 12)} (${again.digest === audits.get(p.name)?.digest ? 'unchanged' : 'CHANGED: the first read was not final'})`)
+        const blocks = await p.call<string[]>('viewBlocks', { from: 0, to: version })
+        const first = blocks.findIndex((b, i) => b !== refBlocks[i])
+        if (first < 0) {
+          lines.push(`${p.name}'s view blocks 0..${version} equal ${ref.name}'s`)
+          continue
+        }
+        const [mine] = await p.call<string[]>('viewBlocks', { from: first, to: first + 1, raw: true })
+        const [theirs] = await ref.call<string[]>('viewBlocks', { from: first, to: first + 1, raw: true })
+        const around = { from: Math.max(1, first - 30), to: first + 12 }
+        lines.push(`${p.name}'s entries ${around.from}..${around.to}:\n  ${(await p.call<string[]>('viewEntries', around)).join('\n  ')}`)
+        lines.push(`${ref.name}'s entries ${around.from}..${around.to}:\n  ${(await ref.call<string[]>('viewEntries', around)).join('\n  ')}`)
+        lines.push(`first differing view block ${first} (${blocks.slice(first).filter((b, i) => b !== refBlocks[first + i]).length} of the ${blocks.length - first} from there differ); ${p.name}: ${mine ?? '-'}; ${ref.name}: ${theirs ?? '-'}`)
+      }
+    }
+    for (const p of procs) lines.push(`diag ${p.name}: ${show(await p.call('diag'))}`)
+  } catch (err) {
+    lines.push(`(diagnosis failed: ${err instanceof Error ? err.message : String(err)})`)
+  }
+  return lines.join('\n')
 }
 
 /** node-proc's `ledgerInfo`: finality figures of one node. */
 export interface LedgerInfo {
   finalVersion: number
   viewLength: number
+  viewSigned?: number
   indexedLength: number
+  fastForwards?: number
   writable: boolean
   isIndexer: boolean
   connections: number

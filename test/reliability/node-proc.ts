@@ -9,6 +9,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { FavorNode } from '../../src/node.js'
 import { assignmentsFor, getAccount, getEpoch, listAgreements } from '../../src/ledger/index.js'
 import { createLogger, sendIpcEvent, serveIpc } from '../../src/runtime/index.js'
+import { blake2b } from '../../src/stack/index.js'
 import { auditLedger, coreDigestLocal } from './audit.js'
 import type { ProcConfig } from './harness.js'
 import { ledgerDiag } from './ledger-diag.js'
@@ -50,6 +51,7 @@ async function open(c: ProcConfig): Promise<unknown> {
   }
   n.ledger.base.on('warning', note('warning'))
   n.ledger.base.on('error', note('error'))
+  n.ledger.on('diverged', (d) => { baseWarnings.push(`${new Date().toISOString()} diverged ${JSON.stringify(d)}`) })
   n.on('challenge', (data) => sendIpcEvent('challenge', data))
   n.on('warning', (err) => sendIpcEvent('warning', err.message))
   n.on('epoch', (info) => {
@@ -139,10 +141,31 @@ async function handle(cmd: string, args: Record<string, unknown>): Promise<unkno
       // cheap figures for waiting on finality (an audit digests the whole view)
       await n.ledger.update()
       const b = n.ledger.base
-      return { finalVersion: n.ledger.finalVersion, viewLength: b.view.core.length, indexedLength: b.indexedLength, writable: b.writable, isIndexer: b.isIndexer, connections: n.swarm.connections.size }
+      return { finalVersion: n.ledger.finalVersion, viewLength: b.view.core.length, viewSigned: b.view.core.signedLength, indexedLength: b.indexedLength, fastForwards: n.ledger.fastForwards, repairs: n.ledger.repairs, writable: b.writable, isIndexer: b.isIndexer, connections: n.swarm.connections.size }
     }
     case 'diag':
       return ledgerDiag(n.ledger, baseWarnings)
+    case 'viewEntries': {
+      // the view's entries by seq [from, to): key and the start of the value (digest mismatch diagnosis)
+      const bee = n.ledger.view as unknown as { getBySeq(seq: number, opts: { timeout: number }): Promise<{ key: string; value: Buffer | null } | null> }
+      const out: string[] = []
+      for (let i = Math.max(1, Number(args.from)); i < Math.min(Number(args.to), n.ledger.view.core.length); i++) {
+        // a block this node lacks (a fast-forwarded view is sparse) is fetched from peers
+        const e = await bee.getBySeq(i, { timeout: 5000 }).catch((err: unknown) => ({ key: `(${String(err)})`, value: null }))
+        out.push(e === null ? `${i} absent` : `${i} ${e.key} ${e.value === null ? '(deleted)' : e.value.toString().slice(0, 160)}`)
+      }
+      return out
+    }
+    case 'viewBlocks': {
+      // the view core's raw blocks [from, to): short hashes, or whole (hex) with `raw` (digest mismatch diagnosis)
+      const core = n.ledger.view.core
+      const out: string[] = []
+      for (let i = Number(args.from); i < Math.min(Number(args.to), core.length); i++) {
+        const b = await core.get(i, { timeout: 5000 }).catch(() => null)
+        out.push(b === null ? 'absent' : args.raw === true ? b.toString('hex') : blake2b(b).toString('hex').slice(0, 16))
+      }
+      return out
+    }
     case 'audit':
       await n.ledger.update()
       return auditLedger(n.ledger, typeof args.version === 'number' ? args.version : undefined)
