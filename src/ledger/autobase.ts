@@ -120,7 +120,7 @@ export class Ledger extends EventEmitter<LedgerEvents> {
       ackInterval: opts.ackIntervalMs ?? DEFAULT_ACK_INTERVAL_MS,
       fastForward: opts.fastForward ?? true
     })
-    this.signedCheck = new SignedViewCheck(this.base, (signedLength) => { this.onDiverged(signedLength) }, (err) => {
+    this.signedCheck = new SignedViewCheck(this.base, () => this.indexedVersion, (signedLength) => { this.onDiverged(signedLength) }, (err) => {
       this.emit('warning', err instanceof Error ? err : new Error(String(err)))
     })
     this.base.on('update', () => {

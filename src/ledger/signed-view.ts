@@ -21,8 +21,14 @@ export class SignedViewCheck {
   private closed = false
   readonly state: SignedViewState = { verified: 0, divergedAt: null }
 
+  /**
+   * `indexedLength` is the view length this node's own linearizer holds as ordered for good: a view is
+   * only judged up to there (replication can bring the signed head before this node has the acks that
+   * reorder its optimistic tail the same way; that tail is not a divergence).
+   */
   constructor(
     private readonly base: Base,
+    private readonly indexedLength: () => number,
     private readonly onDiverged: (signedLength: number) => void,
     private readonly onError: (err: unknown) => void
   ) {}
@@ -60,7 +66,7 @@ export class SignedViewCheck {
     const head = this.signed.length
     // nothing signed yet, or this node has not applied that far (the check waits for it: a node whose
     // state differs keeps applying, so it passes the signed length too)
-    if (head === 0 || local.length < head || head <= this.state.verified) return
+    if (head === 0 || local.length < head || head <= this.state.verified || this.indexedLength() < head) return
     const [mine, theirs] = await Promise.all([local.treeHash(head), this.signed.treeHash(head)])
     if (mine.equals(theirs)) {
       this.state.verified = head

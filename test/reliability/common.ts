@@ -193,6 +193,16 @@ async function explainDigests(procs: RelProc[], version: number, audits: Map<str
   return lines.join('\n')
 }
 
+/** Which nodes repaired a ledger view that differed from the signed one (F5), for a test's summary line. */
+export async function repairsOf(procs: RelProc[]): Promise<string> {
+  const done: string[] = []
+  for (const p of procs) {
+    const r = (await p.call<LedgerInfo>('ledgerInfo')).repairs ?? 0
+    if (r > 0) done.push(`${p.name} ${r}`)
+  }
+  return done.length === 0 ? 'no view repaired' : `views repaired: ${done.join(', ')}`
+}
+
 /** node-proc's `ledgerInfo`: finality figures of one node. */
 export interface LedgerInfo {
   finalVersion: number
@@ -200,6 +210,7 @@ export interface LedgerInfo {
   viewSigned?: number
   indexedLength: number
   fastForwards?: number
+  repairs?: number
   writable: boolean
   isIndexer: boolean
   connections: number

@@ -9,7 +9,7 @@ import type { Agreement } from '../../src/ledger/index.js'
 import type { MirrorProgress } from '../../src/roles/types.js'
 import { waitFor } from '../harness/wait.js'
 import { show, type RelProc } from './harness.js'
-import { MiB, ProcNet, REL_PARAMS, auditAll, summarise } from './common.js'
+import { MiB, ProcNet, REL_PARAMS, auditAll, repairsOf, summarise } from './common.js'
 
 test('kill -9 of a hoster mid-mirror: it resumes, posts ready, passes; data and ledger intact', { timeout: 300_000 }, async (t) => {
   const t0 = Date.now()
@@ -86,5 +86,5 @@ test('kill -9 of a hoster mid-mirror: it resumes, posts ready, passes; data and 
   const others = (await idx.call<Agreement[]>('agreements')).filter((x) => x.coreKey === published.coreKey)
   assert.equal(others.length, 2, 'no replacement agreement was needed')
   const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
-  console.log(`# crash-mirror: ${victim.name} killed at ${caught.m.have}/${caught.m.length} blocks (${caught.m.state}); restarted with ${resumedAt.have} blocks kept (${resumedAt.state}); active with ${active.passes} passes ${s(tPassing - tRestart)} after the restart; 64 MiB copies equal the publisher's; one digest at version ${version} on ${audits.size} nodes (${summarise(audits.get('idx') ?? [...audits.values()][0]!)}); total ${s(Date.now() - t0)}`)
+  console.log(`# crash-mirror: ${victim.name} killed at ${caught.m.have}/${caught.m.length} blocks (${caught.m.state}); restarted with ${resumedAt.have} blocks kept (${resumedAt.state}); active with ${active.passes} passes ${s(tPassing - tRestart)} after the restart; 64 MiB copies equal the publisher's; one digest at version ${version} on ${audits.size} nodes (${summarise(audits.get('idx') ?? [...audits.values()][0]!)}; ${await repairsOf([...net.procs.values()])}); total ${s(Date.now() - t0)}`)
 })

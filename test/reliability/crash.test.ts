@@ -10,7 +10,7 @@ import { digestCore } from '../harness/blocks.js'
 import { waitFor, withTimeout } from '../harness/wait.js'
 import type { AgreementAudit, LedgerAudit } from './audit.js'
 import { show, type Assigned, type RelProc } from './harness.js'
-import { MiB, ProcNet, auditAll, summarise } from './common.js'
+import { MiB, ProcNet, auditAll, repairsOf, summarise } from './common.js'
 
 function nextAssigned(p: RelProc, pred: (a: Assigned) => boolean, ms: number): Promise<Assigned> {
   return withTimeout(new Promise<Assigned>((resolve) => {
@@ -105,7 +105,7 @@ test('crashes (kill -9) of a hoster, an attestor and the indexer lose nothing', 
   const { version, audits } = await auditAll(live)
   const digests = new Set([...audits.values()].map((a) => a.digest))
   const ref = audits.get('idx') as LedgerAudit
-  log.push(`final version ${version}, epoch ${ref.epoch}: ${summarise(ref)}`)
+  log.push(`final version ${version}, epoch ${ref.epoch}: ${summarise(ref)}; ${await repairsOf(live)}`)
   assert.equal(digests.size, 1, `one digest at version ${version}: ${show([...audits].map(([n, a]) => [n, a.digest.slice(0, 12)]))}`)
   for (const [name, a] of audits) assert.deepEqual(a.violations, [], `${name}: ${summarise(a)}`)
   const after = ref.epochs.find((x) => x.epoch === e + 1)
