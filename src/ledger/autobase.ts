@@ -250,17 +250,17 @@ export class Ledger extends EventEmitter<LedgerEvents> {
     return Math.min(core.length, Math.max(core.signedLength, this.signedCheck.state.verified))
   }
 
+  /** True while this node's view is known to differ from the indexers' signed view (until repaired). */
+  get diverged(): boolean {
+    return this.signedCheck.state.divergedAt !== null
+  }
+
   /**
    * Version of the view at the system's indexed length: the prefix this node's reading of the indexers'
    * acks has ordered for good. Runs about one ack round ahead of `finalVersion`, and is only as good as
    * this node's own apply: a replay (`favor ledger verify`) waits on it, then compares with a node's
    * final state.
    */
-  /** True while this node's view is known to differ from the indexers' signed view (until repaired). */
-  get diverged(): boolean {
-    return this.signedCheck.state.divergedAt !== null
-  }
-
   get indexedVersion(): number {
     const core = this.base.view.core
     const indexed = this.indexed !== null && this.indexed.key.equals(core.key) ? this.indexed.length : 0

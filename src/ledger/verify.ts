@@ -149,7 +149,7 @@ async function verifyLedgerWith(opts: VerifyOptions, fetched: { writers: number;
     const deadline = started + timeoutMs
     while (replica.indexedVersion < opts.version) {
       if (Date.now() > deadline) {
-        throw new VerifyTimeoutError(`replay reached final version ${replica.indexedVersion} of ${opts.version} within ${timeoutMs} ms`)
+        throw new VerifyTimeoutError(`the replay ordered version ${replica.indexedVersion} of ${opts.version} within ${timeoutMs} ms`)
       }
       await replica.update()
       opts.onProgress?.({ stage: 'replay', writers: fetched.writers, writersDone: fetched.writers, blocks: fetched.blocks, blocksTotal: fetched.blocks, version: replica.indexedVersion, targetVersion: opts.version })
