@@ -4,22 +4,10 @@
 // it also writes a record the indexer's contract never writes.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { pipeline } from 'node:stream'
 import { Ledger, apply, getOffer, type Op } from '../../src/ledger/index.js'
-import { openStore, type Store } from '../../src/stack/index.js'
-import { makeTempDir, removeDir } from '../harness/tmp.js'
 import { waitFor } from '../harness/wait.js'
 import { testParams, GiB } from './helpers.js'
-
-function link(a: Store, b: Store): () => void {
-  const sa = a.replicate(true)
-  const sb = b.replicate(false)
-  pipeline(sa, sb, sa, () => { /* cut on purpose */ })
-  return () => {
-    sa.destroy()
-    sb.destroy()
-  }
-}
+import { storePair } from './link.js'
 
 const offer = (n: number): Op => ({ type: 'offer', time: 1_700_000_000_000 + n, capacityBytes: n * GiB, group: 'g', nodeKey: Buffer.alloc(32, n) })
 
@@ -40,22 +28,14 @@ function deviatingOnce(marker: number): typeof apply {
 }
 
 async function twoNodes(t: { after: (fn: () => Promise<void>) => void }, bobOpts: { repair: boolean }): Promise<{ alice: Ledger; bob: Ledger }> {
-  const dirs = [await makeTempDir('diverge-alice'), await makeTempDir('diverge-bob')]
-  const stores = dirs.map((d) => openStore(d)) as [Store, Store]
-  const ledgers: Ledger[] = []
-  let cut = (): void => undefined
-  t.after(async () => {
-    cut()
-    for (const l of ledgers) await l.close()
-    for (const s of stores) await s.close()
-    for (const d of dirs) await removeDir(d)
-  })
+  const pair = await storePair(t, ['diverge-alice', 'diverge-bob'])
+  const { stores, ledgers } = pair
   const alice = await Ledger.open({ store: stores[0], bootstrap: null, ackIntervalMs: 200 })
   ledgers.push(alice)
   await alice.append({ type: 'init-network', time: Date.now(), params: testParams() })
   const bob = await Ledger.open({ store: stores[1], bootstrap: alice.key, ackIntervalMs: 200, contract: deviatingOnce(2), repair: bobOpts.repair })
   ledgers.push(bob)
-  cut = link(stores[0], stores[1])
+  pair.link()
   await alice.append({ type: 'add-writer', time: Date.now(), writerKey: bob.writerKey, indexer: false })
   await waitFor(async () => { await bob.update(); return bob.writable }, 30_000, 'bob writable')
   // one offer applied alike on both, and final on both

@@ -3,42 +3,21 @@
 // leave behind on such a node: src/ledger/README.md, "Finality"); the state there is the indexer's.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { pipeline } from 'node:stream'
 import { Ledger, getOffer, type Op } from '../../src/ledger/index.js'
-import { openStore, type Store } from '../../src/stack/index.js'
-import { makeTempDir, removeDir } from '../harness/tmp.js'
 import { waitFor } from '../harness/wait.js'
 import { testParams, GiB } from './helpers.js'
-
-/** Replicates two stores over an in-process stream until the returned function cuts it. */
-function link(a: Store, b: Store): () => void {
-  const sa = a.replicate(true)
-  const sb = b.replicate(false)
-  pipeline(sa, sb, sa, () => { /* cut on purpose */ })
-  return () => {
-    sa.destroy()
-    sb.destroy()
-  }
-}
+import { storePair } from './link.js'
 
 test('a non-indexer\'s final version follows the indexer, never its own unacked ops', { timeout: 120_000 }, async (t) => {
-  const dirs = [await makeTempDir('final-alice'), await makeTempDir('final-bob')]
-  const stores = dirs.map((d) => openStore(d))
-  const ledgers: Ledger[] = []
-  let cut = (): void => undefined
-  t.after(async () => {
-    cut()
-    for (const l of ledgers) await l.close()
-    for (const s of stores) await s.close()
-    for (const d of dirs) await removeDir(d)
-  })
-  const [storeA, storeB] = stores as [Store, Store]
+  const pair = await storePair(t, ['final-alice', 'final-bob'])
+  const { ledgers } = pair
+  const [storeA, storeB] = pair.stores
   const alice = await Ledger.open({ store: storeA, bootstrap: null, ackIntervalMs: 200 })
   ledgers.push(alice)
   await alice.append({ type: 'init-network', time: Date.now(), params: testParams() })
   const bob = await Ledger.open({ store: storeB, bootstrap: alice.key, ackIntervalMs: 200 })
   ledgers.push(bob)
-  cut = link(storeA, storeB)
+  pair.link()
   await alice.append({ type: 'add-writer', time: Date.now(), writerKey: bob.writerKey, indexer: false })
   await waitFor(async () => { await bob.update(); return bob.writable }, 30_000, 'bob writable')
   assert.equal(bob.isIndexer, false)
@@ -54,7 +33,7 @@ test('a non-indexer\'s final version follows the indexer, never its own unacked 
   assert.ok(await bob.readFinal((kv) => getOffer(kv, bob.account)), 'bob\'s first offer is final on bob')
 
   // Cut off from the indexer, bob's own ops are applied on his view but nobody acks them: not final.
-  cut()
+  pair.cut()
   const before = bob.finalVersion
   await bob.append([offer(2), offer(3)])
   await bob.update()
@@ -64,7 +43,7 @@ test('a non-indexer\'s final version follows the indexer, never its own unacked 
   assert.equal(offerOnBob?.capacityBytes, 2 * GiB, 'the final state is the one before the cut')
 
   // Linked again: the indexer orders them, and bob's final state is the indexer's, at one version.
-  cut = link(storeA, storeB)
+  pair.link()
   await waitFor(caughtUp, 60_000, 'both views final and equal after the cut')
   assert.ok(bob.finalVersion > before)
   const version = Math.min(alice.finalVersion, bob.finalVersion)
