@@ -91,6 +91,14 @@ export function storedByteLength(core: Core): number {
   return core.byteLength + core.length * core.padding
 }
 
+/**
+ * Hypercore's SNAPSHOT_NOT_AVAILABLE: the core was truncated below what a read of it had reached (an
+ * Autobase reorder rewrote it under the reader). Reading again later sees the new blocks.
+ */
+export function isTruncatedUnderRead(err: unknown): boolean {
+  return err instanceof Error && (err as { code?: unknown }).code === 'SNAPSHOT_NOT_AVAILABLE'
+}
+
 /** The core key of a default (v1, single ed25519 signer) manifest for a signer public key. */
 export function coreKeyForSigner(publicKey: Uint8Array): Buffer {
   return Hypercore.key(publicKey) as Buffer

@@ -8,7 +8,7 @@ import { keys } from '../ledger/state.js'
 import { ProofError } from '../proof/errors.js'
 import { makeViewProof } from '../proof/make-view.js'
 import { encodeViewProof } from '../proof/view-proof.js'
-import { decodeMultiSignature, openCoreByKey, signedHead, viewKeyHistory, type Base, type Manifest } from '../stack/index.js'
+import { decodeMultiSignature, isTruncatedUnderRead, openCoreByKey, signedHead, viewKeyHistory, type Base, type Manifest } from '../stack/index.js'
 import { beeGet } from './bee-walk.js'
 import { accountOfSigner } from './bind.js'
 import { collectBlocks } from './collect.js'
@@ -43,7 +43,15 @@ export async function makeChain(base: Base, networkKey: Buffer): Promise<Chain> 
   if (only !== undefined && accountOfSigner(only.publicKey).equals(networkKey)) return { links, trusted }
 
   let last = 0
-  for (const key of await viewKeyHistory(base)) {
+  let history: Buffer[]
+  try {
+    history = await viewKeyHistory(base)
+  } catch (err) {
+    // the system core was reordered under the walk (seen under test:stress while indexers changed)
+    if (isTruncatedUnderRead(err)) throw new StatementError('NOT_READY', 'the ledger reordered while its view history was read: try again', { cause: err })
+    throw err
+  }
+  for (const key of history) {
     const core = await openCoreByKey(base, key)
     try {
       const head = signedHead(core)

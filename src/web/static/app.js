@@ -366,6 +366,13 @@ function render() {
   $('#node-name').title = `account ${status.account}`
   $('#epoch').textContent = `epoch ${status.epoch}`
   $('#epoch').dataset.epoch = String(status.epoch)
+  // the ledger view: final is what the indexers signed and this node's view matches; a view that
+  // differed from it is being (or was) repaired from the signed state
+  const lg = status.node?.ledger
+  if (lg) $('#epoch').title = `ledger version ${lg.version}, final ${lg.finalVersion}`
+  const warn = $('#ledger-warn')
+  warn.classList.toggle('hidden', !lg || (!lg.diverged && lg.repairs === 0))
+  if (lg) warn.textContent = lg.diverged ? 'ledger view differs from the signed one: repairing' : `ledger view repaired ${lg.repairs}×`
   state.nextEpoch = nextEpochEstimate(epochs)
   showNextEpoch()
   const bal = status.balance
