@@ -31,8 +31,11 @@ export interface ChangeResult {
   paths: string[]
 }
 
-/** How long a joiner waits for another member's verdict after one said it knows no such invite. */
-const UNKNOWN_GRACE_MS = 3000
+/**
+ * How soon a joiner asks again after a member said it knows no such invite: that member may not have
+ * the invite op yet (another member registered it), so the verdict is only final at the join's timeout.
+ */
+const ASK_AGAIN_MS = 1000
 
 const id = (): string => randomBytes(16).toString('hex')
 
@@ -236,14 +239,21 @@ export class SharedFolder extends EventEmitter {
     this.pendingJoin = makeJoinRequest(invite, this.writerKey, this.blobs.key)
     try {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => done(new FolderError('JOIN_TIMEOUT', `no member admitted this node within ${timeoutMs} ms (is a member online?)`)), timeoutMs)
-        let unknownTimer: NodeJS.Timeout | undefined
+        let unknown = 0
+        const timer = setTimeout(() => done(unknown > 0
+          ? new FolderError('INVITE_UNKNOWN', `the folder knows no such invite (members said so ${unknown} times in ${timeoutMs} ms): it was not made for this folder, or by a member that has been offline since`)
+          : new FolderError('JOIN_TIMEOUT', `no member admitted this node within ${timeoutMs} ms (is a member online?)`)), timeoutMs)
+        let askAgain: NodeJS.Timeout | undefined
         const onReply = (reply: JoinReply, forInvite: string) => {
           // a late answer to an earlier request (another invite) is not this join's verdict
           if (forInvite !== this.pendingJoin?.invite || reply.ok) return
           if (reply.code === 'INVITE_UNKNOWN' || reply.code === 'NOT_A_MEMBER' || reply.code === 'JOIN_TIMEOUT') {
-            // one member may not have the invite op yet: give the others a moment before giving up
-            unknownTimer ??= setTimeout(() => done(new FolderError('INVITE_UNKNOWN', 'the folder knows no such invite')), UNKNOWN_GRACE_MS)
+            // this member may not have the invite op yet: ask every member again a little later
+            if (reply.code === 'INVITE_UNKNOWN') unknown++
+            askAgain ??= setTimeout(() => {
+              askAgain = undefined
+              if (this.pendingJoin !== null) this.emit('join-request', this.pendingJoin)
+            }, ASK_AGAIN_MS)
             return
           }
           done(new FolderError(reply.code === 'INVITE_USED' ? 'INVITE_USED' : 'BAD_INVITE', reply.code === 'INVITE_USED' ? 'this invite was already used' : `a member refused the join: ${reply.code}`))
@@ -251,7 +261,7 @@ export class SharedFolder extends EventEmitter {
         const onUpdate = () => { if (this.writable) done(null) }
         const done = (err: Error | null) => {
           clearTimeout(timer)
-          clearTimeout(unknownTimer)
+          clearTimeout(askAgain)
           this.off('join-reply', onReply)
           this.off('update', onUpdate)
           if (err === null) resolve()
