@@ -1,5 +1,6 @@
 // What the ledger does not keep about a pin: its name, meta, origins and creation time. A small JSON
-// file in the node's directory, written atomically (temp file + rename), one write at a time.
+// file in the node's directory, written atomically and durably (writeFileDurable: temp file, fsync,
+// rename), one write at a time.
 import { FavorError } from '../errors.js'
 import { mkdir } from 'node:fs/promises'
 import { writeFileDurable } from '../runtime/index.js'
