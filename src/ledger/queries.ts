@@ -192,22 +192,43 @@ export interface Assignment {
 
 /** What an attestor must challenge in an epoch (scans the epoch's attested agreements). */
 export async function assignmentsFor(kv: LedgerKV, attestor: Hex, epoch: number): Promise<Assignment[]> {
-  const e = await getEpoch(kv, epoch)
-  if (e === null || !e.started) return []
-  const beacon = Buffer.from(e.beacon, 'hex')
-  const networkId = await getNetworkId(kv)
-  if (networkId === null) return []
+  const ctx = await assignmentContext(kv, epoch)
+  if (ctx === null) return []
   const out: Assignment[] = []
-  for (const id of e.attested) {
-    const att = await getAttestation(kv, epoch, id)
-    if (att === null) continue
-    const i = att.attestors.indexOf(attestor)
-    if (i < 0) continue
-    const agreement = await getAgreement(kv, id)
-    if (agreement === null) continue
-    out.push({ agreement, nodeKey: att.nodeKey, beacon, networkId, length: att.length, fork: att.fork, samples: att.samples, reported: att.results[i] !== null })
+  for (const id of ctx.attested) {
+    const a = await assignmentIn(kv, ctx, attestor, epoch, id)
+    if (a !== null) out.push(a)
   }
   return out
+}
+
+/**
+ * One agreement's assignment for this attestor in an epoch, or null when it has none: a handful of reads
+ * where `assignmentsFor` reads every attestation of the epoch (each challenge task needs only its own).
+ */
+export async function assignmentOf(kv: LedgerKV, attestor: Hex, epoch: number, agreementId: number): Promise<Assignment | null> {
+  const ctx = await assignmentContext(kv, epoch)
+  return ctx === null ? null : assignmentIn(kv, ctx, attestor, epoch, agreementId)
+}
+
+interface AssignmentContext { beacon: Buffer; networkId: Buffer; attested: readonly number[] }
+
+async function assignmentContext(kv: LedgerKV, epoch: number): Promise<AssignmentContext | null> {
+  const e = await getEpoch(kv, epoch)
+  if (e === null || !e.started) return null
+  const networkId = await getNetworkId(kv)
+  if (networkId === null) return null
+  return { beacon: Buffer.from(e.beacon, 'hex'), networkId, attested: e.attested }
+}
+
+async function assignmentIn(kv: LedgerKV, ctx: AssignmentContext, attestor: Hex, epoch: number, id: number): Promise<Assignment | null> {
+  const att = await getAttestation(kv, epoch, id)
+  if (att === null) return null
+  const i = att.attestors.indexOf(attestor)
+  if (i < 0) return null
+  const agreement = await getAgreement(kv, id)
+  if (agreement === null) return null
+  return { agreement, nodeKey: att.nodeKey, beacon: ctx.beacon, networkId: ctx.networkId, length: att.length, fork: att.fork, samples: att.samples, reported: att.results[i] !== null }
 }
 
 export function getRejected(kv: LedgerKV, opId: string): Promise<RejectedRecord | null> {

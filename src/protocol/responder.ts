@@ -6,10 +6,11 @@
 // view what the attestation record says (challenged length, samples, the epoch's beacon, the network id,
 // the core), so the hoster learns the indices only when the nonce arrives.
 //
-// Attach it to every connection of the node's hyperdht server, beside replication, synchronously in the
-// connection handler (protomux rejects a channel the remote opens before the protocol is paired):
+// Attach it to every connection of the node's hyperdht server, synchronously in the connection handler
+// (protomux rejects a channel the remote opens before the protocol is paired). It shares the connection
+// with whatever else runs there (replication, for one), but needs nothing else:
 //
-//   const server = dht.createServer(conn => { store.replicate(conn); responder.attach(conn) })
+//   const server = dht.createServer(conn => { responder.attach(conn) })
 //
 // A peer that sends garbage, oversized or truncated bytes gets a BAD_REQUEST refusal; its channel is
 // closed and its connection destroyed; the responder keeps serving every other connection.

@@ -9,7 +9,7 @@
 // is kept durably (attest-results.ts) until the report task, which waits for the epoch's challenges,
 // appends it. After a restart the unfinished challenges run again and the report still carries the
 // results obtained before the stop.
-import { assignmentsFor, currentEpoch, type Agreement, type ReportResult } from '../ledger/index.js'
+import { assignmentOf, assignmentsFor, currentEpoch, type Agreement, type ReportResult } from '../ledger/index.js'
 import { DEFAULT_MAX_RTT_ALLOWANCE_MS, runChallenge, toReportResult } from '../protocol/index.js'
 import type { ChallengeResult } from '../protocol/index.js'
 import { NotStartedError, Resource } from '../runtime/index.js'
@@ -87,8 +87,8 @@ export class Attestor extends Resource {
   async challenge(p: NodeTasks['challenge'], signal: AbortSignal): Promise<void> {
     const kv = this.ctx.ledger.kv
     if ((await currentEpoch(kv)) !== p.epoch || this.results.has(p.epoch, p.agreementId)) return
-    const a = (await assignmentsFor(kv, this.ctx.account, p.epoch)).find((x) => x.agreement.id === p.agreementId)
-    if (a === undefined || a.reported) return
+    const a = await assignmentOf(kv, this.ctx.account, p.epoch, p.agreementId)
+    if (a === null || a.reported) return
     const agr = a.agreement
     const res: ChallengeResult = await runChallenge({
       dht: this.ctx.dht,

@@ -3,7 +3,7 @@
 // each hosted core on its normal discovery key so stock readers find it, posts `ready` once it holds
 // the recorded state — first to activate an agreement, later to acknowledge growth so that challenges
 // cover the new length —, answers `favor/challenge/2` on a hyperdht server listening on the node key
-// (beside replication), and garbage-collects ended agreements after a grace period (whole cores only:
+// (challenges only: no replication there), and garbage-collects ended agreements after a grace period (whole cores only:
 // hypercore 11.37.1 corrupts the tree when single odd blocks are cleared).
 //
 // The work runs as tasks of the node's scheduler (src/roles/tasks.ts): `reconcile` keeps the local state
@@ -198,11 +198,12 @@ export class Hoster extends Resource {
       ...(this.opts.responderTesting ? { testing: this.opts.responderTesting } : {})
     })
     const responder = this.responder
-    const store = this.ctx.store
+    // Challenges only: readers get hosted cores from the swarm, on each core's discovery key. Replicating
+    // the whole store here as well opened a channel per local core (ledger cores included) on every
+    // challenge connection, hundreds per epoch, for a peer that never reads them (docs/reliability.md).
     this.server = this.ctx.dht.createServer((conn: Connection) => {
       // expected when an attestor goes away mid-challenge; the responder judges nothing from it
       conn.on('error', (err: Error) => { this.ctx.log.debug('hoster: challenge connection error', { component: 'hoster', ...describeError(err) }) })
-      store.replicate(conn)
       responder.attach(conn)
     })
     await this.server.listen(this.ctx.nodeKeyPair)

@@ -41,6 +41,8 @@ export class ProcNet {
   readonly params: Partial<NetworkParams>
   /** Address the testnet and (by default) every node bind: 127.0.0.1, or a veth address (netns.test.ts). */
   host: string | undefined = undefined
+  /** Whether nodes send `assigned` events (see ProcConfig). */
+  assignedEvents = false
   networkKey = ''
   private closing: Promise<void> | null = null
 
@@ -51,10 +53,11 @@ export class ProcNet {
     this.params = params
   }
 
-  static async create(label: string, opts: { epochMs?: number; params?: Partial<NetworkParams>; host?: string } = {}): Promise<ProcNet> {
+  static async create(label: string, opts: { epochMs?: number; params?: Partial<NetworkParams>; host?: string; assignedEvents?: boolean } = {}): Promise<ProcNet> {
     const testnet = await createLoopbackTestnet(3, opts.host !== undefined ? { host: opts.host } : {})
     const net = new ProcNet(testnet, await makeTempDir(label), opts.epochMs ?? 2000, opts.params ?? REL_PARAMS)
     net.host = opts.host
+    net.assignedEvents = opts.assignedEvents === true
     return net
   }
 
@@ -72,6 +75,7 @@ export class ProcNet {
       deadlineMs: 1500,
       connectTimeoutMs: 1500,
       ...(this.host !== undefined ? { host: this.host } : {}),
+      ...(this.assignedEvents ? { assignedEvents: true } : {}),
       ...extra
     }
   }

@@ -32,7 +32,7 @@ function nextEpoch(p: RelProc, ms: number, what: string): Promise<number> {
 }
 
 test('crashes (kill -9) of a hoster, an attestor and the indexer lose nothing', { timeout: 300_000 }, async (t) => {
-  const net = await ProcNet.create('crash')
+  const net = await ProcNet.create('crash', { assignedEvents: true })
   let reader: TestPeer | null = null
   t.after(async () => {
     await reader?.close()

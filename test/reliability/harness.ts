@@ -24,6 +24,11 @@ export interface ProcConfig {
   host?: string
   /** Run the process inside this network namespace (`ip netns exec <netns> node ...`). */
   netns?: string
+  /**
+   * Send an `assigned` event each epoch: what this node must attest (crash.test kills a node at that
+   * moment). Off by default: reading every attestation of the epoch in every node is a load of its own.
+   */
+  assignedEvents?: boolean
 }
 
 export interface Hello {

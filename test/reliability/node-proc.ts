@@ -28,6 +28,9 @@ let lastCpuAt = performance.now()
 setFlagsFromString('--expose-gc')
 const forceGc = runInNewContext('gc') as (() => void) | undefined
 
+// Ledger updates this process saw (the `probe` command).
+let ledgerUpdates = 0
+
 async function open(c: ProcConfig): Promise<unknown> {
   const n = await FavorNode.create({
     dataDir: c.dataDir,
@@ -44,6 +47,7 @@ async function open(c: ProcConfig): Promise<unknown> {
     log: createLogger({ prefix: c.name, level: 'error' })
   })
   node = n
+  n.ledger.on('update', () => { ledgerUpdates++ })
   // Autobase's own warnings and errors, the last few, for `diag`
   const note = (what: string) => (err: Error): void => {
     baseWarnings.push(`${new Date().toISOString()} ${what} ${err.message}`)
@@ -56,7 +60,7 @@ async function open(c: ProcConfig): Promise<unknown> {
   n.on('warning', (err) => sendIpcEvent('warning', err.message))
   n.on('epoch', (info) => {
     sendIpcEvent('epoch', info)
-    if (info.epoch < 1) return
+    if (info.epoch < 1 || c.assignedEvents !== true) return
     void (async () => {
       const mine = await assignmentsFor(n.ledger.kv, n.account, info.epoch)
       const rec = await getEpoch(n.ledger.kv, info.epoch)
@@ -109,7 +113,12 @@ async function handle(cmd: string, args: Record<string, unknown>): Promise<unkno
       beeCacheArray: bee._nodeCache?.keys._array?.length ?? -1,
       ledgerListeners: Object.fromEntries(node.ledger.eventNames().map((e) => [String(e), node?.ledger.listenerCount(e) ?? 0])),
       swarmConnections: node.swarm.connections.size,
-      challenges: node.recentChallenges().length
+      challenges: node.recentChallenges().length,
+      // ledger updates and tasks run since the start (how often reconcile and the roles wake)
+      ledgerUpdates,
+      tasks: (await node.status()).runtime.tasks.counters,
+      // RocksDB's own counters (cumulative): how many reads and writes this node's storage did
+      db: (node.store as unknown as { storage?: { rocks?: { _state?: { stats?: unknown } } } }).storage?.rocks?._state?.stats ?? null
     }
   }
   if (cmd === 'heapSnapshot') {
