@@ -18,6 +18,7 @@ import {
 } from './challenge-wire.js'
 import type { ChallengeChannel, ReceiptMessage, RefusalMessage } from './challenge-wire.js'
 import { EventQueue } from './events.js'
+import { LagProbe } from './lag-probe.js'
 import { judgeAnswer } from './judge.js'
 import type { AnswerContext } from './judge.js'
 import { ProtocolError } from './messages.js'
@@ -76,6 +77,17 @@ export interface ChallengeResult {
   perItemMs: number[]
   /** Total wall time of the challenge. */
   latencyMs: number
+  /**
+   * The attestor's own longest event-loop stall between sending the nonce and handling the answer, ms
+   * (0 when no nonce was sent): time its clock counted that the hoster did not spend.
+   */
+  ownLagMs: number
+  /**
+   * The only fault is time (`LATE`, `NO_ANSWER`) and the attestor's own stall covers it: the time judged,
+   * less that stall, is within the deadline. The attestor cannot tell whether the hoster was late, so it
+   * must not report this as `slow` (it challenges again, or says nothing).
+   */
+  timingInconclusive: boolean
   receipt: Receipt | null
   failing: FailingItem | null
   /** On a valid answer: one block proof with its manifest (the signed tree's byte length; prove-size). */
@@ -115,6 +127,7 @@ class Session {
   tConnected: number | null = null
   tNonce: number | null = null
   rttMs = 0
+  lag: LagProbe | null = null
 
   constructor(readonly opts: ChallengeOptions, readonly nonce: Buffer, readonly indices: number[]) {}
 
@@ -136,6 +149,8 @@ class Session {
       responseMs: tNonce === null || tReceipt === null ? null : round2(tReceipt - tNonce),
       perItemMs: tNonce === null ? [] : this.arrivals.map((at) => round2(Math.max(0, at - tNonce - this.rttMs))),
       latencyMs: round2(performance.now() - this.t0),
+      ownLagMs: round2(this.lag?.stop() ?? 0),
+      timingInconclusive: false,
       receipt: j.receipt,
       failing: j.failing,
       sizeSample: j.sizeSample ?? null
@@ -176,6 +191,7 @@ export async function runChallenge(opts: ChallengeOptions): Promise<ChallengeRes
     return (await connect(s)) ?? (await openChannel(s)) ?? (await measureRtt(s)) ?? (await challengeAndJudge(s))
   } finally {
     opts.signal?.removeEventListener('abort', onAbort)
+    s.lag?.stop()
     s.conn?.destroy()
   }
 }
@@ -269,10 +285,12 @@ async function challengeAndJudge(s: Session): Promise<ChallengeResult> {
   const ch = s.ch as ChallengeChannel
   const hardTimeoutMs = (o.hardTimeoutMs ?? Math.max(3 * o.deadlineMs, o.deadlineMs + 1000)) + s.rttMs
   s.tNonce = performance.now()
+  s.lag = new LagProbe()
   ch.send.challenge.send(encodeWire(challengeWire, { agreementId: o.agreementId, epoch: o.epoch, attestorKey: o.attestorKey, nonce: s.nonce }))
   const e = await s.events.next(['receipt', 'refusal', 'violation', 'conn-closed', 'abort'], hardTimeoutMs)
+  s.lag.stop()
   if (e?.type === 'abort') aborted(s)
-  if (e === null) return s.fail('slow', JudgementCode.NO_ANSWER, 'NO_ANSWER', `no answer within ${Math.round(hardTimeoutMs)} ms`)
+  if (e === null) return timed(s, s.fail('slow', JudgementCode.NO_ANSWER, 'NO_ANSWER', `no answer within ${Math.round(hardTimeoutMs)} ms`), performance.now())
   if (e.type === 'conn-closed') return s.fail('slow', JudgementCode.CLOSED_AFTER_REQUEST, 'CLOSED_AFTER_REQUEST', `${e.message} after the challenge was sent`)
   if (e.type === 'refusal') return s.fail('slow', JudgementCode.HOSTER_TROUBLE, e.msg.code, e.msg.message)
   if (e.type === 'violation') return s.fail('slow', JudgementCode.HOSTER_TROUBLE, e.err.code, e.err.message)
@@ -280,5 +298,14 @@ async function challengeAndJudge(s: Session): Promise<ChallengeResult> {
     networkId: o.networkId, agreementId: o.agreementId, epoch: o.epoch, attestorKey: o.attestorKey, nonce: s.nonce,
     hosterNodeKey: o.hosterNodeKey, coreKey: o.coreKey, indices: s.indices, minFork: o.minFork, minLength: o.length, deadlineMs: o.deadlineMs
   }
-  return s.result(judgeAnswer(ctx, s.items, e.msg, e.at - s.tNonce - s.rttMs), e.at)
+  return timed(s, s.result(judgeAnswer(ctx, s.items, e.msg, e.at - s.tNonce - s.rttMs), e.at), e.at)
+}
+
+/** Marks a verdict of time alone that the attestor's own stall (until `at`) could explain. */
+function timed(s: Session, r: ChallengeResult, at: number): ChallengeResult {
+  const onTime = r.code === JudgementCode.LATE || r.code === JudgementCode.NO_ANSWER
+  if (r.outcome !== 'slow' || !onTime || s.tNonce === null) return r
+  const judgedMs = at - s.tNonce - s.rttMs
+  r.timingInconclusive = judgedMs - r.ownLagMs <= s.opts.deadlineMs
+  return r
 }

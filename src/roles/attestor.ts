@@ -33,6 +33,8 @@ export interface AttestorInit {
 
 /** How often a waiting report looks again whether the epoch's challenges are done (besides task events). */
 const REPORT_RECHECK_MS = 1000
+/** Challenges run again when this node's own stall made an answer's timing unknown (ChallengeResult.timingInconclusive). */
+const STALLED_RETRIES = 2
 
 /** What the attestor needs from the node: interfaces only (src/roles/context.ts). */
 export type AttestorComponents = Pick<RoleContext, 'ledger' | 'dht' | 'tasks' | 'log' | 'account' | 'append' | 'emitChallenge'>
@@ -90,7 +92,7 @@ export class Attestor extends Resource {
     const a = await assignmentOf(kv, this.ctx.account, p.epoch, p.agreementId)
     if (a === null || a.reported) return
     const agr = a.agreement
-    const res: ChallengeResult = await runChallenge({
+    const run = (): Promise<ChallengeResult> => runChallenge({
       dht: this.ctx.dht,
       hosterNodeKey: Buffer.from(a.nodeKey, 'hex'),
       coreKey: Buffer.from(agr.coreKey, 'hex'),
@@ -108,7 +110,20 @@ export class Attestor extends Resource {
       ...(this.opts.hardTimeoutMs !== undefined ? { hardTimeoutMs: this.opts.hardTimeoutMs } : {}),
       signal
     })
+    let res = await run()
     signal.throwIfAborted() // stopped mid-challenge: the task runs again at the next start
+    // This node's own stall, not the hoster, may have made the answer late: that is no judgement of the
+    // hoster. Challenge again (a fresh connection and nonce) while the epoch lasts, or say nothing.
+    for (let again = 0; res.timingInconclusive && again < STALLED_RETRIES; again++) {
+      this.ctx.log.warn('this node stalled while it timed an answer: challenging again', { agreementId: agr.id, epoch: p.epoch, responseMs: res.responseMs, ownLagMs: res.ownLagMs })
+      if ((await currentEpoch(kv)) !== p.epoch) return
+      res = await run()
+      signal.throwIfAborted()
+    }
+    if (res.timingInconclusive) {
+      this.ctx.log.warn('this node stalled each time it timed an answer: no result for this agreement in this epoch', { agreementId: agr.id, epoch: p.epoch, ownLagMs: res.ownLagMs })
+      return
+    }
     if (res.sizeSample !== null) await this.checkSize(agr, res.sizeSample)
     const r = toReportResult(agr.id, res)
     await this.results.put(p.epoch, r)
@@ -125,6 +140,7 @@ export class Attestor extends Resource {
       latencyP99Ms: r.latencyP99Ms,
       rttMs: r.rttMs,
       connectMs: res.connectMs === null ? null : Math.round(res.connectMs),
+      ownLagMs: Math.round(res.ownLagMs),
       code: r.code,
       errorCode: res.error?.code ?? null,
       nonce: res.nonce.toString('hex'),

@@ -17,6 +17,8 @@ export interface ChallengeRecord {
   /** The round trip subtracted from the response time (min of the pings, capped), ms. */
   rttMs: number
   connectMs: number | null
+  /** The attestor's own longest event-loop stall while it waited for the answer, ms. */
+  ownLagMs: number
   /** JudgementCode (src/proof/receipt.ts): why slow/unreachable; 0 for pass and missing. */
   code: number
   /** Why, as a stable code (e.g. NOT_HELD, FORK_MISMATCH, CLOSED_AFTER_REQUEST), or null for a clean pass. */

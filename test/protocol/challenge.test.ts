@@ -289,6 +289,37 @@ test('a hoster delayed past the deadline is slow: late but valid (LATE), or no a
   assert.equal(patient.outcome, 'pass', JSON.stringify(patient.error))
 })
 
+test('an answer late only because the attestor itself stalled is not judged; a hoster late on its own is', async () => {
+  // The hoster and the attestor share this process: a synchronous stall while the hoster prepares its
+  // answer stalls the attestor's event loop as well, as a GC or a busy machine would.
+  const STALL_MS = 2500
+  const stalling = await startHoster(testnet.bootstrap, dir, 'stalling', world, {
+    testing: {
+      alter: (answer) => {
+        const until = performance.now() + STALL_MS
+        while (performance.now() < until) { /* the process's own loop is blocked */ }
+        return Promise.resolve(answer)
+      }
+    }
+  })
+  extra.push(stalling)
+  const c = await publishTo(stalling, dir, 'stalling', 64, SIZE)
+  const r = await challenge(stalling, agreement(c.key, 64, 4), { deadlineMs: 1000 })
+  assert.equal(r.outcome, 'slow', 'its clock says late')
+  assert.equal(r.code, JudgementCode.LATE)
+  assert.ok(r.ownLagMs >= STALL_MS - 100, `the attestor saw its own stall: ${r.ownLagMs} ms`)
+  assert.equal(r.timingInconclusive, true, `response ${r.responseMs} ms, own stall ${r.ownLagMs} ms`)
+
+  // a hoster that takes its time while the attestor's loop runs freely: late, and judged so
+  const slowHoster = await startHoster(testnet.bootstrap, dir, 'slow-hoster', world, { testing: { delayMs: STALL_MS } })
+  extra.push(slowHoster)
+  const d = await publishTo(slowHoster, dir, 'slow-hoster', 64, SIZE)
+  const late = await challenge(slowHoster, agreement(d.key, 64, 4), { deadlineMs: 100, hardTimeoutMs: 10_000 })
+  assert.equal(late.code, JudgementCode.LATE)
+  assert.ok(late.ownLagMs < STALL_MS - 100, `no stall of the attestor's own covers it: ${late.ownLagMs} ms`)
+  assert.equal(late.timingInconclusive, false)
+})
+
 test('a challenge for an unknown epoch, agreement or attestor is refused: slow, never missing', async () => {
   const wrongEpoch = await challenge(hoster, 1, { epoch: 6, beacon: world.beacon(6) })
   assert.equal(wrongEpoch.outcome, 'slow')
