@@ -3,8 +3,8 @@
 // each hosted core on its normal discovery key so stock readers find it, posts `ready` once it holds
 // the recorded state — first to activate an agreement, later to acknowledge growth so that challenges
 // cover the new length —, answers `favor/challenge/2` on a hyperdht server listening on the node key
-// (challenges only: no replication there), and garbage-collects ended agreements after a grace period (whole cores only:
-// hypercore 11.37.1 corrupts the tree when single odd blocks are cleared).
+// (challenges only: no replication there), and garbage-collects ended agreements after a grace period
+// (whole cores only: hypercore 11.37.1 corrupts the tree when single odd blocks are cleared).
 //
 // The work runs as tasks of the node's scheduler (src/roles/tasks.ts): `reconcile` keeps the local state
 // in line with the ledger and enqueues one `mirror` task per agreement awaiting `ready` (its range is

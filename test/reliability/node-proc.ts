@@ -98,15 +98,29 @@ async function handle(cmd: string, args: Record<string, unknown>): Promise<unkno
     // Sizes of internal structures that could grow without bound (the F2 investigation): corestore
     // cores and sessions, the ledger view's Hyperbee caches (rache), listeners, connections.
     interface RacheLike { size: number; _array?: unknown[] }
-    interface StoreLike { cores: { size: number; map: Map<string, { sessions?: unknown[] }> }; sessions: { size: number } }
+    interface RangeLike { blocks?: number[] | null; start: number; end: number }
+    interface StoreLike { cores: { size: number; map: Map<string, { sessions?: unknown[]; replicator?: { _ranges?: RangeLike[] } }> }; sessions: { size: number } }
     interface BeeLike { _nodeCache?: { keys: RacheLike } | null; _keyCache?: { keys: RacheLike } | null }
     const st = node.store as unknown as StoreLike
     const bee = node.ledger.view as unknown as BeeLike
     let sessions = 0
-    for (const core of st.cores.map.values()) sessions += core.sessions?.length ?? 0
+    // download ranges still pending in each core's replicator (walked on every replication update)
+    let ranges = 0
+    let rangeBlocks = 0
+    let maxRanges = 0
+    for (const core of st.cores.map.values()) {
+      sessions += core.sessions?.length ?? 0
+      const rs = core.replicator?._ranges ?? []
+      ranges += rs.length
+      maxRanges = Math.max(maxRanges, rs.length)
+      for (const r of rs) rangeBlocks += r.blocks ? r.end - r.start : 0
+    }
     return {
       cores: st.cores.size,
       coreSessions: sessions,
+      ranges,
+      maxRangesOnACore: maxRanges,
+      rangeBlocks,
       storeSessions: st.sessions.size,
       beeNodeCache: bee._nodeCache?.keys.size ?? -1,
       beeKeyCache: bee._keyCache?.keys.size ?? -1,
