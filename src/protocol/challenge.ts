@@ -78,14 +78,16 @@ export interface ChallengeResult {
   /** Total wall time of the challenge. */
   latencyMs: number
   /**
-   * The attestor's own longest event-loop stall between sending the nonce and handling the answer, ms
-   * (0 when no nonce was sent): time its clock counted that the hoster did not spend.
+   * The attestor's own longest event-loop stall, ms, in the phase the verdict is about: from the nonce
+   * to the answer once the nonce was sent, else from the start (connect, channel, pings). Time its clock
+   * counted that the hoster did not spend.
    */
   ownLagMs: number
   /**
-   * The only fault is time (`LATE`, `NO_ANSWER`) and the attestor's own stall covers it: the time judged,
-   * less that stall, is within the deadline. The attestor cannot tell whether the hoster was late, so it
-   * must not report this as `slow` (it challenges again, or says nothing).
+   * The only fault is time and the attestor's own stall covers it: a `LATE` or `NO_ANSWER` whose time,
+   * less the stall, is within the deadline; or nothing within a timeout (`CONNECT_TIMEOUT`, `NO_CHANNEL`,
+   * `NO_PONG`) while the attestor itself stalled for at least half of it. It cannot tell what the hoster
+   * did, so it must not report this (it challenges again, or says nothing).
    */
   timingInconclusive: boolean
   receipt: Receipt | null
@@ -127,6 +129,8 @@ class Session {
   tConnected: number | null = null
   tNonce: number | null = null
   rttMs = 0
+  /** The attestor's own stalls before the nonce (connect, channel, pings), then after it. */
+  readonly early = new LagProbe()
   lag: LagProbe | null = null
 
   constructor(readonly opts: ChallengeOptions, readonly nonce: Buffer, readonly indices: number[]) {}
@@ -149,7 +153,7 @@ class Session {
       responseMs: tNonce === null || tReceipt === null ? null : round2(tReceipt - tNonce),
       perItemMs: tNonce === null ? [] : this.arrivals.map((at) => round2(Math.max(0, at - tNonce - this.rttMs))),
       latencyMs: round2(performance.now() - this.t0),
-      ownLagMs: round2(this.lag?.stop() ?? 0),
+      ownLagMs: round2(this.lag?.stop() ?? this.early.stop()),
       timingInconclusive: false,
       receipt: j.receipt,
       failing: j.failing,
@@ -191,6 +195,7 @@ export async function runChallenge(opts: ChallengeOptions): Promise<ChallengeRes
     return (await connect(s)) ?? (await openChannel(s)) ?? (await measureRtt(s)) ?? (await challengeAndJudge(s))
   } finally {
     opts.signal?.removeEventListener('abort', onAbort)
+    s.early.stop()
     s.lag?.stop()
     s.conn?.destroy()
   }
@@ -210,7 +215,7 @@ async function connect(s: Session): Promise<ChallengeResult | null> {
   conn.on('close', () => s.events.push({ type: 'conn-closed', message: 'connection closed' }))
   const e = await s.events.next(['open', 'conn-closed', 'abort'], s.opts.connectTimeoutMs)
   if (e?.type === 'abort') aborted(s)
-  if (e === null) return s.fail('unreachable', JudgementCode.CONNECT_TIMEOUT, 'CONNECT_TIMEOUT', `no connection within ${s.opts.connectTimeoutMs} ms`)
+  if (e === null) return silence(s, s.fail('unreachable', JudgementCode.CONNECT_TIMEOUT, 'CONNECT_TIMEOUT', `no connection within ${s.opts.connectTimeoutMs} ms`))
   if (e.type === 'conn-closed') return s.fail('unreachable', JudgementCode.CONNECTION_FAILED, 'CONNECTION_FAILED', e.message)
   s.tConnected = performance.now()
   return null
@@ -252,7 +257,8 @@ async function openChannel(s: Session): Promise<ChallengeResult | null> {
   s.ch.channel.open()
   const e = await s.events.next(['channel-open', 'conn-closed', 'abort'], s.opts.connectTimeoutMs)
   if (e?.type === 'abort') aborted(s)
-  if (e?.type !== 'channel-open') return s.fail('unreachable', JudgementCode.NO_CHANNEL, 'NO_CHANNEL', e === null ? `the hoster did not open the channel within ${s.opts.connectTimeoutMs} ms` : e.message)
+  if (e === null) return silence(s, s.fail('unreachable', JudgementCode.NO_CHANNEL, 'NO_CHANNEL', `the hoster did not open the channel within ${s.opts.connectTimeoutMs} ms`))
+  if (e.type !== 'channel-open') return s.fail('unreachable', JudgementCode.NO_CHANNEL, 'NO_CHANNEL', e.message)
   return null
 }
 
@@ -274,7 +280,7 @@ async function measureRtt(s: Session): Promise<ChallengeResult | null> {
     if (e === null) break
     rtts.push(e.at - sent)
   }
-  if (rtts.length === 0) return s.fail('slow', JudgementCode.NO_PONG, 'NO_PONG', `no pong within ${s.opts.connectTimeoutMs} ms`)
+  if (rtts.length === 0) return silence(s, s.fail('slow', JudgementCode.NO_PONG, 'NO_PONG', `no pong within ${s.opts.connectTimeoutMs} ms`))
   s.rttMs = Math.min(Math.min(...rtts), s.opts.maxRttAllowanceMs ?? DEFAULT_MAX_RTT_ALLOWANCE_MS)
   return null
 }
@@ -285,6 +291,7 @@ async function challengeAndJudge(s: Session): Promise<ChallengeResult> {
   const ch = s.ch as ChallengeChannel
   const hardTimeoutMs = (o.hardTimeoutMs ?? Math.max(3 * o.deadlineMs, o.deadlineMs + 1000)) + s.rttMs
   s.tNonce = performance.now()
+  s.early.stop()
   s.lag = new LagProbe()
   ch.send.challenge.send(encodeWire(challengeWire, { agreementId: o.agreementId, epoch: o.epoch, attestorKey: o.attestorKey, nonce: s.nonce }))
   const e = await s.events.next(['receipt', 'refusal', 'violation', 'conn-closed', 'abort'], hardTimeoutMs)
@@ -299,6 +306,16 @@ async function challengeAndJudge(s: Session): Promise<ChallengeResult> {
     hosterNodeKey: o.hosterNodeKey, coreKey: o.coreKey, indices: s.indices, minFork: o.minFork, minLength: o.length, deadlineMs: o.deadlineMs
   }
   return timed(s, s.result(judgeAnswer(ctx, s.items, e.msg, e.at - s.tNonce - s.rttMs), e.at), e.at)
+}
+
+/**
+ * Marks "nothing within connectTimeoutMs" as no judgement when the attestor's own loop stalled for at
+ * least half of that time: too little of the wait was really watched to call the hoster silent (and a
+ * timer that expired during a stall fires before the reply that arrived during it is read).
+ */
+function silence(s: Session, r: ChallengeResult): ChallengeResult {
+  r.timingInconclusive = r.ownLagMs >= s.opts.connectTimeoutMs / 2
+  return r
 }
 
 /** Marks a verdict of time alone that the attestor's own stall (until `at`) could explain. */

@@ -67,6 +67,8 @@ export interface ResponderTestHooks {
   delayMs?: number
   /** Wait this long before answering a ping (a hoster trying to buy time with a slow round trip). */
   pongDelayMs?: number
+  /** Called as a ping arrives, before its pong (a test stalls the whole process here). */
+  onPing?(): void
 }
 
 export interface ResponderOptions {
@@ -150,6 +152,7 @@ export class ChallengeResponder {
       return
     }
     const pong = encodeWire(pongWire, ping)
+    this.opts.testing?.onPing?.()
     const delay = this.opts.testing?.pongDelayMs ?? 0
     if (delay > 0) setTimeout(() => { if (!s.ch.channel.closed) s.ch.send.pong.send(pong) }, delay)
     else s.ch.send.pong.send(pong)

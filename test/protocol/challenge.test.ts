@@ -320,6 +320,42 @@ test('an answer late only because the attestor itself stalled is not judged; a h
   assert.equal(late.timingInconclusive, false)
 })
 
+test('no pong while the attestor itself stalled for most of the wait is no judgement; a hoster that never pongs is', async () => {
+  // Hoster and attestor share this process: stalling it as the ping arrives stalls the attestor's wait too.
+  const TIMEOUT_MS = 1000
+  let stallNextPing = true
+  const stalling = await startHoster(testnet.bootstrap, dir, 'stalling-ping', world, {
+    testing: {
+      onPing: () => {
+        if (!stallNextPing) return
+        stallNextPing = false
+        const until = performance.now() + 3 * TIMEOUT_MS
+        while (performance.now() < until) { /* the process's own loop is blocked */ }
+      }
+    }
+  })
+  extra.push(stalling)
+  const c = await publishTo(stalling, dir, 'stalling-ping', 64, SIZE)
+  const id = agreement(c.key, 64, 4)
+  const r = await challenge(stalling, id, { connectTimeoutMs: TIMEOUT_MS, deadlineMs: 1000 })
+  // the wait's timer expired during the stall and fires before the pong that was sent during it is read
+  assert.equal(r.code, JudgementCode.NO_PONG, JSON.stringify(r.error))
+  assert.ok(r.ownLagMs >= 3 * TIMEOUT_MS - 100, `the attestor saw its own stall: ${r.ownLagMs} ms`)
+  assert.equal(r.timingInconclusive, true)
+  // asked again (no stall this time), the same hoster passes
+  const again = await challenge(stalling, id, { connectTimeoutMs: TIMEOUT_MS, deadlineMs: 1000 })
+  assert.equal(again.outcome, 'pass', JSON.stringify(again.error))
+
+  // a hoster whose pongs never come in time while the attestor runs freely: NO_PONG, judged
+  const mute = await startHoster(testnet.bootstrap, dir, 'mute', world, { testing: { pongDelayMs: 3 * 2000 } })
+  extra.push(mute)
+  const d = await publishTo(mute, dir, 'mute', 64, SIZE)
+  const silent = await challenge(mute, agreement(d.key, 64, 4), { connectTimeoutMs: 2000 })
+  assert.equal(silent.code, JudgementCode.NO_PONG)
+  assert.ok(silent.ownLagMs < 1000, `no stall of the attestor's own covers it: ${silent.ownLagMs} ms`)
+  assert.equal(silent.timingInconclusive, false)
+})
+
 test('a challenge for an unknown epoch, agreement or attestor is refused: slow, never missing', async () => {
   const wrongEpoch = await challenge(hoster, 1, { epoch: 6, beacon: world.beacon(6) })
   assert.equal(wrongEpoch.outcome, 'slow')
