@@ -30,6 +30,25 @@ const forceGc = runInNewContext('gc') as (() => void) | undefined
 
 // Ledger updates this process saw (the `probe` command).
 let ledgerUpdates = 0
+// FAVOR_DOWNLOAD_TRACE=1: count block-list downloads (hyperbee's preload among them) and the ranges pending then
+const dl = { calls: 0, blockCalls: 0, blocks: 0, maxPendingRanges: 0, viewBlockCalls: 0 }
+function traceDownloads(n: FavorNode): void {
+  const core = n.ledger.view.core as unknown as { constructor: { prototype: { download: (...a: unknown[]) => unknown } } }
+  const proto = core.constructor.prototype
+  const orig = proto.download
+  const viewKey = (n.ledger.view.core as unknown as { key: Buffer }).key
+  proto.download = function (this: { key: Buffer; core?: { replicator?: { _ranges?: unknown[] } } }, ...a: unknown[]) {
+    dl.calls++
+    const o = a[0] as { blocks?: number[] } | undefined
+    if (o?.blocks) {
+      dl.blockCalls++
+      dl.blocks += o.blocks.length
+      if (this.key.equals(viewKey)) dl.viewBlockCalls++
+      dl.maxPendingRanges = Math.max(dl.maxPendingRanges, this.core?.replicator?._ranges?.length ?? 0)
+    }
+    return orig.apply(this, a)
+  }
+}
 
 async function open(c: ProcConfig): Promise<unknown> {
   const n = await FavorNode.create({
@@ -48,6 +67,7 @@ async function open(c: ProcConfig): Promise<unknown> {
   })
   node = n
   n.ledger.on('update', () => { ledgerUpdates++ })
+  if (process.env.FAVOR_DOWNLOAD_TRACE === '1') traceDownloads(n)
   // Autobase's own warnings and errors, the last few, for `diag`
   const note = (what: string) => (err: Error): void => {
     baseWarnings.push(`${new Date().toISOString()} ${what} ${err.message}`)
@@ -130,6 +150,7 @@ async function handle(cmd: string, args: Record<string, unknown>): Promise<unkno
       challenges: node.recentChallenges().length,
       // ledger updates and tasks run since the start (how often reconcile and the roles wake)
       ledgerUpdates,
+      downloads: dl,
       tasks: (await node.status()).runtime.tasks.counters,
       // RocksDB's own counters (cumulative): how many reads and writes this node's storage did
       db: (node.store as unknown as { storage?: { rocks?: { _state?: { stats?: unknown } } } }).storage?.rocks?._state?.stats ?? null
