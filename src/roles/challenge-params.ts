@@ -15,10 +15,22 @@ const CATCH_UP_MS = 3000
 
 type Answer = ChallengeParams | { refuse: RefusalCode; message: string }
 
-async function within(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([p, new Promise<void>((resolve) => { timer = setTimeout(resolve, ms) })])
-  clearTimeout(timer)
+/**
+ * The ledger's next update, or `ms` — a real wait. Awaiting `ledger.update()` here instead made a loop
+ * that never yielded to the event loop when nothing was pending and the read came from memory: the node
+ * froze for all of CATCH_UP_MS, and so did the replication that would have brought the record (seen in
+ * the soak as a hoster not running for 3 s; test/roles/challenge-params.test.ts).
+ */
+function nextUpdate(ledger: RoleContext['ledger'], ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      ledger.off('update', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    ledger.on('update', done)
+  })
 }
 
 async function fromView(kv: LedgerKV, att: Attestation, q: { agreementId: number; epoch: number; attestorKey: Uint8Array }, nodeKey: string): Promise<Answer> {
@@ -39,6 +51,6 @@ export async function challengeParams(ctx: Pick<RoleContext, 'ledger' | 'nodeKey
     if (att !== null) return fromView(kv, att, q, nodeKey)
     const left = deadline - Date.now()
     if (left <= 0) return { refuse: 'UNKNOWN_CHALLENGE', message: `no attestation record for agreement ${q.agreementId} in epoch ${q.epoch}` }
-    await within(ctx.ledger.update(), Math.min(left, 250))
+    await nextUpdate(ctx.ledger, Math.min(left, 250))
   }
 }

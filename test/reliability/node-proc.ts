@@ -30,6 +30,28 @@ const forceGc = runInNewContext('gc') as (() => void) | undefined
 
 // Ledger updates this process saw (the `probe` command).
 let ledgerUpdates = 0
+// Stalls of this process's own event loop over 1 s, each with the replication ranges pending when it
+// resumed (the soak's probe; what the replicators walk on every update: docs/reliability.md)
+interface ReplicatorLike { _ranges?: Array<{ blocks?: number[] | null; start: number; end: number }>; peers?: unknown[] }
+const stalls: Array<{ ms: number; at: string; cores: string[] }> = []
+let lastTick = performance.now()
+setInterval(() => {
+  const now = performance.now()
+  const late = now - lastTick - 100
+  lastTick = now
+  if (late < 1000 || node === null) return
+  const cores: Array<{ weight: number; text: string }> = []
+  for (const core of (node.store as unknown as { cores: { map: Map<string, { key?: Buffer; replicator?: ReplicatorLike }> } }).cores.map.values()) {
+    const rs = core.replicator?._ranges ?? []
+    if (rs.length === 0) continue
+    const blocks = rs.reduce((n, r) => n + (r.blocks ? r.end - r.start : 0), 0)
+    const peers = core.replicator?.peers?.length ?? 0
+    cores.push({ weight: (rs.length + blocks) * Math.max(1, peers), text: `${core.key?.toString('hex').slice(0, 8) ?? '?'}: ${rs.length} ranges, ${blocks} listed blocks, ${peers} peers` })
+  }
+  stalls.push({ ms: Math.round(late), at: new Date().toISOString(), cores: cores.sort((a, b) => b.weight - a.weight).slice(0, 4).map((c) => c.text) })
+  if (stalls.length > 10) stalls.shift()
+}, 100).unref()
+
 // FAVOR_DOWNLOAD_TRACE=1: count block-list downloads (hyperbee's preload among them) and the ranges pending then
 const dl = { calls: 0, blockCalls: 0, blocks: 0, maxPendingRanges: 0, viewBlockCalls: 0 }
 function traceDownloads(n: FavorNode): void {
@@ -151,6 +173,9 @@ async function handle(cmd: string, args: Record<string, unknown>): Promise<unkno
       // ledger updates and tasks run since the start (how often reconcile and the roles wake)
       ledgerUpdates,
       downloads: dl,
+      stalls,
+      viewKey: node.ledger.view.core.key.toString('hex').slice(0, 8),
+      systemKey: node.ledger.base.system?.core.key.toString('hex').slice(0, 8) ?? null,
       tasks: (await node.status()).runtime.tasks.counters,
       // RocksDB's own counters (cumulative): how many reads and writes this node's storage did
       db: (node.store as unknown as { storage?: { rocks?: { _state?: { stats?: unknown } } } }).storage?.rocks?._state?.stats ?? null
