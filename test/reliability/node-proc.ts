@@ -30,9 +30,22 @@ const forceGc = runInNewContext('gc') as (() => void) | undefined
 
 // Ledger updates this process saw (the `probe` command).
 let ledgerUpdates = 0
+interface CoreLike { key?: Buffer; sessions?: unknown[]; replicator?: { _ranges?: Array<{ blocks?: number[] | null; start: number; end: number }>; peers?: unknown[] } }
+
+/** The download ranges still pending in each core's replicator (walked on every replication update). */
+function pendingRanges(n: FavorNode): Array<{ key: string; ranges: number; blocks: number; peers: number }> {
+  const out = []
+  for (const core of (n.store as unknown as { cores: { map: Map<string, CoreLike> } }).cores.map.values()) {
+    const rs = core.replicator?._ranges ?? []
+    if (rs.length === 0) continue
+    const blocks = rs.reduce((k, r) => k + (r.blocks ? r.end - r.start : 0), 0)
+    out.push({ key: core.key?.toString('hex').slice(0, 8) ?? '?', ranges: rs.length, blocks, peers: core.replicator?.peers?.length ?? 0 })
+  }
+  return out
+}
+
 // Stalls of this process's own event loop over 1 s, each with the replication ranges pending when it
-// resumed (the soak's probe; what the replicators walk on every update: docs/reliability.md)
-interface ReplicatorLike { _ranges?: Array<{ blocks?: number[] | null; start: number; end: number }>; peers?: unknown[] }
+// resumed (the soak's probe; how F6 was found: docs/reliability.md)
 const stalls: Array<{ ms: number; at: string; cores: string[] }> = []
 let lastTick = performance.now()
 setInterval(() => {
@@ -40,37 +53,10 @@ setInterval(() => {
   const late = now - lastTick - 100
   lastTick = now
   if (late < 1000 || node === null) return
-  const cores: Array<{ weight: number; text: string }> = []
-  for (const core of (node.store as unknown as { cores: { map: Map<string, { key?: Buffer; replicator?: ReplicatorLike }> } }).cores.map.values()) {
-    const rs = core.replicator?._ranges ?? []
-    if (rs.length === 0) continue
-    const blocks = rs.reduce((n, r) => n + (r.blocks ? r.end - r.start : 0), 0)
-    const peers = core.replicator?.peers?.length ?? 0
-    cores.push({ weight: (rs.length + blocks) * Math.max(1, peers), text: `${core.key?.toString('hex').slice(0, 8) ?? '?'}: ${rs.length} ranges, ${blocks} listed blocks, ${peers} peers` })
-  }
-  stalls.push({ ms: Math.round(late), at: new Date().toISOString(), cores: cores.sort((a, b) => b.weight - a.weight).slice(0, 4).map((c) => c.text) })
+  const cores = pendingRanges(node).sort((x, y) => (y.ranges + y.blocks) * y.peers - (x.ranges + x.blocks) * x.peers)
+  stalls.push({ ms: Math.round(late), at: new Date().toISOString(), cores: cores.slice(0, 4).map((c) => `${c.key}: ${c.ranges} ranges, ${c.blocks} listed blocks, ${c.peers} peers`) })
   if (stalls.length > 10) stalls.shift()
 }, 100).unref()
-
-// FAVOR_DOWNLOAD_TRACE=1: count block-list downloads (hyperbee's preload among them) and the ranges pending then
-const dl = { calls: 0, blockCalls: 0, blocks: 0, maxPendingRanges: 0, viewBlockCalls: 0 }
-function traceDownloads(n: FavorNode): void {
-  const core = n.ledger.view.core as unknown as { constructor: { prototype: { download: (...a: unknown[]) => unknown } } }
-  const proto = core.constructor.prototype
-  const orig = proto.download
-  const viewKey = (n.ledger.view.core as unknown as { key: Buffer }).key
-  proto.download = function (this: { key: Buffer; core?: { replicator?: { _ranges?: unknown[] } } }, ...a: unknown[]) {
-    dl.calls++
-    const o = a[0] as { blocks?: number[] } | undefined
-    if (o?.blocks) {
-      dl.blockCalls++
-      dl.blocks += o.blocks.length
-      if (this.key.equals(viewKey)) dl.viewBlockCalls++
-      dl.maxPendingRanges = Math.max(dl.maxPendingRanges, this.core?.replicator?._ranges?.length ?? 0)
-    }
-    return orig.apply(this, a)
-  }
-}
 
 async function open(c: ProcConfig): Promise<unknown> {
   const n = await FavorNode.create({
@@ -89,7 +75,6 @@ async function open(c: ProcConfig): Promise<unknown> {
   })
   node = n
   n.ledger.on('update', () => { ledgerUpdates++ })
-  if (process.env.FAVOR_DOWNLOAD_TRACE === '1') traceDownloads(n)
   // Autobase's own warnings and errors, the last few, for `diag`
   const note = (what: string) => (err: Error): void => {
     baseWarnings.push(`${new Date().toISOString()} ${what} ${err.message}`)
@@ -140,29 +125,19 @@ async function handle(cmd: string, args: Record<string, unknown>): Promise<unkno
     // Sizes of internal structures that could grow without bound (the F2 investigation): corestore
     // cores and sessions, the ledger view's Hyperbee caches (rache), listeners, connections.
     interface RacheLike { size: number; _array?: unknown[] }
-    interface RangeLike { blocks?: number[] | null; start: number; end: number }
-    interface StoreLike { cores: { size: number; map: Map<string, { sessions?: unknown[]; replicator?: { _ranges?: RangeLike[] } }> }; sessions: { size: number } }
+    interface StoreLike { cores: { size: number; map: Map<string, CoreLike> }; sessions: { size: number } }
     interface BeeLike { _nodeCache?: { keys: RacheLike } | null; _keyCache?: { keys: RacheLike } | null }
     const st = node.store as unknown as StoreLike
     const bee = node.ledger.view as unknown as BeeLike
     let sessions = 0
-    // download ranges still pending in each core's replicator (walked on every replication update)
-    let ranges = 0
-    let rangeBlocks = 0
-    let maxRanges = 0
-    for (const core of st.cores.map.values()) {
-      sessions += core.sessions?.length ?? 0
-      const rs = core.replicator?._ranges ?? []
-      ranges += rs.length
-      maxRanges = Math.max(maxRanges, rs.length)
-      for (const r of rs) rangeBlocks += r.blocks ? r.end - r.start : 0
-    }
+    for (const core of st.cores.map.values()) sessions += core.sessions?.length ?? 0
+    const pending = pendingRanges(node)
     return {
       cores: st.cores.size,
       coreSessions: sessions,
-      ranges,
-      maxRangesOnACore: maxRanges,
-      rangeBlocks,
+      ranges: pending.reduce((k, c) => k + c.ranges, 0),
+      maxRangesOnACore: Math.max(0, ...pending.map((c) => c.ranges)),
+      rangeBlocks: pending.reduce((k, c) => k + c.blocks, 0),
       storeSessions: st.sessions.size,
       beeNodeCache: bee._nodeCache?.keys.size ?? -1,
       beeKeyCache: bee._keyCache?.keys.size ?? -1,
@@ -172,7 +147,6 @@ async function handle(cmd: string, args: Record<string, unknown>): Promise<unkno
       challenges: node.recentChallenges().length,
       // ledger updates and tasks run since the start (how often reconcile and the roles wake)
       ledgerUpdates,
-      downloads: dl,
       stalls,
       viewKey: node.ledger.view.core.key.toString('hex').slice(0, 8),
       systemKey: node.ledger.base.system?.core.key.toString('hex').slice(0, 8) ?? null,

@@ -17,8 +17,7 @@
 //   npm run soak -- [--nodes 12] [--cores 50] [--epochs 30] [--epoch-ms 4000] [--json out.json]
 //                   [--heap-snapshots DIR --snapshot-nodes idx,h1 --snapshot-epochs 5,25] [--probe]
 // (--probe prints internal sizes of the --snapshot-nodes every epoch; FAVOR_BEE_CACHE_ENTRIES=N in the
-// environment overrides the nodes' store-wide Hyperbee cache size, see src/node.ts; FAVOR_DOWNLOAD_TRACE=1
-// makes --probe count block-list downloads, Hyperbee's preload and Autobase's warm-up among them.)
+// environment overrides the nodes' store-wide Hyperbee cache size, see src/node.ts.)
 import { readdir, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
