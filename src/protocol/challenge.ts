@@ -87,7 +87,8 @@ export interface ChallengeResult {
    * The only fault is time and the attestor's own stall covers it: a `LATE` or `NO_ANSWER` whose time,
    * less the stall, is within the deadline; or nothing within a timeout (`CONNECT_TIMEOUT`, `NO_CHANNEL`,
    * `NO_PONG`) while the attestor itself stalled for at least half of it. It cannot tell what the hoster
-   * did, so it must not report this (it challenges again, or says nothing).
+   * did, so it must not report this (it challenges again, or says nothing; after a `NO_ANSWER` only says
+   * nothing: the wait was already extended by the stall, and a new nonce would redraw the blocks).
    */
   timingInconclusive: boolean
   receipt: Receipt | null
@@ -294,10 +295,13 @@ async function challengeAndJudge(s: Session): Promise<ChallengeResult> {
   s.early.stop()
   s.lag = new LagProbe()
   ch.send.challenge.send(encodeWire(challengeWire, { agreementId: o.agreementId, epoch: o.epoch, attestorKey: o.attestorKey, nonce: s.nonce }))
-  const e = await s.events.next(['receipt', 'refusal', 'violation', 'conn-closed', 'abort'], hardTimeoutMs)
+  const e = await waitForAnswer(s, hardTimeoutMs)
   s.lag.stop()
   if (e?.type === 'abort') aborted(s)
-  if (e === null) return timed(s, s.fail('slow', JudgementCode.NO_ANSWER, 'NO_ANSWER', `no answer within ${Math.round(hardTimeoutMs)} ms`), performance.now())
+  if (e === null) {
+    const at = performance.now()
+    return timed(s, s.fail('slow', JudgementCode.NO_ANSWER, 'NO_ANSWER', `no answer within ${Math.round(at - s.tNonce)} ms (own longest stall ${Math.round(s.lag.stop())} ms)`), at)
+  }
   if (e.type === 'conn-closed') return s.fail('slow', JudgementCode.CLOSED_AFTER_REQUEST, 'CLOSED_AFTER_REQUEST', `${e.message} after the challenge was sent`)
   if (e.type === 'refusal') return s.fail('slow', JudgementCode.HOSTER_TROUBLE, e.msg.code, e.msg.message)
   if (e.type === 'violation') return s.fail('slow', JudgementCode.HOSTER_TROUBLE, e.err.code, e.err.message)
@@ -306,6 +310,29 @@ async function challengeAndJudge(s: Session): Promise<ChallengeResult> {
     hosterNodeKey: o.hosterNodeKey, coreKey: o.coreKey, indices: s.indices, minFork: o.minFork, minLength: o.length, deadlineMs: o.deadlineMs
   }
   return timed(s, s.result(judgeAnswer(ctx, s.items, e.msg, e.at - s.tNonce - s.rttMs), e.at), e.at)
+}
+
+const ANSWER_EVENTS = ['receipt', 'refusal', 'violation', 'conn-closed', 'abort'] as const
+
+/**
+ * Waits for the answer until the hoster has had `hardTimeoutMs` of this node's running time. A stall of
+ * the attestor's own loop eats into the wait, and a timer that expires during a stall fires before a
+ * reply that arrived during it is read; so the wait goes on, on the same nonce, for as long as the stall
+ * took (the total bounded by 3 × hardTimeoutMs). Asking again instead would draw fresh blocks: a second
+ * chance for a hoster that goes silent whenever it lacks one of the blocks it was asked for.
+ */
+async function waitForAnswer(s: Session, hardTimeoutMs: number): Promise<Extract<Event, { type: (typeof ANSWER_EVENTS)[number] }> | null> {
+  const lag = s.lag as LagProbe
+  const t0 = performance.now()
+  const cap = 3 * hardTimeoutMs
+  let e = await s.events.next(ANSWER_EVENTS, hardTimeoutMs)
+  while (e === null) {
+    const waited = performance.now() - t0
+    const more = Math.min(hardTimeoutMs - (waited - lag.peek()), cap - waited)
+    if (more <= 0) break
+    e = await s.events.next(ANSWER_EVENTS, more)
+  }
+  return e
 }
 
 /**

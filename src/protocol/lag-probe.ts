@@ -18,6 +18,13 @@ export class LagProbe {
     this.last = now
   }
 
+  /** The longest stall so far, ms, counting the one still under way; the probe keeps running. */
+  peek(): number {
+    if (this.stopped !== null) return this.stopped
+    this.note()
+    return Math.max(0, this.worst)
+  }
+
   /** Stops (idempotent) and returns the longest stall seen, ms, counting the one still under way. */
   stop(): number {
     if (this.stopped !== null) return this.stopped

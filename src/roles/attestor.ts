@@ -15,6 +15,7 @@ import type { ChallengeResult } from '../protocol/index.js'
 import { NotStartedError, Resource } from '../runtime/index.js'
 import { AttestResults } from './attest-results.js'
 import type { RoleContext } from './context.js'
+import { JudgementCode } from '../proof/index.js'
 import { sizeDisproof } from './size-check.js'
 import { taskKey, type NodeTasks } from './tasks.js'
 import type { ChallengeRecord } from './types.js'
@@ -113,15 +114,19 @@ export class Attestor extends Resource {
     let res = await run()
     signal.throwIfAborted() // stopped mid-challenge: the task runs again at the next start
     // This node's own stall, not the hoster, may have made the answer late: that is no judgement of the
-    // hoster. Challenge again (a fresh connection and nonce) while the epoch lasts, or say nothing.
-    for (let again = 0; res.timingInconclusive && again < STALLED_RETRIES; again++) {
+    // hoster. Challenge again (a fresh connection and nonce) while the epoch lasts, or say nothing. Never
+    // after a silence: the hoster has seen which blocks were drawn, and a fresh nonce draws fresh ones, a
+    // second chance for a hoster that goes silent whenever it lacks one (runChallenge already waited on
+    // for as long as this node stalled).
+    const askAgain = (r: ChallengeResult): boolean => r.timingInconclusive && r.code !== JudgementCode.NO_ANSWER
+    for (let again = 0; askAgain(res) && again < STALLED_RETRIES; again++) {
       this.ctx.log.warn('this node stalled while it timed an answer: challenging again', { agreementId: agr.id, epoch: p.epoch, responseMs: res.responseMs, ownLagMs: res.ownLagMs })
       if ((await currentEpoch(kv)) !== p.epoch) return
       res = await run()
       signal.throwIfAborted()
     }
     if (res.timingInconclusive) {
-      this.ctx.log.warn('this node stalled each time it timed an answer: no result for this agreement in this epoch', { agreementId: agr.id, epoch: p.epoch, ownLagMs: res.ownLagMs })
+      this.ctx.log.warn('this node stalled while it timed the answer: no result for this agreement in this epoch', { agreementId: agr.id, epoch: p.epoch, code: res.error?.code, ownLagMs: res.ownLagMs })
       return
     }
     if (res.sizeSample !== null) await this.checkSize(agr, res.sizeSample)

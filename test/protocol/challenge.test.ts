@@ -320,6 +320,39 @@ test('an answer late only because the attestor itself stalled is not judged; a h
   assert.equal(late.timingInconclusive, false)
 })
 
+test('the attestor waits on for as long as it stalled itself: a silent hoster is NO_ANSWER on the same nonce, an answer that came during the stall is read', async () => {
+  // Hoster and attestor share this process: a stall while the hoster prepares its answer stalls the
+  // attestor's wait too, and its hard timer (shorter than the stall) expires during it.
+  const STALL_MS = 2500
+  const stall = (): void => {
+    const until = performance.now() + STALL_MS
+    while (performance.now() < until) { /* the process's own loop is blocked */ }
+  }
+  const timing = { deadlineMs: 1000, hardTimeoutMs: 1500 }
+  const mute = await startHoster(testnet.bootstrap, dir, 'stall-mute', world, {
+    testing: { alter: (answer) => { stall(); return Promise.resolve(answer) }, shape: () => 'silent' }
+  })
+  extra.push(mute)
+  const c = await publishTo(mute, dir, 'stall-mute', 64, SIZE)
+  const silent = await challenge(mute, agreement(c.key, 64, 4), timing)
+  assert.equal(silent.code, JudgementCode.NO_ANSWER, JSON.stringify(silent.error))
+  assert.ok(silent.ownLagMs >= STALL_MS - 100, `the attestor saw its own stall: ${silent.ownLagMs} ms`)
+  // it waited the hard timeout beyond its stall, so the silence is judged: no fresh draw of blocks
+  assert.equal(silent.timingInconclusive, false, silent.error?.message)
+  assert.ok(silent.latencyMs >= STALL_MS + timing.hardTimeoutMs - 200, `waited ${silent.latencyMs} ms`)
+
+  const speaking = await startHoster(testnet.bootstrap, dir, 'stall-speaks', world, {
+    testing: { alter: (answer) => { stall(); return Promise.resolve(answer) } }
+  })
+  extra.push(speaking)
+  const d = await publishTo(speaking, dir, 'stall-speaks', 64, SIZE)
+  const r = await challenge(speaking, agreement(d.key, 64, 4), timing)
+  // its timer fired before the answer sent during the stall was read; the wait went on and read it
+  assert.notEqual(r.code, JudgementCode.NO_ANSWER, JSON.stringify(r.error))
+  assert.ok(r.receipt, 'the answer is read')
+  assert.ok(r.outcome === 'pass' || r.timingInconclusive, `${r.outcome} ${JSON.stringify(r.error)}, own stall ${r.ownLagMs} ms`)
+})
+
 test('no pong while the attestor itself stalled for most of the wait is no judgement; a hoster that never pongs is', async () => {
   // Hoster and attestor share this process: stalling it as the ping arrives stalls the attestor's wait too.
   const TIMEOUT_MS = 1000

@@ -23,3 +23,13 @@ test('stop() is idempotent and the probe no longer runs afterwards', async () =>
   await new Promise((resolve) => setTimeout(resolve, 30))
   assert.equal(probe.stop(), first, 'a stall after stop() is not counted')
 })
+
+test('peek() counts a stall under way and leaves the probe running for the next one', () => {
+  const probe = new LagProbe(20)
+  blockFor(200)
+  const first = probe.peek()
+  assert.ok(first >= 200 - 20, `the stall under way is counted: ${first} ms`)
+  blockFor(400)
+  const later = probe.stop()
+  assert.ok(later >= 400 - 20 && later >= first, `a later, longer stall is still seen: ${later} ms`)
+})
