@@ -13,7 +13,7 @@ import type { ResponderTestHooks } from '../../src/protocol/index.js'
 import { makeBlocks } from '../harness/blocks.js'
 import { makeTempDir, removeDir } from '../harness/tmp.js'
 import { waitFor } from '../harness/wait.js'
-import { accepted, agreementOf, challengeNet, decidedAttestation, settledAttestation } from './challenge-net.js'
+import { accepted, agreementOf, attestationHistory, challengeNet, decidedAttestation, settledAttestation } from './challenge-net.js'
 
 /**
  * A prefetcher: at the start of the epoch the attestation record and the beacon are public, so under
@@ -90,7 +90,7 @@ test('a hoster answering from the abandoned fork after the publisher truncated a
     const x = await agreementOf(cn.idx, cn.goodAgr.id)
     return x.challengedFork === 1 && x.challengedLength === 210 ? x : null
   }, 40_000, 'the honest hoster acknowledged the rewrite')
-  assert.equal(g.fails, 0)
+  assert.equal(g.fails, 0, `honest hoster's attestations: ${await attestationHistory(cn.idx, cn.goodAgr.id, 1, await cn.idx.epoch())}`)
 })
 
 test('a hoster that closes the connection after the nonce is slow (CLOSED_AFTER_REQUEST), never missing', { timeout: 150_000 }, async (t) => {

@@ -113,11 +113,12 @@ test('challenges against an Autobase view core (two indexers) and a drive\'s blo
   t.diagnostic(JSON.stringify(outcomes))
   assert.ok(outcomes.viewGood.every((o) => o === 'pass'), `honest view hoster: ${JSON.stringify(outcomes.viewGood)}`)
   assert.ok(outcomes.blobGood.every((o) => o === 'pass'), `honest blobs hoster: ${JSON.stringify(outcomes.blobGood)}`)
-  // P(8 samples draw no dropped block) = 2⁻⁸ per attestor: at least one of ≥ 2 sees the loss
+  // P(8 samples draw no dropped block) = 2⁻⁸ per attestor: at least one of ≥ 2 sees the loss (an epoch
+  // judged by one attestor counts only if it saw the loss)
   assert.ok(outcomes.viewBad.includes('missing'), `lossy view hoster: ${JSON.stringify(outcomes.viewBad)}`)
   assert.ok(outcomes.blobBad.includes('missing'), `lossy blobs hoster: ${JSON.stringify(outcomes.blobBad)}`)
   // every proof it sends is forged: every accepted result is missing, none refused by the contract
-  assert.ok(outcomes.viewForger.length >= 2 && outcomes.viewForger.every((o) => o === 'missing'), `forging view hoster: ${JSON.stringify(outcomes.viewForger)}`)
+  assert.ok(outcomes.viewForger.length >= 1 && outcomes.viewForger.every((o) => o === 'missing'), `forging view hoster: ${JSON.stringify(outcomes.viewForger)}`)
 
   // the attestors' own judgements carry the stable codes
   const codes = (a: Agreement): Set<string | null> => new Set(records.filter((r) => r.agreementId === a.id && r.outcome === 'missing').map((r) => r.errorCode))
