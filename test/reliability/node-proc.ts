@@ -86,7 +86,8 @@ async function open(c: ProcConfig): Promise<unknown> {
   n.on('challenge', (data) => sendIpcEvent('challenge', data))
   n.on('warning', (err) => sendIpcEvent('warning', err.message))
   n.on('epoch', (info) => {
-    sendIpcEvent('epoch', info)
+    // when this node's view first showed the epoch (wall clock: comparable across the soak's processes)
+    sendIpcEvent('epoch', { ...info, seenAt: Date.now() })
     if (info.epoch < 1 || c.assignedEvents !== true) return
     void (async () => {
       const mine = await assignmentsFor(n.ledger.kv, n.account, info.epoch)

@@ -110,6 +110,13 @@ async function main(): Promise<number> {
     for (let i = 1; i <= 2; i++) pubs.push(await net.add({ name: `p${i}` }, extra))
     for (let i = 1; i <= NODES - 3; i++) await net.add({ name: `h${i}`, hoster: { capacityBytes: 256 * MiB } }, extra)
     for (const p of net.procs.values()) p.on('challenge', (c) => challenges.push({ ...c, by: p.name }))
+    // when each node's view first showed each epoch: how far a hoster's view lags its attestor's
+    const seenAt = new Map<string, Map<number, number>>()
+    for (const p of net.procs.values()) {
+      const mine = new Map<number, number>()
+      seenAt.set(p.name, mine)
+      p.on('epoch', (info: { epoch: number; seenAt?: number }) => { if (info.seenAt !== undefined && !mine.has(info.epoch)) mine.set(info.epoch, info.seenAt) })
+    }
     console.log(`soak: ${net.procs.size} node processes up in ${((Date.now() - started) / 1000).toFixed(1)} s; publishing ${CORES} cores × 2 replicas`)
     for (let c = 0; c < CORES; c++) {
       await (pubs[c % pubs.length] as RelProc).call('publishSample', { name: `soak-${c}`, blocks: 32, blockSize: 4096, replicas: 2 }, 60_000)
@@ -157,8 +164,22 @@ async function main(): Promise<number> {
     if (last < e0 + EPOCHS) failures.push(`only reached epoch ${last} of ${e0 + EPOCHS}`)
     const inRun = challenges.filter((c) => c.epoch > e0 && c.epoch <= e0 + EPOCHS)
     const failed = inRun.filter((c) => c.outcome !== 'pass')
-    for (const c of failed.slice(0, 20)) failures.push(`honest hoster failed: epoch ${c.epoch} agreement ${c.agreementId} (${net.byAccount(c.hoster)?.name ?? '?'} challenged by ${c.by}) ${c.outcome} ${c.errorCode ?? ''} ${c.latencyMs} ms (round trip ${c.rttMs} ms, the attestor's own longest stall ${c.ownLagMs} ms)`)
+    const lagOf = (name: string, epoch: number): number | null => {
+      const firsts = [...seenAt.values()].flatMap((m) => { const t = m.get(epoch); return t === undefined ? [] : [t] })
+      const t = seenAt.get(name)?.get(epoch)
+      return t === undefined || firsts.length === 0 ? null : t - Math.min(...firsts)
+    }
+    const viewLag = (c: ChallengeRecord & { by: string }): string => {
+      const hoster = net.byAccount(c.hoster)?.name ?? '?'
+      const h = seenAt.get(hoster)?.get(c.epoch)
+      const a = seenAt.get(c.by)?.get(c.epoch)
+      if (h === undefined || a === undefined) return 'view lag unknown'
+      return `the hoster's view showed the epoch ${h - a} ms after the attestor's, ${Math.round(h - (c.at - c.latencyMs))} ms after the challenge began`
+    }
+    for (const c of failed.slice(0, 20)) failures.push(`honest hoster failed: epoch ${c.epoch} agreement ${c.agreementId} (${net.byAccount(c.hoster)?.name ?? '?'} challenged by ${c.by}) ${c.outcome} ${c.errorCode ?? ''} ${c.latencyMs} ms (round trip ${c.rttMs} ms, the attestor's own longest stall ${c.ownLagMs} ms; ${viewLag(c)})`)
     if (failed.length > 20) failures.push(`… ${failed.length - 20} more failed challenges`)
+    const lags = [...seenAt.keys()].flatMap((n) => Array.from({ length: EPOCHS }, (_, i) => lagOf(n, e0 + 1 + i)).filter((x): x is number => x !== null)).sort((a, b) => a - b)
+    console.log(`view lag (when a node's view first showed an epoch, after the first node's): p50 ${lags[Math.floor(lags.length / 2)] ?? 0} ms, p99 ${lags[Math.floor(lags.length * 0.99)] ?? 0} ms, max ${lags[lags.length - 1] ?? 0} ms over ${lags.length} node-epochs`)
     const lat = inRun.map((c) => c.latencyMs).sort((a, b) => a - b)
     console.log(`challenges in the ${EPOCHS} epochs: ${inRun.length}, pass ${inRun.length - failed.length}, other ${failed.length}; latency p50 ${lat[Math.floor(lat.length / 2)] ?? 0} ms, p99 ${lat[Math.floor(lat.length * 0.99)] ?? 0} ms`)
     // flat memory / fds: the trend over the second half of the run
