@@ -8,6 +8,13 @@
 //                                                                               a wire proof, or a signed error code
 //   4  receipt   hoster → attestor  { manifest, fork, length, signature }      ends an answer
 //   5  refusal   hoster → attestor  { code, message }                         the whole request refused (unsigned)
+//   6  intent    attestor → hoster  { agreementId, epoch, attestorKey }        before the pings: what will be
+//                                                                               challenged (no nonce, so no indices)
+//
+// `intent` came after the first five: a hoster of an earlier build ignores it (protomux drops message
+// types it does not know) and answers as before. A hoster that knows it looks the challenge up in its own
+// ledger view at once, and answers the pings only when it has (or refuses before the nonce): the time
+// its view takes to catch up with the attestor's then falls before the nonce, not into the deadline.
 //
 // The index of each position is not on the wire: both sides compute it from the nonce (and the hoster
 // commits to it in the item hash), so an answer for another block fails as a wrong proof.
@@ -20,7 +27,15 @@ import { codeMessageCodec, decodeMessage, encodeMessage, fixedBytes, rawCodec, s
 
 export const CHALLENGE_PROTOCOL = 'favor/challenge/2'
 
+/**
+ * How long a hoster may take, after an `intent`, to find the challenge in its own ledger view before it
+ * answers the first ping (its view catching up with the attestor's); the attestor waits this much longer
+ * for that pong. Before the nonce, so it costs time, not soundness.
+ */
+export const PREPARE_ALLOWANCE_MS = 3000
+
 export interface PingMessage { seq: number }
+export interface IntentMessage { agreementId: number; epoch: number; attestorKey: Uint8Array }
 export interface ChallengeMessage { agreementId: number; epoch: number; attestorKey: Uint8Array; nonce: Uint8Array }
 export interface ItemMessage { position: number; item: AnswerItem }
 export interface ReceiptMessage { manifest: Uint8Array; fork: number; length: number; signature: Uint8Array }
@@ -82,6 +97,15 @@ export const challengeWire: WireMessage<ChallengeMessage> = {
   maxBytes: 9 + 9 + 32 + NONCE_BYTES,
   what: 'challenge'
 }
+export const intentWire: WireMessage<IntentMessage> = {
+  codec: struct<IntentMessage>({
+    agreementId: safeUint('agreement id'),
+    epoch: safeUint('epoch'),
+    attestorKey: fixedBytes(32, 'attestor key')
+  }),
+  maxBytes: 9 + 9 + 32,
+  what: 'intent'
+}
 export const itemWire: WireMessage<ItemMessage> = {
   codec: struct<ItemMessage>({ position: positionCodec, item: answerItemCodec }, (m) => {
     if (m.position >= MAX_CHALLENGE_SAMPLES) throw new ProofError('MALFORMED', `position ${m.position} is beyond ${MAX_CHALLENGE_SAMPLES} samples`)
@@ -113,8 +137,8 @@ export function encodeWire<T>(w: WireMessage<T>, value: T): Buffer {
   return encodeMessage(w.codec, value)
 }
 
-/** The channel's message types, in protomux order (both sides add all six, in this order). */
-export const MESSAGE_TYPES = ['ping', 'pong', 'challenge', 'item', 'receipt', 'refusal'] as const
+/** The channel's message types, in protomux order (both sides add all seven, in this order). */
+export const MESSAGE_TYPES = ['ping', 'pong', 'challenge', 'item', 'receipt', 'refusal', 'intent'] as const
 export type MessageType = (typeof MESSAGE_TYPES)[number]
 
 export interface ChallengeChannel {
@@ -123,7 +147,7 @@ export interface ChallengeChannel {
 }
 
 /**
- * Creates the `favor/challenge/2` channel on a connection with all six message types; `on` receives the
+ * Creates the `favor/challenge/2` channel on a connection with all seven message types; `on` receives the
  * raw bytes of the types this side reads. null when the connection already has such a channel.
  */
 export function createChallengeChannel(

@@ -14,7 +14,7 @@ import { JudgementCode, MAX_CHALLENGE_SAMPLES, NONCE_BYTES, challengeIndicesV2 }
 import type { AnswerItem, JudgementCodeValue } from '../proof/index.js'
 import type { FailingItem, Outcome, Receipt } from '../ledger/ops.js'
 import {
-  challengeWire, createChallengeChannel, decodeWire, encodeWire, itemWire, pingWire, pongWire, receiptWire, refusalWire
+  PREPARE_ALLOWANCE_MS, challengeWire, createChallengeChannel, decodeWire, encodeWire, intentWire, itemWire, pingWire, pongWire, receiptWire, refusalWire
 } from './challenge-wire.js'
 import type { ChallengeChannel, ReceiptMessage, RefusalMessage } from './challenge-wire.js'
 import { EventQueue } from './events.js'
@@ -54,6 +54,12 @@ export interface ChallengeOptions {
   maxRttAllowanceMs?: number
   /** Pings before the nonce; the smallest round trip counts. Default 3. */
   pings?: number
+  /**
+   * Send `intent` before the pings (default true): the hoster looks the challenge up in its own ledger
+   * view then, and its first pong waits for that, up to PREPARE_ALLOWANCE_MS more. false behaves as an
+   * attestor of an earlier build (tests: the hoster then looks up after the nonce, inside the deadline).
+   */
+  sendIntent?: boolean
   signal?: AbortSignal
   /** Tests only: a fixed nonce (otherwise 32 random bytes). */
   nonce?: Uint8Array
@@ -71,6 +77,8 @@ export interface ChallengeResult {
   /** The round trip used (min of the pings, capped), ms; 0 when none was measured. */
   rttMs: number
   connectMs: number | null
+  /** Intent (or first ping) sent → first pong, ms: the hoster's lookup before the nonce, plus a round trip (null without a pong). */
+  readyMs: number | null
   /** Nonce sent → receipt arrived, ms (null without a receipt). */
   responseMs: number | null
   /** Per item: arrival − nonce sent − rtt (≥ 0), ms. */
@@ -130,6 +138,7 @@ class Session {
   tConnected: number | null = null
   tNonce: number | null = null
   rttMs = 0
+  readyMs: number | null = null
   /** The attestor's own stalls before the nonce (connect, channel, pings), then after it. */
   readonly early = new LagProbe()
   lag: LagProbe | null = null
@@ -151,6 +160,7 @@ class Session {
       samples: this.indices.length,
       rttMs: round2(this.rttMs),
       connectMs: this.tConnected === null ? null : round2(this.tConnected - this.t0),
+      readyMs: this.readyMs === null ? null : round2(this.readyMs),
       responseMs: tNonce === null || tReceipt === null ? null : round2(tReceipt - tNonce),
       perItemMs: tNonce === null ? [] : this.arrivals.map((at) => round2(Math.max(0, at - tNonce - this.rttMs))),
       latencyMs: round2(performance.now() - this.t0),
@@ -266,19 +276,26 @@ async function openChannel(s: Session): Promise<ChallengeResult | null> {
 /** 3. The round trip: the smallest of a few ping → pong times, capped. null when measured. */
 async function measureRtt(s: Session): Promise<ChallengeResult | null> {
   const ch = s.ch as ChallengeChannel
+  const o = s.opts
+  const intent = o.sendIntent !== false
+  const tIntent = performance.now()
+  if (intent) ch.send.intent.send(encodeWire(intentWire, { agreementId: o.agreementId, epoch: o.epoch, attestorKey: o.attestorKey }))
   const rtts: number[] = []
-  for (let seq = 0; seq < (s.opts.pings ?? DEFAULT_PINGS); seq++) {
+  for (let seq = 0; seq < (o.pings ?? DEFAULT_PINGS); seq++) {
     const sent = performance.now()
-    const until = sent + s.opts.connectTimeoutMs
+    // the first pong also waits for the hoster's lookup of the intent
+    const until = sent + o.connectTimeoutMs + (intent && seq === 0 ? PREPARE_ALLOWANCE_MS : 0)
     ch.send.ping.send(encodeWire(pingWire, { seq }))
     let e
     // skip late pongs of earlier pings (within this ping's own bounded wait: a flood of them buys nothing)
-    do e = await s.events.next(['pong', 'conn-closed', 'violation', 'abort'], until - performance.now())
+    do e = await s.events.next(['pong', 'refusal', 'conn-closed', 'violation', 'abort'], until - performance.now())
     while (e?.type === 'pong' && e.seq !== seq)
     if (e?.type === 'abort') aborted(s)
     if (e?.type === 'conn-closed') return s.fail('unreachable', JudgementCode.CONNECTION_FAILED, 'CONNECTION_FAILED', `${e.message} before the challenge`)
+    if (e?.type === 'refusal') return s.fail('slow', JudgementCode.HOSTER_TROUBLE, e.msg.code, `${e.msg.message} (before the nonce)`)
     if (e?.type === 'violation') return s.fail('slow', JudgementCode.HOSTER_TROUBLE, e.err.code, e.err.message)
     if (e === null) break
+    if (seq === 0) s.readyMs = e.at - tIntent
     rtts.push(e.at - sent)
   }
   if (rtts.length === 0) return silence(s, s.fail('slow', JudgementCode.NO_PONG, 'NO_PONG', `no pong within ${s.opts.connectTimeoutMs} ms`))

@@ -8,11 +8,11 @@ export { judgeAnswer } from './judge.js'
 export type { AnswerContext, Judgement } from './judge.js'
 export { toReportResult, percentile } from './report.js'
 export {
-  CHALLENGE_PROTOCOL, MESSAGE_TYPES, REFUSAL_CODES, challengeWire, createChallengeChannel, decodeWire, encodeWire,
-  itemWire, pingWire, pongWire, receiptWire, refusalWire
+  CHALLENGE_PROTOCOL, MESSAGE_TYPES, PREPARE_ALLOWANCE_MS, REFUSAL_CODES, challengeWire, createChallengeChannel, decodeWire, encodeWire,
+  intentWire, itemWire, pingWire, pongWire, receiptWire, refusalWire
 } from './challenge-wire.js'
 export type {
-  ChallengeChannel, ChallengeMessage, ItemMessage, MessageType, PingMessage, ReceiptMessage, RefusalCode, RefusalMessage, WireMessage
+  ChallengeChannel, ChallengeMessage, IntentMessage, ItemMessage, MessageType, PingMessage, ReceiptMessage, RefusalCode, RefusalMessage, WireMessage
 } from './challenge-wire.js'
 export { ProtocolError, codeMessageCodec, decodeMessage, encodeMessage, fixedBytes, rawCodec, safeUint, struct } from './messages.js'
 export type { ProtocolErrorCode } from './messages.js'

@@ -4,7 +4,9 @@
 //
 // The responder does not read the ledger: the node injects `params`, which looks up in ITS OWN ledger
 // view what the attestation record says (challenged length, samples, the epoch's beacon, the network id,
-// the core), so the hoster learns the indices only when the nonce arrives.
+// the core), so the hoster learns the indices only when the nonce arrives. The lookup starts at the
+// attestor's `intent`, before the nonce; the first pong after it waits for the lookup, so a view that is
+// still catching up costs time before the nonce, not inside the deadline.
 //
 // Attach it to every connection of the node's hyperdht server, synchronously in the connection handler
 // (protomux rejects a channel the remote opens before the protocol is paired). It shares the connection
@@ -19,7 +21,7 @@ import type { Connection, Core, KeyPair } from '../stack/index.js'
 import { ItemError, ProofError, answerHash, challengeIndicesV2, itemHash, makeBlockProofs, signReceipt } from '../proof/index.js'
 import type { AnswerItem } from '../proof/index.js'
 import {
-  CHALLENGE_PROTOCOL, challengeWire, createChallengeChannel, decodeWire, encodeWire, itemWire, pingWire, pongWire, receiptWire, refusalWire
+  CHALLENGE_PROTOCOL, challengeWire, createChallengeChannel, decodeWire, encodeWire, intentWire, itemWire, pingWire, pongWire, receiptWire, refusalWire
 } from './challenge-wire.js'
 import type { ChallengeChannel, ChallengeMessage, RefusalCode } from './challenge-wire.js'
 import { ProtocolError } from './messages.js'
@@ -95,15 +97,22 @@ export interface ResponderStats {
   violations: number
 }
 
+type ParamsAnswer = Awaited<ReturnType<ParamsLookup>>
+
 interface ChannelState {
   conn: Connection
   ch: ChallengeChannel
   busy: boolean
   challenges: number
   pings: number
+  intents: number
+  /** The lookup an `intent` started: pongs wait for it, and the challenge that matches it reuses it. */
+  intent: { key: string; params: Promise<ParamsAnswer> } | null
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+const intentKey = (q: { agreementId: number; epoch: number; attestorKey: Uint8Array }): string => `${q.agreementId}/${q.epoch}/${hex(q.attestorKey)}`
 
 export class ChallengeResponder {
   private readonly opts: ResponderOptions
@@ -131,10 +140,11 @@ export class ChallengeResponder {
     let state: ChannelState | null = null
     const ch = createChallengeChannel(conn, {
       ping: (bytes) => { if (state) this.onPing(state, bytes) },
+      intent: (bytes) => { if (state) this.onIntent(state, bytes) },
       challenge: (bytes) => { if (state) this.onChallenge(state, bytes) }
     }, { onclose: () => { if (state) this.channels.delete(state) } })
     if (!ch) return // already one open challenge channel on this connection
-    state = { conn, ch, busy: false, challenges: 0, pings: 0 }
+    state = { conn, ch, busy: false, challenges: 0, pings: 0, intents: 0, intent: null }
     this.channels.add(state)
     ch.channel.open()
   }
@@ -154,8 +164,45 @@ export class ChallengeResponder {
     const pong = encodeWire(pongWire, ping)
     this.opts.testing?.onPing?.()
     const delay = this.opts.testing?.pongDelayMs ?? 0
-    if (delay > 0) setTimeout(() => { if (!s.ch.channel.closed) s.ch.send.pong.send(pong) }, delay)
-    else s.ch.send.pong.send(pong)
+    const send = (): void => {
+      if (delay > 0) setTimeout(() => { if (!s.ch.channel.closed) s.ch.send.pong.send(pong) }, delay)
+      else if (!s.ch.channel.closed) s.ch.send.pong.send(pong)
+    }
+    // after an intent: the pong says "ready" once the lookup it started is done
+    if (s.intent === null) send()
+    else void s.intent.params.then(send)
+  }
+
+  /** An `intent`: look the challenge up now, before the nonce; refuse at once what will be refused. */
+  private onIntent(s: ChannelState, bytes: Uint8Array): void {
+    let q
+    try {
+      q = decodeWire(intentWire, bytes)
+    } catch (err) {
+      this.violation(s, err as Error)
+      return
+    }
+    if (++s.intents > (this.opts.maxChallengesPerChannel ?? 4)) {
+      this.violation(s, new ProtocolError('UNEXPECTED', 'too many intents on one channel'))
+      return
+    }
+    // a lookup may wait for the view to catch up: it counts against the same bound as answers
+    if (this.active >= (this.opts.maxConcurrent ?? 32)) {
+      this.refuse(s, q, 'BUSY', 'too many challenges in progress')
+      return
+    }
+    this.active++
+    const params = this.lookup(q).finally(() => { this.active-- })
+    s.intent = { key: intentKey(q), params }
+    void params.then((p) => { if ('refuse' in p) this.refuse(s, q, p.refuse, p.message) })
+  }
+
+  /** The node's params lookup; never rejects (a failure is an INTERNAL refusal, logged). */
+  private lookup(q: { agreementId: number; epoch: number; attestorKey: Uint8Array }): Promise<ParamsAnswer> {
+    return this.opts.params(q).catch((err: unknown): ParamsAnswer => {
+      this.log.error('challenge: params lookup failed', { agreementId: q.agreementId, epoch: q.epoch, error: (err as Error).message })
+      return { refuse: 'INTERNAL', message: 'internal error' }
+    })
   }
 
   private violation(s: ChannelState, err: Error): void {
@@ -169,7 +216,7 @@ export class ChallengeResponder {
     setTimeout(() => s.conn.destroy(), 50).unref()
   }
 
-  private refuse(s: ChannelState, req: ChallengeMessage, code: RefusalCode, message: string): void {
+  private refuse(s: ChannelState, req: { agreementId: number; epoch: number }, code: RefusalCode, message: string): void {
     this.stats.refused++
     this.log.info('challenge: refused', { remote: hex(s.conn.remotePublicKey), agreementId: req.agreementId, epoch: req.epoch, code, message })
     if (!s.ch.channel.closed) s.ch.send.refusal.send(encodeWire(refusalWire, { code, message: message.slice(0, 500) }))
@@ -207,8 +254,11 @@ export class ChallengeResponder {
 
   private async answer(s: ChannelState, req: ChallengeMessage): Promise<void> {
     const started = performance.now()
-    const params = await this.opts.params({ agreementId: req.agreementId, epoch: req.epoch, attestorKey: req.attestorKey })
-    if ('refuse' in params) return this.refuse(s, req, params.refuse, params.message)
+    // the lookup its intent started (already refused, if it refuses), else one now (an attestor without intents)
+    const intent = s.intent !== null && s.intent.key === intentKey(req) ? s.intent : null
+    s.intent = null
+    const params = intent !== null ? await intent.params : await this.lookup(req)
+    if ('refuse' in params) return intent !== null ? undefined : this.refuse(s, req, params.refuse, params.message)
     const indices = challengeIndicesV2(params.beacon, req.agreementId, req.attestorKey, req.nonce, params.length, params.samples)
     if (indices.length === 0) return this.refuse(s, req, 'UNKNOWN_CHALLENGE', 'nothing to challenge (empty core or no samples)')
     const hooks = this.opts.testing

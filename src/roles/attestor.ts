@@ -10,12 +10,12 @@
 // appends it. After a restart the unfinished challenges run again and the report still carries the
 // results obtained before the stop.
 import { assignmentOf, assignmentsFor, currentEpoch, type Agreement, type ReportResult } from '../ledger/index.js'
+import { JudgementCode } from '../proof/index.js'
 import { DEFAULT_MAX_RTT_ALLOWANCE_MS, runChallenge, toReportResult } from '../protocol/index.js'
 import type { ChallengeResult } from '../protocol/index.js'
 import { NotStartedError, Resource } from '../runtime/index.js'
 import { AttestResults } from './attest-results.js'
 import type { RoleContext } from './context.js'
-import { JudgementCode } from '../proof/index.js'
 import { sizeDisproof } from './size-check.js'
 import { taskKey, type NodeTasks } from './tasks.js'
 import type { ChallengeRecord } from './types.js'
@@ -145,6 +145,7 @@ export class Attestor extends Resource {
       latencyP99Ms: r.latencyP99Ms,
       rttMs: r.rttMs,
       connectMs: res.connectMs === null ? null : Math.round(res.connectMs),
+      readyMs: res.readyMs === null ? null : Math.round(res.readyMs),
       ownLagMs: Math.round(res.ownLagMs),
       code: r.code,
       errorCode: res.error?.code ?? null,

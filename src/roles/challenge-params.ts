@@ -4,14 +4,15 @@
 // reads the ledger (src/protocol stays independent of it).
 import { getAgreement, getAttestation, getBeacon, getNetworkId } from '../ledger/index.js'
 import type { Attestation, LedgerKV } from '../ledger/index.js'
+import { PREPARE_ALLOWANCE_MS } from '../protocol/index.js'
 import type { ChallengeParams, RefusalCode } from '../protocol/index.js'
 import type { RoleContext } from './context.js'
 
 /**
- * How long to wait for our own view to catch up with the attestor's (it saw the epoch start first). A
- * view further behind than this could not answer within any sensible deadline anyway.
+ * How long to wait for our own view to catch up with the attestor's (it saw the epoch start first): as
+ * long as the attestor waits for the first pong after its intent, when the lookup happens before the nonce.
  */
-const CATCH_UP_MS = 3000
+const CATCH_UP_MS = PREPARE_ALLOWANCE_MS
 
 type Answer = ChallengeParams | { refuse: RefusalCode; message: string }
 

@@ -17,6 +17,8 @@ export interface ChallengeRecord {
   /** The round trip subtracted from the response time (min of the pings, capped), ms. */
   rttMs: number
   connectMs: number | null
+  /** Intent sent → first pong, ms: how long the hoster took to find the challenge in its view, before the nonce. */
+  readyMs: number | null
   /** The attestor's own longest event-loop stall while it waited for the answer, ms. */
   ownLagMs: number
   /** JudgementCode (src/proof/receipt.ts): why slow/unreachable; 0 for pass and missing. */

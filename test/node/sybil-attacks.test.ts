@@ -270,6 +270,7 @@ test('attestors of one\'s own agreement: never of the hoster\'s nor the publishe
   // where the rule bites, exactly the others are drawn (2 attestors, 2 eligible): s's own identities would
   // be 2 of 4 candidates without it
   const sybil = new Set([s.account, s1.account, s2.account])
+  const names = new Map([admin, h, m, s, s1, s2].map((n) => [n.account, n.name]))
   const expected = new Map([[onS.id, [h.account, m.account].sort()], [ofS1.id, [admin.account, m.account].sort()]])
   const first = (await admin.epoch()) + 1
   await waitFor(async () => {
@@ -289,7 +290,8 @@ test('attestors of one\'s own agreement: never of the hoster\'s nor the publishe
         }
         const want = expected.get(ag.id)
         if (want !== undefined) {
-          assert.deepEqual([...att.attestors].sort(), want, `epoch ${ep}, agreement ${ag.id}`)
+          const named = async (keys: string[]): Promise<string> => (await Promise.all(keys.map(async (k) => `${names.get(k) ?? k.slice(0, 8)} (lineage ${names.get(lineageOf(await account(admin, k))) ?? '?'})`))).join(', ')
+          assert.deepEqual([...att.attestors].sort(), want, `epoch ${ep}, agreement ${ag.id} (hoster ${names.get(ag.hoster) ?? '?'}, publisher ${names.get(ag.publisher) ?? '?'}): attestors ${await named(att.attestors)}, expected ${await named(want)}`)
           assert.ok(att.attestors.every((a) => !sybil.has(a)))
           seen.set(ag.id, (seen.get(ag.id) ?? 0) + 1)
         }

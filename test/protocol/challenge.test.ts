@@ -15,7 +15,7 @@ import {
 import type { ChallengeOptions, ChallengeResult, MessageType } from '../../src/protocol/index.js'
 import { makeTempDir, removeDir } from '../harness/tmp.js'
 import { withTimeout } from '../harness/wait.js'
-import { ATTESTOR_ACCOUNT, challengeOptions, makeSource, makeWorld, mirror, publishTo, startHoster, startNet } from './helpers.js'
+import { ATTESTOR_ACCOUNT, challengeOptions, makeSource, makeWorld, mirror, publishTo, startHoster, startNet, worldParams } from './helpers.js'
 import type { HosterNode, World } from './helpers.js'
 
 let dir: string
@@ -353,6 +353,34 @@ test('the attestor waits on for as long as it stalled itself: a silent hoster is
   assert.ok(r.outcome === 'pass' || r.timingInconclusive, `${r.outcome} ${JSON.stringify(r.error)}, own stall ${r.ownLagMs} ms`)
 })
 
+test('a hoster whose ledger view lags finds the challenge after the intent, before the nonce: it passes; looked up after the nonce, the lag is late', async () => {
+  // the hoster's view shows the attestation record only LAG_MS after the attestor's did
+  const LAG_MS = 1200
+  const lookup = worldParams(world)
+  const lagging = await startHoster(testnet.bootstrap, dir, 'lagging-view', world, {
+    params: async (q) => {
+      await new Promise((resolve) => setTimeout(resolve, LAG_MS))
+      return lookup(q)
+    }
+  })
+  extra.push(lagging)
+  const c = await publishTo(lagging, dir, 'lagging-view', 64, SIZE)
+  const id = agreement(c.key, 64, 4)
+  const r = await challenge(lagging, id, { deadlineMs: 500 })
+  assert.equal(r.outcome, 'pass', JSON.stringify(r.error))
+  assert.ok(r.readyMs !== null && r.readyMs >= LAG_MS - 50, `the first pong waited for the lookup: ${r.readyMs} ms`)
+  assert.ok(r.rttMs < LAG_MS, `the round trip is not the lookup: ${r.rttMs} ms`)
+  // an attestor of an earlier build sends no intent: the same lookup falls inside the deadline
+  const old = await challenge(lagging, id, { deadlineMs: 500, sendIntent: false })
+  assert.equal(old.code, JudgementCode.LATE, JSON.stringify(old.error))
+  // a lookup that refuses (this hoster is not challenged in that epoch) is refused before the nonce
+  const wrong = await challenge(lagging, id, { epoch: 6, beacon: world.beacon(6) })
+  assert.equal(wrong.outcome, 'slow')
+  assert.equal(wrong.error?.code, 'UNKNOWN_CHALLENGE')
+  assert.match(wrong.error?.message ?? '', /before the nonce/)
+  assert.equal(wrong.responseMs, null, 'no nonce was sent')
+})
+
 test('no pong while the attestor itself stalled for most of the wait is no judgement; a hoster that never pongs is', async () => {
   // Hoster and attestor share this process: stalling it as the ping arrives stalls the attestor's wait too.
   const TIMEOUT_MS = 1000
@@ -370,7 +398,8 @@ test('no pong while the attestor itself stalled for most of the wait is no judge
   extra.push(stalling)
   const c = await publishTo(stalling, dir, 'stalling-ping', 64, SIZE)
   const id = agreement(c.key, 64, 4)
-  const r = await challenge(stalling, id, { connectTimeoutMs: TIMEOUT_MS, deadlineMs: 1000 })
+  // without an intent the first pong's wait is the plain timeout (with one it is PREPARE_ALLOWANCE_MS longer)
+  const r = await challenge(stalling, id, { connectTimeoutMs: TIMEOUT_MS, deadlineMs: 1000, sendIntent: false })
   // the wait's timer expired during the stall and fires before the pong that was sent during it is read
   assert.equal(r.code, JudgementCode.NO_PONG, JSON.stringify(r.error))
   assert.ok(r.ownLagMs >= 3 * TIMEOUT_MS - 100, `the attestor saw its own stall: ${r.ownLagMs} ms`)
@@ -440,6 +469,8 @@ test('garbage, oversized and truncated messages to a hoster close that connectio
     ['truncated challenge', 'challenge', challengeBytes.subarray(0, challengeBytes.length - 5), 'MALFORMED'],
     ['trailing challenge', 'challenge', Buffer.concat([challengeBytes, Buffer.from([0])]), 'MALFORMED'],
     ['garbage ping', 'ping', Buffer.from([0xff, 0xff]), 'MALFORMED'],
+    ['truncated intent', 'intent', challengeBytes.subarray(0, 20), 'MALFORMED'],
+    ['oversized intent', 'intent', Buffer.alloc(4096, 1), 'OVERSIZED'],
     ['a ping with trailing bytes', 'ping', good, 'MALFORMED']
   ]
   assert.deepEqual(decodeWire(pingWire, encodeWire(pingWire, { seq: 3 })), { seq: 3 })

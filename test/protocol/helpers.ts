@@ -70,7 +70,7 @@ export async function startHoster(
   dir: string,
   name: string,
   world: World,
-  opts: Partial<Pick<ResponderOptions, 'testing' | 'maxConcurrent'>> = {}
+  opts: Partial<Pick<ResponderOptions, 'testing' | 'maxConcurrent' | 'params'>> = {}
 ): Promise<HosterNode> {
   const kp = keyPair(seedFromName(`hoster-${name}`))
   const store = openStore(path.join(dir, `hoster-${name}`))

@@ -164,7 +164,11 @@ export async function fuzzChallenge(count: number, seed: string): Promise<Challe
       else if (kind === 3) msgs = [mutate(p, good())]
       else if (kind === 4) msgs = Array.from({ length: 2 + p.uniform(8) }, () => good())
       else if (kind === 5) msgs = [Buffer.concat([good(), bytes(p, 1 + p.uniform(4))])]
-      else if (kind === 6) {
+      else if (kind === 6 && p.uniform(3) === 0) {
+        // bytes too short for any intent (it needs 34 or more): always malformed
+        type = 'intent'
+        msgs = [bytes(p, 1 + p.uniform(12))]
+      } else if (kind === 6) {
         type = 'ping'
         msgs = [p.uniform(2) === 0 ? encodeWire(pingWire, { seq: p.uniform(100) }) : bytes(p, 1 + p.uniform(12))]
       } else msgs = [good()]

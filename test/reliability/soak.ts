@@ -176,10 +176,12 @@ async function main(): Promise<number> {
       if (h === undefined || a === undefined) return 'view lag unknown'
       return `the hoster's view showed the epoch ${h - a} ms after the attestor's, ${Math.round(h - (c.at - c.latencyMs))} ms after the challenge began`
     }
-    for (const c of failed.slice(0, 20)) failures.push(`honest hoster failed: epoch ${c.epoch} agreement ${c.agreementId} (${net.byAccount(c.hoster)?.name ?? '?'} challenged by ${c.by}) ${c.outcome} ${c.errorCode ?? ''} ${c.latencyMs} ms (round trip ${c.rttMs} ms, the attestor's own longest stall ${c.ownLagMs} ms; ${viewLag(c)})`)
+    for (const c of failed.slice(0, 20)) failures.push(`honest hoster failed: epoch ${c.epoch} agreement ${c.agreementId} (${net.byAccount(c.hoster)?.name ?? '?'} challenged by ${c.by}) ${c.outcome} ${c.errorCode ?? ''} ${c.latencyMs} ms (round trip ${c.rttMs} ms, lookup before the nonce ${c.readyMs ?? '-'} ms, the attestor's own longest stall ${c.ownLagMs} ms; ${viewLag(c)})`)
     if (failed.length > 20) failures.push(`… ${failed.length - 20} more failed challenges`)
     const lags = [...seenAt.keys()].flatMap((n) => Array.from({ length: EPOCHS }, (_, i) => lagOf(n, e0 + 1 + i)).filter((x): x is number => x !== null)).sort((a, b) => a - b)
     console.log(`view lag (when a node's view first showed an epoch, after the first node's): p50 ${lags[Math.floor(lags.length / 2)] ?? 0} ms, p99 ${lags[Math.floor(lags.length * 0.99)] ?? 0} ms, max ${lags[lags.length - 1] ?? 0} ms over ${lags.length} node-epochs`)
+    const ready = inRun.flatMap((c) => c.readyMs === null ? [] : [c.readyMs]).sort((a, b) => a - b)
+    console.log(`hoster's lookup before the nonce (intent → first pong): p50 ${ready[Math.floor(ready.length / 2)] ?? 0} ms, p99 ${ready[Math.floor(ready.length * 0.99)] ?? 0} ms, max ${ready[ready.length - 1] ?? 0} ms`)
     const lat = inRun.map((c) => c.latencyMs).sort((a, b) => a - b)
     console.log(`challenges in the ${EPOCHS} epochs: ${inRun.length}, pass ${inRun.length - failed.length}, other ${failed.length}; latency p50 ${lat[Math.floor(lat.length / 2)] ?? 0} ms, p99 ${lat[Math.floor(lat.length * 0.99)] ?? 0} ms`)
     // flat memory / fds: the trend over the second half of the run
