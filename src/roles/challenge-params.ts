@@ -16,21 +16,39 @@ const CATCH_UP_MS = PREPARE_ALLOWANCE_MS
 
 type Answer = ChallengeParams | { refuse: RefusalCode; message: string }
 
+/** The ledger's next `update`: one listener per ledger, however many lookups wait for it at once. */
+const updates = new WeakMap<RoleContext['ledger'], Promise<void>>()
+function ledgerUpdate(ledger: RoleContext['ledger']): Promise<void> {
+  let next = updates.get(ledger)
+  if (next === undefined) {
+    next = new Promise<void>((resolve) => {
+      const done = (): void => {
+        ledger.off('update', done)
+        updates.delete(ledger)
+        resolve()
+      }
+      ledger.on('update', done)
+    })
+    updates.set(ledger, next)
+  }
+  return next
+}
+
 /**
  * The ledger's next update, or `ms` — a real wait. Awaiting `ledger.update()` here instead made a loop
  * that never yielded to the event loop when nothing was pending and the read came from memory: the node
  * froze for all of CATCH_UP_MS, and so did the replication that would have brought the record (seen in
- * the soak as a hoster not running for 3 s; test/roles/challenge-params.test.ts).
+ * the soak as a hoster not running for 3 s; test/roles/challenge-params.test.ts). Every waiting lookup
+ * shares one listener (with a listener each, a dozen intents at an epoch's start tripped Node's
+ * MaxListenersExceededWarning).
  */
 function nextUpdate(ledger: RoleContext['ledger'], ms: number): Promise<void> {
   return new Promise<void>((resolve) => {
-    const done = (): void => {
+    const timer = setTimeout(resolve, ms)
+    void ledgerUpdate(ledger).then(() => {
       clearTimeout(timer)
-      ledger.off('update', done)
       resolve()
-    }
-    const timer = setTimeout(done, ms)
-    ledger.on('update', done)
+    })
   })
 }
 

@@ -23,3 +23,23 @@ test('waiting for a record its view lacks, the hoster keeps its event loop runni
   assert.ok(waited >= 2900, `it waited for its view (${Math.round(waited)} ms)`)
   assert.ok(stall < 1000, `the event loop ran meanwhile: longest stall ${Math.round(stall)} ms`)
 })
+
+test('many lookups waiting at once share one listener on the ledger', async (t) => {
+  const pair = await storePair(t, ['params-c', 'params-d'])
+  const ledger = await Ledger.open({ store: pair.stores[0], bootstrap: null })
+  pair.ledgers.push(ledger)
+  const before = ledger.listenerCount('update')
+  const warnings: Error[] = []
+  const onWarning = (w: Error): void => { warnings.push(w) }
+  process.on('warning', onWarning)
+  t.after(() => process.off('warning', onWarning))
+  // as at an epoch's start: a dozen and more intents for records the view does not have yet
+  const lookups = Array.from({ length: 20 }, (_, i) => challengeParams({ ledger, nodeKeyPair: keyPair() }, { agreementId: i, epoch: 3, attestorKey: Buffer.alloc(32, 1) }))
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.ok(ledger.listenerCount('update') <= before + 1, `listeners while 20 lookups wait: ${ledger.listenerCount('update')} (before: ${before})`)
+  const answers = await Promise.all(lookups)
+  assert.ok(answers.every((a) => 'refuse' in a && a.refuse === 'UNKNOWN_CHALLENGE'))
+  // a warning is emitted on the next tick: give it that tick before looking
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.deepEqual(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message), [])
+})
