@@ -46,7 +46,7 @@ export interface ChallengeOptions {
   minFork: number
   /** A valid answer later than this (net of the round trip) is `slow`. */
   deadlineMs: number
-  /** No open connection and channel within this is `unreachable`; no pong within this is `slow`. */
+  /** No open connection and channel within this is `unreachable`; no pong within this (the first: PREPARE_ALLOWANCE_MS more after an intent) is `slow`. */
   connectTimeoutMs: number
   /** How long to wait for the answer after the nonce; default max(3 × deadline, deadline + 1000) + rtt. */
   hardTimeoutMs?: number
@@ -298,7 +298,7 @@ async function measureRtt(s: Session): Promise<ChallengeResult | null> {
     if (seq === 0) s.readyMs = e.at - tIntent
     rtts.push(e.at - sent)
   }
-  if (rtts.length === 0) return silence(s, s.fail('slow', JudgementCode.NO_PONG, 'NO_PONG', `no pong within ${s.opts.connectTimeoutMs} ms`))
+  if (rtts.length === 0) return silence(s, s.fail('slow', JudgementCode.NO_PONG, 'NO_PONG', `no pong within ${Math.round(performance.now() - tIntent)} ms`))
   s.rttMs = Math.min(Math.min(...rtts), s.opts.maxRttAllowanceMs ?? DEFAULT_MAX_RTT_ALLOWANCE_MS)
   return null
 }
