@@ -23,7 +23,7 @@ import type { AnswerItem } from '../proof/index.js'
 import {
   CHALLENGE_PROTOCOL, challengeWire, createChallengeChannel, decodeWire, encodeWire, intentWire, itemWire, pingWire, pongWire, receiptWire, refusalWire
 } from './challenge-wire.js'
-import type { ChallengeChannel, ChallengeMessage, RefusalCode } from './challenge-wire.js'
+import type { ChallengeChannel, ChallengeMessage, RefusalCode, WireMessage } from './challenge-wire.js'
 import { ProtocolError } from './messages.js'
 import { silentLogger } from './log.js'
 import type { Logger } from './log.js'
@@ -149,18 +149,28 @@ export class ChallengeResponder {
     ch.channel.open()
   }
 
-  private onPing(s: ChannelState, bytes: Uint8Array): void {
-    let ping
+  /**
+   * Decodes a ping or an intent and counts it against its per-channel limit; garbage or one too many
+   * is a violation (null).
+   */
+  private decodeCounted<T>(s: ChannelState, w: WireMessage<T>, bytes: Uint8Array, kind: 'pings' | 'intents', limit: number): T | null {
+    let m: T
     try {
-      ping = decodeWire(pingWire, bytes)
+      m = decodeWire(w, bytes)
     } catch (err) {
       this.violation(s, err as Error)
-      return
+      return null
     }
-    if (++s.pings > (this.opts.maxPingsPerChannel ?? 16)) {
-      this.violation(s, new ProtocolError('UNEXPECTED', 'too many pings on one channel'))
-      return
+    if (++s[kind] > limit) {
+      this.violation(s, new ProtocolError('UNEXPECTED', `too many ${kind} on one channel`))
+      return null
     }
+    return m
+  }
+
+  private onPing(s: ChannelState, bytes: Uint8Array): void {
+    const ping = this.decodeCounted(s, pingWire, bytes, 'pings', this.opts.maxPingsPerChannel ?? 16)
+    if (ping === null) return
     const pong = encodeWire(pongWire, ping)
     this.opts.testing?.onPing?.()
     const delay = this.opts.testing?.pongDelayMs ?? 0
@@ -175,17 +185,8 @@ export class ChallengeResponder {
 
   /** An `intent`: look the challenge up now, before the nonce; refuse at once what will be refused. */
   private onIntent(s: ChannelState, bytes: Uint8Array): void {
-    let q
-    try {
-      q = decodeWire(intentWire, bytes)
-    } catch (err) {
-      this.violation(s, err as Error)
-      return
-    }
-    if (++s.intents > (this.opts.maxChallengesPerChannel ?? 4)) {
-      this.violation(s, new ProtocolError('UNEXPECTED', 'too many intents on one channel'))
-      return
-    }
+    const q = this.decodeCounted(s, intentWire, bytes, 'intents', this.opts.maxChallengesPerChannel ?? 4)
+    if (q === null) return
     // a lookup may wait for the view to catch up: it counts against the same bound as answers
     if (this.active >= (this.opts.maxConcurrent ?? 32)) {
       this.refuse(s, q, 'BUSY', 'too many challenges in progress')
